@@ -1,0 +1,3 @@
+from learninggraph.cli import main
+
+raise SystemExit(main())

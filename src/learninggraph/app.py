@@ -1,0 +1,133 @@
+"""The composition root: create_app(settings) builds every long-lived object; nothing is built at import."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from learninggraph.http.edge import Edge
+from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
+from learninggraph.http.routing import Params, Route, Router
+from learninggraph.identity.directory import Directory
+from learninggraph.identity.endpoints import routes as identity_routes
+from learninggraph.identity.keys import SigningKeys
+from learninggraph.identity.tokens import TokenIssuer, TokenVerifier
+from learninggraph.resources.learning_contents import routes as contents
+from learninggraph.resources.learning_contents.service import LearningContentService
+from learninggraph.resources.learning_course_activities import routes as activities
+from learninggraph.resources.learning_course_activities.service import LearningCourseActivityService
+from learninggraph.resources.learning_providers import routes as providers
+from learninggraph.resources.learning_providers.service import LearningProviderService
+from learninggraph.settings import Settings
+from learninggraph.storage.database import Database
+from learninggraph.storage.migrations import upgrade
+
+SETTINGS_ENVIRONMENT_VARIABLE = "LEARNINGGRAPH_SETTINGS_JSON"
+
+
+def create_app(settings: Settings) -> Edge:
+    database = Database(settings.database_url)
+    upgrade(database)
+    directory = Directory(database)
+    keys = SigningKeys.load_or_create(database)
+    issuer = TokenIssuer(keys=keys, settings=settings)
+    verifier = TokenVerifier(keys=keys, directory=directory, settings=settings)
+    paging = {"page_size": settings.default_page_size, "max_page_size": settings.max_page_size}
+    graph = Router(
+        [
+            *providers.routes(LearningProviderService(database), **paging),
+            *contents.routes(LearningContentService(database), **paging),
+            *activities.routes(LearningCourseActivityService(database), **paging),
+        ]
+    )
+    public = Router(
+        [
+            *identity_routes(directory=directory, issuer=issuer, keys=keys, settings=settings),
+            Route(("health",), {"GET": _health}),
+        ]
+    )
+    return Edge(
+        graph=graph,
+        public=public,
+        authenticator=verifier,
+        max_body_bytes=settings.max_body_bytes,
+        trust_forwarded_headers=settings.trust_forwarded_headers,
+        on_shutdown=database.close,
+    )
+
+
+def _health(request: Request, _: Params) -> Response:
+    return Response(200, b'{"status":"ok"}', JSON_CONTENT_TYPE)
+
+
+def create_app_from_environment() -> Edge:
+    """The factory each worker process calls when ``serve --workers N`` starts several."""
+    raw: dict[str, Any] = json.loads(os.environ[SETTINGS_ENVIRONMENT_VARIABLE])
+    for name in ("trusted_issuers", "extra_audiences"):
+        raw[name] = tuple(raw.get(name, ()))
+    return create_app(Settings(**raw))
+
+
+def serve(
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+    workers: int = 1,
+) -> None:
+    import uvicorn
+
+    from learninggraph.identity.dev import dev_credentials, ensure_dev_identity
+
+    database = Database(settings.database_url)
+    upgrade(database)
+    directory = Directory(database)
+    SigningKeys.load_or_create(database)
+    created = settings.create_dev_identity and ensure_dev_identity(directory)
+    credentials = dev_credentials(directory)
+    database.close()
+    scheme = "https" if certfile else "http"
+    base = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}"
+    _announce(base, credentials, created=bool(created))
+    common: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+        "ssl_certfile": certfile,
+        "ssl_keyfile": keyfile,
+        "lifespan": "on",
+    }
+    if workers > 1:
+        os.environ[SETTINGS_ENVIRONMENT_VARIABLE] = json.dumps(asdict(settings), default=list)
+        uvicorn.run("learninggraph.app:create_app_from_environment", factory=True, workers=workers, **common)
+    else:
+        uvicorn.run(create_app(settings), **common)
+
+
+def _announce(base: str, credentials: dict[str, str] | None, *, created: bool) -> None:
+    out = sys.stdout
+    out.write(f"learninggraph is serving Graph at {base}/v1.0 and {base}/beta\n")
+    if credentials is not None:
+        tenant = credentials["tenantId"]
+        out.write(
+            ("Created" if created else "Using")
+            + " the development identity (see `learninggraph dev-credentials`):\n"
+            f"  tenantId          {tenant}\n"
+            f"  clientId          {credentials['clientId']}\n"
+            f"  clientSecret      {credentials['clientSecret']}\n"
+            f"  userPrincipalName {credentials['userPrincipalName']}\n"
+            f"  password          {credentials['password']}\n"
+            "Get an application token:\n"
+            f"  curl -s {base}/{tenant}/oauth2/v2.0/token -d grant_type=client_credentials "
+            f"-d client_id={credentials['clientId']} -d client_secret={credentials['clientSecret']} "
+            "-d scope=https://graph.microsoft.com/.default\n"
+            "or a delegated one: learninggraph token --tenant "
+            f"{tenant} --user {credentials['userPrincipalName']} --scope LearningProvider.ReadWrite\n"
+        )
+    out.flush()

@@ -1,0 +1,1 @@
+"""Core types shared by every resource: errors, entity declarations, values, principals. No I/O."""

@@ -1,0 +1,159 @@
+"""Errors that carry their Graph status and code.
+
+GraphError
+ ├── BadRequest (400 badRequest)
+ │    └── ValidationFailed (400 badRequest, one detail per failing field)
+ ├── Unauthorized (401 InvalidAuthenticationToken)
+ ├── Forbidden (403 Forbidden)
+ ├── NotFound (404 notFound)
+ ├── MethodNotAllowed (405 methodNotAllowed)
+ ├── NotAcceptable (406 notAcceptable)
+ ├── Conflict (409 conflict)
+ ├── PayloadTooLarge (413 payloadTooLarge)
+ ├── UnsupportedMediaType (415 unsupportedMediaType)
+ ├── TooManyRequests (429 tooManyRequests)
+ ├── InternalServerError (500 internalServerError)
+ └── ServiceUnavailable (503 serviceUnavailable)
+
+The domain raises these; only ``learninggraph.http.errors`` turns them into the Graph envelope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDetail:
+    """One entry of ``error.details``: a single failing field or clause."""
+
+    code: str
+    message: str
+    target: str | None = None
+
+
+class GraphError(Exception):
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internalServerError"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: Sequence[ErrorDetail] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = tuple(details)
+        self.headers: Mapping[str, str] = headers or {}
+
+
+class BadRequest(GraphError):
+    status = 400
+    code = "badRequest"
+
+
+class ValidationFailed(BadRequest):
+    """Every failing input field at once, so a client fixes its payload in one round trip."""
+
+    def __init__(self, details: Sequence[ErrorDetail]) -> None:
+        super().__init__("; ".join(d.message for d in details), details=details)
+
+
+class Unauthorized(GraphError):
+    status = 401
+    code = "InvalidAuthenticationToken"
+
+
+class Forbidden(GraphError):
+    status = 403
+    code = "Forbidden"
+
+
+class NotFound(GraphError):
+    status = 404
+    code = "notFound"
+
+
+class MethodNotAllowed(GraphError):
+    status = 405
+    code = "methodNotAllowed"
+
+
+class NotAcceptable(GraphError):
+    status = 406
+    code = "notAcceptable"
+
+
+class Conflict(GraphError):
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(GraphError):
+    status = 413
+    code = "payloadTooLarge"
+
+
+class UnsupportedMediaType(GraphError):
+    status = 415
+    code = "unsupportedMediaType"
+
+
+class TooManyRequests(GraphError):
+    status = 429
+    code = "tooManyRequests"
+
+
+class InternalServerError(GraphError):
+    status = 500
+    code = "internalServerError"
+
+
+class ServiceUnavailable(GraphError):
+    status = 503
+    code = "serviceUnavailable"
+
+
+# Messages fixed by the Graph documentation; kept verbatim, typographic apostrophes included.
+METHOD_NOT_ALLOWED = (
+    "This method isn't supported for this entity type. "
+    "See the Microsoft Graph documentation for the methods applicable to this entity."
+)
+NO_ACCESS = (
+    "Your account doesn't have access to this report or data. "
+    "Contact your administrator to request access."
+)
+NO_SERVICE_PLAN = "You don't have an adequate service plan for this request."
+PROVIDER_NOT_ENABLED = "This provider isn't enabled for the given tenant."
+BAD_REGISTRATION_ID = (
+    "There was an issue with your request. "
+    "Make sure the registrationId you entered is valid or registered for your tenant."
+)
+PROVIDER_NOT_VALID_FOR_CONTENT = (
+    "The provider isn't valid to create course activity for the given learning content"
+)
+LICENSE_NOT_VALID_ON_CREATE = "The user license isn't valid to perform the operation"
+LICENSE_NOT_VALID_ON_UPDATE = "The user license is not valid to perform the operation"
+ACTIVITY_NOT_FOUND_ON_READ = "The requested assignment ID doesn't exist."
+ACTIVITY_NOT_FOUND_ON_UPDATE = "The assignment ID requested doesn’t exist."
+INTERNAL_ERROR = "Internal server error."
+
+
+def field_required(name: str) -> ErrorDetail:
+    return ErrorDetail("badRequest", f"Input field {name} is required", name)
+
+
+def field_invalid(name: str) -> ErrorDetail:
+    return ErrorDetail("badRequest", f"Input field {name} is invalid", name)
+
+
+def field_empty(name: str) -> ErrorDetail:
+    return ErrorDetail("badRequest", f"Input field {name} shouldn't be empty", name)
+
+
+def field_too_long(name: str, limit: int) -> ErrorDetail:
+    return ErrorDetail("badRequest", f"Input field {name} length exceeded than {limit}", name)

@@ -1,0 +1,210 @@
+"""The ASGI application: raw HTTP in, a Request through the pipeline, raw HTTP out.
+
+Pipeline, in order:
+1. correlation ids (``request-id`` minted, ``client-request-id`` echoed or minted);
+2. body read with the size limit (413);
+3. path split on the raw bytes, repeated slashes collapsed, key segments parsed;
+4. Graph paths (``/v1.0``, ``/beta``): bearer token → Principal (401), throttling (429);
+   other paths: the public routes (token service, discovery, health);
+5. the route's handler (permissions, OData options, the resource's rules, storage);
+6. any GraphError → the Graph error envelope; anything else → 500, logged, never shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Protocol
+
+from learninggraph.domain.errors import (
+    INTERNAL_ERROR,
+    BadRequest,
+    GraphError,
+    InternalServerError,
+    NotFound,
+    PayloadTooLarge,
+)
+from learninggraph.domain.principal import Principal
+from learninggraph.http.errors import render_error
+from learninggraph.http.messages import Request, Response, parse_path, parse_prefer, parse_query
+from learninggraph.http.routing import Router
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+log = logging.getLogger("learninggraph")
+
+GRAPH_VERSIONS = ("v1.0", "beta")
+
+
+class Authenticator(Protocol):
+    def authenticate(self, authorization: str | None) -> Principal: ...
+
+
+class Limiter(Protocol):
+    def check(self, request: Request) -> None: ...
+
+
+class Edge:
+    def __init__(
+        self,
+        *,
+        graph: Router,
+        public: Router,
+        authenticator: Authenticator,
+        max_body_bytes: int,
+        limiter: Limiter | None = None,
+        trust_forwarded_headers: bool = False,
+        on_shutdown: Callable[[], None] | None = None,
+    ) -> None:
+        self.graph = graph
+        self.public = public
+        self.authenticator = authenticator
+        self.max_body_bytes = max_body_bytes
+        self.limiter = limiter
+        self.trust_forwarded_headers = trust_forwarded_headers
+        self.on_shutdown = on_shutdown
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.on_shutdown is not None:
+                    self.on_shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.decode("latin-1").lower()
+            value = raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        request_id = str(uuid.uuid4())
+        client_request_id = headers.get("client-request-id", "")[:200] or request_id
+        try:
+            body = await self._read_body(headers, receive)
+            request = self._build_request(scope, headers, body, request_id, client_request_id)
+            response = self.dispatch(request)
+        except GraphError as error:
+            response = render_error(error, request_id=request_id, client_request_id=client_request_id)
+        except Exception:
+            log.exception("unhandled error in request %s", request_id)
+            response = render_error(
+                InternalServerError(INTERNAL_ERROR),
+                request_id=request_id,
+                client_request_id=client_request_id,
+            )
+        await self._send(send, response, request_id, client_request_id, scope.get("scheme") == "https")
+
+    def dispatch(self, request: Request) -> Response:
+        """Routes one request; also used for the items of a JSON batch."""
+        segments = request.segments
+        if segments and segments[0].key_name is None and segments[0].name in GRAPH_VERSIONS:
+            request.version = segments[0].name
+            request.segments = segments[1:]
+            if request.principal is None:
+                request.principal = self.authenticator.authenticate(request.headers.get("authorization"))
+            if self.limiter is not None:
+                self.limiter.check(request)
+            handler, params = self.graph.resolve(request.method, request.segments)
+        else:
+            handler, params = self.public.resolve(request.method, segments)
+        return handler(request, params)
+
+    async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
+        declared = headers.get("content-length")
+        if declared is not None:
+            try:
+                length = int(declared)
+            except ValueError:
+                raise BadRequest("The Content-Length header is not a number.") from None
+            if length > self.max_body_bytes:
+                raise self._too_large()
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise self._too_large()
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(f"The request body is larger than the limit of {self.max_body_bytes} bytes.")
+
+    def _build_request(
+        self,
+        scope: Scope,
+        headers: dict[str, str],
+        body: bytes,
+        request_id: str,
+        client_request_id: str,
+    ) -> Request:
+        raw_path_bytes: bytes | None = scope.get("raw_path")
+        raw_path = raw_path_bytes.decode("latin-1") if raw_path_bytes else scope["path"]
+        raw_path = raw_path.split("?", 1)[0]
+        try:
+            query = parse_query(scope.get("query_string", b"").decode("utf-8"))
+        except UnicodeDecodeError:
+            raise BadRequest("The query string is not valid UTF-8.") from None
+        segments = parse_path(raw_path)
+        if len(raw_path) > 8192:
+            raise NotFound("The request URL is too long.")
+        scheme = scope.get("scheme", "http")
+        host = headers.get("host")
+        if self.trust_forwarded_headers:
+            scheme = headers.get("x-forwarded-proto", scheme).split(",")[0].strip()
+            host = headers.get("x-forwarded-host", host or "").split(",")[0].strip() or host
+        if not host:
+            server = scope.get("server") or ("127.0.0.1", 80)
+            host = f"{server[0]}:{server[1]}"
+        return Request(
+            method=scope["method"].upper(),
+            path="/" + "/".join(part for part in raw_path.split("/") if part),
+            segments=segments,
+            query=query,
+            headers=headers,
+            body=body,
+            base_url=f"{scheme}://{host}",
+            request_id=request_id,
+            client_request_id=client_request_id,
+            prefer=parse_prefer(headers.get("prefer", "")),
+        )
+
+    async def _send(
+        self, send: Send, response: Response, request_id: str, client_request_id: str, is_https: bool
+    ) -> None:
+        raw_headers: list[tuple[bytes, bytes]] = [
+            (b"request-id", request_id.encode()),
+            (b"client-request-id", client_request_id.encode("latin-1", "replace")),
+            (b"odata-version", b"4.0"),
+            (b"cache-control", b"no-store"),
+            (b"x-content-type-options", b"nosniff"),
+            (b"content-length", str(len(response.body)).encode()),
+        ]
+        if is_https:
+            raw_headers.append((b"strict-transport-security", b"max-age=31536000"))
+        if response.content_type is not None:
+            raw_headers.append((b"content-type", response.content_type.encode()))
+        for name, value in response.headers:
+            raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1", "replace")))
+        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": response.body})

@@ -1,0 +1,1 @@
+"""One folder per Graph resource: entity, repository, service, routes."""

@@ -1,0 +1,60 @@
+"""All SQL for learningContents."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from learninggraph.resources.learning_contents.entity import LEARNING_CONTENT
+from learninggraph.storage.database import Connection, Row
+from learninggraph.storage.listing import Listing
+
+TABLE = "learning_contents"
+COLUMNS = ", ".join(p.column for p in LEARNING_CONTENT.properties)
+_COLUMN_OF = {p.name: p.column for p in LEARNING_CONTENT.properties}
+
+
+def get(conn: Connection, tenant_id: str, provider_id: str, content_id: str) -> Row | None:
+    return conn.fetch_one(
+        f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND provider_id = ? AND id = ?",
+        (tenant_id, provider_id, content_id),
+    )
+
+
+def get_by_external_id(conn: Connection, tenant_id: str, provider_id: str, external_id: str) -> Row | None:
+    return conn.fetch_one(
+        f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND provider_id = ? AND external_id = ?",
+        (tenant_id, provider_id, external_id),
+    )
+
+
+def provider_of(conn: Connection, tenant_id: str, content_id: str) -> str | None:
+    """The provider that owns a content of the tenant, or None when there is no such content."""
+    row = conn.fetch_one(f"SELECT provider_id FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, content_id))
+    return None if row is None else str(row[0])
+
+
+def listing(tenant_id: str, provider_id: str) -> Listing:
+    return Listing(TABLE, COLUMNS, "tenant_id = ? AND provider_id = ?", (tenant_id, provider_id))
+
+
+def insert(conn: Connection, tenant_id: str, provider_id: str, values: Mapping[str, Any]) -> None:
+    names = ["tenant_id", "provider_id", *(_COLUMN_OF[n] for n in values)]
+    conn.execute(
+        f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+        (tenant_id, provider_id, *values.values()),
+    )
+
+
+def update(conn: Connection, tenant_id: str, content_id: str, values: Mapping[str, Any]) -> None:
+    if not values:
+        return
+    assignments = ", ".join(f"{_COLUMN_OF[n]} = ?" for n in values)
+    conn.execute(
+        f"UPDATE {TABLE} SET {assignments} WHERE tenant_id = ? AND id = ?", (*values.values(), tenant_id, content_id)
+    )
+
+
+def delete(conn: Connection, tenant_id: str, content_id: str) -> None:
+    """Deletes the content; course activities about it go with it (foreign-key cascade)."""
+    conn.execute(f"DELETE FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, content_id))

@@ -1,0 +1,150 @@
+"""learningContent use cases: the provider's upsert by externalId, reads, and removal."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from learninggraph.domain.errors import BAD_REGISTRATION_ID, BadRequest, Conflict, NotFound, field_invalid
+from learninggraph.domain.fields import Decoded, decode_properties, require_present
+from learninggraph.domain.principal import Principal
+from learninggraph.odata.options import QueryOptions
+from learninggraph.resources.learning_contents import repository
+from learninggraph.resources.learning_contents.entity import (
+    DEFAULTS,
+    LEARNING_CONTENT,
+    REQUIRED_ON_CREATE,
+    WRITABLE,
+)
+from learninggraph.resources.learning_providers import repository as providers
+from learninggraph.storage.database import Connection, Database, Row, UniqueViolation
+from learninggraph.storage.listing import Page, count_rows, fetch_page
+
+_ID = 0  # position of id in a stored row
+
+
+@dataclass(frozen=True, slots=True)
+class ContentKey:
+    """How a request names one content: by ``id`` or by the provider's ``externalId``."""
+
+    provider_id: str
+    content_id: str | None = None
+    external_id: str | None = None
+
+
+def content_not_found(key: ContentKey) -> NotFound:
+    named = f"id '{key.content_id}'" if key.content_id is not None else f"externalId '{key.external_id}'"
+    return NotFound(f"The learning content with {named} was not found for this provider.")
+
+
+class LearningContentService:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def list(self, caller: Principal, provider_id: str, options: QueryOptions, *, page_size: int) -> Page:
+        with self.database.snapshot() as conn:
+            _require_provider(conn, caller, provider_id)
+            return fetch_page(conn, repository.listing(caller.tenant_id, provider_id), options, page_size=page_size)
+
+    def count(self, caller: Principal, provider_id: str, options: QueryOptions) -> int:
+        with self.database.snapshot() as conn:
+            _require_provider(conn, caller, provider_id)
+            return count_rows(conn, repository.listing(caller.tenant_id, provider_id), options)
+
+    def get(self, caller: Principal, key: ContentKey) -> Row:
+        with self.database.snapshot() as conn:
+            _require_provider(conn, caller, key.provider_id)
+            row = _find(conn, caller, key)
+        if row is None:
+            raise content_not_found(key)
+        return row
+
+    def create(self, caller: Principal, provider_id: str, body: dict[str, Any]) -> Row:
+        decoded = _decode(body)
+        require_present(decoded, REQUIRED_ON_CREATE)
+        decoded.raise_if_failed()
+        with self.database.transaction() as conn:
+            _require_provider(conn, caller, provider_id)
+            return self._insert(conn, caller, provider_id, decoded.values)
+
+    def upsert(self, caller: Principal, key: ContentKey, body: dict[str, Any]) -> Row:
+        """PATCH semantics: creates the content when the key names none, else changes only what is sent."""
+        decoded = _decode(body)
+        sent_external_id = decoded.values.get("externalId")
+        if key.external_id is not None and sent_external_id not in (None, key.external_id):
+            decoded.fail(field_invalid("externalId"))
+        decoded.raise_if_failed()
+        with self.database.transaction() as conn:
+            _require_provider(conn, caller, key.provider_id)
+            row = _find(conn, caller, key)
+            if row is None:
+                if key.external_id is None:
+                    raise content_not_found(key)
+                values = {"externalId": key.external_id, **decoded.values}
+                return self._insert(conn, caller, key.provider_id, values, check_required=True)
+            if sent_external_id is not None and sent_external_id != row[1]:
+                # The alternate key is immutable once set.
+                raise BadRequest("Input field externalId is invalid", details=[field_invalid("externalId")])
+            content_id = str(row[_ID])
+            repository.update(conn, caller.tenant_id, content_id, decoded.values)
+            updated = repository.get(conn, caller.tenant_id, key.provider_id, content_id)
+        assert updated is not None
+        return updated
+
+    def delete(self, caller: Principal, key: ContentKey) -> None:
+        with self.database.transaction() as conn:
+            _require_provider(conn, caller, key.provider_id)
+            row = _find(conn, caller, key)
+            if row is None:
+                raise content_not_found(key)
+            repository.delete(conn, caller.tenant_id, str(row[_ID]))
+
+    def _insert(
+        self,
+        conn: Connection,
+        caller: Principal,
+        provider_id: str,
+        values: dict[str, Any],
+        *,
+        check_required: bool = False,
+    ) -> Row:
+        if check_required:
+            check = _with(values)
+            require_present(check, REQUIRED_ON_CREATE)
+            check.raise_if_failed()
+        stored = {"id": str(uuid.uuid4()), **DEFAULTS, **{k: v for k, v in values.items() if v is not None}}
+        for name, default in DEFAULTS.items():
+            if values.get(name, default) is None:
+                stored[name] = default
+        try:
+            repository.insert(conn, caller.tenant_id, provider_id, stored)
+        except UniqueViolation:
+            raise Conflict(
+                f"A learning content with externalId '{stored['externalId']}' already exists for this provider."
+            ) from None
+        row = repository.get(conn, caller.tenant_id, provider_id, stored["id"])
+        assert row is not None
+        return row
+
+
+def _decode(body: dict[str, Any]) -> Decoded:
+    return decode_properties(
+        LEARNING_CONTENT, body, accepted=WRITABLE, include_unknown_enum_members=False, skip=("@odata.type", "id")
+    )
+
+
+def _with(values: dict[str, Any]) -> Decoded:
+    return Decoded(values={k: v for k, v in values.items() if v is not None})
+
+
+def _require_provider(conn: Connection, caller: Principal, provider_id: str) -> None:
+    if providers.is_sync_enabled(conn, caller.tenant_id, provider_id) is None:
+        raise BadRequest(BAD_REGISTRATION_ID)
+
+
+def _find(conn: Connection, caller: Principal, key: ContentKey) -> Row | None:
+    if key.content_id is not None:
+        return repository.get(conn, caller.tenant_id, key.provider_id, key.content_id)
+    assert key.external_id is not None
+    return repository.get_by_external_id(conn, caller.tenant_id, key.provider_id, key.external_id)

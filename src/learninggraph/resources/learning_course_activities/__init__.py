@@ -1,0 +1,1 @@
+"""learningCourseActivity: a learner's assignment or self-initiated course, synced by its provider."""

@@ -1,0 +1,79 @@
+"""All SQL for learningCourseActivities."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from learninggraph.resources.learning_course_activities.entity import LEARNING_COURSE_ACTIVITY
+from learninggraph.storage.database import Connection, Row
+from learninggraph.storage.listing import Listing
+
+TABLE = "learning_course_activities"
+# Rows are (odata_type, *properties of the union in order).
+COLUMNS = "odata_type, " + ", ".join(p.column for p in LEARNING_COURSE_ACTIVITY.properties)
+_COLUMN_OF = {p.name: p.column for p in LEARNING_COURSE_ACTIVITY.properties}
+_POSITION = {p.name: i + 1 for i, p in enumerate(LEARNING_COURSE_ACTIVITY.properties)}
+
+
+def value_of(row: Row, name: str) -> Any:
+    return row[_POSITION[name]]
+
+
+def get(conn: Connection, tenant_id: str, activity_id: str) -> Row | None:
+    return conn.fetch_one(f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, activity_id))
+
+
+def find_by_external_id(
+    conn: Connection, tenant_id: str, external_id: str, *, provider_id: str | None
+) -> list[Row]:
+    if provider_id is not None:
+        return conn.fetch_all(
+            f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND provider_id = ? AND external_id = ?",
+            (tenant_id, provider_id, external_id),
+        )
+    return conn.fetch_all(
+        f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND external_id = ? LIMIT 2", (tenant_id, external_id)
+    )
+
+
+def listing(
+    tenant_id: str,
+    *,
+    provider_id: str | None,
+    learner_id: str | None,
+    types: Sequence[str],
+) -> Listing:
+    scope = ["tenant_id = ?"]
+    params: list[Any] = [tenant_id]
+    if provider_id is not None:
+        scope.append("provider_id = ?")
+        params.append(provider_id)
+    if learner_id is not None:
+        scope.append("learner_user_id = ?")
+        params.append(learner_id)
+    if len(types) == 1:
+        scope.append("odata_type = ?")
+        params.append(types[0])
+    return Listing(TABLE, COLUMNS, " AND ".join(scope), params)
+
+
+def insert(conn: Connection, tenant_id: str, odata_type: str, values: Mapping[str, Any]) -> None:
+    names = ["tenant_id", "odata_type", *(_COLUMN_OF[n] for n in values)]
+    conn.execute(
+        f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+        (tenant_id, odata_type, *values.values()),
+    )
+
+
+def update(conn: Connection, tenant_id: str, activity_id: str, values: Mapping[str, Any]) -> None:
+    if not values:
+        return
+    assignments = ", ".join(f"{_COLUMN_OF[n]} = ?" for n in values)
+    conn.execute(
+        f"UPDATE {TABLE} SET {assignments} WHERE tenant_id = ? AND id = ?", (*values.values(), tenant_id, activity_id)
+    )
+
+
+def delete(conn: Connection, tenant_id: str, activity_id: str) -> None:
+    conn.execute(f"DELETE FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, activity_id))

@@ -1,0 +1,346 @@
+"""learningCourseActivity use cases and Viva Learning's rules for them.
+
+Order of checks on a write, so the first answer a caller gets is the most useful one:
+permission for the activity's type → the tenant's service plan → the registrationId → the provider's
+isCourseActivitySyncEnabled → every input field at once → the content's provider → the learner's
+licence → uniqueness of externalcourseActivityId.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from learninggraph.domain import errors
+from learninggraph.domain.entity import EntityType
+from learninggraph.domain.errors import BadRequest, Conflict, Forbidden, NotFound, field_invalid, field_required
+from learninggraph.domain.fields import Decoded, decode_properties, decode_value, require_present
+from learninggraph.domain.permissions import (
+    READ_ANY_ACTIVITY,
+    READ_ASSIGNMENTS,
+    READ_OTHER_LEARNERS,
+    READ_SELF_INITIATED,
+    WRITE_ANY_ACTIVITY,
+    WRITE_ASSIGNMENTS,
+    WRITE_SELF_INITIATED,
+)
+from learninggraph.domain.principal import Permissions, Principal
+from learninggraph.identity.directory import get_tenant, get_user
+from learninggraph.odata.options import QueryOptions
+from learninggraph.resources.learning_contents import repository as contents
+from learninggraph.resources.learning_course_activities import repository
+from learninggraph.resources.learning_course_activities.entity import (
+    CREATABLE,
+    IDENTIFYING,
+    LEARNING_ASSIGNMENT,
+    LEARNING_COURSE_ACTIVITY,
+    LEARNING_SELF_INITIATED_COURSE,
+    REQUIRED_ON_CREATE,
+    SELF_INITIATED_STATUSES_V1,
+    UPDATABLE,
+    type_named,
+)
+from learninggraph.resources.learning_providers import repository as providers
+from learninggraph.storage.database import Connection, Database, Row, UniqueViolation
+from learninggraph.storage.listing import Page, count_rows, fetch_page
+
+ODATA_TYPE = "@odata.type"
+_SKIP = (ODATA_TYPE, "id", "registrationId")
+_TYPES = {LEARNING_ASSIGNMENT.name: LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE.name: LEARNING_SELF_INITIATED_COURSE}
+_READ = {LEARNING_ASSIGNMENT.name: READ_ASSIGNMENTS, LEARNING_SELF_INITIATED_COURSE.name: READ_SELF_INITIATED}
+_WRITE = {LEARNING_ASSIGNMENT.name: WRITE_ASSIGNMENTS, LEARNING_SELF_INITIATED_COURSE.name: WRITE_SELF_INITIATED}
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityKey:
+    """How a request names one activity, and under which parent it asked for it."""
+
+    activity_id: str | None = None
+    external_id: str | None = None
+    provider_id: str | None = None
+    learner_id: str | None = None
+
+
+def type_of(row: Row) -> EntityType:
+    return _TYPES[str(row[0])]
+
+
+class LearningCourseActivityService:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # Reads
+
+    def list(
+        self,
+        caller: Principal,
+        options: QueryOptions,
+        *,
+        provider_id: str | None = None,
+        learner_id: str | None = None,
+        page_size: int,
+    ) -> Page:
+        with self.database.snapshot() as conn:
+            listing = self._listing(conn, caller, provider_id=provider_id, learner_id=learner_id)
+            return fetch_page(conn, listing, options, page_size=page_size)
+
+    def count(
+        self, caller: Principal, options: QueryOptions, *, provider_id: str | None = None, learner_id: str | None = None
+    ) -> int:
+        with self.database.snapshot() as conn:
+            listing = self._listing(conn, caller, provider_id=provider_id, learner_id=learner_id)
+            return count_rows(conn, listing, options)
+
+    def get(self, caller: Principal, key: ActivityKey) -> Row:
+        _require(caller, READ_ANY_ACTIVITY)
+        with self.database.snapshot() as conn:
+            _require_plan(conn, caller)
+            if key.learner_id is not None:
+                _require_learner_view(conn, caller, key.learner_id, listing=False)
+            row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_READ)
+        _require(caller, _READ[type_of(row).name])
+        if not _sees_learner(caller, str(repository.value_of(row, "learnerUserId"))):
+            raise Forbidden(errors.NO_ACCESS)
+        return row
+
+    def _listing(
+        self, conn: Connection, caller: Principal, *, provider_id: str | None, learner_id: str | None
+    ) -> repository.Listing:
+        _require(caller, READ_ANY_ACTIVITY)
+        _require_plan(conn, caller)
+        if learner_id is not None:
+            _require_learner_view(conn, caller, learner_id, listing=True)
+        elif not caller.is_application and not caller.holds_any(READ_OTHER_LEARNERS):
+            learner_id = caller.user_id
+        if provider_id is not None and providers.is_sync_enabled(conn, caller.tenant_id, provider_id) is None:
+            raise BadRequest(errors.BAD_REGISTRATION_ID)
+        readable = [name for name, needed in _READ.items() if needed.granted_to(caller)]
+        return repository.listing(caller.tenant_id, provider_id=provider_id, learner_id=learner_id, types=readable)
+
+    # Writes
+
+    def create(
+        self,
+        caller: Principal,
+        body: dict[str, Any],
+        *,
+        provider_id: str | None,
+        version: str,
+        include_unknown_enum_members: bool,
+    ) -> Row:
+        _require(caller, WRITE_ANY_ACTIVITY)
+        entity = type_named(body.get(ODATA_TYPE))
+        if entity is not None:
+            _require(caller, _WRITE[entity.name])
+        decoded = Decoded()
+        if entity is None:
+            decoded.fail(field_required(ODATA_TYPE) if ODATA_TYPE not in body else field_invalid(ODATA_TYPE))
+        with self.database.transaction() as conn:
+            _require_plan(conn, caller)
+            body_provider = body.get("learningProviderId")
+            provider = provider_id if provider_id is not None else body_provider
+            if provider is None:
+                decoded.fail(field_required("learningProviderId"))
+            elif not isinstance(provider, str):
+                decoded.fail(field_invalid("learningProviderId"))
+            else:
+                _require_enabled_provider(conn, caller, provider)
+            if entity is None:
+                decoded.raise_if_failed()
+            assert entity is not None
+            fields = decode_properties(
+                entity,
+                body,
+                accepted=CREATABLE[entity.name],
+                include_unknown_enum_members=include_unknown_enum_members,
+                skip=_SKIP,
+            )
+            decoded.errors.extend(e for e in fields.errors if e not in decoded.errors)
+            values = fields.values
+            require_present(fields, REQUIRED_ON_CREATE[entity.name])
+            decoded.errors.extend(e for e in fields.errors if e not in decoded.errors)
+            if provider_id is not None and values.get("learningProviderId") not in (None, provider_id):
+                decoded.fail(field_invalid("learningProviderId"))
+            _check_rules(entity, values, version, decoded)
+            decoded.raise_if_failed()
+            assert isinstance(provider, str)
+            values["learningProviderId"] = provider
+            _check_content_and_learner(conn, caller, values, provider, on_create=True)
+            values = {"id": str(uuid.uuid4()), **values}
+            try:
+                repository.insert(conn, caller.tenant_id, entity.name, values)
+            except UniqueViolation:
+                raise Conflict(
+                    "A course activity with externalcourseActivityId "
+                    f"'{values.get('externalcourseActivityId')}' already exists for this provider."
+                ) from None
+            row = repository.get(conn, caller.tenant_id, values["id"])
+        assert row is not None
+        return row
+
+    def update(
+        self,
+        caller: Principal,
+        key: ActivityKey,
+        body: dict[str, Any],
+        *,
+        version: str,
+        include_unknown_enum_members: bool,
+    ) -> Row:
+        _require(caller, WRITE_ANY_ACTIVITY)
+        with self.database.transaction() as conn:
+            _require_plan(conn, caller)
+            row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_UPDATE)
+            entity = type_of(row)
+            _require(caller, _WRITE[entity.name])
+            provider = str(repository.value_of(row, "learningProviderId"))
+            _require_enabled_provider(conn, caller, provider)
+            decoded = Decoded()
+            if ODATA_TYPE in body and type_named(body[ODATA_TYPE]) is not entity:
+                decoded.fail(field_invalid(ODATA_TYPE))
+            fields = decode_properties(
+                entity,
+                body,
+                accepted=UPDATABLE[entity.name] | IDENTIFYING,
+                include_unknown_enum_members=True,
+                skip=_SKIP,
+            )
+            decoded.errors.extend(fields.errors)
+            changes: dict[str, Any] = {}
+            for name, value in fields.values.items():
+                if name in UPDATABLE[entity.name]:
+                    changes[name] = value
+                elif value != repository.value_of(row, name):
+                    decoded.fail(field_invalid(name))
+            if "status" in changes and changes["status"] is None:
+                decoded.fail(field_required("status"))
+            for name in ("status",):
+                if name in changes and changes[name] is not None:
+                    _check_evolvable(entity, name, changes[name], include_unknown_enum_members, decoded)
+            _check_rules(entity, changes, version, decoded)
+            decoded.raise_if_failed()
+            learner = get_user(conn, caller.tenant_id, str(repository.value_of(row, "learnerUserId")))
+            if learner is None or not learner.has_learning_license:
+                raise Forbidden(errors.LICENSE_NOT_VALID_ON_UPDATE)
+            activity_id = str(repository.value_of(row, "id"))
+            repository.update(conn, caller.tenant_id, activity_id, changes)
+            updated = repository.get(conn, caller.tenant_id, activity_id)
+        assert updated is not None
+        return updated
+
+    def delete(self, caller: Principal, key: ActivityKey) -> None:
+        _require(caller, WRITE_ANY_ACTIVITY)
+        with self.database.transaction() as conn:
+            _require_plan(conn, caller)
+            row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_READ)
+            _require(caller, _WRITE[type_of(row).name])
+            _require_enabled_provider(conn, caller, str(repository.value_of(row, "learningProviderId")))
+            repository.delete(conn, caller.tenant_id, str(repository.value_of(row, "id")))
+
+
+def _require(caller: Principal, permissions: Permissions) -> None:
+    if not permissions.granted_to(caller):
+        raise Forbidden(errors.NO_ACCESS)
+
+
+def _require_plan(conn: Connection, caller: Principal) -> None:
+    tenant = get_tenant(conn, caller.tenant_id)
+    if tenant is None or not tenant.has_learning_plan:
+        raise Forbidden(errors.NO_SERVICE_PLAN)
+
+
+def _require_enabled_provider(conn: Connection, caller: Principal, provider_id: str) -> None:
+    enabled = providers.is_sync_enabled(conn, caller.tenant_id, provider_id)
+    if enabled is None:
+        raise BadRequest(errors.BAD_REGISTRATION_ID)
+    if not enabled:
+        raise BadRequest(errors.PROVIDER_NOT_ENABLED)
+
+
+def _sees_learner(caller: Principal, learner_id: str) -> bool:
+    return caller.is_application or learner_id == caller.user_id or caller.holds_any(READ_OTHER_LEARNERS)
+
+
+def _require_learner_view(conn: Connection, caller: Principal, learner_id: str, *, listing: bool) -> None:
+    """The /users/{id} and /me views: listing them is for signed-in users only, as documented."""
+    if listing and caller.is_application:
+        raise Forbidden(errors.NO_ACCESS)
+    if get_user(conn, caller.tenant_id, learner_id) is None:
+        raise NotFound(f"The user '{learner_id}' was not found.")
+    if not _sees_learner(caller, learner_id):
+        raise Forbidden(errors.NO_ACCESS)
+
+
+def _locate(conn: Connection, caller: Principal, key: ActivityKey, not_found: str) -> Row:
+    if key.provider_id is not None and providers.is_sync_enabled(conn, caller.tenant_id, key.provider_id) is None:
+        raise BadRequest(errors.BAD_REGISTRATION_ID)
+    rows: list[Row]
+    if key.activity_id is not None:
+        found = repository.get(conn, caller.tenant_id, key.activity_id)
+        rows = [] if found is None else [found]
+    else:
+        assert key.external_id is not None
+        rows = repository.find_by_external_id(conn, caller.tenant_id, key.external_id, provider_id=key.provider_id)
+    rows = [
+        row
+        for row in rows
+        if (key.provider_id is None or repository.value_of(row, "learningProviderId") == key.provider_id)
+        and (key.learner_id is None or repository.value_of(row, "learnerUserId") == key.learner_id)
+    ]
+    if not rows:
+        raise NotFound(not_found)
+    if len(rows) > 1:
+        raise BadRequest(
+            f"More than one provider has a course activity with externalcourseActivityId '{key.external_id}'; "
+            "address it under its provider: /employeeExperience/learningProviders/{registrationId}/"
+            "learningCourseActivities(externalcourseActivityId='...')."
+        )
+    return rows[0]
+
+
+def _check_rules(entity: EntityType, values: dict[str, Any], version: str, decoded: Decoded) -> None:
+    percentage = values.get("completionPercentage")
+    if percentage is not None and not 0 <= percentage <= 100:
+        decoded.fail(field_invalid("completionPercentage"))
+    status = values.get("status")
+    if (
+        entity is LEARNING_SELF_INITIATED_COURSE
+        and version == "v1.0"
+        and status is not None
+        and status not in SELF_INITIATED_STATUSES_V1
+    ):
+        decoded.fail(field_invalid("status"))
+    for name in ("learnerUserId", "learningContentId", "learningProviderId", "externalcourseActivityId"):
+        value = values.get(name)
+        if isinstance(value, str) and not value.strip():
+            decoded.fail(errors.field_empty(name))
+
+
+def _check_evolvable(entity: EntityType, name: str, value: Any, include: bool, decoded: Decoded) -> None:
+    prop = entity.property_named(name)
+    assert prop is not None
+    try:
+        decode_value(prop, value, include)
+    except ValueError:
+        decoded.fail(field_invalid(name))
+
+
+def _check_content_and_learner(
+    conn: Connection, caller: Principal, values: dict[str, Any], provider_id: str, *, on_create: bool
+) -> None:
+    owner = contents.provider_of(conn, caller.tenant_id, str(values["learningContentId"]))
+    if owner is None:
+        raise BadRequest(
+            "Input field learningContentId is invalid", details=[field_invalid("learningContentId")]
+        )
+    if owner != provider_id:
+        raise Forbidden(errors.PROVIDER_NOT_VALID_FOR_CONTENT)
+    learner = get_user(conn, caller.tenant_id, str(values["learnerUserId"]))
+    if learner is None:
+        raise BadRequest("Input field learnerUserId is invalid", details=[field_invalid("learnerUserId")])
+    if not learner.has_learning_license:
+        raise Forbidden(errors.LICENSE_NOT_VALID_ON_CREATE if on_create else errors.LICENSE_NOT_VALID_ON_UPDATE)
+
+
+__all__ = ["LEARNING_COURSE_ACTIVITY", "ActivityKey", "LearningCourseActivityService", "type_of"]

@@ -1,0 +1,54 @@
+"""All SQL for learningProviders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER
+from learninggraph.storage.database import Connection, Row
+from learninggraph.storage.listing import Listing
+
+TABLE = "learning_providers"
+COLUMNS = ", ".join(p.column for p in LEARNING_PROVIDER.properties)
+_COLUMN_OF = {p.name: p.column for p in LEARNING_PROVIDER.properties}
+
+
+def get(conn: Connection, tenant_id: str, provider_id: str) -> Row | None:
+    return conn.fetch_one(f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, provider_id))
+
+
+def is_sync_enabled(conn: Connection, tenant_id: str, provider_id: str) -> bool | None:
+    """The provider's isCourseActivitySyncEnabled, or None when there is no such provider."""
+    row = conn.fetch_one(
+        f"SELECT is_course_activity_sync_enabled FROM {TABLE} WHERE tenant_id = ? AND id = ?",
+        (tenant_id, provider_id),
+    )
+    return None if row is None else bool(row[0])
+
+
+def listing(tenant_id: str) -> Listing:
+    return Listing(TABLE, COLUMNS, "tenant_id = ?", (tenant_id,))
+
+
+def insert(conn: Connection, tenant_id: str, values: Mapping[str, Any], created_at: str) -> None:
+    names = ["tenant_id", "created_at", *(_COLUMN_OF[n] for n in values)]
+    conn.execute(
+        f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+        (tenant_id, created_at, *values.values()),
+    )
+
+
+def update(conn: Connection, tenant_id: str, provider_id: str, values: Mapping[str, Any]) -> None:
+    if not values:
+        return
+    assignments = ", ".join(f"{_COLUMN_OF[n]} = ?" for n in values)
+    conn.execute(
+        f"UPDATE {TABLE} SET {assignments} WHERE tenant_id = ? AND id = ?",
+        (*values.values(), tenant_id, provider_id),
+    )
+
+
+def delete(conn: Connection, tenant_id: str, provider_id: str) -> bool:
+    """Deletes the provider; its contents and course activities go with it (foreign-key cascade)."""
+    return conn.execute(f"DELETE FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, provider_id)) > 0

@@ -1,0 +1,77 @@
+"""learningProvider use cases: register, read, change and remove a provider of the tenant."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from learninggraph.domain.errors import NotFound
+from learninggraph.domain.fields import decode_properties, require_present
+from learninggraph.domain.principal import Principal
+from learninggraph.odata.options import QueryOptions
+from learninggraph.resources.learning_providers import repository
+from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER, REQUIRED_ON_CREATE, WRITABLE
+from learninggraph.storage.database import Database, Row
+from learninggraph.storage.listing import Page, count_rows, fetch_page
+
+
+def provider_not_found(provider_id: str) -> NotFound:
+    return NotFound(f"The learning provider '{provider_id}' was not found.")
+
+
+class LearningProviderService:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def list(self, caller: Principal, options: QueryOptions, *, page_size: int) -> Page:
+        with self.database.snapshot() as conn:
+            return fetch_page(conn, repository.listing(caller.tenant_id), options, page_size=page_size)
+
+    def count(self, caller: Principal, options: QueryOptions) -> int:
+        with self.database.snapshot() as conn:
+            return count_rows(conn, repository.listing(caller.tenant_id), options)
+
+    def get(self, caller: Principal, provider_id: str) -> Row:
+        with self.database.snapshot() as conn:
+            row = repository.get(conn, caller.tenant_id, provider_id)
+        if row is None:
+            raise provider_not_found(provider_id)
+        return row
+
+    def create(self, caller: Principal, body: dict[str, Any]) -> Row:
+        decoded = decode_properties(
+            LEARNING_PROVIDER, body, accepted=WRITABLE, include_unknown_enum_members=False, skip=("@odata.type", "id")
+        )
+        require_present(decoded, REQUIRED_ON_CREATE)
+        decoded.raise_if_failed()
+        values = {"id": str(uuid.uuid4()), **decoded.values}
+        values.setdefault("isCourseActivitySyncEnabled", False)
+        if values["isCourseActivitySyncEnabled"] is None:
+            values["isCourseActivitySyncEnabled"] = False
+        with self.database.transaction() as conn:
+            repository.insert(conn, caller.tenant_id, values, datetime.now(UTC).isoformat())
+            row = repository.get(conn, caller.tenant_id, values["id"])
+        assert row is not None
+        return row
+
+    def update(self, caller: Principal, provider_id: str, body: dict[str, Any]) -> Row:
+        decoded = decode_properties(
+            LEARNING_PROVIDER, body, accepted=WRITABLE, include_unknown_enum_members=False, skip=("@odata.type", "id")
+        )
+        decoded.raise_if_failed()
+        values = dict(decoded.values)
+        if "isCourseActivitySyncEnabled" in values and values["isCourseActivitySyncEnabled"] is None:
+            values["isCourseActivitySyncEnabled"] = False
+        with self.database.transaction() as conn:
+            if repository.get(conn, caller.tenant_id, provider_id) is None:
+                raise provider_not_found(provider_id)
+            repository.update(conn, caller.tenant_id, provider_id, values)
+            row = repository.get(conn, caller.tenant_id, provider_id)
+        assert row is not None
+        return row
+
+    def delete(self, caller: Principal, provider_id: str) -> None:
+        with self.database.transaction() as conn:
+            if not repository.delete(conn, caller.tenant_id, provider_id):
+                raise provider_not_found(provider_id)

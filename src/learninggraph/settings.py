@@ -1,0 +1,41 @@
+"""Settings: one frozen value built by the CLI or the environment, handed to create_app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_DATABASE_URL = "sqlite:///./learninggraph.db"
+DEFAULT_ISSUER_BASE = "https://login.learninggraph.local"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    # Tokens minted here carry iss = f"{issuer_base}/{tenantId}/v2.0".
+    issuer_base: str = DEFAULT_ISSUER_BASE
+    token_lifetime_seconds: int = 3600
+    clock_skew_seconds: int = 120
+    # Outside OpenID Connect issuers whose tokens are accepted too (e.g. a real Entra ID tenant).
+    trusted_issuers: tuple[str, ...] = ()
+    extra_audiences: tuple[str, ...] = ()
+    create_dev_identity: bool = True
+    max_body_bytes: int = 1_048_576
+    default_page_size: int = 100
+    max_page_size: int = 1000
+    trust_forwarded_headers: bool = False
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        if "LEARNINGGRAPH_DATABASE_URL" in env:
+            values["database_url"] = env["LEARNINGGRAPH_DATABASE_URL"]
+        if "LEARNINGGRAPH_ISSUER_BASE" in env:
+            values["issuer_base"] = env["LEARNINGGRAPH_ISSUER_BASE"]
+        if env.get("LEARNINGGRAPH_DEV_IDENTITY", "1") in ("0", "false", "no"):
+            values["create_dev_identity"] = False
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

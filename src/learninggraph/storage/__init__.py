@@ -1,0 +1,1 @@
+"""Persistence shared by every resource: connections, transactions, migrations, OData → SQL."""

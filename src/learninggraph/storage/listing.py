@@ -1,0 +1,108 @@
+"""Pages of a collection: OData options → one parameterised SELECT, keyset paging when unordered."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from learninggraph.domain.errors import BadRequest
+from learninggraph.odata.options import QueryOptions
+from learninggraph.storage.database import Connection, Row
+from learninggraph.storage.sql_filter import order_by_sql, to_sql
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[Row]
+    next_token: str | None
+    count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What to select from where: ``scope`` is the fixed WHERE (tenant, parent) of the collection."""
+
+    table: str
+    columns: str
+    scope: str
+    scope_params: Sequence[Any]
+
+
+def _where(listing: Listing, options: QueryOptions) -> tuple[list[str], list[Any]]:
+    where = [listing.scope]
+    params: list[Any] = list(listing.scope_params)
+    if options.filter is not None:
+        fragment, filter_params = to_sql(options.filter)
+        where.append(f"({fragment})")
+        params.extend(filter_params)
+    return where, params
+
+
+def count_rows(conn: Connection, listing: Listing, options: QueryOptions) -> int:
+    where, params = _where(listing, options)
+    row = conn.fetch_one(f"SELECT COUNT(*) FROM {listing.table} WHERE {' AND '.join(where)}", params)
+    return int(row[0]) if row else 0
+
+
+def fetch_page(conn: Connection, listing: Listing, options: QueryOptions, *, page_size: int) -> Page:
+    where, params = _where(listing, options)
+    count = count_rows(conn, listing, options) if options.count else None
+    size = options.top if options.top is not None else page_size
+    if size == 0:
+        return Page([], None, count)
+    token = _decode_token(options.skiptoken) if options.skiptoken else None
+    if options.orderby:
+        if token is not None and "o" not in token:
+            raise BadRequest(f"Invalid $skiptoken '{options.skiptoken}' for an ordered request.")
+        offset = token["o"] if token is not None else options.skip
+        order = f"{order_by_sql(options.orderby)}, id"
+    else:
+        # Unordered: keyset paging on the primary key, so deep pages cost what the first one does.
+        offset = options.skip if token is None else 0
+        if token is not None:
+            if "k" not in token:
+                raise BadRequest(f"Invalid $skiptoken '{options.skiptoken}' for an unordered request.")
+            where.append("id > ?")
+            params.append(token["k"])
+        order = "id"
+    sql = (
+        f"SELECT {listing.columns} FROM {listing.table} WHERE {' AND '.join(where)} "
+        f"ORDER BY {order} LIMIT ? OFFSET ?"
+    )
+    rows = conn.fetch_all(sql, [*params, size + 1, offset])
+    next_token: str | None = None
+    if len(rows) > size:
+        rows = rows[:size]
+        if options.orderby:
+            next_token = _encode_token({"o": offset + size})
+        else:
+            next_token = _encode_token({"k": rows[-1][_id_index(listing)]})
+    return Page(rows, next_token, count)
+
+
+def _id_index(listing: Listing) -> int:
+    return [c.strip() for c in listing.columns.split(",")].index("id")
+
+
+def _encode_token(value: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode(value)).decode().rstrip("=")
+
+
+def _decode_token(token: str) -> dict[str, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        value = msgspec.json.decode(raw)
+    except (binascii.Error, ValueError, msgspec.DecodeError):
+        raise BadRequest(f"Invalid $skiptoken '{token[:100]}'.") from None
+    if isinstance(value, dict):
+        if isinstance(value.get("k"), str) and len(value) == 1:
+            return value
+        offset = value.get("o")
+        if isinstance(offset, int) and not isinstance(offset, bool) and 0 <= offset < 2**31 and len(value) == 1:
+            return value
+    raise BadRequest(f"Invalid $skiptoken '{token[:100]}'.")

@@ -1,0 +1,156 @@
+"""The schema, as an ordered list of migrations applied once each, in one transaction each.
+
+Every learning row carries its tenant id and every primary key starts with it, so the schema can be
+sharded by tenant. Date-times are stored as fixed-width UTC text (see ``domain.values``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from learninggraph.storage.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "directory, signing keys and learning resources",
+        (
+            """CREATE TABLE tenants (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                has_learning_plan INTEGER NOT NULL DEFAULT 1,
+                created_at TEXT NOT NULL)""",
+            """CREATE TABLE applications (
+                client_id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                permissions TEXT NOT NULL,
+                created_at TEXT NOT NULL)""",
+            "CREATE INDEX ix_applications_tenant ON applications (tenant_id)",
+            """CREATE TABLE client_secrets (
+                id TEXT PRIMARY KEY,
+                client_id TEXT NOT NULL REFERENCES applications (client_id) ON DELETE CASCADE,
+                salt TEXT NOT NULL,
+                digest TEXT NOT NULL,
+                hint TEXT NOT NULL,
+                created_at TEXT NOT NULL)""",
+            "CREATE INDEX ix_client_secrets_client ON client_secrets (client_id)",
+            """CREATE TABLE users (
+                tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+                id TEXT NOT NULL,
+                display_name TEXT NOT NULL,
+                user_principal_name TEXT NOT NULL,
+                has_learning_license INTEGER NOT NULL,
+                password_hash TEXT,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, id),
+                UNIQUE (tenant_id, user_principal_name))""",
+            """CREATE TABLE signing_keys (
+                kid TEXT PRIMARY KEY,
+                private_key TEXT NOT NULL,
+                state TEXT NOT NULL,
+                created_at TEXT NOT NULL)""",
+            """CREATE TABLE learning_providers (
+                tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+                id TEXT NOT NULL,
+                display_name TEXT NOT NULL,
+                is_course_activity_sync_enabled INTEGER NOT NULL,
+                login_web_url TEXT,
+                long_logo_web_url_for_dark_theme TEXT NOT NULL,
+                long_logo_web_url_for_light_theme TEXT NOT NULL,
+                square_logo_web_url_for_dark_theme TEXT NOT NULL,
+                square_logo_web_url_for_light_theme TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, id))""",
+            """CREATE TABLE learning_contents (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                provider_id TEXT NOT NULL,
+                external_id TEXT NOT NULL,
+                title TEXT NOT NULL,
+                content_web_url TEXT NOT NULL,
+                language_tag TEXT NOT NULL,
+                additional_tags TEXT,
+                contributors TEXT,
+                created_date_time TEXT,
+                description TEXT,
+                duration TEXT,
+                format TEXT,
+                is_active INTEGER,
+                is_premium INTEGER,
+                is_searchable INTEGER,
+                last_modified_date_time TEXT,
+                level TEXT,
+                number_of_pages INTEGER,
+                skill_tags TEXT,
+                source_name TEXT,
+                thumbnail_web_url TEXT,
+                PRIMARY KEY (tenant_id, id),
+                UNIQUE (tenant_id, provider_id, external_id),
+                FOREIGN KEY (tenant_id, provider_id)
+                    REFERENCES learning_providers (tenant_id, id) ON DELETE CASCADE)""",
+            """CREATE TABLE learning_course_activities (
+                tenant_id TEXT NOT NULL,
+                id TEXT NOT NULL,
+                odata_type TEXT NOT NULL,
+                provider_id TEXT NOT NULL,
+                learner_user_id TEXT NOT NULL,
+                learning_content_id TEXT NOT NULL,
+                external_id TEXT,
+                status TEXT,
+                completion_percentage INTEGER,
+                completed_date_time TEXT,
+                assigned_date_time TEXT,
+                assigner_user_id TEXT,
+                assignment_type TEXT,
+                due_date_time TEXT,
+                notes TEXT,
+                started_date_time TEXT,
+                PRIMARY KEY (tenant_id, id),
+                UNIQUE (tenant_id, provider_id, external_id),
+                FOREIGN KEY (tenant_id, provider_id)
+                    REFERENCES learning_providers (tenant_id, id) ON DELETE CASCADE,
+                FOREIGN KEY (tenant_id, learning_content_id)
+                    REFERENCES learning_contents (tenant_id, id) ON DELETE CASCADE)""",
+            "CREATE INDEX ix_activities_learner ON learning_course_activities (tenant_id, learner_user_id, id)",
+            "CREATE INDEX ix_activities_provider ON learning_course_activities (tenant_id, provider_id, id)",
+            "CREATE INDEX ix_activities_content ON learning_course_activities (tenant_id, learning_content_id)",
+            "CREATE INDEX ix_activities_external ON learning_course_activities (tenant_id, external_id)",
+        ),
+    ),
+)
+
+
+def upgrade(database: Database) -> list[int]:
+    """Applies every migration not yet applied; returns the versions it applied."""
+    with database.transaction() as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in conn.fetch_all("SELECT version FROM schema_migrations")}
+    applied: list[int] = []
+    for migration in MIGRATIONS:
+        if migration.version in done:
+            continue
+        with database.transaction() as conn:
+            # Re-checked inside the write transaction: another process may have just applied it.
+            if conn.fetch_one("SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)):
+                continue
+            for statement in migration.statements:
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.name, datetime.now(UTC).isoformat()),
+            )
+        applied.append(migration.version)
+    return applied

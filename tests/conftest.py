@@ -1,0 +1,57 @@
+"""Shared fixtures: one real server per session, and a fresh tenant for every test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from learninggraph.identity.directory import Directory
+from learninggraph.identity.keys import SigningKeys
+from learninggraph.identity.tokens import TokenIssuer
+from learninggraph.settings import Settings
+from learninggraph.storage.database import Database
+from tests.builders import Catalogue, Tenant
+from tests.live_server import running_server
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    path: Path = tmp_path_factory.mktemp("server") / "learninggraph.db"
+    return Settings(database_url=f"sqlite:///{path}", create_dev_identity=False)
+
+
+@pytest.fixture(scope="session")
+def base_url(settings: Settings) -> Iterator[str]:
+    with running_server(settings) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database(settings: Settings, base_url: str) -> Iterator[Database]:
+    db = Database(settings.database_url)
+    yield db
+    db.close()
+
+
+@pytest.fixture(scope="session")
+def issuer(settings: Settings, database: Database) -> TokenIssuer:
+    return TokenIssuer(keys=SigningKeys.load_or_create(database), settings=settings)
+
+
+@pytest.fixture
+def tenant(base_url: str, database: Database, issuer: TokenIssuer) -> Iterator[Tenant]:
+    directory = Directory(database)
+    created = directory.create_tenant(name="Contoso")
+    learner = directory.create_user(tenant_id=created.id, display_name="Ada Learner", licensed=True)
+    world = Tenant(base_url, directory, issuer, created.id, learner)
+    yield world
+    world.close()
+
+
+@pytest.fixture
+def catalogue(tenant: Tenant) -> Catalogue:
+    provider = tenant.provider()
+    content = tenant.content(provider["id"])
+    return Catalogue(tenant, provider["id"], content["id"])
