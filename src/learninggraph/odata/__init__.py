@@ -1,0 +1,1 @@
+"""OData query options: parsing and validating ``$filter``, ``$select``, ``$orderby`` and paging."""
