@@ -40,12 +40,24 @@ def issuer(settings: Settings, database: Database) -> TokenIssuer:
     return TokenIssuer(keys=SigningKeys.load_or_create(database), settings=settings)
 
 
+def _new_tenant(base_url: str, database: Database, issuer: TokenIssuer, name: str) -> Tenant:
+    directory = Directory(database)
+    created = directory.create_tenant(name=name)
+    learner = directory.create_user(tenant_id=created.id, display_name="Ada Learner", licensed=True)
+    return Tenant(base_url, directory, issuer, created.id, learner)
+
+
 @pytest.fixture
 def tenant(base_url: str, database: Database, issuer: TokenIssuer) -> Iterator[Tenant]:
-    directory = Directory(database)
-    created = directory.create_tenant(name="Contoso")
-    learner = directory.create_user(tenant_id=created.id, display_name="Ada Learner", licensed=True)
-    world = Tenant(base_url, directory, issuer, created.id, learner)
+    world = _new_tenant(base_url, database, issuer, "Contoso")
+    yield world
+    world.close()
+
+
+@pytest.fixture
+def other_tenant(base_url: str, database: Database, issuer: TokenIssuer) -> Iterator[Tenant]:
+    """A second tenant on the same server, for isolation tests."""
+    world = _new_tenant(base_url, database, issuer, "Fabrikam")
     yield world
     world.close()
 

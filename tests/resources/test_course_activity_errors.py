@@ -136,14 +136,15 @@ class TestProvider:
             "Make sure the registrationId you entered is valid or registered for your tenant."
         )
 
-    def test_another_tenants_registration_id_is_the_same_400(self, catalogue: Catalogue, tenant: Tenant) -> None:
-        response = catalogue.tenant.app().get(
-            catalogue.tenant.url(f"/employeeExperience/learningProviders/{catalogue.provider_id}/learningCourseActivities")
+    def test_another_tenants_registration_id_is_the_same_400(
+        self, catalogue: Catalogue, other_tenant: Tenant
+    ) -> None:
+        path = f"/employeeExperience/learningProviders/{catalogue.provider_id}/learningCourseActivities"
+
+        other = other_tenant.app().post(
+            other_tenant.url(path), json=other_tenant.assignment_body(catalogue.content_id)
         )
-        assert response.status_code == 200
-        other = tenant.app().get(
-            tenant.url(f"/employeeExperience/learningProviders/{catalogue.provider_id}/learningCourseActivities")
-        )
+
 
         assert other.status_code == 400
         assert "registrationId" in error_of(other)["message"]

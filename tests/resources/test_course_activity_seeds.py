@@ -68,7 +68,7 @@ class TestSeed000:
         assert status == 400
         assert error["code"] == "badRequest"
         assert "trailing comma" in error["message"]
-        assert "line 22" in error["message"]
+        assert "line 21" in error["message"]
 
     def test_the_assignment_example_without_its_trailing_comma_updates_the_activity(self, catalogue: Catalogue) -> None:
         activity = catalogue.assignment(assignerUserId="cea1684d-57dc-438d-a9d1-e666ec1a7f3d")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 import msgspec
 
@@ -170,7 +170,7 @@ def _has_lone_quote(text: str) -> bool:
 
 
 def parse_query(raw_query: str) -> dict[str, str]:
-    """Query options by name; ``+`` stays a plus sign (RFC 3986), repeated options are a 400."""
+    """Query options by name; ``+`` is a space (as form-encoding clients send it), repeats are a 400."""
     options: dict[str, str] = {}
     if not raw_query:
         return options
@@ -178,10 +178,10 @@ def parse_query(raw_query: str) -> dict[str, str]:
         if not pair:
             continue
         name, _, value = pair.partition("=")
-        key = unquote(name).strip()
+        key = unquote_plus(name).strip()
         if key in options:
             raise BadRequest(f"Query option '{key}' was specified more than once.")
-        options[key] = unquote(value)
+        options[key] = unquote_plus(value)
     return options
 
 
