@@ -96,7 +96,9 @@ class Tenant:
     def content(self, provider_id: str, external_id: str | None = None, **overrides: Any) -> dict[str, Any]:
         external = external_id or f"course-{uuid.uuid4().hex[:8]}"
         response = self.app(["LearningContent.ReadWrite.All"]).patch(
-            self.url(f"/employeeExperience/learningProviders/{provider_id}/learningContents(externalId='{external}')"),
+            self.url(
+                f"/employeeExperience/learningProviders/{provider_id}/learningContents(externalId='{external}')"
+            ),
             json=content_body(**overrides),
         )
         assert response.status_code == 202, response.text
@@ -133,7 +135,8 @@ class Tenant:
 
     def activity(self, provider_id: str, body: dict[str, Any]) -> dict[str, Any]:
         response = self.app().post(
-            self.url(f"/employeeExperience/learningProviders/{provider_id}/learningCourseActivities"), json=body
+            self.url(f"/employeeExperience/learningProviders/{provider_id}/learningCourseActivities"),
+            json=body,
         )
         assert response.status_code == 201, response.text
         created: dict[str, Any] = response.json()
@@ -154,10 +157,16 @@ class Catalogue:
 
     @property
     def activities_url(self) -> str:
-        return self.tenant.url(f"/employeeExperience/learningProviders/{self.provider_id}/learningCourseActivities")
+        return self.tenant.url(
+            f"/employeeExperience/learningProviders/{self.provider_id}/learningCourseActivities"
+        )
 
     def assignment(self, **overrides: Any) -> dict[str, Any]:
-        return self.tenant.activity(self.provider_id, self.tenant.assignment_body(self.content_id, **overrides))
+        return self.tenant.activity(
+            self.provider_id, self.tenant.assignment_body(self.content_id, **overrides)
+        )
 
     def self_initiated(self, **overrides: Any) -> dict[str, Any]:
-        return self.tenant.activity(self.provider_id, self.tenant.self_initiated_body(self.content_id, **overrides))
+        return self.tenant.activity(
+            self.provider_id, self.tenant.self_initiated_body(self.content_id, **overrides)
+        )

@@ -13,7 +13,9 @@ PROVIDERS = "/employeeExperience/learningProviders"
 
 class TestErrorEnvelope:
     def test_an_error_has_code_message_and_inner_error_with_the_request_ids(self, tenant: Tenant) -> None:
-        response = tenant.user().get(tenant.url(f"{PROVIDERS}/missing"), headers={"client-request-id": "abc-123"})
+        response = tenant.user().get(
+            tenant.url(f"{PROVIDERS}/missing"), headers={"client-request-id": "abc-123"}
+        )
 
         error = response.json()["error"]
         assert response.headers["content-type"].startswith("application/json")
@@ -61,7 +63,9 @@ class TestPaths:
     def test_repeated_slashes_are_collapsed(self, tenant: Tenant) -> None:
         created = tenant.provider()
 
-        response = tenant.user().get(f"{tenant.base_url}/v1.0//employeeExperience//learningProviders/{created['id']}")
+        response = tenant.user().get(
+            f"{tenant.base_url}/v1.0//employeeExperience//learningProviders/{created['id']}"
+        )
 
         assert response.status_code == 200
         assert response.json()["id"] == created["id"]
@@ -70,7 +74,9 @@ class TestPaths:
 class TestBodies:
     def test_a_wrong_content_type_is_415(self, tenant: Tenant) -> None:
         response = tenant.user().post(
-            tenant.url(PROVIDERS), content=b"displayName=x", headers={"Content-Type": "application/x-www-form-urlencoded"}
+            tenant.url(PROVIDERS),
+            content=b"displayName=x",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
 
         assert response.status_code == 415
@@ -78,7 +84,9 @@ class TestBodies:
 
     def test_a_body_over_the_limit_is_413(self, tenant: Tenant) -> None:
         response = tenant.user().post(
-            tenant.url(PROVIDERS), content=b"{" + b" " * 1_100_000 + b"}", headers={"Content-Type": "application/json"}
+            tenant.url(PROVIDERS),
+            content=b"{" + b" " * 1_100_000 + b"}",
+            headers={"Content-Type": "application/json"},
         )
 
         assert response.status_code == 413
@@ -117,15 +125,19 @@ class TestQueryOptions:
         for name in ("Beta Academy", "Alpha Academy", "Gamma School"):
             tenant.provider(displayName=name)
 
-        body = tenant.user().get(
-            tenant.url(PROVIDERS),
-            params={
-                "$filter": "endswith(displayName,'Academy') or startswith(displayName,'Alpha')",
-                "$orderby": "displayName desc",
-                "$select": "displayName",
-                "$count": "true",
-            },
-        ).json()
+        body = (
+            tenant.user()
+            .get(
+                tenant.url(PROVIDERS),
+                params={
+                    "$filter": "endswith(displayName,'Academy') or startswith(displayName,'Alpha')",
+                    "$orderby": "displayName desc",
+                    "$select": "displayName",
+                    "$count": "true",
+                },
+            )
+            .json()
+        )
 
         assert body["@odata.count"] == 2
         assert body["value"] == [{"displayName": "Beta Academy"}, {"displayName": "Alpha Academy"}]
@@ -163,7 +175,9 @@ class TestPaging:
             catalogue.assignment(completionPercentage=percent)
         client = catalogue.tenant.app()
 
-        first = client.get(catalogue.activities_url, params={"$orderby": "completionPercentage", "$top": "2"}).json()
+        first = client.get(
+            catalogue.activities_url, params={"$orderby": "completionPercentage", "$top": "2"}
+        ).json()
         second = client.get(first["@odata.nextLink"]).json()
 
         assert [a["completionPercentage"] for a in first["value"] + second["value"]] == [10, 20, 30]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -30,7 +32,9 @@ class TestCreate:
         assert created["assignedDateTime"] == "2021-05-11T22:57:17Z"
         assert created["dueDateTime"] == {"dateTime": "2022-09-22T16:05:00.0000000", "timeZone": "UTC"}
         assert created["notes"] == {"content": "required assignment added for user", "contentType": "text"}
-        assert response.headers["location"].endswith(f"/v1.0/employeeExperience/learningCourseActivities/{created['id']}")
+        assert response.headers["location"].endswith(
+            f"/v1.0/employeeExperience/learningCourseActivities/{created['id']}"
+        )
 
     def test_a_self_initiated_course_is_created(self, catalogue: Catalogue) -> None:
         created = catalogue.self_initiated()
@@ -52,7 +56,8 @@ class TestCreate:
         tenant = catalogue.tenant
 
         response = tenant.app().post(
-            tenant.url("/employeeExperience/learningCourseActivities"), json=tenant.assignment_body(catalogue.content_id)
+            tenant.url("/employeeExperience/learningCourseActivities"),
+            json=tenant.assignment_body(catalogue.content_id),
         )
 
         assert response.status_code == 400
@@ -65,7 +70,9 @@ class TestCreate:
 
         assert response.json()["error"]["message"] == "Input field learningProviderId is invalid"
 
-    def test_enum_values_are_accepted_in_any_letter_case_and_emitted_canonical(self, catalogue: Catalogue) -> None:
+    def test_enum_values_are_accepted_in_any_letter_case_and_emitted_canonical(
+        self, catalogue: Catalogue
+    ) -> None:
         created = catalogue.assignment(status="InProgress", assignmentType="RECOMMENDED")
 
         assert created["status"] == "inProgress"
@@ -83,7 +90,9 @@ class TestCreate:
         assert created["externalcourseActivityId"] == external
         assert "externalCourseActivityId" not in created
 
-    def test_the_documentation_type_name_learning_self_initiated_is_an_alias(self, catalogue: Catalogue) -> None:
+    def test_the_documentation_type_name_learning_self_initiated_is_an_alias(
+        self, catalogue: Catalogue
+    ) -> None:
         created = catalogue.self_initiated(**{"@odata.type": "#microsoft.graph.learningSelfInitiated"})
 
         assert created["@odata.type"] == "#microsoft.graph.learningSelfInitiatedCourse"
@@ -101,7 +110,10 @@ class TestCreate:
         body = tenant.self_initiated_body(catalogue.content_id, status="notStarted")
 
         response = tenant.app().post(
-            tenant.url(f"/employeeExperience/learningProviders/{catalogue.provider_id}/learningCourseActivities", "beta"),
+            tenant.url(
+                f"/employeeExperience/learningProviders/{catalogue.provider_id}/learningCourseActivities",
+                "beta",
+            ),
             json=body,
         )
 
@@ -136,7 +148,9 @@ class TestCreate:
         assert response.status_code == 409
         assert response.json()["error"]["code"] == "conflict"
 
-    def test_peer_recommended_needs_the_include_unknown_enum_members_preference(self, catalogue: Catalogue) -> None:
+    def test_peer_recommended_needs_the_include_unknown_enum_members_preference(
+        self, catalogue: Catalogue
+    ) -> None:
         body = catalogue.tenant.assignment_body(catalogue.content_id, assignmentType="peerRecommended")
 
         rejected = catalogue.tenant.app().post(catalogue.activities_url, json=body)
@@ -148,12 +162,18 @@ class TestCreate:
         assert accepted.status_code == 201
         assert accepted.json()["assignmentType"] == "peerRecommended"
 
-    def test_peer_recommended_reads_as_unknown_future_value_without_the_preference(self, catalogue: Catalogue) -> None:
-        created = catalogue.tenant.app().post(
-            catalogue.activities_url,
-            json=catalogue.tenant.assignment_body(catalogue.content_id, assignmentType="peerRecommended"),
-            headers={"Prefer": "include-unknown-enum-members"},
-        ).json()
+    def test_peer_recommended_reads_as_unknown_future_value_without_the_preference(
+        self, catalogue: Catalogue
+    ) -> None:
+        created = (
+            catalogue.tenant.app()
+            .post(
+                catalogue.activities_url,
+                json=catalogue.tenant.assignment_body(catalogue.content_id, assignmentType="peerRecommended"),
+                headers={"Prefer": "include-unknown-enum-members"},
+            )
+            .json()
+        )
 
         read = catalogue.tenant.app().get(f"{catalogue.activities_url}/{created['id']}").json()
 
@@ -190,14 +210,18 @@ class TestGet:
             f"/users/{tenant.learner.id}/employeeExperience/learningCourseActivities/{activity['id']}",
         ]
 
-    def test_every_id_form_reads_the_same_activity(self, catalogue: Catalogue, activity: dict[str, str]) -> None:
+    def test_every_id_form_reads_the_same_activity(
+        self, catalogue: Catalogue, activity: dict[str, str]
+    ) -> None:
         client = catalogue.tenant.app()
 
         bodies = [client.get(catalogue.tenant.url(p)).json() for p in self.paths(catalogue, activity)]
 
         assert {b["id"] for b in bodies} == {activity["id"]}
 
-    def test_me_reads_the_signed_in_learners_activity(self, catalogue: Catalogue, activity: dict[str, str]) -> None:
+    def test_me_reads_the_signed_in_learners_activity(
+        self, catalogue: Catalogue, activity: dict[str, str]
+    ) -> None:
         response = catalogue.tenant.user().get(
             catalogue.tenant.url(f"/me/employeeExperience/learningCourseActivities/{activity['id']}")
         )
@@ -239,7 +263,9 @@ class TestGet:
 
         assert response.json()["id"] == created["id"]
 
-    def test_the_alternate_key_works_under_the_users_view(self, catalogue: Catalogue, activity: dict[str, str]) -> None:
+    def test_the_alternate_key_works_under_the_users_view(
+        self, catalogue: Catalogue, activity: dict[str, str]
+    ) -> None:
         tenant = catalogue.tenant
         key = quote(activity["external"], safe="")
 
@@ -251,16 +277,24 @@ class TestGet:
 
         assert response.json()["id"] == activity["id"]
 
-    def test_select_narrows_the_properties_and_the_context(self, catalogue: Catalogue, activity: dict[str, str]) -> None:
+    def test_select_narrows_the_properties_and_the_context(
+        self, catalogue: Catalogue, activity: dict[str, str]
+    ) -> None:
         response = catalogue.tenant.app().get(
-            catalogue.tenant.url(f"/employeeExperience/learningCourseActivities/{activity['id']}?$select=status,id")
+            catalogue.tenant.url(
+                f"/employeeExperience/learningCourseActivities/{activity['id']}?$select=status,id"
+            )
         )
 
         body = response.json()
         assert set(body) == {"@odata.context", "@odata.type", "status", "id"}
-        assert body["@odata.context"].endswith("#employeeExperience/learningCourseActivities(status,id)/$entity")
+        assert body["@odata.context"].endswith(
+            "#employeeExperience/learningCourseActivities(status,id)/$entity"
+        )
 
-    def test_an_app_with_only_assignment_read_cannot_read_a_self_initiated_course(self, catalogue: Catalogue) -> None:
+    def test_an_app_with_only_assignment_read_cannot_read_a_self_initiated_course(
+        self, catalogue: Catalogue
+    ) -> None:
         created = catalogue.self_initiated()
 
         response = catalogue.tenant.app(["LearningAssignedCourse.Read.All"]).get(
@@ -270,10 +304,15 @@ class TestGet:
         assert response.status_code == 403
 
     def test_me_with_an_application_token_is_400(self, catalogue: Catalogue) -> None:
-        response = catalogue.tenant.app().get(catalogue.tenant.url("/me/employeeExperience/learningCourseActivities"))
+        response = catalogue.tenant.app().get(
+            catalogue.tenant.url("/me/employeeExperience/learningCourseActivities")
+        )
 
         assert response.status_code == 400
-        assert response.json()["error"]["message"] == "/me request is only valid with delegated authentication flow."
+        assert (
+            response.json()["error"]["message"]
+            == "/me request is only valid with delegated authentication flow."
+        )
 
 
 class TestUpdate:
@@ -293,7 +332,9 @@ class TestUpdate:
     ) -> None:
         activity = catalogue.assignment()
 
-        response = catalogue.tenant.app().patch(f"{catalogue.activities_url}/{activity['id']}", json={name: value})
+        response = catalogue.tenant.app().patch(
+            f"{catalogue.activities_url}/{activity['id']}", json={name: value}
+        )
 
         assert response.status_code == 400
         assert response.json()["error"]["message"] == f"Input field {name} is invalid"
@@ -354,10 +395,12 @@ class TestUpdate:
 class TestDelete:
     def test_each_writable_form_deletes(self, catalogue: Catalogue) -> None:
         tenant = catalogue.tenant
-        forms = [
+        forms: list[Callable[[dict[str, Any]], str]] = [
             lambda a: f"{catalogue.activities_url}/{a['id']}",
             lambda a: tenant.url(f"/employeeExperience/learningCourseActivities/{a['id']}"),
-            lambda a: f"{catalogue.activities_url}(externalcourseActivityId='{a['externalcourseActivityId']}')",
+            lambda a: (
+                f"{catalogue.activities_url}(externalcourseActivityId='{a['externalcourseActivityId']}')"
+            ),
         ]
         for form in forms:
             activity = catalogue.assignment()
@@ -365,7 +408,12 @@ class TestDelete:
             response = tenant.app().delete(form(activity))
 
             assert response.status_code == 204
-            assert tenant.app().get(tenant.url(f"/employeeExperience/learningCourseActivities/{activity['id']}")).status_code == 404
+            assert (
+                tenant.app()
+                .get(tenant.url(f"/employeeExperience/learningCourseActivities/{activity['id']}"))
+                .status_code
+                == 404
+            )
 
 
 class TestCollections:
@@ -375,7 +423,9 @@ class TestCollections:
         a = tenant.activity(first["id"], tenant.assignment_body(tenant.content(first["id"])["id"]))
         b = tenant.activity(second["id"], tenant.self_initiated_body(tenant.content(second["id"])["id"]))
 
-        response = tenant.user().get(tenant.url(f"/users/{tenant.learner.id}/employeeExperience/learningCourseActivities"))
+        response = tenant.user().get(
+            tenant.url(f"/users/{tenant.learner.id}/employeeExperience/learningCourseActivities")
+        )
 
         types = {item["id"]: item["@odata.type"] for item in response.json()["value"]}
         assert types == {
@@ -405,19 +455,27 @@ class TestCollections:
 
         assert response.status_code == 403
 
-    def test_listing_a_users_view_with_an_application_token_is_not_supported(self, catalogue: Catalogue) -> None:
+    def test_listing_a_users_view_with_an_application_token_is_not_supported(
+        self, catalogue: Catalogue
+    ) -> None:
         tenant = catalogue.tenant
 
-        response = tenant.app().get(tenant.url(f"/users/{tenant.learner.id}/employeeExperience/learningCourseActivities"))
+        response = tenant.app().get(
+            tenant.url(f"/users/{tenant.learner.id}/employeeExperience/learningCourseActivities")
+        )
 
         assert response.status_code == 403
 
-    def test_the_provider_and_tenant_collections_list_what_the_provider_synced(self, catalogue: Catalogue) -> None:
+    def test_the_provider_and_tenant_collections_list_what_the_provider_synced(
+        self, catalogue: Catalogue
+    ) -> None:
         created = {catalogue.assignment()["id"], catalogue.self_initiated()["id"]}
         tenant = catalogue.tenant
 
         by_provider = tenant.app().get(catalogue.activities_url).json()["value"]
-        by_tenant = tenant.app().get(tenant.url("/employeeExperience/learningCourseActivities")).json()["value"]
+        by_tenant = (
+            tenant.app().get(tenant.url("/employeeExperience/learningCourseActivities")).json()["value"]
+        )
 
         assert {a["id"] for a in by_provider} == created
         assert {a["id"] for a in by_tenant} == created
@@ -426,7 +484,9 @@ class TestCollections:
         assignment = catalogue.assignment()
         catalogue.self_initiated()
 
-        listed = catalogue.tenant.app(["LearningAssignedCourse.Read.All"]).get(catalogue.activities_url).json()
+        listed = (
+            catalogue.tenant.app(["LearningAssignedCourse.Read.All"]).get(catalogue.activities_url).json()
+        )
 
         assert [a["id"] for a in listed["value"]] == [assignment["id"]]
 
@@ -434,9 +494,11 @@ class TestCollections:
         for status in ("notStarted", "inProgress", "completed"):
             catalogue.assignment(status=status)
 
-        filtered = catalogue.tenant.app().get(
-            catalogue.activities_url, params={"$filter": "status eq 'completed'", "$count": "true"}
-        ).json()
+        filtered = (
+            catalogue.tenant.app()
+            .get(catalogue.activities_url, params={"$filter": "status eq 'completed'", "$count": "true"})
+            .json()
+        )
         counted = catalogue.tenant.app().get(
             f"{catalogue.activities_url}/$count", params={"$filter": "status ne 'completed'"}
         )

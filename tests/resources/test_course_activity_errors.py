@@ -19,7 +19,9 @@ class TestMethodNotSupported:
     def test_patch_on_the_users_view_is_405_method_not_allowed(self, catalogue: Catalogue) -> None:
         activity = catalogue.assignment()
         tenant = catalogue.tenant
-        url = tenant.url(f"/users/{tenant.learner.id}/employeeExperience/learningCourseActivities/{activity['id']}")
+        url = tenant.url(
+            f"/users/{tenant.learner.id}/employeeExperience/learningCourseActivities/{activity['id']}"
+        )
 
         response = tenant.app().patch(url, json={"status": "completed"})
 
@@ -41,9 +43,7 @@ class TestMethodNotSupported:
 
 
 class TestPermissionScope:
-    NO_ACCESS = (
-        "Your account doesn't have access to this report or data. Contact your administrator to request access."
-    )
+    NO_ACCESS = "Your account doesn't have access to this report or data. Contact your administrator to request access."
 
     def test_an_app_without_a_course_permission_cannot_update(self, catalogue: Catalogue) -> None:
         activity = catalogue.assignment()
@@ -67,7 +67,9 @@ class TestPermissionScope:
 
         assert response.status_code == 403
 
-    def test_a_signed_in_user_cannot_update_because_delegated_is_not_supported(self, catalogue: Catalogue) -> None:
+    def test_a_signed_in_user_cannot_update_because_delegated_is_not_supported(
+        self, catalogue: Catalogue
+    ) -> None:
         activity = catalogue.assignment()
 
         response = catalogue.tenant.user().patch(
@@ -117,7 +119,9 @@ class TestProvider:
             json={"isCourseActivitySyncEnabled": False},
         )
 
-        response = tenant.app().patch(f"{catalogue.activities_url}/{activity['id']}", json={"status": "completed"})
+        response = tenant.app().patch(
+            f"{catalogue.activities_url}/{activity['id']}", json={"status": "completed"}
+        )
 
         assert response.status_code == 400
         assert error_of(response)["message"] == "This provider isn't enabled for the given tenant."
@@ -126,7 +130,9 @@ class TestProvider:
         tenant = catalogue.tenant
 
         response = tenant.app().post(
-            tenant.url("/employeeExperience/learningProviders/00000000-0000-0000-0000-000000000000/learningCourseActivities"),
+            tenant.url(
+                "/employeeExperience/learningProviders/00000000-0000-0000-0000-000000000000/learningCourseActivities"
+            ),
             json=tenant.assignment_body(catalogue.content_id),
         )
 
@@ -145,21 +151,24 @@ class TestProvider:
             other_tenant.url(path), json=other_tenant.assignment_body(catalogue.content_id)
         )
 
-
         assert other.status_code == 400
         assert "registrationId" in error_of(other)["message"]
 
 
 class TestNotFound:
     def test_updating_an_unknown_activity_is_404_with_the_update_message(self, catalogue: Catalogue) -> None:
-        response = catalogue.tenant.app().patch(f"{catalogue.activities_url}/nope", json={"status": "completed"})
+        response = catalogue.tenant.app().patch(
+            f"{catalogue.activities_url}/nope", json={"status": "completed"}
+        )
 
         assert response.status_code == 404
         assert error_of(response)["code"] == "notFound"
         assert error_of(response)["message"] == "The assignment ID requested doesn’t exist."
 
     def test_getting_an_unknown_activity_is_404_with_the_read_message(self, catalogue: Catalogue) -> None:
-        response = catalogue.tenant.app().get(catalogue.tenant.url("/employeeExperience/learningCourseActivities/nope"))
+        response = catalogue.tenant.app().get(
+            catalogue.tenant.url("/employeeExperience/learningCourseActivities/nope")
+        )
 
         assert response.status_code == 404
         assert error_of(response)["message"] == "The requested assignment ID doesn't exist."
@@ -215,7 +224,9 @@ class TestInputFields:
         assert error_of(response)["message"] == "Input field learnerUserId shouldn't be empty"
 
     def test_invalid_and_missing_fields_are_reported_together(self, catalogue: Catalogue) -> None:
-        body = catalogue.tenant.assignment_body(catalogue.content_id, status="started", completionPercentage=-1)
+        body = catalogue.tenant.assignment_body(
+            catalogue.content_id, status="started", completionPercentage=-1
+        )
         del body["learnerUserId"]
 
         response = catalogue.tenant.app().post(catalogue.activities_url, json=body)
@@ -258,7 +269,8 @@ class TestLicence:
         unlicensed = tenant.new_user(licensed=False)
 
         response = tenant.app().post(
-            catalogue.activities_url, json=tenant.assignment_body(catalogue.content_id, learnerUserId=unlicensed.id)
+            catalogue.activities_url,
+            json=tenant.assignment_body(catalogue.content_id, learnerUserId=unlicensed.id),
         )
 
         assert response.status_code == 403

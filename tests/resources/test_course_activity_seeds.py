@@ -70,7 +70,9 @@ class TestSeed000:
         assert "trailing comma" in error["message"]
         assert "line 21" in error["message"]
 
-    def test_the_assignment_example_without_its_trailing_comma_updates_the_activity(self, catalogue: Catalogue) -> None:
+    def test_the_assignment_example_without_its_trailing_comma_updates_the_activity(
+        self, catalogue: Catalogue
+    ) -> None:
         activity = catalogue.assignment(assignerUserId="cea1684d-57dc-438d-a9d1-e666ec1a7f3d")
         url = catalogue.tenant.url(f"/employeeExperience/learningCourseActivities/{activity['id']}")
         text = (SEED_000_ASSIGNMENT % _ids(catalogue, activity)).replace('",\n}', '"\n}')
@@ -153,7 +155,11 @@ class TestSeeds002And003:
 
         response = catalogue.tenant.app().patch(
             url,
-            json={"@odata.type": "#microsoft.graph.learningAssignment", "status": "completed", "completionPercentage": 100},
+            json={
+                "@odata.type": "#microsoft.graph.learningAssignment",
+                "status": "completed",
+                "completionPercentage": 100,
+            },
             headers={"Prefer": "return=representation"},
         )
 
@@ -173,10 +179,12 @@ class TestSeeds002And003:
 
         response = catalogue.tenant.app().patch(
             url,
-            json={"@odata.type": "#microsoft.graph.learningSelfInitiatedCourse", "startedDateTime": "2024-01-02T03:04:05+02:00"},
+            json={
+                "@odata.type": "#microsoft.graph.learningSelfInitiatedCourse",
+                "startedDateTime": "2024-01-02T03:04:05+02:00",
+            },
             headers={"Prefer": "return=representation"},
         )
 
         assert response.status_code == 200
         assert response.json()["startedDateTime"] == "2024-01-02T01:04:05Z"
-

@@ -25,15 +25,21 @@ class TestUpsert:
         assert (body["isActive"], body["isPremium"], body["isSearchable"]) == (True, False, True)
         assert body["level"] == "beginner"
         assert body["duration"] == "PT1H30M"
-        assert body["@odata.context"].endswith(f"learningProviders('{provider['id']}')/learningContents/$entity")
+        assert body["@odata.context"].endswith(
+            f"learningProviders('{provider['id']}')/learningContents/$entity"
+        )
 
     def test_the_upsert_updates_an_existing_content_and_keeps_what_was_not_sent(self, tenant: Tenant) -> None:
         provider = tenant.provider()
         first = tenant.content(provider["id"], "course-2", description="Intro")
 
-        second = tenant.app().patch(
-            tenant.url(f"{contents(provider['id'])}(externalId='course-2')"), json={"title": "Python 102"}
-        ).json()
+        second = (
+            tenant.app()
+            .patch(
+                tenant.url(f"{contents(provider['id'])}(externalId='course-2')"), json={"title": "Python 102"}
+            )
+            .json()
+        )
 
         assert second["id"] == first["id"]
         assert second["title"] == "Python 102"
@@ -47,7 +53,11 @@ class TestUpsert:
         )
 
         assert response.status_code == 400
-        assert {d["target"] for d in response.json()["error"]["details"]} == {"title", "contentWebUrl", "languageTag"}
+        assert {d["target"] for d in response.json()["error"]["details"]} == {
+            "title",
+            "contentWebUrl",
+            "languageTag",
+        }
 
     def test_the_python_sdk_duration_form_is_accepted_and_emitted_as_iso_8601(self, tenant: Tenant) -> None:
         provider = tenant.provider()
@@ -71,7 +81,8 @@ class TestUpsert:
         provider = tenant.provider()
 
         response = tenant.app().patch(
-            tenant.url(f"{contents(provider['id'])}(externalId='course-4')"), json=content_body(externalId="other")
+            tenant.url(f"{contents(provider['id'])}(externalId='course-4')"),
+            json=content_body(externalId="other"),
         )
 
         assert response.json()["error"]["message"] == "Input field externalId is invalid"
@@ -89,7 +100,8 @@ class TestUpsert:
         provider = tenant.provider()
 
         response = tenant.app().patch(
-            tenant.url(f"{contents(provider['id'])}(externalId='course-6')"), json=content_body(level="expert")
+            tenant.url(f"{contents(provider['id'])}(externalId='course-6')"),
+            json=content_body(level="expert"),
         )
 
         assert response.json()["error"]["message"] == "Input field level is invalid"
@@ -100,7 +112,9 @@ class TestRead:
         provider = tenant.provider()
         created = tenant.content(provider["id"], "course-7")
 
-        by_id = tenant.app(["LearningContent.Read.All"]).get(tenant.url(f"{contents(provider['id'])}/{created['id']}"))
+        by_id = tenant.app(["LearningContent.Read.All"]).get(
+            tenant.url(f"{contents(provider['id'])}/{created['id']}")
+        )
         by_key = tenant.user().get(tenant.url(f"{contents(provider['id'])}(externalId='course-7')"))
 
         assert by_id.json()["id"] == created["id"]
@@ -138,7 +152,9 @@ class TestDelete:
             response = tenant.app().delete(tenant.url(contents(provider["id"]) + suffix))
 
             assert response.status_code == 204, path
-            assert tenant.app().get(tenant.url(f"{contents(provider['id'])}/{created['id']}")).status_code == 404
+            assert (
+                tenant.app().get(tenant.url(f"{contents(provider['id'])}/{created['id']}")).status_code == 404
+            )
 
     def test_deleting_a_content_removes_the_activities_about_it(self, tenant: Tenant) -> None:
         provider = tenant.provider()

@@ -18,7 +18,10 @@ class TestCreate:
         assert response.status_code == 201
         assert created["isCourseActivitySyncEnabled"] is False
         assert created["displayName"] == "Contoso Academy"
-        assert created["@odata.context"] == f"{tenant.base_url}/v1.0/$metadata#employeeExperience/learningProviders/$entity"
+        assert (
+            created["@odata.context"]
+            == f"{tenant.base_url}/v1.0/$metadata#employeeExperience/learningProviders/$entity"
+        )
 
     def test_every_missing_required_property_is_reported(self, tenant: Tenant) -> None:
         response = tenant.user().post(tenant.url(PROVIDERS), json={"loginWebUrl": "https://x.example"})
@@ -34,7 +37,9 @@ class TestCreate:
         }
 
     def test_a_logo_that_is_not_a_web_url_is_invalid(self, tenant: Tenant) -> None:
-        response = tenant.user().post(tenant.url(PROVIDERS), json=provider_body(squareLogoWebUrlForDarkTheme="logo.png"))
+        response = tenant.user().post(
+            tenant.url(PROVIDERS), json=provider_body(squareLogoWebUrlForDarkTheme="logo.png")
+        )
 
         assert response.json()["error"]["message"] == "Input field squareLogoWebUrlForDarkTheme is invalid"
 
@@ -45,7 +50,9 @@ class TestCreate:
         assert response.json()["error"]["code"] == "Forbidden"
 
     def test_read_only_scope_cannot_register_a_provider(self, tenant: Tenant) -> None:
-        response = tenant.user(scopes=["LearningProvider.Read"]).post(tenant.url(PROVIDERS), json=provider_body())
+        response = tenant.user(scopes=["LearningProvider.Read"]).post(
+            tenant.url(PROVIDERS), json=provider_body()
+        )
 
         assert response.status_code == 403
 
@@ -54,7 +61,9 @@ class TestRead:
     def test_a_provider_is_read_by_id(self, tenant: Tenant) -> None:
         created = tenant.provider()
 
-        response = tenant.user(scopes=["LearningProvider.Read"]).get(tenant.url(f"{PROVIDERS}/{created['id']}"))
+        response = tenant.user(scopes=["LearningProvider.Read"]).get(
+            tenant.url(f"{PROVIDERS}/{created['id']}")
+        )
 
         assert response.status_code == 200
         assert response.json() == created

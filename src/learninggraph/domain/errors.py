@@ -124,8 +124,7 @@ METHOD_NOT_ALLOWED = (
     "See the Microsoft Graph documentation for the methods applicable to this entity."
 )
 NO_ACCESS = (
-    "Your account doesn't have access to this report or data. "
-    "Contact your administrator to request access."
+    "Your account doesn't have access to this report or data. Contact your administrator to request access."
 )
 NO_SERVICE_PLAN = "You don't have an adequate service plan for this request."
 PROVIDER_NOT_ENABLED = "This provider isn't enabled for the given tenant."

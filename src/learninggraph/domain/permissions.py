@@ -62,8 +62,6 @@ READ_ANY_ACTIVITY = Permissions(
     application=READ_ASSIGNMENTS.application | READ_SELF_INITIATED.application,
     delegated=READ_ASSIGNMENTS.delegated | READ_SELF_INITIATED.delegated,
 )
-WRITE_ANY_ACTIVITY = Permissions(
-    application=WRITE_ASSIGNMENTS.application | WRITE_SELF_INITIATED.application
-)
+WRITE_ANY_ACTIVITY = Permissions(application=WRITE_ASSIGNMENTS.application | WRITE_SELF_INITIATED.application)
 # Delegated ".Read.All" reaches every learner of the tenant; plain ".Read" only the signed-in user.
 READ_OTHER_LEARNERS = frozenset({ASSIGNED_READ_ALL, SELF_INITIATED_READ_ALL})

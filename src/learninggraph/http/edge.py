@@ -168,7 +168,7 @@ class Edge:
         segments = parse_path(raw_path)
         if len(raw_path) > 8192:
             raise NotFound("The request URL is too long.")
-        scheme = scope.get("scheme", "http")
+        scheme: str = scope.get("scheme") or "http"
         host = headers.get("host")
         if self.trust_forwarded_headers:
             scheme = headers.get("x-forwarded-proto", scheme).split(",")[0].strip()

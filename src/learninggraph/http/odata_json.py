@@ -43,7 +43,9 @@ class Renderer:
         self.entity = entity
         self.with_odata_type = with_odata_type
         order = list((layout or entity).properties)
-        self._fields = [(prop, prop.name, order.index(prop) + offset, _emit_for(prop)) for prop in entity.properties]
+        self._fields = [
+            (prop, prop.name, order.index(prop) + offset, _emit_for(prop)) for prop in entity.properties
+        ]
 
     def render(
         self, row: Sequence[Any], *, select: Sequence[Property] = (), include_unknown: bool = False
@@ -73,7 +75,12 @@ def quote_key(value: str) -> str:
 
 
 def entity_response(
-    request: Request, context: str, item: dict[str, Any], *, status: int = 200, headers: Sequence[tuple[str, str]] = ()
+    request: Request,
+    context: str,
+    item: dict[str, Any],
+    *,
+    status: int = 200,
+    headers: Sequence[tuple[str, str]] = (),
 ) -> Response:
     body = {"@odata.context": context, **item}
     return Response(status, _encode(body), JSON_CONTENT_TYPE, list(headers))

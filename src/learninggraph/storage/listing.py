@@ -103,6 +103,11 @@ def _decode_token(token: str) -> dict[str, Any]:
         if isinstance(value.get("k"), str) and len(value) == 1:
             return value
         offset = value.get("o")
-        if isinstance(offset, int) and not isinstance(offset, bool) and 0 <= offset < 2**31 and len(value) == 1:
+        if (
+            isinstance(offset, int)
+            and not isinstance(offset, bool)
+            and 0 <= offset < 2**31
+            and len(value) == 1
+        ):
             return value
     raise BadRequest(f"Invalid $skiptoken '{token[:100]}'.")

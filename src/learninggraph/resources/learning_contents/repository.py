@@ -30,7 +30,9 @@ def get_by_external_id(conn: Connection, tenant_id: str, provider_id: str, exter
 
 def provider_of(conn: Connection, tenant_id: str, content_id: str) -> str | None:
     """The provider that owns a content of the tenant, or None when there is no such content."""
-    row = conn.fetch_one(f"SELECT provider_id FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, content_id))
+    row = conn.fetch_one(
+        f"SELECT provider_id FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, content_id)
+    )
     return None if row is None else str(row[0])
 
 
@@ -51,7 +53,8 @@ def update(conn: Connection, tenant_id: str, content_id: str, values: Mapping[st
         return
     assignments = ", ".join(f"{_COLUMN_OF[n]} = ?" for n in values)
     conn.execute(
-        f"UPDATE {TABLE} SET {assignments} WHERE tenant_id = ? AND id = ?", (*values.values(), tenant_id, content_id)
+        f"UPDATE {TABLE} SET {assignments} WHERE tenant_id = ? AND id = ?",
+        (*values.values(), tenant_id, content_id),
     )
 
 

@@ -28,7 +28,9 @@ def _collection(provider_id: str) -> str:
 
 
 def _key(params: Params) -> ContentKey:
-    return ContentKey(params["provider"], content_id=params.get("content"), external_id=params.get("external"))
+    return ContentKey(
+        params["provider"], content_id=params.get("content"), external_id=params.get("external")
+    )
 
 
 def routes(service: LearningContentService, *, page_size: int, max_page_size: int) -> list[Route]:
@@ -44,12 +46,16 @@ def routes(service: LearningContentService, *, page_size: int, max_page_size: in
 
     def count_contents(request: Request, params: Params) -> Response:
         caller = require(request, READ_CONTENTS)
-        options = parse_query_options(request.query, LEARNING_CONTENT, max_top=max_page_size, allowed=COUNT_OPTIONS)
+        options = parse_query_options(
+            request.query, LEARNING_CONTENT, max_top=max_page_size, allowed=COUNT_OPTIONS
+        )
         return count_response(service.count(caller, params["provider"], options))
 
     def get_content(request: Request, params: Params) -> Response:
         caller = require(request, READ_CONTENTS)
-        options = parse_query_options(request.query, LEARNING_CONTENT, max_top=max_page_size, allowed=ITEM_OPTIONS)
+        options = parse_query_options(
+            request.query, LEARNING_CONTENT, max_top=max_page_size, allowed=ITEM_OPTIONS
+        )
         row = service.get(caller, _key(params))
         context = context_url(request, _collection(params["provider"]), select=options.select, entity=True)
         return entity_response(request, context, render(row, select=options.select))

@@ -45,7 +45,9 @@ class LearningContentService:
     def list(self, caller: Principal, provider_id: str, options: QueryOptions, *, page_size: int) -> Page:
         with self.database.snapshot() as conn:
             _require_provider(conn, caller, provider_id)
-            return fetch_page(conn, repository.listing(caller.tenant_id, provider_id), options, page_size=page_size)
+            return fetch_page(
+                conn, repository.listing(caller.tenant_id, provider_id), options, page_size=page_size
+            )
 
     def count(self, caller: Principal, provider_id: str, options: QueryOptions) -> int:
         with self.database.snapshot() as conn:
@@ -130,7 +132,11 @@ class LearningContentService:
 
 def _decode(body: dict[str, Any]) -> Decoded:
     return decode_properties(
-        LEARNING_CONTENT, body, accepted=WRITABLE, include_unknown_enum_members=False, skip=("@odata.type", "id")
+        LEARNING_CONTENT,
+        body,
+        accepted=WRITABLE,
+        include_unknown_enum_members=False,
+        skip=("@odata.type", "id"),
     )
 
 

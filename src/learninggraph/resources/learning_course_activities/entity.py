@@ -42,7 +42,9 @@ LEARNING_SELF_INITIATED_COURSE = EntityType(
     properties=(*BASE, STARTED),
 )
 # Queries over the collection see every property of both types.
-LEARNING_COURSE_ACTIVITY = union_of("learningCourseActivity", LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE)
+LEARNING_COURSE_ACTIVITY = union_of(
+    "learningCourseActivity", LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE
+)
 
 TYPES_BY_NAME = {
     "learningassignment": LEARNING_ASSIGNMENT,
@@ -63,9 +65,7 @@ def type_named(odata_type: object) -> EntityType | None:
 
 # What a provider sends when it creates an activity of each type.
 CREATABLE = {
-    LEARNING_ASSIGNMENT.name: frozenset(
-        p.name for p in LEARNING_ASSIGNMENT.properties if p is not ID
-    ),
+    LEARNING_ASSIGNMENT.name: frozenset(p.name for p in LEARNING_ASSIGNMENT.properties if p is not ID),
     LEARNING_SELF_INITIATED_COURSE.name: frozenset(
         p.name for p in LEARNING_SELF_INITIATED_COURSE.properties if p is not ID
     ),

@@ -21,7 +21,9 @@ def value_of(row: Row, name: str) -> Any:
 
 
 def get(conn: Connection, tenant_id: str, activity_id: str) -> Row | None:
-    return conn.fetch_one(f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, activity_id))
+    return conn.fetch_one(
+        f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, activity_id)
+    )
 
 
 def find_by_external_id(
@@ -33,7 +35,8 @@ def find_by_external_id(
             (tenant_id, provider_id, external_id),
         )
     return conn.fetch_all(
-        f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND external_id = ? LIMIT 2", (tenant_id, external_id)
+        f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND external_id = ? LIMIT 2",
+        (tenant_id, external_id),
     )
 
 
@@ -71,7 +74,8 @@ def update(conn: Connection, tenant_id: str, activity_id: str, values: Mapping[s
         return
     assignments = ", ".join(f"{_COLUMN_OF[n]} = ?" for n in values)
     conn.execute(
-        f"UPDATE {TABLE} SET {assignments} WHERE tenant_id = ? AND id = ?", (*values.values(), tenant_id, activity_id)
+        f"UPDATE {TABLE} SET {assignments} WHERE tenant_id = ? AND id = ?",
+        (*values.values(), tenant_id, activity_id),
     )
 
 

@@ -40,7 +40,11 @@ def _scope(request: Request, params: Params) -> tuple[str, str | None, str | Non
     """The context fragment, provider id and learner id of the collection a request names."""
     if "provider" in params:
         provider = params["provider"]
-        return f"employeeExperience/learningProviders('{quote_key(provider)}')/learningCourseActivities", provider, None
+        return (
+            f"employeeExperience/learningProviders('{quote_key(provider)}')/learningCourseActivities",
+            provider,
+            None,
+        )
     if "user" in params:
         user = params["user"]
         return f"users('{quote_key(user)}')/employeeExperience/learningCourseActivities", None, user
@@ -48,7 +52,11 @@ def _scope(request: Request, params: Params) -> tuple[str, str | None, str | Non
         caller = caller_of(request)
         if caller.user_id is None:
             raise BadRequest(ME_NEEDS_DELEGATION)
-        return f"users('{quote_key(caller.user_id)}')/employeeExperience/learningCourseActivities", None, caller.user_id
+        return (
+            f"users('{quote_key(caller.user_id)}')/employeeExperience/learningCourseActivities",
+            None,
+            caller.user_id,
+        )
     return "employeeExperience/learningCourseActivities", None, None
 
 
@@ -70,7 +78,9 @@ def routes(service: LearningCourseActivityService, *, page_size: int, max_page_s
     }
 
     def render(row: Row, request: Request, select: Any = ()) -> dict[str, Any]:
-        return renderers[str(row[0])](row, select=select, include_unknown=request.includes_unknown_enum_members)
+        return renderers[str(row[0])](
+            row, select=select, include_unknown=request.includes_unknown_enum_members
+        )
 
     def list_activities(request: Request, params: Params) -> Response:
         context, provider, learner = _scope(request, params)
@@ -92,7 +102,9 @@ def routes(service: LearningCourseActivityService, *, page_size: int, max_page_s
         options = parse_query_options(
             request.query, LEARNING_COURSE_ACTIVITY, max_top=max_page_size, allowed=COUNT_OPTIONS
         )
-        return count_response(service.count(caller_of(request), options, provider_id=provider, learner_id=learner))
+        return count_response(
+            service.count(caller_of(request), options, provider_id=provider, learner_id=learner)
+        )
 
     def create_activity(request: Request, params: Params) -> Response:
         context, provider, _ = _scope(request, params)
@@ -106,7 +118,11 @@ def routes(service: LearningCourseActivityService, *, page_size: int, max_page_s
         item = render(row, request)
         location = f"{request.base_url}/{request.version}/employeeExperience/learningCourseActivities/{quote_key(item['id'])}"
         return entity_response(
-            request, context_url(request, context, entity=True), item, status=201, headers=[("Location", location)]
+            request,
+            context_url(request, context, entity=True),
+            item,
+            status=201,
+            headers=[("Location", location)],
         )
 
     def get_activity(request: Request, params: Params) -> Response:
@@ -116,7 +132,9 @@ def routes(service: LearningCourseActivityService, *, page_size: int, max_page_s
         )
         row = service.get(caller_of(request), key)
         return entity_response(
-            request, context_url(request, context, select=options.select, entity=True), render(row, request, options.select)
+            request,
+            context_url(request, context, select=options.select, entity=True),
+            render(row, request, options.select),
         )
 
     def update_activity(request: Request, params: Params) -> Response:
@@ -152,21 +170,38 @@ def routes(service: LearningCourseActivityService, *, page_size: int, max_page_s
     read_only: dict[str, Handler] = {"GET": get_activity}
     table: list[Route] = []
 
-    def add(base: tuple[Any, ...], collection: dict[str, Handler], item: dict[str, Handler], wrap: Callable[[Handler], Handler] | None = None) -> None:
+    def add(
+        base: tuple[Any, ...],
+        collection: dict[str, Handler],
+        item: dict[str, Handler],
+        wrap: Callable[[Handler], Handler] | None = None,
+    ) -> None:
         def wrapped(methods: dict[str, Handler]) -> dict[str, Handler]:
             return methods if wrap is None else {m: wrap(h) for m, h in methods.items()}
 
         table.append(Route(base, wrapped(collection)))
         table.append(Route((*base, "$count"), wrapped({"GET": count_activities})))
         table.append(Route((*base, Param("activity")), wrapped(item)))
-        table.append(Route((*base[:-1], Key("learningCourseActivities", EXTERNAL_KEY_NAMES, "external")), wrapped(item)))
+        table.append(
+            Route(
+                (*base[:-1], Key("learningCourseActivities", EXTERNAL_KEY_NAMES, "external")), wrapped(item)
+            )
+        )
 
     add(
         ("employeeExperience", "learningProviders", Param("provider"), "learningCourseActivities"),
         {"GET": list_activities, "POST": create_activity},
         writable,
     )
-    add(("employeeExperience", "learningCourseActivities"), {"GET": list_activities, "POST": create_activity}, writable)
-    add(("users", Param("user"), "employeeExperience", "learningCourseActivities"), {"GET": list_activities}, read_only)
+    add(
+        ("employeeExperience", "learningCourseActivities"),
+        {"GET": list_activities, "POST": create_activity},
+        writable,
+    )
+    add(
+        ("users", Param("user"), "employeeExperience", "learningCourseActivities"),
+        {"GET": list_activities},
+        read_only,
+    )
     add(("me", "employeeExperience", "learningCourseActivities"), {"GET": list_activities}, read_only, me)
     return table

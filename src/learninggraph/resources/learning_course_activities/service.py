@@ -14,7 +14,14 @@ from typing import Any
 
 from learninggraph.domain import errors
 from learninggraph.domain.entity import EntityType
-from learninggraph.domain.errors import BadRequest, Conflict, Forbidden, NotFound, field_invalid, field_required
+from learninggraph.domain.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    field_invalid,
+    field_required,
+)
 from learninggraph.domain.fields import Decoded, decode_properties, decode_value, require_present
 from learninggraph.domain.permissions import (
     READ_ANY_ACTIVITY,
@@ -43,13 +50,19 @@ from learninggraph.resources.learning_course_activities.entity import (
 )
 from learninggraph.resources.learning_providers import repository as providers
 from learninggraph.storage.database import Connection, Database, Row, UniqueViolation
-from learninggraph.storage.listing import Page, count_rows, fetch_page
+from learninggraph.storage.listing import Listing, Page, count_rows, fetch_page
 
 ODATA_TYPE = "@odata.type"
 _SKIP = (ODATA_TYPE, "id", "registrationId")
-_TYPES = {LEARNING_ASSIGNMENT.name: LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE.name: LEARNING_SELF_INITIATED_COURSE}
+_TYPES = {
+    LEARNING_ASSIGNMENT.name: LEARNING_ASSIGNMENT,
+    LEARNING_SELF_INITIATED_COURSE.name: LEARNING_SELF_INITIATED_COURSE,
+}
 _READ = {LEARNING_ASSIGNMENT.name: READ_ASSIGNMENTS, LEARNING_SELF_INITIATED_COURSE.name: READ_SELF_INITIATED}
-_WRITE = {LEARNING_ASSIGNMENT.name: WRITE_ASSIGNMENTS, LEARNING_SELF_INITIATED_COURSE.name: WRITE_SELF_INITIATED}
+_WRITE = {
+    LEARNING_ASSIGNMENT.name: WRITE_ASSIGNMENTS,
+    LEARNING_SELF_INITIATED_COURSE.name: WRITE_SELF_INITIATED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +99,12 @@ class LearningCourseActivityService:
             return fetch_page(conn, listing, options, page_size=page_size)
 
     def count(
-        self, caller: Principal, options: QueryOptions, *, provider_id: str | None = None, learner_id: str | None = None
+        self,
+        caller: Principal,
+        options: QueryOptions,
+        *,
+        provider_id: str | None = None,
+        learner_id: str | None = None,
     ) -> int:
         with self.database.snapshot() as conn:
             listing = self._listing(conn, caller, provider_id=provider_id, learner_id=learner_id)
@@ -106,7 +124,7 @@ class LearningCourseActivityService:
 
     def _listing(
         self, conn: Connection, caller: Principal, *, provider_id: str | None, learner_id: str | None
-    ) -> repository.Listing:
+    ) -> Listing:
         _require(caller, READ_ANY_ACTIVITY)
         _require_plan(conn, caller)
         if learner_id is not None:
@@ -116,7 +134,9 @@ class LearningCourseActivityService:
         if provider_id is not None and providers.is_sync_enabled(conn, caller.tenant_id, provider_id) is None:
             raise BadRequest(errors.BAD_REGISTRATION_ID)
         readable = [name for name, needed in _READ.items() if needed.granted_to(caller)]
-        return repository.listing(caller.tenant_id, provider_id=provider_id, learner_id=learner_id, types=readable)
+        return repository.listing(
+            caller.tenant_id, provider_id=provider_id, learner_id=learner_id, types=readable
+        )
 
     # Writes
 
@@ -273,7 +293,10 @@ def _require_learner_view(conn: Connection, caller: Principal, learner_id: str, 
 
 
 def _locate(conn: Connection, caller: Principal, key: ActivityKey, not_found: str) -> Row:
-    if key.provider_id is not None and providers.is_sync_enabled(conn, caller.tenant_id, key.provider_id) is None:
+    if (
+        key.provider_id is not None
+        and providers.is_sync_enabled(conn, caller.tenant_id, key.provider_id) is None
+    ):
         raise BadRequest(errors.BAD_REGISTRATION_ID)
     rows: list[Row]
     if key.activity_id is not None:
@@ -281,7 +304,9 @@ def _locate(conn: Connection, caller: Principal, key: ActivityKey, not_found: st
         rows = [] if found is None else [found]
     else:
         assert key.external_id is not None
-        rows = repository.find_by_external_id(conn, caller.tenant_id, key.external_id, provider_id=key.provider_id)
+        rows = repository.find_by_external_id(
+            conn, caller.tenant_id, key.external_id, provider_id=key.provider_id
+        )
     rows = [
         row
         for row in rows
@@ -340,7 +365,9 @@ def _check_content_and_learner(
     if learner is None:
         raise BadRequest("Input field learnerUserId is invalid", details=[field_invalid("learnerUserId")])
     if not learner.has_learning_license:
-        raise Forbidden(errors.LICENSE_NOT_VALID_ON_CREATE if on_create else errors.LICENSE_NOT_VALID_ON_UPDATE)
+        raise Forbidden(
+            errors.LICENSE_NOT_VALID_ON_CREATE if on_create else errors.LICENSE_NOT_VALID_ON_UPDATE
+        )
 
 
 __all__ = ["LEARNING_COURSE_ACTIVITY", "ActivityKey", "LearningCourseActivityService", "type_of"]

@@ -12,7 +12,11 @@ LEARNING_PROVIDER = EntityType(
         Property("isCourseActivitySyncEnabled", Kind.BOOLEAN, "is_course_activity_sync_enabled"),
         Property("loginWebUrl", Kind.STRING, "login_web_url", is_url=True),
         Property(
-            "longLogoWebUrlForDarkTheme", Kind.STRING, "long_logo_web_url_for_dark_theme", nullable=False, is_url=True
+            "longLogoWebUrlForDarkTheme",
+            Kind.STRING,
+            "long_logo_web_url_for_dark_theme",
+            nullable=False,
+            is_url=True,
         ),
         Property(
             "longLogoWebUrlForLightTheme",

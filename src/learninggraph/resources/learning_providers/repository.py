@@ -15,7 +15,9 @@ _COLUMN_OF = {p.name: p.column for p in LEARNING_PROVIDER.properties}
 
 
 def get(conn: Connection, tenant_id: str, provider_id: str) -> Row | None:
-    return conn.fetch_one(f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, provider_id))
+    return conn.fetch_one(
+        f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, provider_id)
+    )
 
 
 def is_sync_enabled(conn: Connection, tenant_id: str, provider_id: str) -> bool | None:

@@ -51,7 +51,9 @@ def routes(service: LearningProviderService, *, page_size: int, max_page_size: i
 
     def get_provider(request: Request, params: Params) -> Response:
         caller = require(request, READ_PROVIDERS)
-        options = parse_query_options(request.query, LEARNING_PROVIDER, max_top=max_page_size, allowed=ITEM_OPTIONS)
+        options = parse_query_options(
+            request.query, LEARNING_PROVIDER, max_top=max_page_size, allowed=ITEM_OPTIONS
+        )
         row = service.get(caller, params["provider"])
         context = context_url(request, COLLECTION, select=options.select, entity=True)
         return entity_response(request, context, render(row, select=options.select))

@@ -41,7 +41,11 @@ class LearningProviderService:
 
     def create(self, caller: Principal, body: dict[str, Any]) -> Row:
         decoded = decode_properties(
-            LEARNING_PROVIDER, body, accepted=WRITABLE, include_unknown_enum_members=False, skip=("@odata.type", "id")
+            LEARNING_PROVIDER,
+            body,
+            accepted=WRITABLE,
+            include_unknown_enum_members=False,
+            skip=("@odata.type", "id"),
         )
         require_present(decoded, REQUIRED_ON_CREATE)
         decoded.raise_if_failed()
@@ -57,7 +61,11 @@ class LearningProviderService:
 
     def update(self, caller: Principal, provider_id: str, body: dict[str, Any]) -> Row:
         decoded = decode_properties(
-            LEARNING_PROVIDER, body, accepted=WRITABLE, include_unknown_enum_members=False, skip=("@odata.type", "id")
+            LEARNING_PROVIDER,
+            body,
+            accepted=WRITABLE,
+            include_unknown_enum_members=False,
+            skip=("@odata.type", "id"),
         )
         decoded.raise_if_failed()
         values = dict(decoded.values)
