@@ -1,0 +1,258 @@
+"""The ``learninggraph`` command line: directory administration, tokens, dev certificates and serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeAlias
+
+from learninggraph.domain.errors import GraphError
+from learninggraph.identity.certs import write_dev_certificates
+from learninggraph.identity.dev import DEV_CLIENT_ID, dev_credentials
+from learninggraph.identity.directory import Directory, DirectoryError
+from learninggraph.identity.keys import SigningKeys
+from learninggraph.identity.tokens import TokenIssuer, delegated_scopes
+from learninggraph.settings import DEFAULT_DATABASE_URL, Settings
+from learninggraph.storage.database import Database
+from learninggraph.storage.migrations import upgrade
+
+# The app id a CLI-minted token carries when the tenant has no application at all.
+PLACEHOLDER_CLIENT_ID = "00000000-0000-4000-8000-00000000c11e"
+
+Command = Callable[[argparse.Namespace, Database], int]
+
+
+def _print_json(value: dict[str, object]) -> None:
+    print(json.dumps(value, indent=2))
+
+
+def _tenants_create(args: argparse.Namespace, database: Database) -> int:
+    tenant = Directory(database).create_tenant(name=args.name, has_learning_plan=not args.no_learning_plan)
+    if args.json:
+        _print_json({"tenantId": tenant.id, "name": tenant.name})
+    else:
+        print(f"Created tenant {tenant.name!r} with id {tenant.id}")
+    return 0
+
+
+def _apps_create(args: argparse.Namespace, database: Database) -> int:
+    app, secret = Directory(database).create_application(
+        tenant_id=args.tenant, name=args.name, permissions=args.permission
+    )
+    if args.json:
+        _print_json(
+            {
+                "tenantId": app.tenant_id,
+                "clientId": app.client_id,
+                "clientSecret": secret,
+                "permissions": sorted(app.permissions),
+            }
+        )
+    else:
+        print(f"Created application {app.name!r} in tenant {app.tenant_id}")
+        print(f"  client id:     {app.client_id}")
+        print(f"  client secret: {secret}   (shown once; it is stored only as a hash)")
+        print(f"  permissions:   {', '.join(sorted(app.permissions)) or '(none)'}")
+    return 0
+
+
+def _users_create(args: argparse.Namespace, database: Database) -> int:
+    user = Directory(database).create_user(
+        tenant_id=args.tenant,
+        display_name=args.name,
+        licensed=args.licensed,
+        password=args.password,
+        user_principal_name=args.upn,
+    )
+    if args.json:
+        _print_json(
+            {"tenantId": user.tenant_id, "id": user.id, "userPrincipalName": user.user_principal_name}
+        )
+    else:
+        licence = "licensed" if user.has_learning_license else "unlicensed"
+        print(
+            f"Created {licence} user {user.user_principal_name} with id {user.id} in tenant {user.tenant_id}"
+        )
+    return 0
+
+
+def _token(args: argparse.Namespace, database: Database) -> int:
+    directory = Directory(database)
+    if directory.tenant(args.tenant) is None:
+        raise DirectoryError(f"Tenant {args.tenant!r} does not exist.")
+    user = directory.find_user(args.tenant, args.user)
+    if user is None:
+        raise DirectoryError(f"No user {args.user!r} in tenant {args.tenant}.")
+    try:
+        scopes = delegated_scopes(args.scope)
+    except ValueError as exc:
+        raise DirectoryError(f"Unknown delegated permission {exc}.") from None
+    if not scopes:
+        raise DirectoryError("Name at least one delegated permission with --scope.")
+    client_id = args.client_id or _default_client_id(directory, args.tenant)
+    settings = Settings.from_env(database_url=database.url)
+    issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=settings)
+    token, expires_in = issuer.delegated_token(client_id, user, scopes)
+    print(f"# delegated token for {user.user_principal_name}, app {client_id}, expires in {expires_in} s")
+    print(f"# scp: {' '.join(sorted(scopes))}")
+    print(token)
+    return 0
+
+
+def _default_client_id(directory: Directory, tenant_id: str) -> str:
+    dev_app = directory.application(DEV_CLIENT_ID)
+    if dev_app is not None and dev_app.tenant_id == tenant_id:
+        return dev_app.client_id
+    apps = directory.applications(tenant_id)
+    return apps[0].client_id if apps else PLACEHOLDER_CLIENT_ID
+
+
+def _dev_cert(args: argparse.Namespace, database: Database) -> int:
+    ca, cert, key = write_dev_certificates(Path(args.out))
+    print(f"Wrote {ca} (CA), {cert} (server certificate for 127.0.0.1, ::1, localhost) and {key}")
+    print(f"Serve:  learninggraph serve --certfile {cert} --keyfile {key}")
+    print("Trust the CA in clients:")
+    print(f"  export REQUESTS_CA_BUNDLE={ca}   # requests, MSAL, sync azure-identity")
+    print(f"  export SSL_CERT_FILE={ca}        # httpx, aiohttp, async azure-identity")
+    return 0
+
+
+def _dev_credentials(args: argparse.Namespace, database: Database) -> int:
+    credentials = dev_credentials(Directory(database))
+    if credentials is None:
+        print(
+            "No dev identity in this database (it is created by 'serve' on an empty database).",
+            file=sys.stderr,
+        )
+        return 1
+    if args.json:
+        _print_json(dict(credentials))
+    else:
+        width = max(len(name) for name in credentials)
+        for name, value in credentials.items():
+            print(f"{name.ljust(width)}  {value}")
+    return 0
+
+
+def _keys_rotate(args: argparse.Namespace, database: Database) -> int:
+    print(SigningKeys.load_or_create(database).rotate())
+    return 0
+
+
+def _serve(args: argparse.Namespace, database: Database) -> int:
+    if (args.certfile is None) != (args.keyfile is None):
+        raise ValueError("--certfile and --keyfile go together.")
+    settings = Settings.from_env(
+        database_url=args.database,
+        trusted_issuers=tuple(args.trust_issuer) or None,
+        extra_audiences=tuple(args.audience) or None,
+        create_dev_identity=False if args.no_dev_identity else None,
+    )
+    database.close()
+    from learninggraph.app import serve
+
+    serve(
+        settings,
+        host=args.host,
+        port=args.port,
+        certfile=args.certfile,
+        keyfile=args.keyfile,
+        workers=args.workers,
+    )
+    return 0
+
+
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _add(
+    parent: Subcommands, name: str, run: Command, parents: list[argparse.ArgumentParser], summary: str
+) -> argparse.ArgumentParser:
+    sub = parent.add_parser(name, parents=parents, help=summary, description=summary)
+    sub.set_defaults(run=run)
+    return sub
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--database",
+        default=os.environ.get("LEARNINGGRAPH_DATABASE_URL", DEFAULT_DATABASE_URL),
+        metavar="URL",
+        help="sqlite:///FILE (default: $LEARNINGGRAPH_DATABASE_URL or %(default)s)",
+    )
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON")
+    parser = argparse.ArgumentParser(
+        prog="learninggraph", description="A self-hostable Microsoft Graph employee-learning server."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    tenants = commands.add_parser("tenants", help="manage tenants").add_subparsers(
+        dest="action", required=True
+    )
+    sub = _add(tenants, "create", _tenants_create, [common, as_json], "create a tenant")
+    sub.add_argument("--name", default="Contoso")
+    sub.add_argument("--no-learning-plan", action="store_true", help="the tenant has no Viva Learning plan")
+
+    apps = commands.add_parser("apps", help="manage applications").add_subparsers(
+        dest="action", required=True
+    )
+    sub = _add(apps, "create", _apps_create, [common, as_json], "register an application with a secret")
+    sub.add_argument("--tenant", required=True)
+    sub.add_argument("--name", required=True)
+    sub.add_argument("--permission", action="append", required=True, help="application permission (repeat)")
+
+    users = commands.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
+    sub = _add(users, "create", _users_create, [common, as_json], "create a user")
+    sub.add_argument("--tenant", required=True)
+    sub.add_argument("--name", required=True, help="display name")
+    sub.add_argument("--licensed", action="store_true", help="the user holds a Viva Learning licence")
+    sub.add_argument("--password", help="allow the password grant with this password")
+    sub.add_argument("--upn", help="user principal name (default: derived from the name)")
+
+    sub = _add(commands, "token", _token, [common], "mint a delegated access token for a user")
+    sub.add_argument("--tenant", required=True)
+    sub.add_argument("--user", required=True, help="user id or user principal name")
+    sub.add_argument("--scope", action="append", required=True, help="delegated permission (repeat)")
+    sub.add_argument("--client-id", help="the app id the token names")
+
+    sub = _add(commands, "dev-cert", _dev_cert, [common], "write a local CA and a server certificate")
+    sub.add_argument("--out", required=True, metavar="DIR")
+    _add(commands, "dev-credentials", _dev_credentials, [common, as_json], "show the dev identity")
+    keys = commands.add_parser("keys", help="manage signing keys").add_subparsers(
+        dest="action", required=True
+    )
+    _add(keys, "rotate", _keys_rotate, [common], "rotate the token signing key")
+
+    sub = _add(commands, "serve", _serve, [common], "run the server")
+    sub.add_argument("--host", default="127.0.0.1")
+    sub.add_argument("--port", type=int, default=8000)
+    sub.add_argument("--certfile", help="TLS certificate chain (PEM)")
+    sub.add_argument("--keyfile", help="TLS private key (PEM)")
+    sub.add_argument("--trust-issuer", action="append", default=[], metavar="URL", help="trusted OIDC issuer")
+    sub.add_argument("--audience", action="append", default=[], metavar="AUD", help="extra accepted audience")
+    sub.add_argument("--workers", type=int, default=1)
+    sub.add_argument("--no-dev-identity", action="store_true", help="do not create the dev identity")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    run: Command = args.run
+    database: Database | None = None
+    try:
+        database = Database(args.database)
+        upgrade(database)
+        return run(args, database)
+    except (DirectoryError, ValueError, GraphError) as exc:
+        message = exc.message if isinstance(exc, GraphError) else str(exc)
+        print(f"learninggraph: error: {message}", file=sys.stderr)
+        return 2
+    finally:
+        if database is not None:
+            database.close()

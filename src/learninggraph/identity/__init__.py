@@ -1,0 +1,1 @@
+"""Identity: the directory, signing keys, access tokens and the token service that issues them."""

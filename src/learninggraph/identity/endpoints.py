@@ -1,0 +1,247 @@
+"""The token service's HTTP routes: OpenID Connect discovery, the JWKS, and the OAuth token endpoint."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, unquote_plus, urlsplit
+
+import msgspec
+
+from learninggraph.http.messages import Request, Response
+from learninggraph.http.routing import Param, Params, Route
+from learninggraph.identity.directory import Directory, Tenant, TokenError, unknown_tenant
+from learninggraph.identity.keys import SigningKeys
+from learninggraph.identity.tokens import OPENID_SCOPES, TokenIssuer, delegated_scopes
+from learninggraph.settings import Settings
+
+__all__ = ["TokenError", "routes"]
+
+CONTENT_TYPE = "application/json; charset=utf-8"
+GRANT_TYPES = ("client_credentials", "password")
+CLAIMS_SUPPORTED = ["aud", "iss", "iat", "nbf", "exp", "tid", "oid", "sub", "upn", "name", "roles", "scp"]
+_encode = msgspec.json.Encoder().encode
+
+
+def routes(
+    *, directory: Directory, issuer: TokenIssuer, keys: SigningKeys, settings: Settings
+) -> list[Route]:
+    service = _TokenService(directory, issuer, keys, settings)
+    tenant = Param("tenant")
+    return [
+        Route((tenant, "v2.0", ".well-known", "openid-configuration"), {"GET": service.openid_configuration}),
+        Route((tenant, "discovery", "v2.0", "keys"), {"GET": service.jwks}),
+        Route((tenant, "oauth2", "v2.0", "token"), {"POST": service.token}),
+    ]
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(status, _encode(body), CONTENT_TYPE, [("Pragma", "no-cache")])
+
+
+def error_response(request: Request, error: TokenError) -> Response:
+    """Entra's OAuth error body, trace and correlation ids included."""
+    timestamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    trace_id, correlation_id = request.request_id, request.client_request_id
+    description = (
+        f"AADSTS{error.code}: {error.description}\r\nTrace ID: {trace_id}\r\n"
+        f"Correlation ID: {correlation_id}\r\nTimestamp: {timestamp}"
+    )
+    return _json(
+        error.status,
+        {
+            "error": error.error,
+            "error_description": description,
+            "error_codes": [error.code],
+            "timestamp": timestamp,
+            "trace_id": trace_id,
+            "correlation_id": correlation_id,
+            "error_uri": f"https://login.microsoftonline.com/error?code={error.code}",
+        },
+    )
+
+
+def _missing(name: str) -> TokenError:
+    return TokenError(
+        400, "invalid_request", 900144, f"The request body must contain the following parameter: '{name}'."
+    )
+
+
+def _malformed() -> TokenError:
+    return TokenError(400, "invalid_request", 9002313, "Invalid request. Request is malformed or invalid.")
+
+
+def _invalid_scope(scope: str) -> TokenError:
+    return TokenError(
+        400,
+        "invalid_scope",
+        70011,
+        f"The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid.",
+    )
+
+
+def _form(request: Request) -> dict[str, str]:
+    try:
+        parsed = parse_qs(request.body.decode("utf-8"), max_num_fields=100, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise _malformed() from None
+    if any(len(values) > 1 for values in parsed.values()):
+        raise _malformed()
+    return {name: values[0] for name, values in parsed.items()}
+
+
+def _required(form: dict[str, str], name: str) -> str:
+    value = form.get(name, "").strip()
+    if not value:
+        raise _missing(name)
+    return value
+
+
+def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, str | None]:
+    """The client id and secret, from the form or from HTTP Basic (RFC 6749 §2.3.1)."""
+    client_id, secret = form.get("client_id") or None, form.get("client_secret") or None
+    authorization = request.headers.get("authorization", "")
+    if authorization[:6].lower() == "basic ":
+        try:
+            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise _malformed() from None
+        basic_id, colon, basic_secret = decoded.partition(":")
+        if not colon or (client_id is not None and client_id != unquote_plus(basic_id)):
+            raise _malformed()
+        if secret is not None:
+            raise _malformed()
+        client_id, secret = unquote_plus(basic_id), unquote_plus(basic_secret) or None
+    if not client_id:
+        raise _missing("client_id")
+    return client_id, secret
+
+
+class _TokenService:
+    def __init__(
+        self, directory: Directory, issuer: TokenIssuer, keys: SigningKeys, settings: Settings
+    ) -> None:
+        self._directory = directory
+        self._issuer = issuer
+        self._keys = keys
+        self._settings = settings
+
+    def _tenant(self, tenant_id: str, error: str = "invalid_request") -> Tenant:
+        tenant = self._directory.tenant(tenant_id)
+        if tenant is None:
+            unknown = unknown_tenant(tenant_id)
+            raise TokenError(unknown.status, error, unknown.code, unknown.description)
+        return tenant
+
+    def openid_configuration(self, request: Request, params: Params) -> Response:
+        try:
+            tenant = self._tenant(params["tenant"], "invalid_tenant")
+        except TokenError as error:
+            return error_response(request, error)
+        base = f"{request.base_url}/{tenant.id}"
+        return _json(
+            200,
+            {
+                "token_endpoint": f"{base}/oauth2/v2.0/token",
+                "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+                "jwks_uri": f"{base}/discovery/v2.0/keys",
+                "response_modes_supported": ["query", "fragment", "form_post"],
+                "subject_types_supported": ["pairwise"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+                "scopes_supported": sorted(OPENID_SCOPES),
+                "issuer": self._issuer.issuer_for(tenant.id),
+                "request_uri_parameter_supported": False,
+                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "grant_types_supported": list(GRANT_TYPES),
+                "claims_supported": CLAIMS_SUPPORTED,
+                "tenant_region_scope": None,
+                "cloud_instance_name": urlsplit(self._settings.issuer_base).hostname,
+                "msgraph_host": urlsplit(request.base_url).netloc,
+            },
+        )
+
+    def jwks(self, request: Request, params: Params) -> Response:
+        try:
+            self._tenant(params["tenant"], "invalid_tenant")
+        except TokenError as error:
+            return error_response(request, error)
+        return _json(200, self._keys.jwks())
+
+    def token(self, request: Request, params: Params) -> Response:
+        try:
+            return self._token(request, params["tenant"])
+        except TokenError as error:
+            return error_response(request, error)
+
+    def _token(self, request: Request, tenant_param: str) -> Response:
+        form = _form(request)
+        tenant = self._tenant(tenant_param)
+        grant_type = _required(form, "grant_type")
+        if grant_type not in GRANT_TYPES:
+            raise TokenError(
+                400,
+                "unsupported_grant_type",
+                70003,
+                f"The app requested an unsupported grant type '{grant_type}'.",
+            )
+        client_id, secret = _client_credentials(request, form)
+        if grant_type == "client_credentials":
+            return self._client_credentials_grant(tenant, client_id, secret, form)
+        return self._password_grant(tenant, client_id, secret, form)
+
+    def _client_credentials_grant(
+        self, tenant: Tenant, client_id: str, secret: str | None, form: dict[str, str]
+    ) -> Response:
+        if secret is None:
+            raise TokenError(
+                401,
+                "invalid_client",
+                7000216,
+                "'client_assertion', 'client_secret' or 'request' is required for the "
+                "'client_credentials' grant type.",
+            )
+        scope = _required(form, "scope")
+        app = self._directory.authenticate_client(tenant.id, client_id, secret)
+        scopes = [s for s in scope.split() if s.lower() not in OPENID_SCOPES]
+        if len(scopes) != 1:
+            raise _invalid_scope(scope)
+        if not scopes[0].endswith("/.default"):
+            raise TokenError(
+                400,
+                "invalid_scope",
+                1002012,
+                f"The provided value for scope {scopes[0]} is not valid. Client credential flows must have a "
+                "scope value with /.default suffixed to the resource identifier (application ID URI).",
+            )
+        token, expires_in = self._issuer.application_token(app)
+        return _json(200, _token_body(token, expires_in))
+
+    def _password_grant(
+        self, tenant: Tenant, client_id: str, secret: str | None, form: dict[str, str]
+    ) -> Response:
+        username, password = _required(form, "username"), _required(form, "password")
+        scope = _required(form, "scope")
+        app = self._directory.authenticate_client(tenant.id, client_id, secret)
+        user = self._directory.authenticate_user(tenant.id, username, password)
+        try:
+            granted = delegated_scopes(scope.split())
+        except ValueError as exc:
+            raise _invalid_scope(str(exc)) from None
+        if not granted:
+            raise _invalid_scope(scope)
+        token, expires_in = self._issuer.delegated_token(app.client_id, user, granted)
+        body = _token_body(token, expires_in)
+        body["scope"] = " ".join(f"https://graph.microsoft.com/{name}" for name in sorted(granted))
+        return _json(200, body)
+
+
+def _token_body(token: str, expires_in: int) -> dict[str, Any]:
+    return {
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+        "ext_expires_in": expires_in,
+        "access_token": token,
+    }

@@ -1,0 +1,150 @@
+"""The RSA signing keys: created on first start, persisted, rotated, and published as a JWKS."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+
+from learninggraph.storage.database import Connection, Database
+
+ACTIVE, PUBLISHED, RETIRED = "active", "published", "retired"
+# An unknown kid re-reads the table at most this often, so another process's rotation is seen.
+UNKNOWN_KID_REFRESH_SECONDS = 5.0
+# The active key is re-read this often, so every process signs with the newest key soon after a rotation.
+ACTIVE_REFRESH_SECONDS = 30.0
+
+
+def _b64url_uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8 or 1, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _new_key() -> tuple[str, RSAPrivateKey, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
+    return thumbprint(key.public_key()), key, pem
+
+
+def thumbprint(public_key: RSAPublicKey) -> str:
+    """The RFC 7638 JWK thumbprint, used as the kid."""
+    numbers = public_key.public_numbers()
+    canonical = json.dumps(
+        {"e": _b64url_uint(numbers.e), "kty": "RSA", "n": _b64url_uint(numbers.n)},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode("ascii")
+
+
+def public_jwk(kid: str, public_key: RSAPublicKey) -> dict[str, object]:
+    numbers = public_key.public_numbers()
+    return {
+        "kty": "RSA",
+        "use": "sig",
+        "kid": kid,
+        "n": _b64url_uint(numbers.n),
+        "e": _b64url_uint(numbers.e),
+        "alg": "RS256",
+    }
+
+
+def _insert(conn: Connection, kid: str, pem: str) -> None:
+    conn.execute(
+        "INSERT INTO signing_keys (kid, private_key, state, created_at) VALUES (?, ?, ?, ?)",
+        (kid, pem, ACTIVE, datetime.now(UTC).isoformat()),
+    )
+
+
+class SigningKeys:
+    """The process's view of the ``signing_keys`` table, re-read when it may be stale."""
+
+    def __init__(self, database: Database, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._database = database
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._parsed: dict[str, RSAPrivateKey] = {}
+        self._active: tuple[str, RSAPrivateKey] | None = None
+        self._public: dict[str, RSAPublicKey] = {}
+        self._jwks: dict[str, object] = {"keys": []}
+        self._loaded_at = float("-inf")
+
+    @classmethod
+    def load_or_create(cls, database: Database) -> SigningKeys:
+        keys = cls(database)
+        keys._refresh()
+        return keys
+
+    def signing_key(self) -> tuple[str, RSAPrivateKey]:
+        if self._active is None or self._clock() - self._loaded_at >= ACTIVE_REFRESH_SECONDS:
+            self._refresh()
+        assert self._active is not None
+        return self._active
+
+    def public_key(self, kid: str) -> RSAPublicKey | None:
+        key = self._public.get(kid)
+        if key is None and self._clock() - self._loaded_at >= UNKNOWN_KID_REFRESH_SECONDS:
+            self._refresh()
+            key = self._public.get(kid)
+        return key
+
+    def jwks(self) -> dict[str, object]:
+        if self._clock() - self._loaded_at >= UNKNOWN_KID_REFRESH_SECONDS:
+            self._refresh()
+        return self._jwks
+
+    def rotate(self) -> str:
+        kid, _, pem = _new_key()
+        with self._database.transaction() as conn:
+            conn.execute("UPDATE signing_keys SET state = ? WHERE state = ?", (PUBLISHED, ACTIVE))
+            _insert(conn, kid, pem)
+        self._refresh()
+        return kid
+
+    def _refresh(self) -> None:
+        with self._lock:
+            rows = self._read_rows()
+            if not any(state == ACTIVE for _, _, state in rows):
+                kid, _, pem = _new_key()
+                with self._database.transaction() as conn:
+                    # Re-checked under the write lock: another process may have created one meanwhile.
+                    if conn.fetch_one("SELECT 1 FROM signing_keys WHERE state = ?", (ACTIVE,)) is None:
+                        _insert(conn, kid, pem)
+                rows = self._read_rows()
+            active: tuple[str, RSAPrivateKey] | None = None
+            public: dict[str, RSAPublicKey] = {}
+            for kid, pem, state in rows:
+                if state not in (ACTIVE, PUBLISHED):
+                    continue
+                key = self._parsed.get(kid)
+                if key is None:
+                    loaded = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+                    if not isinstance(loaded, RSAPrivateKey):
+                        continue
+                    key = self._parsed[kid] = loaded
+                public[kid] = key.public_key()
+                if state == ACTIVE:
+                    active = (kid, key)
+            if active is not None:
+                self._active = active
+            self._public = public
+            self._jwks = {"keys": [public_jwk(kid, key) for kid, key in public.items()]}
+            self._loaded_at = self._clock()
+
+    def _read_rows(self) -> list[tuple[str, str, str]]:
+        with self._database.snapshot() as conn:
+            rows = conn.fetch_all(
+                "SELECT kid, private_key, state FROM signing_keys ORDER BY state = ? DESC, created_at DESC",
+                (ACTIVE,),
+            )
+        return [(str(kid), str(pem), str(state)) for kid, pem, state in rows]

@@ -1,0 +1,347 @@
+"""Access tokens: minting RS256 JWTs shaped like Entra's, and verifying bearer tokens into Principals."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from learninggraph.domain.errors import Unauthorized
+from learninggraph.domain.permissions import DELEGATED_PERMISSIONS
+from learninggraph.domain.principal import CallerKind, Principal
+from learninggraph.identity.directory import Application, Directory, User
+from learninggraph.identity.keys import SigningKeys
+from learninggraph.settings import Settings
+
+log = logging.getLogger("learninggraph.identity")
+
+GRAPH_RESOURCE = "https://graph.microsoft.com"
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+GRAPH_AUDIENCES = frozenset({GRAPH_RESOURCE, GRAPH_RESOURCE + "/", GRAPH_APP_ID})
+OPENID_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
+MAX_TOKEN_CHARS = 16 * 1024
+CACHE_ENTRIES = 10_000
+# A cached token's tenant and user are looked up again after this long, so deletions are seen.
+DIRECTORY_RECHECK_SECONDS = 60.0
+EXTERNAL_REFETCH_SECONDS = 60.0
+EXTERNAL_TIMEOUT_SECONDS = 5.0
+_SERVICE_PRINCIPAL_NAMESPACE = uuid.UUID("6f1c1d59-2b8e-4f43-9d55-3e3f0f7f9a51")
+_PERMISSION_NAMES = {name.lower(): name for name in DELEGATED_PERMISSIONS}
+
+CHALLENGE = 'Bearer realm="learninggraph"'
+INVALID_CHALLENGE = 'Bearer realm="learninggraph", error="invalid_token"'
+EMPTY = "Access token is empty."
+INVALID = "Access token validation failure."
+EXPIRED = "Access token has expired or is not yet valid."
+BAD_AUDIENCE = "Access token validation failure. Invalid audience."
+
+
+def service_principal_id(client_id: str) -> str:
+    """The stable object id of an application's service principal."""
+    return str(uuid.uuid5(_SERVICE_PRINCIPAL_NAMESPACE, client_id))
+
+
+def delegated_scopes(requested: Iterable[str]) -> frozenset[str]:
+    """Delegated permission names from an OAuth scope list; ``ValueError`` names the first bad scope.
+
+    Accepts bare names, names prefixed with the Graph resource, and ``<resource>/.default`` (every
+    delegated learning permission); OpenID Connect scopes are dropped.
+    """
+    granted: set[str] = set()
+    for scope in requested:
+        if scope.lower() in OPENID_SCOPES:
+            continue
+        if scope.endswith("/.default") or scope == ".default":
+            granted |= DELEGATED_PERMISSIONS
+            continue
+        name = scope
+        for prefix in (GRAPH_RESOURCE + "/", GRAPH_APP_ID + "/"):
+            if scope.lower().startswith(prefix):
+                name = scope[len(prefix) :]
+        canonical = _PERMISSION_NAMES.get(name.lower())
+        if canonical is None:
+            raise ValueError(scope)
+        granted.add(canonical)
+    return frozenset(granted)
+
+
+class TokenIssuer:
+    def __init__(
+        self, *, keys: SigningKeys, settings: Settings, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._keys = keys
+        self._settings = settings
+        self._clock = clock
+
+    def issuer_for(self, tenant_id: str) -> str:
+        return f"{self._settings.issuer_base}/{tenant_id}/v2.0"
+
+    def application_token(self, app: Application) -> tuple[str, int]:
+        oid = service_principal_id(app.client_id)
+        return self._sign(
+            app.tenant_id,
+            {
+                "oid": oid,
+                "sub": oid,
+                "appid": app.client_id,
+                "azp": app.client_id,
+                "appidacr": "1",
+                "azpacr": "1",
+                "app_displayname": app.name,
+                "idtyp": "app",
+                "roles": sorted(app.permissions),
+            },
+        )
+
+    def delegated_token(self, app_id: str, user: User, scopes: Iterable[str]) -> tuple[str, int]:
+        return self._sign(
+            user.tenant_id,
+            {
+                "oid": user.id,
+                "sub": service_principal_id(f"{app_id}:{user.id}"),
+                "upn": user.user_principal_name,
+                "unique_name": user.user_principal_name,
+                "name": user.display_name,
+                "appid": app_id,
+                "azp": app_id,
+                "appidacr": "1",
+                "azpacr": "1",
+                "idtyp": "user",
+                "scp": " ".join(sorted(set(scopes))),
+                "amr": ["pwd"],
+            },
+        )
+
+    def _sign(self, tenant_id: str, claims: dict[str, Any]) -> tuple[str, int]:
+        now = int(self._clock())
+        lifetime = self._settings.token_lifetime_seconds
+        issuer = self.issuer_for(tenant_id)
+        payload = {
+            "aud": GRAPH_RESOURCE,
+            "iss": issuer,
+            "iat": now,
+            "nbf": now,
+            "exp": now + lifetime,
+            "idp": issuer,
+            "tid": tenant_id,
+            **claims,
+            "uti": secrets.token_urlsafe(16),
+            "ver": "1.0",
+        }
+        kid, key = self._keys.signing_key()
+        token = jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid, "typ": "JWT"})
+        return token, lifetime
+
+
+def _fetch_json(url: str) -> dict[str, Any]:
+    if not url.startswith(("https://", "http://")):
+        raise ValueError(f"not an http(s) URL: {url}")
+    with urllib.request.urlopen(url, timeout=EXTERNAL_TIMEOUT_SECONDS) as response:
+        document = json.loads(response.read(1_048_576))
+    if not isinstance(document, dict):
+        raise ValueError(f"{url} did not return a JSON object")
+    return document
+
+
+@dataclass(slots=True)
+class _IssuerKeys:
+    keys: dict[str, RSAPublicKey] = field(default_factory=dict)
+    fetched_at: float = float("-inf")
+
+
+class ExternalIssuers:
+    """Trusted outside OpenID Connect issuers and their signing keys, fetched and cached."""
+
+    def __init__(self, templates: Iterable[str], *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._templates = tuple(t.rstrip("/") for t in templates)
+        self._clock = clock
+        self._issuers: dict[str, _IssuerKeys] = {}
+
+    def trusts(self, issuer: str, tenant_id: str) -> bool:
+        trimmed = issuer.rstrip("/")
+        return any(
+            trimmed == template.replace("{tenantid}", tenant_id).replace("{tenantId}", tenant_id)
+            for template in self._templates
+        )
+
+    def public_key(self, issuer: str, kid: str) -> RSAPublicKey | None:
+        entry = self._issuers.setdefault(issuer, _IssuerKeys())
+        key = entry.keys.get(kid)
+        if key is None and self._clock() - entry.fetched_at >= EXTERNAL_REFETCH_SECONDS:
+            entry.fetched_at = self._clock()
+            try:
+                entry.keys = self._fetch_keys(issuer)
+            except (OSError, ValueError) as exc:
+                log.warning("could not fetch the signing keys of trusted issuer %s: %s", issuer, exc)
+            key = entry.keys.get(kid)
+        return key
+
+    @staticmethod
+    def _fetch_keys(issuer: str) -> dict[str, RSAPublicKey]:
+        metadata = _fetch_json(f"{issuer.rstrip('/')}/.well-known/openid-configuration")
+        jwks_uri = metadata.get("jwks_uri")
+        if not isinstance(jwks_uri, str):
+            raise ValueError(f"the metadata of {issuer} has no jwks_uri")
+        keys: dict[str, RSAPublicKey] = {}
+        for jwk in _fetch_json(jwks_uri).get("keys", []):
+            if not isinstance(jwk, dict) or jwk.get("kty") != "RSA" or jwk.get("use", "sig") != "sig":
+                continue
+            try:
+                key = jwt.algorithms.RSAAlgorithm.from_jwk(jwk)
+            except jwt.PyJWTError:
+                continue
+            if isinstance(key, RSAPublicKey) and isinstance(jwk.get("kid"), str):
+                keys[jwk["kid"]] = key
+        return keys
+
+
+@dataclass(slots=True)
+class _Verified:
+    principal: Principal
+    expires_at: float
+    recheck_at: float
+
+
+def _unauthorized(message: str = INVALID) -> Unauthorized:
+    return Unauthorized(message, headers={"WWW-Authenticate": INVALID_CHALLENGE})
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+class TokenVerifier:
+    """Bearer tokens → Principals; satisfies ``http.edge.Authenticator``."""
+
+    def __init__(
+        self,
+        *,
+        keys: SigningKeys,
+        directory: Directory,
+        settings: Settings,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._keys = keys
+        self._directory = directory
+        self._settings = settings
+        self._clock = clock
+        self._audiences = GRAPH_AUDIENCES | frozenset(settings.extra_audiences)
+        self._external = ExternalIssuers(settings.trusted_issuers)
+        self._cache: dict[str, _Verified] = {}
+
+    def authenticate(self, authorization: str | None) -> Principal:
+        if authorization is None or not authorization.strip():
+            raise Unauthorized(EMPTY, headers={"WWW-Authenticate": CHALLENGE})
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
+            raise _unauthorized()
+        if any(c.isspace() for c in token):
+            raise _unauthorized()
+        now = self._clock()
+        skew = self._settings.clock_skew_seconds
+        hit = self._cache.get(token)
+        if hit is not None:
+            if now > hit.expires_at + skew:
+                self._cache.pop(token, None)
+                raise _unauthorized(EXPIRED)
+            if now >= hit.recheck_at:
+                try:
+                    self._check_directory(hit.principal)
+                except Unauthorized:
+                    self._cache.pop(token, None)
+                    raise
+                hit.recheck_at = now + DIRECTORY_RECHECK_SECONDS
+            return hit.principal
+        principal, expires_at = self._verify(token, now, skew)
+        self._remember(token, _Verified(principal, expires_at, now + DIRECTORY_RECHECK_SECONDS), now)
+        return principal
+
+    def _verify(self, token: str, now: float, skew: int) -> tuple[Principal, float]:
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise _unauthorized() from None
+        kid, issuer, tenant_id = header.get("kid"), unverified.get("iss"), unverified.get("tid")
+        if header.get("alg") != "RS256" or not isinstance(kid, str):
+            raise _unauthorized()
+        if not isinstance(issuer, str) or not isinstance(tenant_id, str) or not tenant_id:
+            raise _unauthorized()
+        key: RSAPublicKey | None = None
+        if issuer == f"{self._settings.issuer_base}/{tenant_id}/v2.0":
+            key = self._keys.public_key(kid)
+        elif self._external.trusts(issuer, tenant_id) and self._directory.tenant(tenant_id) is not None:
+            key = self._external.public_key(issuer, kid)
+        if key is None:
+            raise _unauthorized()
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                issuer=issuer,
+                options={
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                    "verify_aud": False,
+                    "require": ["exp", "iss", "aud", "tid"],
+                },
+            )
+        except jwt.PyJWTError:
+            raise _unauthorized() from None
+        expires_at, not_before = _number(claims.get("exp")), _number(claims.get("nbf", 0))
+        if expires_at is None or not_before is None:
+            raise _unauthorized()
+        if now > expires_at + skew or now + skew < not_before:
+            raise _unauthorized(EXPIRED)
+        audience = claims.get("aud")
+        audiences = [audience] if isinstance(audience, str) else audience
+        if not isinstance(audiences, list) or not any(a in self._audiences for a in audiences):
+            raise _unauthorized(BAD_AUDIENCE)
+        principal = self._principal(claims, tenant_id)
+        self._check_directory(principal)
+        return principal, expires_at
+
+    @staticmethod
+    def _principal(claims: dict[str, Any], tenant_id: str) -> Principal:
+        app_id = claims.get("appid") or claims.get("azp")
+        if not isinstance(app_id, str):
+            raise _unauthorized()
+        scopes = claims.get("scp")
+        if scopes is not None:
+            user_id = claims.get("oid")
+            if not isinstance(scopes, str) or not isinstance(user_id, str):
+                raise _unauthorized()
+            return Principal(tenant_id, app_id, CallerKind.DELEGATED, frozenset(scopes.split()), user_id)
+        roles = claims.get("roles", [])
+        if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+            raise _unauthorized()
+        return Principal(tenant_id, app_id, CallerKind.APPLICATION, frozenset(roles))
+
+    def _check_directory(self, principal: Principal) -> None:
+        if self._directory.tenant(principal.tenant_id) is None:
+            raise _unauthorized()
+        if (
+            principal.user_id is not None
+            and self._directory.user(principal.tenant_id, principal.user_id) is None
+        ):
+            raise _unauthorized()
+
+    def _remember(self, token: str, verified: _Verified, now: float) -> None:
+        if len(self._cache) >= CACHE_ENTRIES:
+            skew = self._settings.clock_skew_seconds
+            for stale in [t for t, v in self._cache.items() if now > v.expires_at + skew]:
+                del self._cache[stale]
+            while len(self._cache) >= CACHE_ENTRIES:
+                del self._cache[next(iter(self._cache))]
+        self._cache[token] = verified
