@@ -13,7 +13,7 @@ from learninggraph.identity.tokens import TokenIssuer
 from learninggraph.settings import Settings
 from learninggraph.storage.database import Database
 from tests.builders import Catalogue, Tenant
-from tests.live_server import running_server
+from learninggraph.testing import running_server
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""A real learninggraph server on a free loopback port, in a background thread."""
+"""Run learninggraph inside a test process: a real server on a free loopback port."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from learninggraph.settings import Settings
 
 @contextmanager
 def running_server(settings: Settings, **uvicorn_options: Any) -> Iterator[str]:
-    """Serves create_app(settings) until the block ends; yields the base URL."""
+    """Serves create_app(settings) on 127.0.0.1 until the block ends; yields the base URL."""
     app = create_app(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -30,7 +30,7 @@ def running_server(settings: Settings, **uvicorn_options: Any) -> Iterator[str]:
     deadline = time.monotonic() + 10
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
+            raise RuntimeError("learninggraph did not start")
         time.sleep(0.005)
     scheme = "https" if uvicorn_options.get("ssl_certfile") else "http"
     try:
