@@ -1,0 +1,94 @@
+"""The ceiling of our server stack: uvicorn + a bare ASGI callable, with no auth, OData or rules.
+
+``/hello`` answers a fixed JSON object; ``GET /min/{tenant}/activities/{id}`` is one SELECT by primary key
+rendered with msgspec; ``PATCH /min/{tenant}/activities/{id}`` validates a small body with a msgspec Struct and
+runs one UPDATE.
+Run: ``python bench/ceiling.py DATABASE_URL PORT``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import msgspec
+import uvicorn
+
+from learninggraph.storage.database import Database
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+COLUMNS = (
+    "id, odata_type, provider_id, learner_user_id, learning_content_id, external_id, status,"
+    " completion_percentage, completed_date_time, assigned_date_time, assignment_type, started_date_time"
+)
+NAMES = [c.strip() for c in COLUMNS.split(",")]
+
+
+class Patch(msgspec.Struct, forbid_unknown_fields=True):
+    status: str
+    completionPercentage: int  # noqa: N815 (Graph's JSON name)
+
+
+JSON = [(b"content-type", b"application/json")]
+
+
+def make_app(database: Database) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    hello = msgspec.json.encode({"message": "Hello, World!"})
+    decode_patch = msgspec.json.Decoder(Patch).decode
+    encode = msgspec.json.encode
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        path: str = scope["path"]
+        status, payload = 404, b""
+        if path == "/hello":
+            status, payload = 200, hello
+        elif path.startswith("/min/"):
+            _, _, tenant_id, _, activity_id = path.split("/", 4)
+            if scope["method"] == "GET":
+                with database.snapshot() as conn:
+                    row = conn.fetch_one(
+                        f"SELECT {COLUMNS} FROM learning_course_activities WHERE tenant_id = ? AND id = ?",
+                        (tenant_id, activity_id),
+                    )
+                if row is not None:
+                    status, payload = 200, encode(dict(zip(NAMES, row, strict=True)))
+            elif scope["method"] == "PATCH":
+                try:
+                    patch = decode_patch(body)
+                except msgspec.ValidationError:
+                    status = 400
+                else:
+                    with database.transaction() as conn:
+                        changed = conn.execute(
+                            "UPDATE learning_course_activities SET status = ?, completion_percentage = ?"
+                            " WHERE tenant_id = ? AND id = ?",
+                            (patch.status, patch.completionPercentage, tenant_id, activity_id),
+                        )
+                    status = 204 if changed else 404
+        headers = [*JSON, (b"content-length", str(len(payload)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    return app
+
+
+if __name__ == "__main__":
+    uvicorn.run(
+        make_app(Database(sys.argv[1])),
+        host="127.0.0.1",
+        port=int(sys.argv[2]),
+        log_level="warning",
+        access_log=False,
+    )

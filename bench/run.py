@@ -1,0 +1,351 @@
+"""Drives learninggraph and the ceiling of its own stack over loopback with wrk, side by side in one run.
+
+    python bench/run.py [--database sqlite|postgresql] [--scale 1.0] [--duration 10] [--rounds 3]
+
+Each figure is the median of ``--rounds`` interleaved rounds; every figure of ours is reported as a ratio to
+the ceiling measured in the same run (``/hello`` for the stack, the minimal GET/PATCH handlers for the same
+operations), so the numbers mean something on any machine. The server is pinned to CPU 1, wrk to CPU 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PYTHON = sys.executable
+
+
+@dataclass
+class Measurement:
+    name: str
+    rps: list[float] = field(default_factory=list)
+    p50_ms: list[float] = field(default_factory=list)
+    p99_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    rss_mb: float = 0.0
+
+    def median(self) -> dict[str, float]:
+        return {
+            "rps": statistics.median(self.rps),
+            "p50_ms": statistics.median(self.p50_ms),
+            "p99_ms": statistics.median(self.p99_ms),
+            "errors": self.errors,
+            "rss_mb": self.rss_mb,
+        }
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    return "wrk"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def process(
+    args: list[str], *, cpu: str, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(
+        ["taskset", "-c", cpu, *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_ready(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback only)
+                if response.status < 500:
+                    return
+        except Exception:  # noqa: BLE001 (not up yet)
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_wrk(
+    wrk: str, url: str, script: Path, duration: int, pid: int
+) -> tuple[float, float, float, int, float]:
+    peak = [rss_mb(pid)]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.5):
+            peak[0] = max(peak[0], rss_mb(pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out = subprocess.run(
+        ["taskset", "-c", "0", wrk, "-t1", "-c32", f"-d{duration}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    stop.set()
+    sampler.join()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _latency(out, "50%")
+    p99 = _latency(out, "99%")
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = int(bad.group(1)) if bad else 0
+    return rps, p50, p99, errors, peak[0]
+
+
+def _latency(out: str, label: str) -> float:
+    match = re.search(rf"{re.escape(label)}\s+([\d.]+)(us|ms|s)", out)
+    if match is None:
+        return float("nan")
+    value, unit = float(match.group(1)), match.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def lua_table(rows: list[list[str]]) -> str:
+    return "{" + ",".join("{" + ",".join(json.dumps(v) for v in row) + "}" for row in rows) + "}"
+
+
+def write_scripts(sample: dict[str, Any], folder: Path) -> dict[str, Path]:
+    """One wrk script per scenario, each picking a random tenant's ids and token per request."""
+    acts, learners, posts, batches = [], [], [], []
+    for tenant in sample["tenants"]:
+        token = tenant["appToken"]
+        acts += [[token, a, tenant["tenantId"]] for a in tenant["activities"][:2000]]
+        learners += [[t, uid] for uid, t in tenant["learnerTokens"]]
+        for provider, contents in tenant["contents"].items():
+            posts += [
+                [token, provider, c, l] for c, l in zip(contents[:50], tenant["learners"][:50], strict=False)
+            ]
+        batches.append([token, *tenant["activities"][:400]])
+    common = "math.randomseed(os.time())\ncounter = 0\n"
+    scripts = {
+        "get": f"""{common}acts = {lua_table(acts)}
+request = function()
+  local a = acts[math.random(#acts)]
+  return wrk.format("GET", "/v1.0/employeeExperience/learningCourseActivities/" .. a[2], {{["Authorization"] = "Bearer " .. a[1]}})
+end""",
+        "patch": f"""{common}acts = {lua_table(acts)}
+request = function()
+  local a = acts[math.random(#acts)]
+  local body = '{{"completionPercentage":' .. math.random(0, 100) .. '}}'
+  return wrk.format("PATCH", "/v1.0/employeeExperience/learningCourseActivities/" .. a[2],
+    {{["Authorization"] = "Bearer " .. a[1], ["Content-Type"] = "application/json"}}, body)
+end""",
+        "post": f"""{common}posts = {lua_table(posts)}
+request = function()
+  local p = posts[math.random(#posts)]
+  counter = counter + 1
+  local body = '{{"@odata.type":"#microsoft.graph.learningSelfInitiatedCourse","learnerUserId":"' .. p[4] ..
+    '","learningContentId":"' .. p[3] .. '","status":"inProgress","externalcourseActivityId":"bench-' ..
+    os.time() .. '-' .. math.random(1, 1000000000) .. '-' .. counter .. '"}}'
+  return wrk.format("POST", "/v1.0/employeeExperience/learningProviders/" .. p[2] .. "/learningCourseActivities",
+    {{["Authorization"] = "Bearer " .. p[1], ["Content-Type"] = "application/json"}}, body)
+end""",
+        "list": f"""{common}learners = {lua_table(learners)}
+request = function()
+  local l = learners[math.random(#learners)]
+  return wrk.format("GET", "/v1.0/users/" .. l[2] .. "/employeeExperience/learningCourseActivities?$filter=status%20ne%20%27completed%27&$top=50",
+    {{["Authorization"] = "Bearer " .. l[1]}})
+end""",
+        "batch": f"""{common}batches = {lua_table(batches)}
+request = function()
+  local b = batches[math.random(#batches)]
+  local items = {{}}
+  for i = 1, 20 do
+    local id = b[math.random(2, #b)]
+    items[i] = '{{"id":"' .. i .. '","method":"PATCH","url":"/employeeExperience/learningCourseActivities/' .. id ..
+      '","headers":{{"Content-Type":"application/json"}},"body":{{"completionPercentage":' .. math.random(0, 100) .. '}}}}'
+  end
+  return wrk.format("POST", "/v1.0/$batch", {{["Authorization"] = "Bearer " .. b[1], ["Content-Type"] = "application/json"}},
+    '{{"requests":[' .. table.concat(items, ",") .. ']}}')
+end""",
+        "token": f"""{common}clients = {lua_table([[t["tenantId"], t["clientId"], t["clientSecret"]] for t in sample["tenants"]])}
+request = function()
+  local c = clients[math.random(#clients)]
+  return wrk.format("POST", "/" .. c[1] .. "/oauth2/v2.0/token", {{["Content-Type"] = "application/x-www-form-urlencoded"}},
+    "grant_type=client_credentials&client_id=" .. c[2] .. "&client_secret=" .. c[3] .. "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default")
+end""",
+        "hello": "request = function() return wrk.format('GET', '/hello') end",
+        "min_get": f"""{common}acts = {lua_table(acts)}
+request = function()
+  local a = acts[math.random(#acts)]
+  return wrk.format("GET", "/min/" .. a[3] .. "/activities/" .. a[2])
+end""",
+        "min_patch": f"""{common}acts = {lua_table(acts)}
+request = function()
+  local a = acts[math.random(#acts)]
+  return wrk.format("PATCH", "/min/" .. a[3] .. "/activities/" .. a[2], {{["Content-Type"] = "application/json"}},
+    '{{"status":"inProgress","completionPercentage":' .. math.random(0, 100) .. '}}')
+end""",
+    }
+    paths = {}
+    for name, text in scripts.items():
+        path = folder / f"{name}.lua"
+        path.write_text(text)
+        paths[name] = path
+    return paths
+
+
+OURS = ("get", "patch", "post", "list", "batch", "token")
+CEILING = ("hello", "min_get", "min_patch")
+RATIOS = {
+    "get": "min_get",
+    "patch": "min_patch",
+    "post": "min_patch",
+    "list": "min_get",
+    "batch": "min_patch",
+    "token": "hello",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--database-url", help="use this database instead of a fresh one (must hold the data set)"
+    )
+    parser.add_argument("--sample", type=Path, help="the ids file written by dataset.py for --database-url")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", nargs="*", help="scenario names to run")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    work = Path(tempfile.mkdtemp(prefix="learninggraph-bench-"))
+    url = args.database_url
+    sample_path = args.sample
+    if url is None:
+        if args.database != "sqlite":
+            raise SystemExit("for PostgreSQL pass --database-url and --sample (see docs/benchmarks.md)")
+        url = f"sqlite:///{work}/bench.db"
+        sample_path = work / "ids.json"
+        print(f"loading the data set (scale {args.scale}) into {url}", flush=True)
+        subprocess.run(
+            [
+                PYTHON,
+                str(HERE / "dataset.py"),
+                "--database",
+                url,
+                "--out",
+                str(sample_path),
+                "--scale",
+                str(args.scale),
+            ],
+            check=True,
+        )
+    assert sample_path is not None
+    sample = json.loads(sample_path.read_text())
+    scripts = write_scripts(sample, work)
+    ours_port, ceiling_port = free_port(), free_port()
+    results = {name: Measurement(name) for name in (*OURS, *CEILING)}
+    selected = [n for n in results if not args.only or n in args.only]
+    server = [
+        PYTHON,
+        "-m",
+        "learninggraph",
+        "serve",
+        "--database",
+        url,
+        "--port",
+        str(ours_port),
+        "--no-dev-identity",
+    ]
+    ceiling = [PYTHON, str(HERE / "ceiling.py"), url, str(ceiling_port)]
+    with process(server, cpu="1") as ours, process(ceiling, cpu="1") as floor:
+        wait_ready(f"http://127.0.0.1:{ours_port}/health")
+        wait_ready(f"http://127.0.0.1:{ceiling_port}/hello")
+        for round_number in range(args.rounds):
+            for name in selected:
+                is_ours = name in OURS
+                port, pid = (ours_port, ours.pid) if is_ours else (ceiling_port, floor.pid)
+                rps, p50, p99, errors, peak = run_wrk(
+                    wrk, f"http://127.0.0.1:{port}", scripts[name], args.duration, pid
+                )
+                m = results[name]
+                m.rps.append(rps)
+                m.p50_ms.append(p50)
+                m.p99_ms.append(p99)
+                m.errors += errors
+                m.rss_mb = max(m.rss_mb, peak)
+                print(
+                    f"round {round_number + 1} {name:10s} {rps:9.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms  non-2xx {errors}  rss {peak:.0f} MB",
+                    flush=True,
+                )
+    report = {n: results[n].median() for n in selected}
+    for name, base in RATIOS.items():
+        if name in report and base in report:
+            report[name]["ratio"] = round(report[name]["rps"] / report[base]["rps"], 3)
+            report[name]["ratio_to"] = base  # type: ignore[assignment]
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    meta = {
+        "database": args.database,
+        "scale": args.scale,
+        "duration": args.duration,
+        "rounds": args.rounds,
+        "cpus": os.cpu_count(),
+    }
+    (args.out / f"{stamp}-{args.database}.json").write_text(
+        json.dumps({"meta": meta, "results": report}, indent=1)
+    )
+    print("\n| scenario | req/s | p50 ms | p99 ms | non-2xx | peak RSS MB | ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for name, r in report.items():
+        ratio = f"{r['ratio']:.2f} × {r['ratio_to']}" if "ratio" in r else ""
+        print(
+            f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']:.0f} | {r['rss_mb']:.0f} | {ratio} |"
+        )
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
