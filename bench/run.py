@@ -93,10 +93,10 @@ def wait_ready(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback only)
+            with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status < 500:
                     return
-        except Exception:  # noqa: BLE001 (not up yet)
+        except Exception:
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not come up")
 
@@ -160,7 +160,8 @@ def write_scripts(sample: dict[str, Any], folder: Path) -> dict[str, Path]:
         learners += [[t, uid] for uid, t in tenant["learnerTokens"]]
         for provider, contents in tenant["contents"].items():
             posts += [
-                [token, provider, c, l] for c, l in zip(contents[:50], tenant["learners"][:50], strict=False)
+                [token, provider, content, learner]
+                for content, learner in zip(contents[:50], tenant["learners"][:50], strict=False)
             ]
         batches.append([token, *tenant["activities"][:400]])
     common = "math.randomseed(os.time())\ncounter = 0\n"
