@@ -244,8 +244,6 @@ class TokenVerifier:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
             raise _unauthorized()
-        if any(c.isspace() for c in token):
-            raise _unauthorized()
         now = self._clock()
         skew = self._settings.clock_skew_seconds
         hit = self._cache.get(token)
@@ -261,6 +259,9 @@ class TokenVerifier:
                     raise
                 hit.recheck_at = now + DIRECTORY_RECHECK_SECONDS
             return hit.principal
+        # Checked only before a first verification: a cached token already passed it.
+        if any(c.isspace() for c in token):
+            raise _unauthorized()
         principal, expires_at = self._verify(token, now, skew)
         self._remember(token, _Verified(principal, expires_at, now + DIRECTORY_RECHECK_SECONDS), now)
         return principal
