@@ -1,0 +1,267 @@
+"""The OpenAPI 3 document of exactly what is served, generated from the route table and entity declarations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from learninggraph.domain.entity import EntityType, Kind, Property
+from learninggraph.http.routing import Key, Param, Route
+from learninggraph.resources.learning_contents.entity import LEARNING_CONTENT
+from learninggraph.resources.learning_course_activities.entity import (
+    LEARNING_ASSIGNMENT,
+    LEARNING_SELF_INITIATED_COURSE,
+)
+from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER
+
+VERSIONS = ("v1.0", "beta")
+# Which entity a collection segment holds; activities are polymorphic.
+COLLECTIONS: dict[str, tuple[EntityType, ...]] = {
+    "learningproviders": (LEARNING_PROVIDER,),
+    "learningcontents": (LEARNING_CONTENT,),
+    "learningcourseactivities": (LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE),
+}
+COLLECTION_OPTIONS = ("$filter", "$select", "$orderby", "$top", "$skip", "$count", "$skiptoken")
+ERROR_STATUSES = ("400", "401", "403", "404", "405", "409", "413", "415", "429", "503")
+
+
+def openapi_document(routes: Sequence[Route], *, title: str, version: str) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for api_version in VERSIONS:
+        for route in routes:
+            path, parameters, entities, shape = _describe(route)
+            operations: dict[str, Any] = {}
+            for method in sorted(route.methods):
+                operations[method.lower()] = _operation(
+                    method, shape, entities, parameters, api_version, path
+                )
+            paths[f"/{api_version}{path}"] = operations
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "responses": {
+                "error": {
+                    "description": "A Graph error",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/odataError"}}},
+                }
+            },
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+def _describe(route: Route) -> tuple[str, list[dict[str, Any]], tuple[EntityType, ...], str]:
+    """The path template, its parameters, the entity it serves and whether it is a collection, item or count."""
+    segments: list[str] = []
+    parameters: list[dict[str, Any]] = []
+    entities: tuple[EntityType, ...] = ()
+    shape = "item"
+    for part in route.pattern:
+        if isinstance(part, str):
+            segments.append(part)
+            if part.lower() in COLLECTIONS:
+                entities, shape = COLLECTIONS[part.lower()], "collection"
+            elif part == "$count":
+                shape = "count"
+            elif part == "$ref":
+                shape = "ref"
+        elif isinstance(part, Param):
+            segments.append("{" + part.name + "}")
+            parameters.append(_path_parameter(part.name))
+            if shape == "collection":
+                shape = "item"
+        else:
+            assert isinstance(part, Key)
+            segments.append(f"{part.segment}({_key_name(part)}='{{{part.param}}}')")
+            parameters.append(_path_parameter(part.param))
+            entities, shape = COLLECTIONS[part.segment.lower()], "item"
+    return "/" + "/".join(segments), parameters, entities, shape
+
+
+def _key_name(key: Key) -> str:
+    return {"externalid": "externalId", "externalcourseactivityid": "externalcourseActivityId"}[
+        key.key_names[0]
+    ]
+
+
+def _path_parameter(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+
+
+def _operation(
+    method: str,
+    shape: str,
+    entities: tuple[EntityType, ...],
+    parameters: list[dict[str, Any]],
+    api_version: str,
+    path: str,
+) -> dict[str, Any]:
+    entity_schema = _entity_ref(entities)
+    operation: dict[str, Any] = {
+        "operationId": _operation_id(method, api_version, path),
+        "parameters": list(parameters),
+        "responses": {status: {"$ref": "#/components/responses/error"} for status in ERROR_STATUSES},
+    }
+    if shape == "count":
+        operation["parameters"].append(_query("$filter"))
+        operation["responses"]["200"] = {
+            "description": "The number of items",
+            "content": {"text/plain": {"schema": {"type": "string", "pattern": "^[0-9]+$"}}},
+        }
+    elif method == "GET" and shape == "collection":
+        operation["parameters"] += [_query(name) for name in COLLECTION_OPTIONS]
+        operation["responses"]["200"] = _json(
+            "A page of the collection",
+            {
+                "type": "object",
+                "required": ["value"],
+                "properties": {
+                    "@odata.context": {"type": "string"},
+                    "@odata.count": {"type": "integer"},
+                    "@odata.nextLink": {"type": "string"},
+                    "value": {"type": "array", "items": entity_schema},
+                },
+            },
+        )
+    elif method == "GET":
+        operation["parameters"].append(_query("$select"))
+        operation["responses"]["200"] = _json("The entity", entity_schema)
+    elif method == "POST":
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": entity_schema}},
+        }
+        operation["responses"]["201"] = _json("The created entity", entity_schema)
+    elif method == "PATCH":
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": entity_schema}},
+        }
+        if entities and entities[0] is LEARNING_CONTENT:
+            operation["responses"]["202"] = _json("The created or updated entity", entity_schema)
+        else:
+            operation["responses"]["204"] = {"description": "Updated"}
+            operation["responses"]["200"] = _json(
+                "The updated entity (Prefer: return=representation)", entity_schema
+            )
+    elif method == "DELETE":
+        operation["responses"]["204"] = {"description": "Deleted"}
+    return operation
+
+
+def _operation_id(method: str, api_version: str, path: str) -> str:
+    cleaned = "".join(c if c.isalnum() else "_" for c in path).strip("_")
+    return f"{method.lower()}_{api_version.replace('.', '')}_{cleaned}"
+
+
+def _query(name: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if name in ("$top", "$skip"):
+        schema = {"type": "integer", "minimum": 0}
+    elif name == "$count":
+        schema = {"type": "boolean"}
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _entity_ref(entities: tuple[EntityType, ...]) -> dict[str, Any]:
+    if len(entities) == 1:
+        return {"$ref": f"#/components/schemas/{entities[0].name}"}
+    if not entities:
+        return {"type": "object"}
+    return {
+        "oneOf": [{"$ref": f"#/components/schemas/{e.name}"} for e in entities],
+        "discriminator": {
+            "propertyName": "@odata.type",
+            "mapping": {e.odata_type: f"#/components/schemas/{e.name}" for e in entities},
+        },
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    schemas: dict[str, Any] = {
+        entity.name: _entity_schema(entity)
+        for entity in (
+            LEARNING_PROVIDER,
+            LEARNING_CONTENT,
+            LEARNING_ASSIGNMENT,
+            LEARNING_SELF_INITIATED_COURSE,
+        )
+    }
+    schemas["dateTimeTimeZone"] = {
+        "type": "object",
+        "properties": {"dateTime": {"type": "string"}, "timeZone": {"type": "string", "nullable": True}},
+    }
+    schemas["itemBody"] = {
+        "type": "object",
+        "properties": {
+            "content": {"type": "string", "nullable": True},
+            "contentType": {"type": "string", "enum": ["text", "html"], "nullable": True},
+        },
+    }
+    schemas["odataError"] = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "details": {"type": "array", "items": {"type": "object"}},
+                    "innerError": {
+                        "type": "object",
+                        "properties": {
+                            "date": {"type": "string"},
+                            "request-id": {"type": "string"},
+                            "client-request-id": {"type": "string"},
+                        },
+                    },
+                },
+            }
+        },
+    }
+    return schemas
+
+
+def _entity_schema(entity: EntityType) -> dict[str, Any]:
+    properties: dict[str, Any] = {"@odata.type": {"type": "string"}, "@odata.context": {"type": "string"}}
+    for prop in entity.properties:
+        properties[prop.name] = _property_schema(prop)
+        for alias in prop.aliases:
+            properties[alias] = _property_schema(prop)
+    return {"type": "object", "properties": properties}
+
+
+def _property_schema(prop: Property) -> dict[str, Any]:
+    schema: dict[str, Any]
+    if prop.kind is Kind.STRING:
+        schema = {"type": "string", "maxLength": prop.max_length}
+    elif prop.kind is Kind.BOOLEAN:
+        schema = {"type": "boolean"}
+    elif prop.kind is Kind.INT32:
+        schema = {"type": "integer", "format": "int32"}
+    elif prop.kind is Kind.DATETIME:
+        schema = {"type": "string", "format": "date-time"}
+    elif prop.kind is Kind.DURATION:
+        schema = {"type": "string", "pattern": "^P"}
+    elif prop.kind is Kind.ENUM:
+        assert prop.enum is not None
+        schema = {"type": "string", "enum": list(prop.enum.members)}
+    elif prop.kind is Kind.STRING_LIST:
+        schema = {"type": "array", "items": {"type": "string"}}
+    elif prop.kind is Kind.DATETIME_TIME_ZONE:
+        return {"allOf": [{"$ref": "#/components/schemas/dateTimeTimeZone"}], "nullable": True}
+    else:
+        return {"allOf": [{"$ref": "#/components/schemas/itemBody"}], "nullable": True}
+    if prop.nullable:
+        schema["nullable"] = True
+    return schema
