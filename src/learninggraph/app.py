@@ -11,6 +11,7 @@ from typing import Any
 from learninggraph.http.edge import Edge
 from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
 from learninggraph.http.routing import Params, Route, Router
+from learninggraph.http.throttling import LoginGuard, Throttle
 from learninggraph.identity.directory import Directory
 from learninggraph.identity.endpoints import routes as identity_routes
 from learninggraph.identity.keys import SigningKeys
@@ -43,9 +44,21 @@ def create_app(settings: Settings) -> Edge:
             *activities.routes(LearningCourseActivityService(database), **paging),
         ]
     )
+    throttle = (
+        None
+        if settings.throttle_limit is None
+        else Throttle(limit=settings.throttle_limit, window_seconds=settings.throttle_window_seconds)
+    )
+    guard = (
+        None
+        if settings.login_failure_limit is None
+        else LoginGuard(
+            limit=settings.login_failure_limit, window_seconds=settings.login_failure_window_seconds
+        )
+    )
     public = Router(
         [
-            *identity_routes(directory=directory, issuer=issuer, keys=keys, settings=settings),
+            *identity_routes(directory=directory, issuer=issuer, keys=keys, settings=settings, guard=guard),
             Route(("health",), {"GET": _health}),
         ]
     )
@@ -54,6 +67,7 @@ def create_app(settings: Settings) -> Edge:
         public=public,
         authenticator=verifier,
         max_body_bytes=settings.max_body_bytes,
+        limiter=throttle,
         trust_forwarded_headers=settings.trust_forwarded_headers,
         on_shutdown=database.close,
     )

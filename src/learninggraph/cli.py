@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -151,7 +152,13 @@ def _serve(args: argparse.Namespace, database: Database) -> int:
         trusted_issuers=tuple(args.trust_issuer) or None,
         extra_audiences=tuple(args.audience) or None,
         create_dev_identity=False if args.no_dev_identity else None,
+        throttle_limit=args.throttle_limit,
+        throttle_window_seconds=args.throttle_window,
+        login_failure_limit=args.login_failure_limit or None,
+        login_failure_window_seconds=args.login_failure_window,
     )
+    if args.login_failure_limit == 0:
+        settings = dataclasses.replace(settings, login_failure_limit=None)
     database.close()
     from learninggraph.app import serve
 
@@ -238,6 +245,27 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--audience", action="append", default=[], metavar="AUD", help="extra accepted audience")
     sub.add_argument("--workers", type=int, default=1)
     sub.add_argument("--no-dev-identity", action="store_true", help="do not create the dev identity")
+    sub.add_argument(
+        "--throttle-limit",
+        type=int,
+        metavar="N",
+        help="Graph requests allowed per window per app, or per user of an app (default: no throttling)",
+    )
+    sub.add_argument(
+        "--throttle-window", type=float, metavar="SECONDS", help="the throttling window (default: 10)"
+    )
+    sub.add_argument(
+        "--login-failure-limit",
+        type=int,
+        metavar="N",
+        help="failed sign-ins allowed per window per client id and per address (default: 10; 0: off)",
+    )
+    sub.add_argument(
+        "--login-failure-window",
+        type=float,
+        metavar="SECONDS",
+        help="the failed sign-in window (default: 60)",
+    )
     return parser
 
 

@@ -25,7 +25,23 @@ class Settings:
     default_page_size: int = 100
     max_page_size: int = 1000
     trust_forwarded_headers: bool = False
+    # Graph requests per window per app (application calls) or per user of an app (delegated calls);
+    # None turns throttling off. Counted per process: N workers allow up to N times the limit.
+    throttle_limit: int | None = None
+    throttle_window_seconds: float = 10.0
+    # Failed sign-ins at the token endpoint per window, per client id and per source address; None: off.
+    login_failure_limit: int | None = 10
+    login_failure_window_seconds: float = 60.0
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("throttle_limit", "login_failure_limit"):
+            limit = getattr(self, name)
+            if limit is not None and limit < 1:
+                raise ValueError(f"{name} must be at least 1 (leave it unset to turn it off), not {limit}.")
+        for name in ("throttle_window_seconds", "login_failure_window_seconds"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be more than 0 seconds, not {getattr(self, name)}.")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -6,7 +6,8 @@ Pipeline, in order:
 3. path split on the raw bytes, repeated slashes collapsed, key segments parsed;
 4. Graph paths (``/v1.0``, ``/beta``): bearer token → Principal (401), throttling (429);
    other paths: the public routes (token service, discovery, health);
-5. the route's handler (permissions, OData options, the resource's rules, storage);
+5. the route's handler (permissions, OData options, the resource's rules, storage); ``$batch`` instead
+   runs each of its requests through steps 4 to 6 as the batch's caller, each throttled on its own;
 6. any GraphError → the Graph error envelope; anything else → 500, logged, never shown.
 """
 
@@ -19,13 +20,16 @@ from typing import Any, Protocol
 
 from learninggraph.domain.errors import (
     INTERNAL_ERROR,
+    METHOD_NOT_ALLOWED,
     BadRequest,
     GraphError,
     InternalServerError,
+    MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
 )
 from learninggraph.domain.principal import Principal
+from learninggraph.http.batch import Batch, is_batch
 from learninggraph.http.errors import render_error
 from learninggraph.http.messages import Request, Response, parse_path, parse_prefer, parse_query
 from learninggraph.http.routing import Router
@@ -67,6 +71,7 @@ class Edge:
         self.limiter = limiter
         self.trust_forwarded_headers = trust_forwarded_headers
         self.on_shutdown = on_shutdown
+        self._batch = Batch(self.dispatch)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -116,6 +121,11 @@ class Edge:
             request.segments = segments[1:]
             if request.principal is None:
                 request.principal = self.authenticator.authenticate(request.headers.get("authorization"))
+            if is_batch(request.segments):
+                # The envelope itself is not throttled: each of its requests is, on its own.
+                if request.method != "POST":
+                    raise MethodNotAllowed(METHOD_NOT_ALLOWED)
+                return self._batch.run(request)
             if self.limiter is not None:
                 self.limiter.check(request)
             handler, params = self.graph.resolve(request.method, request.segments)
@@ -176,6 +186,11 @@ class Edge:
         if not host:
             server = scope.get("server") or ("127.0.0.1", 80)
             host = f"{server[0]}:{server[1]}"
+        client = scope.get("client")
+        client_address: str = client[0] if client else ""
+        if self.trust_forwarded_headers and "x-forwarded-for" in headers:
+            # The last entry is the one our own proxy added; earlier ones are whatever the caller claimed.
+            client_address = headers["x-forwarded-for"].rsplit(",", 1)[-1].strip() or client_address
         return Request(
             method=scope["method"].upper(),
             path="/" + "/".join(part for part in raw_path.split("/") if part),
@@ -187,6 +202,7 @@ class Edge:
             request_id=request_id,
             client_request_id=client_request_id,
             prefer=parse_prefer(headers.get("prefer", "")),
+            client_address=client_address,
         )
 
     async def _send(

@@ -39,6 +39,7 @@ class Request:
     version: str = ""
     principal: Principal | None = None
     prefer: frozenset[str] = field(default_factory=frozenset)
+    client_address: str = ""
 
     def json_body(self) -> dict[str, Any]:
         """The body as a JSON object; 415 for another media type, 400 saying where bad JSON breaks."""

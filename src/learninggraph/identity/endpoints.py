@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 import msgspec
@@ -23,12 +24,42 @@ CONTENT_TYPE = "application/json; charset=utf-8"
 GRANT_TYPES = ("client_credentials", "password")
 CLAIMS_SUPPORTED = ["aud", "iss", "iat", "nbf", "exp", "tid", "oid", "sub", "upn", "name", "roles", "scp"]
 _encode = msgspec.json.Encoder().encode
+# Wrong credentials, as opposed to malformed requests: unknown client, wrong secret, wrong password.
+CREDENTIAL_FAILURES = frozenset({700016, 7000215, 50126})
+
+
+class LoginGuard(Protocol):
+    """Counts failed sign-ins per client id and per source address (``http.throttling.LoginGuard``)."""
+
+    def blocked_for(self, client_id: str, address: str) -> float: ...
+
+    def failed(self, client_id: str, address: str) -> None: ...
+
+
+class _Locked(TokenError):
+    """Too many failed sign-ins: 429 with Retry-After."""
+
+    def __init__(self, retry_after: int) -> None:
+        unit = "second" if retry_after == 1 else "seconds"
+        super().__init__(
+            429,
+            "temporarily_unavailable",
+            50053,
+            "Sign-in is locked because of too many attempts with incorrect credentials from this client or "
+            f"address. Retry after {retry_after} {unit}.",
+        )
+        self.retry_after = retry_after
 
 
 def routes(
-    *, directory: Directory, issuer: TokenIssuer, keys: SigningKeys, settings: Settings
+    *,
+    directory: Directory,
+    issuer: TokenIssuer,
+    keys: SigningKeys,
+    settings: Settings,
+    guard: LoginGuard | None = None,
 ) -> list[Route]:
-    service = _TokenService(directory, issuer, keys, settings)
+    service = _TokenService(directory, issuer, keys, settings, guard)
     tenant = Param("tenant")
     return [
         Route((tenant, "v2.0", ".well-known", "openid-configuration"), {"GET": service.openid_configuration}),
@@ -121,12 +152,18 @@ def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, st
 
 class _TokenService:
     def __init__(
-        self, directory: Directory, issuer: TokenIssuer, keys: SigningKeys, settings: Settings
+        self,
+        directory: Directory,
+        issuer: TokenIssuer,
+        keys: SigningKeys,
+        settings: Settings,
+        guard: LoginGuard | None,
     ) -> None:
         self._directory = directory
         self._issuer = issuer
         self._keys = keys
         self._settings = settings
+        self._guard = guard
 
     def _tenant(self, tenant_id: str, error: str = "invalid_request") -> Tenant:
         tenant = self._directory.tenant(tenant_id)
@@ -174,7 +211,10 @@ class _TokenService:
         try:
             return self._token(request, params["tenant"])
         except TokenError as error:
-            return error_response(request, error)
+            response = error_response(request, error)
+            if isinstance(error, _Locked):
+                response.headers.append(("Retry-After", str(error.retry_after)))
+            return response
 
     def _token(self, request: Request, tenant_param: str) -> Response:
         form = _form(request)
@@ -188,6 +228,21 @@ class _TokenService:
                 f"The app requested an unsupported grant type '{grant_type}'.",
             )
         client_id, secret = _client_credentials(request, form)
+        if self._guard is None:
+            return self._grant(grant_type, tenant, client_id, secret, form)
+        wait = self._guard.blocked_for(client_id, request.client_address)
+        if wait > 0.0:
+            raise _Locked(max(1, math.ceil(wait)))
+        try:
+            return self._grant(grant_type, tenant, client_id, secret, form)
+        except TokenError as error:
+            if error.code in CREDENTIAL_FAILURES:
+                self._guard.failed(client_id, request.client_address)
+            raise
+
+    def _grant(
+        self, grant_type: str, tenant: Tenant, client_id: str, secret: str | None, form: dict[str, str]
+    ) -> Response:
         if grant_type == "client_credentials":
             return self._client_credentials_grant(tenant, client_id, secret, form)
         return self._password_grant(tenant, client_id, secret, form)

@@ -1,0 +1,172 @@
+"""Rate limits: Graph request budgets per app and per user, and the token endpoint's failed-login budget."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Protocol
+
+from learninggraph.domain.errors import TooManyRequests
+from learninggraph.http.messages import Request
+
+Clock = Callable[[], float]
+
+# Float noise in `limit * (window / limit)` must not turn the last allowed request into a rejection.
+_EPSILON = 1e-9
+# Idle keys dropped per call: more than one insertion's worth, so the store cannot outgrow its traffic.
+_EVICTIONS_PER_CALL = 2
+
+
+class CounterStore(Protocol):
+    """Where budgets live, as one number per key: the key's theoretical arrival time (GCRA).
+
+    A budget of ``limit`` per ``window`` seconds spends ``interval = window / limit`` seconds of
+    "time credit" per unit; a key may run up to ``window`` seconds ahead of ``now``. Each method is one
+    atomic step, so a store shared by several processes (a database table, Redis) can implement it with
+    a single conditional update, and the limiters above it do not change.
+    """
+
+    def acquire(self, key: str, *, now: float, interval: float, window: float) -> float:
+        """Spends one unit of the key's budget: 0.0 if it fitted, else the seconds until one will."""
+        ...
+
+    def wait(self, key: str, *, now: float, interval: float, window: float) -> float:
+        """The seconds until the key may spend one unit (0.0: it may now); spends nothing."""
+        ...
+
+
+class MemoryCounterStore:
+    """A CounterStore for one process: O(1) per call, idle keys evicted as traffic passes."""
+
+    def __init__(self) -> None:
+        # Keys in the order they last spent; a key whose arrival time has passed holds nothing.
+        self._arrivals: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._arrivals)
+
+    def acquire(self, key: str, *, now: float, interval: float, window: float) -> float:
+        with self._lock:
+            self._evict(now)
+            start = max(self._arrivals.get(key, now), now)
+            wait = start + interval - window - now
+            if wait > _EPSILON:
+                return wait
+            self._arrivals[key] = start + interval
+            self._arrivals.move_to_end(key)
+            return 0.0
+
+    def wait(self, key: str, *, now: float, interval: float, window: float) -> float:
+        with self._lock:
+            start = max(self._arrivals.get(key, now), now)
+            wait = start + interval - window - now
+            return wait if wait > _EPSILON else 0.0
+
+    def _evict(self, now: float) -> None:
+        # The oldest-spending key frees up at most one window after it spent, so a key that went idle
+        # behind a busier one is dropped within a window too.
+        arrivals = self._arrivals
+        for _ in range(_EVICTIONS_PER_CALL):
+            if not arrivals:
+                return
+            key, arrival = next(iter(arrivals.items()))
+            if arrival > now:
+                return
+            del arrivals[key]
+
+
+def retry_after_seconds(wait: float) -> int:
+    """A wait as the whole seconds of a ``Retry-After`` header: rounded up, at least 1."""
+    return max(1, math.ceil(wait))
+
+
+def _budget(limit: int, window_seconds: float) -> tuple[float, float]:
+    if limit < 1:
+        raise ValueError(f"A rate limit must allow at least 1 request, not {limit}.")
+    if not window_seconds > 0:
+        raise ValueError(f"A rate-limit window must be longer than 0 seconds, not {window_seconds}.")
+    return window_seconds / limit, float(window_seconds)
+
+
+class Throttle:
+    """The edge's Limiter: ``limit`` Graph requests per ``window_seconds``.
+
+    Application calls spend from their app's budget in their tenant; delegated calls from the budget of
+    their user of that app, so one busy user does not starve the app's other users.
+    """
+
+    def __init__(
+        self,
+        *,
+        limit: int,
+        window_seconds: float,
+        store: CounterStore | None = None,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._interval, self._window = _budget(limit, window_seconds)
+        self._store: CounterStore = store if store is not None else MemoryCounterStore()
+        self._clock = clock
+
+    def check(self, request: Request) -> None:
+        """Spends one request of the caller's budget; TooManyRequests with Retry-After when it is gone."""
+        principal = request.principal
+        if principal is None:  # the edge authenticates every Graph request before throttling it
+            return
+        if principal.user_id is None:
+            key = f"app\x00{principal.tenant_id}\x00{principal.app_id}"
+        else:
+            key = f"user\x00{principal.tenant_id}\x00{principal.app_id}\x00{principal.user_id}"
+        wait = self._store.acquire(key, now=self._clock(), interval=self._interval, window=self._window)
+        if wait > 0.0:
+            seconds = retry_after_seconds(wait)
+            unit = "second" if seconds == 1 else "seconds"
+            raise TooManyRequests(
+                f"Too many requests. Retry after {seconds} {unit}.",
+                headers={"Retry-After": str(seconds)},
+            )
+
+
+class LoginGuard:
+    """Brute-force protection for the token endpoint: ``limit`` failed sign-ins per window.
+
+    Failures are counted per client id and per source address; while either budget is spent, every
+    attempt for that client or from that address is refused, right credentials included.
+    """
+
+    def __init__(
+        self,
+        *,
+        limit: int,
+        window_seconds: float,
+        store: CounterStore | None = None,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self._interval, self._window = _budget(limit, window_seconds)
+        self._store: CounterStore = store if store is not None else MemoryCounterStore()
+        self._clock = clock
+
+    def blocked_for(self, client_id: str, address: str) -> float:
+        """Seconds until this client id and this address may try again; 0.0 when both may now."""
+        now = self._clock()
+        return max(
+            (
+                self._store.wait(key, now=now, interval=self._interval, window=self._window)
+                for key in _login_keys(client_id, address)
+            ),
+            default=0.0,
+        )
+
+    def failed(self, client_id: str, address: str) -> None:
+        """Records one failed sign-in against the client id and the address."""
+        now = self._clock()
+        for key in _login_keys(client_id, address):
+            self._store.acquire(key, now=now, interval=self._interval, window=self._window)
+
+
+def _login_keys(client_id: str, address: str) -> tuple[str, ...]:
+    client_key = f"login-client\x00{client_id}"
+    return (client_key, f"login-address\x00{address}") if address else (client_key,)

@@ -1,0 +1,357 @@
+"""Throttling: the limiter and its counter store, then a throttled server over real HTTP and the SDK's retries."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from azure.core.credentials import AccessToken
+
+from learninggraph.domain.errors import TooManyRequests
+from learninggraph.domain.permissions import APPLICATION_PERMISSIONS
+from learninggraph.domain.principal import CallerKind, Principal
+from learninggraph.http.messages import Request
+from learninggraph.http.throttling import MemoryCounterStore, Throttle
+from learninggraph.identity.directory import Directory, User
+from learninggraph.identity.keys import SigningKeys
+from learninggraph.identity.tokens import TokenIssuer
+from learninggraph.settings import Settings
+from learninggraph.storage.database import Database
+from learninggraph.testing import running_server
+
+ACTIVITIES = "/v1.0/employeeExperience/learningCourseActivities"
+PROVIDERS = "/v1.0/employeeExperience/learningProviders"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def request_by(principal: Principal) -> Request:
+    return Request(
+        method="GET",
+        path=ACTIVITIES,
+        segments=(),
+        query={},
+        headers={},
+        body=b"",
+        base_url="http://127.0.0.1",
+        request_id="r",
+        client_request_id="c",
+        principal=principal,
+    )
+
+
+def app(app_id: str = "app-1", tenant_id: str = "tenant-1") -> Principal:
+    return Principal(tenant_id, app_id, CallerKind.APPLICATION, frozenset())
+
+
+def user(user_id: str, app_id: str = "app-1") -> Principal:
+    return Principal("tenant-1", app_id, CallerKind.DELEGATED, frozenset(), user_id)
+
+
+def refused_after(throttle: Throttle, principal: Principal) -> int:
+    """How many calls pass before the first refusal (at most 100)."""
+    for passed in range(100):
+        try:
+            throttle.check(request_by(principal))
+        except TooManyRequests:
+            return passed
+    return 100
+
+
+class TestThrottle:
+    def test_a_burst_up_to_the_limit_passes_and_the_next_call_is_refused(self) -> None:
+        throttle = Throttle(limit=5, window_seconds=10, clock=FakeClock())
+
+        assert refused_after(throttle, app()) == 5
+
+    def test_a_refusal_says_when_to_retry_in_whole_seconds(self) -> None:
+        throttle = Throttle(limit=4, window_seconds=10, clock=FakeClock())
+        refused_after(throttle, app())
+
+        with pytest.raises(TooManyRequests) as refusal:
+            throttle.check(request_by(app()))
+
+        assert refusal.value.headers == {"Retry-After": "3"}
+        assert refusal.value.message == "Too many requests. Retry after 3 seconds."
+
+    def test_the_budget_refills_at_the_limit_per_window(self) -> None:
+        clock = FakeClock()
+        throttle = Throttle(limit=4, window_seconds=10, clock=clock)
+        refused_after(throttle, app())
+
+        clock.now += 2.5
+
+        assert refused_after(throttle, app()) == 1
+
+    def test_the_whole_budget_is_back_after_the_window(self) -> None:
+        clock = FakeClock()
+        throttle = Throttle(limit=4, window_seconds=10, clock=clock)
+        refused_after(throttle, app())
+
+        clock.now += 10
+
+        assert refused_after(throttle, app()) == 4
+
+    def test_a_refused_call_spends_nothing(self) -> None:
+        clock = FakeClock()
+        throttle = Throttle(limit=2, window_seconds=2, clock=clock)
+        refused_after(throttle, app())
+        for _ in range(50):
+            refused_after(throttle, app())
+
+        clock.now += 1
+
+        assert refused_after(throttle, app()) == 1
+
+    def test_apps_and_tenants_have_budgets_of_their_own(self) -> None:
+        throttle = Throttle(limit=3, window_seconds=10, clock=FakeClock())
+        refused_after(throttle, app("app-1", "tenant-1"))
+
+        assert refused_after(throttle, app("app-2", "tenant-1")) == 3
+        assert refused_after(throttle, app("app-1", "tenant-2")) == 3
+
+    def test_each_user_of_an_app_has_a_budget_of_their_own(self) -> None:
+        throttle = Throttle(limit=3, window_seconds=10, clock=FakeClock())
+        refused_after(throttle, user("ada"))
+
+        assert refused_after(throttle, user("grace")) == 3
+        assert refused_after(throttle, app()) == 3
+
+    def test_a_limit_below_one_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="at least 1"):
+            Throttle(limit=0, window_seconds=1)
+
+    def test_the_counting_can_live_in_another_store(self) -> None:
+        class Recording(MemoryCounterStore):
+            def __init__(self) -> None:
+                super().__init__()
+                self.keys: list[str] = []
+
+            def acquire(self, key: str, *, now: float, interval: float, window: float) -> float:
+                self.keys.append(key)
+                return super().acquire(key, now=now, interval=interval, window=window)
+
+        store = Recording()
+        Throttle(limit=1, window_seconds=1, store=store).check(request_by(user("ada")))
+
+        assert store.keys == ["user\x00tenant-1\x00app-1\x00ada"]
+
+
+class TestMemoryCounterStore:
+    def test_keys_that_went_idle_are_evicted_as_traffic_passes(self) -> None:
+        store = MemoryCounterStore()
+        for n in range(1000):
+            store.acquire(f"idle-{n}", now=0.0, interval=0.1, window=1.0)
+
+        for n in range(600):
+            store.acquire("busy", now=2.0 + n / 1000, interval=0.001, window=1.0)
+
+        assert len(store) == 1
+
+    def test_waiting_spends_nothing(self) -> None:
+        store = MemoryCounterStore()
+        store.acquire("k", now=0.0, interval=1.0, window=1.0)
+
+        assert store.wait("k", now=0.0, interval=1.0, window=1.0) == pytest.approx(1.0)
+        assert store.wait("k", now=1.0, interval=1.0, window=1.0) == 0.0
+        assert store.acquire("k", now=1.0, interval=1.0, window=1.0) == 0.0
+
+
+class TestSettings:
+    def test_throttling_is_off_by_default(self) -> None:
+        assert Settings().throttle_limit is None
+
+    def test_a_throttle_limit_below_one_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="throttle_limit"):
+            Settings(throttle_limit=0)
+
+    def test_a_window_of_no_time_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="throttle_window_seconds"):
+            Settings(throttle_window_seconds=0)
+
+
+@dataclass
+class ThrottledServer:
+    """A server allowing 3 requests per second, and tokens for its one tenant."""
+
+    base_url: str
+    directory: Directory
+    issuer: TokenIssuer
+    tenant_id: str
+
+    def app_token(self) -> str:
+        application, _ = self.directory.create_application(
+            tenant_id=self.tenant_id, name=f"app-{uuid.uuid4().hex[:6]}", permissions=APPLICATION_PERMISSIONS
+        )
+        token, _ = self.issuer.application_token(application)
+        return token
+
+    def new_user(self) -> User:
+        return self.directory.create_user(tenant_id=self.tenant_id, display_name="Learner", licensed=True)
+
+    def user_token(self, who: User, client_id: str) -> str:
+        token, _ = self.issuer.delegated_token(client_id, who, ["LearningProvider.Read"])
+        return token
+
+    def client(self, token: str) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture(scope="module")
+def throttled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrottledServer]:
+    path = tmp_path_factory.mktemp("throttled") / "learninggraph.db"
+    settings = Settings(
+        database_url=f"sqlite:///{path}",
+        throttle_limit=3,
+        throttle_window_seconds=1,
+        create_dev_identity=False,
+    )
+    with running_server(settings) as base_url:
+        database = Database(settings.database_url)
+        directory = Directory(database)
+        tenant = directory.create_tenant(name="Throttled")
+        issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=settings)
+        yield ThrottledServer(base_url, directory, issuer, tenant.id)
+        database.close()
+
+
+def statuses(client: httpx.Client, path: str, times: int) -> list[int]:
+    return [client.get(path).status_code for _ in range(times)]
+
+
+class TestThrottledServer:
+    def test_the_fourth_call_in_a_window_is_429_with_retry_after_in_the_graph_envelope(
+        self, throttled: ThrottledServer
+    ) -> None:
+        with throttled.client(throttled.app_token()) as client:
+            assert statuses(client, ACTIVITIES, 3) == [200, 200, 200]
+            response = client.get(ACTIVITIES)
+
+        error = response.json()["error"]
+        assert response.status_code == 429
+        assert response.headers["retry-after"] == "1"
+        assert error["code"] == "tooManyRequests"
+        assert error["message"] == "Too many requests. Retry after 1 second."
+        assert error["innerError"]["request-id"] == response.headers["request-id"]
+
+    def test_calls_pass_again_once_the_window_has_passed(self, throttled: ThrottledServer) -> None:
+        with throttled.client(throttled.app_token()) as client:
+            statuses(client, ACTIVITIES, 3)
+            refused = client.get(ACTIVITIES)
+            time.sleep(int(refused.headers["retry-after"]))
+
+            assert statuses(client, ACTIVITIES, 3) == [200, 200, 200]
+
+    def test_two_apps_have_separate_budgets(self, throttled: ThrottledServer) -> None:
+        with (
+            throttled.client(throttled.app_token()) as first,
+            throttled.client(throttled.app_token()) as second,
+        ):
+            statuses(first, ACTIVITIES, 4)
+
+            assert statuses(second, ACTIVITIES, 3) == [200, 200, 200]
+
+    def test_two_users_of_one_app_have_separate_budgets(self, throttled: ThrottledServer) -> None:
+        client_id = str(uuid.uuid4())
+        ada, grace = throttled.new_user(), throttled.new_user()
+        with (
+            throttled.client(throttled.user_token(ada, client_id)) as as_ada,
+            throttled.client(throttled.user_token(grace, client_id)) as as_grace,
+        ):
+            assert statuses(as_ada, PROVIDERS, 4) == [200, 200, 200, 429]
+            assert statuses(as_grace, PROVIDERS, 3) == [200, 200, 200]
+
+    def test_each_request_of_a_batch_counts_and_is_refused_on_its_own(
+        self, throttled: ThrottledServer
+    ) -> None:
+        requests = [{"id": str(n), "method": "GET", "url": ACTIVITIES} for n in range(4)]
+        with throttled.client(throttled.app_token()) as client:
+            response = client.post("/v1.0/$batch", json={"requests": requests})
+            after = client.get(ACTIVITIES)
+
+        answers = response.json()["responses"]
+        assert response.status_code == 200
+        assert [a["status"] for a in answers] == [200, 200, 200, 429]
+        assert answers[3]["headers"]["Retry-After"] == "1"
+        assert answers[3]["body"]["error"]["code"] == "tooManyRequests"
+        assert after.status_code == 429
+
+
+class _StaticToken:
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return AccessToken(self._token, int(time.time()) + 3600)
+
+
+class _Recording(httpx.AsyncBaseTransport):
+    """The network under the SDK's middleware: sees every attempt, retries included."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.statuses: list[int] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        self.statuses.append(response.status_code)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@asynccontextmanager
+async def graph_client(base_url: str, token: str, transport: _Recording) -> AsyncIterator[Any]:
+    """The official GraphServiceClient, with its default middleware, over the given transport."""
+    from kiota_authentication_azure.azure_identity_authentication_provider import (
+        AzureIdentityAuthenticationProvider,
+    )
+    from msgraph import GraphRequestAdapter, GraphServiceClient
+    from msgraph_core import GraphClientFactory
+
+    async with httpx.AsyncClient(transport=transport) as http:
+        auth = AzureIdentityAuthenticationProvider(
+            _StaticToken(token), scopes=["https://graph.microsoft.com/.default"]
+        )
+        adapter = GraphRequestAdapter(
+            auth, client=GraphClientFactory.create_with_default_middleware(client=http)
+        )
+        client = GraphServiceClient(request_adapter=adapter)
+        client.request_adapter.base_url = f"{base_url}/v1.0"
+        try:
+            yield client
+        finally:
+            # msgraph-core's transport wrapper does not pass aclose on to the transport it wraps.
+            await transport.aclose()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+class TestSdkRetries:
+    def test_the_sdk_waits_out_retry_after_and_every_call_succeeds(self, throttled: ThrottledServer) -> None:
+        transport = _Recording()
+
+        async def five_calls() -> list[int]:
+            async with graph_client(throttled.base_url, throttled.app_token(), transport) as client:
+                pages = [await client.employee_experience.learning_course_activities.get() for _ in range(5)]
+                return [len(page.value) for page in pages]
+
+        started = time.monotonic()
+        assert asyncio.run(five_calls()) == [0, 0, 0, 0, 0]
+
+        assert 429 in transport.statuses
+        assert transport.statuses.count(200) == 5
+        assert time.monotonic() - started < 5
