@@ -8,6 +8,9 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+import msgspec
+
+from learninggraph import __version__
 from learninggraph.http.edge import Edge
 from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
 from learninggraph.http.routing import Params, Route, Router
@@ -22,6 +25,8 @@ from learninggraph.resources.learning_course_activities import routes as activit
 from learninggraph.resources.learning_course_activities.service import LearningCourseActivityService
 from learninggraph.resources.learning_providers import routes as providers
 from learninggraph.resources.learning_providers.service import LearningProviderService
+from learninggraph.resources.metadata import csdl_document
+from learninggraph.resources.openapi import openapi_document
 from learninggraph.settings import Settings
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
@@ -37,13 +42,14 @@ def create_app(settings: Settings) -> Edge:
     issuer = TokenIssuer(keys=keys, settings=settings)
     verifier = TokenVerifier(keys=keys, directory=directory, settings=settings)
     paging = {"page_size": settings.default_page_size, "max_page_size": settings.max_page_size}
-    graph = Router(
-        [
-            *providers.routes(LearningProviderService(database), **paging),
-            *contents.routes(LearningContentService(database), **paging),
-            *activities.routes(LearningCourseActivityService(database), **paging),
-        ]
-    )
+    graph_routes = [
+        *providers.routes(LearningProviderService(database), **paging),
+        *contents.routes(LearningContentService(database), **paging),
+        *activities.routes(LearningCourseActivityService(database), **paging),
+    ]
+    graph = Router(graph_routes)
+    openapi = msgspec.json.encode(openapi_document(graph_routes, title="learninggraph", version=__version__))
+    csdl = csdl_document()
     throttle = (
         None
         if settings.throttle_limit is None
@@ -60,6 +66,9 @@ def create_app(settings: Settings) -> Edge:
         [
             *identity_routes(directory=directory, issuer=issuer, keys=keys, settings=settings, guard=guard),
             Route(("health",), {"GET": _health}),
+            Route(
+                ("openapi.json",), {"GET": lambda request, params: Response(200, openapi, "application/json")}
+            ),
         ]
     )
     return Edge(
@@ -70,6 +79,7 @@ def create_app(settings: Settings) -> Edge:
         limiter=throttle,
         trust_forwarded_headers=settings.trust_forwarded_headers,
         on_shutdown=database.close,
+        metadata=lambda request, params: Response(200, csdl, "application/xml;charset=utf-8"),
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any, Protocol
 
 from learninggraph.domain.errors import (
@@ -31,8 +31,8 @@ from learninggraph.domain.errors import (
 from learninggraph.domain.principal import Principal
 from learninggraph.http.batch import Batch, is_batch
 from learninggraph.http.errors import render_error
-from learninggraph.http.messages import Request, Response, parse_path, parse_prefer, parse_query
-from learninggraph.http.routing import Router
+from learninggraph.http.messages import Request, Response, Segment, parse_path, parse_prefer, parse_query
+from learninggraph.http.routing import Handler, Router
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -63,8 +63,10 @@ class Edge:
         limiter: Limiter | None = None,
         trust_forwarded_headers: bool = False,
         on_shutdown: Callable[[], None] | None = None,
+        metadata: Handler | None = None,
     ) -> None:
         self.graph = graph
+        self.metadata = metadata
         self.public = public
         self.authenticator = authenticator
         self.max_body_bytes = max_body_bytes
@@ -119,6 +121,11 @@ class Edge:
         if segments and segments[0].key_name is None and segments[0].name in GRAPH_VERSIONS:
             request.version = segments[0].name
             request.segments = segments[1:]
+            if self.metadata is not None and _is_metadata(request.segments):
+                # Like Graph's, the service document needs no token.
+                if request.method != "GET":
+                    raise MethodNotAllowed(METHOD_NOT_ALLOWED)
+                return self.metadata(request, {})
             if request.principal is None:
                 request.principal = self.authenticator.authenticate(request.headers.get("authorization"))
             if is_batch(request.segments):
@@ -224,3 +231,7 @@ class Edge:
             raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1", "replace")))
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": response.body})
+
+
+def _is_metadata(segments: Sequence[Segment]) -> bool:
+    return len(segments) == 1 and segments[0].key_name is None and segments[0].name == "$metadata"
