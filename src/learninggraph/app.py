@@ -123,6 +123,7 @@ def serve(
         "port": port,
         "log_level": "warning",
         "access_log": False,
+        "server_header": False,
         "ssl_certfile": certfile,
         "ssl_keyfile": keyfile,
         "lifespan": "on",
