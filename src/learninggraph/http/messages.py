@@ -80,6 +80,10 @@ def decode_json_object(body: bytes) -> dict[str, Any]:
         value = _json_decoder.decode(body)
     except msgspec.DecodeError as exc:
         raise BadRequest(f"Invalid JSON in request body: {_locate(str(exc), body)}") from exc
+    except RecursionError:
+        raise BadRequest("Invalid JSON in request body: it is nested too deeply.") from None
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"Invalid JSON in request body: it is not UTF-8 (byte {exc.start}).") from None
     if not isinstance(value, dict):
         raise BadRequest("Invalid JSON in request body: the top-level value must be an object.")
     return value

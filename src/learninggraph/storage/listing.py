@@ -97,7 +97,7 @@ def _decode_token(token: str) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         value = msgspec.json.decode(raw)
-    except (binascii.Error, ValueError, msgspec.DecodeError):
+    except (binascii.Error, ValueError, RecursionError, msgspec.DecodeError):
         raise BadRequest(f"Invalid $skiptoken '{token[:100]}'.") from None
     if isinstance(value, dict):
         if isinstance(value.get("k"), str) and len(value) == 1:
