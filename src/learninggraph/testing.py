@@ -1,29 +1,64 @@
-"""Run learninggraph inside a test process: a real server on a free loopback port."""
+"""Test against learninggraph: an in-process server, loopback credentials and the ``learninggraph`` fixture."""
 
 from __future__ import annotations
 
+import importlib
+import json
+import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import uvicorn
+import pytest
 
-from learninggraph.app import create_app
 from learninggraph.settings import Settings
+
+if TYPE_CHECKING:
+    from azure.core.credentials import AccessToken
+
+    from learninggraph.identity.directory import Directory
+
+__all__ = [
+    "GRAPH_SCOPE",
+    "LearningGraph",
+    "LearningGraphServer",
+    "LocalClientSecretCredential",
+    "LocalUsernamePasswordCredential",
+    "TokenRequestError",
+    "graph_service_client",
+    "local_server",
+    "request_token",
+    "running_server",
+]
+
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+# Generated request builders of msgraph-sdk and msgraph-beta-sdk warn as they are imported; not the test's fault.
+SDK_IMPORT_WARNINGS = (
+    "ignore:This class is deprecated. Please use the generic RequestConfiguration class:DeprecationWarning",
+    "ignore:GetQueryParameters is deprecated:DeprecationWarning",
+)
+_SDK_PACKAGES = {"v1.0": ("msgraph", "msgraph-sdk"), "beta": ("msgraph_beta", "msgraph-beta-sdk")}
+_REFRESH_MARGIN_SECONDS = 300
 
 
 @contextmanager
 def running_server(settings: Settings, **uvicorn_options: Any) -> Iterator[str]:
     """Serves create_app(settings) on 127.0.0.1 until the block ends; yields the base URL."""
+    import uvicorn
+
+    from learninggraph.app import create_app
+
     app = create_app(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", **uvicorn_options)
+    options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "on", "ws": "none"}
+    config = uvicorn.Config(app, **{**options, **uvicorn_options})
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -39,3 +74,326 @@ def running_server(settings: Settings, **uvicorn_options: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+class TokenRequestError(Exception):
+    """The token endpoint refused a request; ``description`` is its ``error_description``."""
+
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(f"{status} {error}: {description}")
+        self.status = status
+        self.error = error
+        self.description = description
+
+
+def request_token(token_url: str, form: Mapping[str, str], *, timeout: float = 30) -> tuple[str, int]:
+    """POSTs an OAuth form to ``token_url``; returns the access token and its lifetime in seconds."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    if not token_url.startswith(("http://", "https://")):
+        raise ValueError(f"not an http(s) token URL: {token_url!r}")
+    request = urllib.request.Request(
+        token_url,
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+    )
+    try:
+        # Never through a proxy: the token service is on loopback.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=timeout) as response:
+            body: dict[str, Any] = json.loads(response.read())
+    except urllib.error.HTTPError as failure:
+        try:
+            refusal = json.loads(failure.read())
+        except ValueError:
+            refusal = {}
+        raise TokenRequestError(
+            failure.code,
+            str(refusal.get("error", "http_error")),
+            str(refusal.get("error_description", failure.reason)),
+        ) from None
+    return str(body["access_token"]), int(body["expires_in"])
+
+
+class _LocalCredential:
+    """An azure-core ``TokenCredential`` over one OAuth grant; tokens are cached per scope set."""
+
+    def __init__(self, token_url: str, client_id: str) -> None:
+        self.token_url = token_url
+        self.client_id = client_id
+        self._cache: dict[str, AccessToken] = {}
+        self._lock = threading.Lock()
+
+    def _grant(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        """A token for ``scopes`` (``claims``, ``tenant_id`` and ``enable_cae`` are accepted and ignored)."""
+        from azure.core.credentials import AccessToken
+
+        scope = " ".join(scopes) or GRAPH_SCOPE
+        with self._lock:
+            cached = self._cache.get(scope)
+            if cached is not None and cached.expires_on - _REFRESH_MARGIN_SECONDS > time.time():
+                return cached
+            token, lifetime = request_token(
+                self.token_url, {**self._grant(), "client_id": self.client_id, "scope": scope}
+            )
+            fresh = AccessToken(token, int(time.time()) + lifetime)
+            self._cache[scope] = fresh
+            return fresh
+
+    def close(self) -> None:
+        """Forgets the cached tokens."""
+        with self._lock:
+            self._cache.clear()
+
+
+class LocalClientSecretCredential(_LocalCredential):
+    """Client credentials from a token endpoint over plain http, for loopback servers.
+
+    A drop-in for azure-identity's ``ClientSecretCredential``, which refuses http authorities:
+    ``GraphServiceClient(credentials=LocalClientSecretCredential(token_url, client_id, secret))``.
+    """
+
+    def __init__(self, token_url: str, client_id: str, client_secret: str) -> None:
+        super().__init__(token_url, client_id)
+        self._client_secret = client_secret
+
+    def _grant(self) -> dict[str, str]:
+        return {"grant_type": "client_credentials", "client_secret": self._client_secret}
+
+
+class LocalUsernamePasswordCredential(_LocalCredential):
+    """Delegated tokens (the password grant) from a token endpoint over plain http, for loopback servers."""
+
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        username: str,
+        password: str,
+        client_secret: str | None = None,
+    ) -> None:
+        super().__init__(token_url, client_id)
+        self._username = username
+        self._password = password
+        self._client_secret = client_secret
+
+    def _grant(self) -> dict[str, str]:
+        grant = {"grant_type": "password", "username": self._username, "password": self._password}
+        if self._client_secret is not None:
+            grant["client_secret"] = self._client_secret
+        return grant
+
+
+def graph_service_client(graph_url: str, credential: Any, *, scopes: Sequence[str] = (GRAPH_SCOPE,)) -> Any:
+    """A ``GraphServiceClient`` for ``graph_url``: msgraph-sdk for ``…/v1.0``, msgraph-beta-sdk for ``…/beta``.
+
+    The SDK's own middleware and authentication provider, over an HTTP client that keeps no idle
+    connection, so the client works across any number of ``asyncio.run`` calls and needs no closing.
+    """
+    base = graph_url.rstrip("/")
+    version = base.rsplit("/", 1)[-1]
+    if version not in _SDK_PACKAGES:
+        raise ValueError(f"graph_url must end in /v1.0 or /beta, not {graph_url!r}")
+    package, distribution = _SDK_PACKAGES[version]
+    try:
+        import httpx
+        from kiota_authentication_azure.azure_identity_authentication_provider import (
+            AzureIdentityAuthenticationProvider,
+        )
+        from msgraph_core import GraphClientFactory
+
+        sdk = importlib.import_module(package)
+        adapters = importlib.import_module(f"{package}.graph_request_adapter")
+    except ImportError as missing:
+        raise ImportError(
+            f"a Graph client for {version} needs {distribution}: pip install {distribution}"
+        ) from missing
+    http_client = GraphClientFactory.create_with_default_middleware(
+        client=httpx.AsyncClient(
+            timeout=httpx.Timeout(100, connect=30),
+            http2=True,
+            limits=httpx.Limits(max_keepalive_connections=0),
+        ),
+        options=adapters.options,
+    )
+    adapter = adapters.GraphRequestAdapter(
+        AzureIdentityAuthenticationProvider(credential, scopes=list(scopes)), client=http_client
+    )
+    adapter.base_url = base
+    return sdk.GraphServiceClient(request_adapter=adapter)
+
+
+class LearningGraph:
+    """One tenant on a running learninggraph: an app holding every learning application permission,
+    a licensed user with a password, and tokens and Graph clients for both."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        tenant_id: str,
+        client_id: str,
+        client_secret: str,
+        user_id: str,
+        user_principal_name: str,
+        password: str,
+    ) -> None:
+        self.base_url = base_url
+        self.tenant_id = tenant_id
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.user_id = user_id
+        self.user_principal_name = user_principal_name
+        self.password = password
+
+    def __repr__(self) -> str:
+        return f"LearningGraph(base_url={self.base_url!r}, tenant_id={self.tenant_id!r})"
+
+    @property
+    def graph_url(self) -> str:
+        return f"{self.base_url}/v1.0"
+
+    @property
+    def beta_url(self) -> str:
+        return f"{self.base_url}/beta"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.base_url}/{self.tenant_id}/oauth2/v2.0/token"
+
+    def app_token(self) -> str:
+        """An application token (client credentials): every learning application permission as ``roles``."""
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "scope": GRAPH_SCOPE,
+        }
+        return request_token(self.token_url, form)[0]
+
+    def user_token(self, scopes: Sequence[str] = (GRAPH_SCOPE,)) -> str:
+        """A delegated token of the user (password grant); ``.default`` means every learning permission."""
+        form = {
+            "grant_type": "password",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "username": self.user_principal_name,
+            "password": self.password,
+            "scope": " ".join(scopes),
+        }
+        return request_token(self.token_url, form)[0]
+
+    def credential(self) -> LocalClientSecretCredential:
+        return LocalClientSecretCredential(self.token_url, self.client_id, self.client_secret)
+
+    def user_credential(self) -> LocalUsernamePasswordCredential:
+        return LocalUsernamePasswordCredential(
+            self.token_url, self.client_id, self.user_principal_name, self.password, self.client_secret
+        )
+
+    def graph_client(self, version: str = "v1.0", *, delegated: bool = False) -> Any:
+        """A ready ``GraphServiceClient`` (``version`` ``"v1.0"`` or ``"beta"``), as the app or as the user.
+
+        Registering a provider and ``/me`` need ``delegated=True``; contents and activities are the app's.
+        """
+        credential = self.user_credential() if delegated else self.credential()
+        return graph_service_client(f"{self.base_url}/{version}", credential)
+
+
+class LearningGraphServer:
+    """A learninggraph serving on loopback, and the directory of its database to add tenants to."""
+
+    def __init__(self, base_url: str, directory: Directory) -> None:
+        self.base_url = base_url
+        self.directory = directory
+
+    def new_tenant(self, name: str = "Contoso") -> LearningGraph:
+        """A fresh tenant with the learning service plan, an all-permissions app and a licensed user."""
+        from learninggraph.domain.permissions import APPLICATION_PERMISSIONS
+
+        password = secrets.token_urlsafe(18)
+        with self.directory.atomic() as tx:
+            tenant = tx.create_tenant(name=name)
+            app, client_secret = tx.create_application(
+                tenant_id=tenant.id, name="learninggraph test app", permissions=APPLICATION_PERMISSIONS
+            )
+            user = tx.create_user(
+                tenant_id=tenant.id, display_name="Ada Learner", licensed=True, password=password
+            )
+        return LearningGraph(
+            base_url=self.base_url,
+            tenant_id=tenant.id,
+            client_id=app.client_id,
+            client_secret=client_secret,
+            user_id=user.id,
+            user_principal_name=user.user_principal_name,
+            password=password,
+        )
+
+    @property
+    def dev(self) -> LearningGraph:
+        """The well-known development identity (``learninggraph dev-credentials``), shared by every test."""
+        from learninggraph.identity import dev
+
+        return LearningGraph(
+            base_url=self.base_url,
+            tenant_id=dev.DEV_TENANT_ID,
+            client_id=dev.DEV_CLIENT_ID,
+            client_secret=dev.DEV_CLIENT_SECRET,
+            user_id=dev.DEV_USER_ID,
+            user_principal_name=dev.DEV_USER_PRINCIPAL_NAME,
+            password=dev.DEV_PASSWORD,
+        )
+
+
+@contextmanager
+def local_server(database_path: Path | str, **uvicorn_options: Any) -> Iterator[LearningGraphServer]:
+    """Serves learninggraph on a free loopback port with the SQLite file ``database_path`` and the dev identity.
+
+    Tuned for tests: no sign-in lockout.
+    """
+    from learninggraph.identity.dev import ensure_dev_identity
+    from learninggraph.identity.directory import Directory
+    from learninggraph.storage.database import Database
+
+    # No sign-in lockout: every test signs in from 127.0.0.1, and one suite's bad-password tests must
+    # not lock out the rest of it.
+    settings = Settings(database_url=f"sqlite:///{Path(database_path).resolve()}", login_failure_limit=None)
+    with running_server(settings, **uvicorn_options) as base_url:
+        database = Database(settings.database_url)
+        try:
+            directory = Directory(database)
+            ensure_dev_identity(directory)
+            yield LearningGraphServer(base_url, directory)
+        finally:
+            database.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for line in SDK_IMPORT_WARNINGS:
+        config.addinivalue_line("filterwarnings", line)
+
+
+@pytest.fixture(scope="session", name="learninggraph_server")
+def _learninggraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LearningGraphServer]:
+    """One learninggraph for the test session, on a throwaway SQLite database."""
+    with local_server(tmp_path_factory.mktemp("learninggraph") / "learninggraph.db") as server:
+        yield server
+
+
+@pytest.fixture(name="learninggraph")
+def _learninggraph(learninggraph_server: LearningGraphServer) -> LearningGraph:
+    """A fresh tenant on the session's learninggraph, for one test."""
+    return learninggraph_server.new_tenant()
