@@ -208,7 +208,7 @@ def _describe(node: oq._Node) -> str:
     if isinstance(node, oq.Integer | oq.Float):
         return f"the number {node.val[:40]}"
     if isinstance(node, oq.Boolean):
-        return node.val.lower()
+        return str(node.val).lower()
     if isinstance(node, oq.DateTime | oq.Date | oq.Time | oq.Duration | oq.GUID | oq.Geography):
         return f"the {type(node).__name__.lower()} {node.val[:60]}"
     if isinstance(node, oq.Identifier):
@@ -320,9 +320,9 @@ class _Converter:
             return None
         kind = prop.kind
         if kind is Kind.STRING and isinstance(node, oq.String):
-            return node.val
+            return str(node.val)
         if kind is Kind.BOOLEAN and isinstance(node, oq.Boolean):
-            return node.py_val
+            return bool(node.py_val)
         if kind is Kind.INT32 and isinstance(node, oq.Integer):
             number = int(node.val) if len(node.val) <= 12 else _INT32_MAX + 1
             if not _INT32_MIN <= number <= _INT32_MAX:
