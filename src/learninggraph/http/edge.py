@@ -14,7 +14,7 @@ Pipeline, in order:
 from __future__ import annotations
 
 import logging
-import uuid
+import random
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any, Protocol
 
@@ -95,10 +95,11 @@ class Edge:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers: dict[str, str] = {}
         for raw_name, raw_value in scope["headers"]:
-            name = raw_name.decode("latin-1").lower()
+            # ASGI servers hand header names over in lower case already.
+            name = raw_name.decode("latin-1")
             value = raw_value.decode("latin-1")
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         client_request_id = headers.get("client-request-id", "")[:200] or request_id
         try:
             body = await self._read_body(headers, receive)
@@ -113,7 +114,7 @@ class Edge:
                 request_id=request_id,
                 client_request_id=client_request_id,
             )
-        await self._send(send, response, request_id, client_request_id, scope.get("scheme") == "https")
+        await self._send(send, response, request_id, client_request_id, _wants_hsts(scope, headers))
 
     def dispatch(self, request: Request) -> Response:
         """Routes one request; also used for the items of a JSON batch."""
@@ -215,16 +216,15 @@ class Edge:
     async def _send(
         self, send: Send, response: Response, request_id: str, client_request_id: str, is_https: bool
     ) -> None:
+        """Writes the response with the headers every Graph reply carries."""
         raw_headers: list[tuple[bytes, bytes]] = [
             (b"request-id", request_id.encode()),
             (b"client-request-id", client_request_id.encode("latin-1", "replace")),
-            (b"odata-version", b"4.0"),
-            (b"cache-control", b"no-store"),
-            (b"x-content-type-options", b"nosniff"),
+            *_FIXED_HEADERS,
             (b"content-length", str(len(response.body)).encode()),
         ]
         if is_https:
-            raw_headers.append((b"strict-transport-security", b"max-age=31536000"))
+            raw_headers.append(_HSTS)
         if response.content_type is not None:
             raw_headers.append((b"content-type", response.content_type.encode()))
         for name, value in response.headers:
@@ -235,3 +235,28 @@ class Edge:
 
 def _is_metadata(segments: Sequence[Segment]) -> bool:
     return len(segments) == 1 and segments[0].key_name is None and segments[0].name == "$metadata"
+
+
+_FIXED_HEADERS = (
+    (b"odata-version", b"4.0"),
+    (b"cache-control", b"no-store"),
+    (b"x-content-type-options", b"nosniff"),
+)
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def new_request_id() -> str:
+    """A random version-4 GUID; request ids need to be unique, not unguessable."""
+    # The module's generator is reseeded in every forked worker, so workers never repeat each other.
+    value = f"{random.getrandbits(128):032x}"
+    return f"{value[:8]}-{value[8:12]}-4{value[13:16]}-{'89ab'[int(value[16], 16) & 3]}{value[17:20]}-{value[20:]}"
+
+
+def _wants_hsts(scope: Scope, headers: dict[str, str]) -> bool:
+    """HSTS over HTTPS, but not for loopback: it would pin every localhost port to https in browsers."""
+    if scope.get("scheme") != "https":
+        return False
+    host = headers.get("host", "")
+    host = host[: host.find("]") + 1] if host.startswith("[") else host.rsplit(":", 1)[0]
+    return host not in _LOOPBACK_HOSTS
