@@ -156,6 +156,7 @@ def _serve(args: argparse.Namespace, database: Database) -> int:
         throttle_window_seconds=args.throttle_window,
         login_failure_limit=args.login_failure_limit or None,
         login_failure_window_seconds=args.login_failure_window,
+        trust_forwarded_headers=True if args.trust_forwarded_headers else None,
     )
     if args.login_failure_limit == 0:
         settings = dataclasses.replace(settings, login_failure_limit=None)
@@ -245,6 +246,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--audience", action="append", default=[], metavar="AUD", help="extra accepted audience")
     sub.add_argument("--workers", type=int, default=1)
     sub.add_argument("--no-dev-identity", action="store_true", help="do not create the dev identity")
+    sub.add_argument(
+        "--trust-forwarded-headers",
+        action="store_true",
+        help="behind a proxy: take scheme, host and client address from X-Forwarded-* headers",
+    )
     sub.add_argument(
         "--throttle-limit",
         type=int,
