@@ -210,8 +210,9 @@ class Directory:
 
     @contextmanager
     def atomic(self) -> Iterator[Directory]:
-        """A directory whose calls all share one write transaction."""
+        """A directory whose calls all share one write transaction, one such transaction at a time."""
         with self._database.transaction() as conn:
+            conn.exclusive("directory")
             bound = Directory(self._database)
             bound._bound = conn
             yield bound

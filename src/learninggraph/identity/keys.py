@@ -106,6 +106,7 @@ class SigningKeys:
     def rotate(self) -> str:
         kid, _, pem = _new_key()
         with self._database.transaction() as conn:
+            conn.exclusive("signing_keys")
             conn.execute("UPDATE signing_keys SET state = ? WHERE state = ?", (PUBLISHED, ACTIVE))
             _insert(conn, kid, pem)
         self._refresh()
@@ -117,6 +118,7 @@ class SigningKeys:
             if not any(state == ACTIVE for _, _, state in rows):
                 kid, _, pem = _new_key()
                 with self._database.transaction() as conn:
+                    conn.exclusive("signing_keys")
                     # Re-checked under the write lock: another process may have created one meanwhile.
                     if conn.fetch_one("SELECT 1 FROM signing_keys WHERE state = ?", (ACTIVE,)) is None:
                         _insert(conn, kid, pem)

@@ -1,19 +1,15 @@
-"""Database connections and the one-transaction-per-request rule.
-
-Repositories write SQL with ``?`` placeholders and talk to a ``Connection``; a ``Database`` hands
-out a connection inside a transaction that commits when the block ends and rolls back on any
-exception, so a failed request leaves nothing half-written.
-"""
+"""Database connections and the one-transaction-per-request rule, on SQLite (here) or PostgreSQL."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
 from learninggraph.domain.errors import Conflict, ServiceUnavailable
@@ -48,23 +44,95 @@ class DatabaseUrl:
         raise ValueError(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://...")
 
 
-class Connection:
-    """A connection inside a transaction; the only thing repositories see."""
+def unavailable(reason: object) -> ServiceUnavailable:
+    """The 503 every backend raises when the database cannot serve the request right now."""
+    return ServiceUnavailable(
+        f"The database is unavailable ({reason}). Retry after {RETRY_AFTER_SECONDS} seconds.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+class Connection(ABC):
+    """A connection inside a transaction; the only thing repositories see.
+
+    ``lock=True`` marks the read of a read-check-write: inside ``transaction()`` the rows read stay
+    locked against other writers until the transaction ends (SQLite's write transaction already
+    excludes every other writer; PostgreSQL adds ``FOR NO KEY UPDATE``). Snapshots ignore it.
+    """
+
+    @abstractmethod
+    def fetch_one(self, sql: str, params: Params = (), *, lock: bool = False) -> Row | None: ...
+
+    @abstractmethod
+    def fetch_all(self, sql: str, params: Params = (), *, lock: bool = False) -> list[Row]: ...
+
+    @abstractmethod
+    def execute(self, sql: str, params: Params = ()) -> int:
+        """Runs a statement and returns the number of rows it changed."""
+
+    @abstractmethod
+    def exclusive(self, name: str) -> None:
+        """Makes write transactions that claim the same name run one after another.
+
+        For check-then-insert steps a row lock cannot cover, because the row may not exist yet (one
+        active signing key, one schema upgrade at a time, an upsert of a new key): a transaction-scoped
+        advisory lock on PostgreSQL, a no-op on SQLite, whose write transactions are serial already.
+        Snapshots ignore it.
+        """
+
+
+class Database:
+    """The database at one URL; ``Database(url)`` builds the backend its scheme names.
+
+    Repositories write SQL with ``?`` placeholders and talk to a ``Connection``; a ``Database`` hands
+    out a connection inside a transaction that commits when the block ends and rolls back on any
+    exception, so a failed request leaves nothing half-written. SQLite lives in this module,
+    PostgreSQL in ``storage.postgres`` (imported only when a URL asks for it).
+    """
+
+    dialect: ClassVar[str]
+    url: str
+
+    def __new__(cls, url: str) -> Database:
+        if cls is not Database:
+            return super().__new__(cls)
+        if DatabaseUrl.parse(url).scheme == "postgresql":
+            from learninggraph.storage.postgres import PostgresDatabase
+
+            return super().__new__(PostgresDatabase)
+        return super().__new__(SqliteDatabase)
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A write transaction: commits when the block ends, rolls back when it raises."""
+        raise NotImplementedError
+
+    def snapshot(self) -> AbstractContextManager[Connection]:
+        """A read transaction: every statement in the block sees the same state."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class SqliteConnection(Connection):
+    __slots__ = ("_raw",)
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self._raw = raw
 
-    def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+    def fetch_one(self, sql: str, params: Params = (), *, lock: bool = False) -> Row | None:
         row: Row | None = self._run(sql, params).fetchone()
         return row
 
-    def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+    def fetch_all(self, sql: str, params: Params = (), *, lock: bool = False) -> list[Row]:
         rows: list[Row] = self._run(sql, params).fetchall()
         return rows
 
     def execute(self, sql: str, params: Params = ()) -> int:
-        """Runs a statement and returns the number of rows it changed."""
         return self._run(sql, params).rowcount
+
+    def exclusive(self, name: str) -> None:
+        pass
 
     def _run(self, sql: str, params: Params) -> sqlite3.Cursor:
         try:
@@ -74,27 +142,19 @@ class Connection:
                 raise UniqueViolation(str(exc)) from exc
             raise Conflict("The request conflicts with the stored data.") from exc
         except sqlite3.OperationalError as exc:
-            raise _unavailable(exc) from exc
+            raise unavailable(exc) from exc
 
 
-def _unavailable(exc: sqlite3.Error) -> ServiceUnavailable:
-    return ServiceUnavailable(
-        f"The database is unavailable ({exc}). Retry after {RETRY_AFTER_SECONDS} seconds.",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
-
-
-class Database:
+class SqliteDatabase(Database):
     """One SQLite connection per process, used from the event loop thread only."""
 
     dialect = "sqlite"
+    # How long a writer waits for another process's write lock before the request is a 503.
+    busy_timeout_ms = 5000
 
     def __init__(self, url: str) -> None:
-        parsed = DatabaseUrl.parse(url)
-        if parsed.scheme != "sqlite":
-            raise ValueError("PostgreSQL support is not available in this build yet")
         self.url = url
-        self.path = parsed.path
+        self.path = DatabaseUrl.parse(url).path
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._raw = sqlite3.connect(
@@ -104,7 +164,7 @@ class Database:
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",
-            "PRAGMA busy_timeout=5000",
+            f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}",
             "PRAGMA foreign_keys=ON",
             "PRAGMA cache_size=-65536",
             "PRAGMA temp_store=MEMORY",
@@ -113,14 +173,14 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """A write transaction: taken at once, so two writers never deadlock on upgrade."""
+        """Taken at once (BEGIN IMMEDIATE), so two writers never deadlock on upgrade."""
         with self._lock:
             try:
                 self._raw.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise _unavailable(exc) from exc
+                raise unavailable(exc) from exc
             try:
-                yield Connection(self._raw)
+                yield SqliteConnection(self._raw)
             except BaseException:
                 self._raw.execute("ROLLBACK")
                 raise
@@ -129,18 +189,17 @@ class Database:
             except sqlite3.Error as exc:
                 if self._raw.in_transaction:
                     self._raw.execute("ROLLBACK")
-                raise _unavailable(exc) from exc
+                raise unavailable(exc) from exc
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:
-        """A read transaction: every statement in the block sees the same state."""
         with self._lock:
             try:
                 self._raw.execute("BEGIN")
             except sqlite3.OperationalError as exc:
-                raise _unavailable(exc) from exc
+                raise unavailable(exc) from exc
             try:
-                yield Connection(self._raw)
+                yield SqliteConnection(self._raw)
             finally:
                 if self._raw.in_transaction:
                     self._raw.execute("COMMIT")

@@ -1,24 +1,51 @@
-"""The schema, as an ordered list of migrations applied once each, in one transaction each.
-
-Every learning row carries its tenant id and every primary key starts with it, so the schema can be
-sharded by tenant. Date-times are stored as fixed-width UTC text (see ``domain.values``).
-"""
+"""The schema for SQLite and PostgreSQL: ordered migrations, each applied once, in one transaction."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from learninggraph.storage.database import Database
+from learninggraph.storage.database import Connection, Database
+
+
+@dataclass(frozen=True, slots=True)
+class PerDialect:
+    """One step written separately for each dialect, where no portable spelling exists (None: skip)."""
+
+    sqlite: str | None
+    postgresql: str | None
+
+
+Statement = str | PerDialect
 
 
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
     name: str
-    statements: tuple[str, ...]
+    statements: tuple[Statement, ...]
 
 
+_TEXT_TYPE = re.compile(r"\bTEXT\b")
+
+
+def render(statement: Statement, dialect: str) -> str | None:
+    """The statement as ``dialect`` runs it.
+
+    The DDL is written once. On PostgreSQL every TEXT column compares byte-wise (``COLLATE "C"``), as
+    SQLite's BINARY does, so ``$orderby``, keyset paging and ``lower()`` answer alike on both.
+    """
+    if isinstance(statement, PerDialect):
+        return statement.sqlite if dialect == "sqlite" else statement.postgresql
+    if dialect == "postgresql" and statement.lstrip().upper().startswith("CREATE TABLE"):
+        return _TEXT_TYPE.sub('TEXT COLLATE "C"', statement)
+    return statement
+
+
+# Every learning row carries its tenant id and every primary key starts with it, so the schema can be
+# sharded by tenant. Date-times are fixed-width UTC text (see ``domain.values``), booleans INTEGER 0/1.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -130,12 +157,37 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+# A migration may run long, or wait for another process's: no statement or lock timeout inside one.
+_CLAIM = (
+    PerDialect(sqlite=None, postgresql="SET LOCAL statement_timeout = 0"),
+    PerDialect(sqlite=None, postgresql="SET LOCAL lock_timeout = 0"),
+)
+
+
+def _run(conn: Connection, statements: Iterable[Statement], dialect: str) -> None:
+    for statement in statements:
+        rendered = render(statement, dialect)
+        if rendered is not None:
+            conn.execute(rendered)
+
+
 def upgrade(database: Database) -> list[int]:
-    """Applies every migration not yet applied; returns the versions it applied."""
+    """Applies every migration not yet applied; returns the versions it applied.
+
+    Safe to run from several processes at once: each transaction claims the schema first (SQLite's
+    BEGIN IMMEDIATE, an advisory lock on PostgreSQL) and re-checks what is applied under that claim.
+    """
+    dialect = database.dialect
     with database.transaction() as conn:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        _run(conn, _CLAIM, dialect)
+        conn.exclusive("schema_migrations")
+        _run(
+            conn,
+            [
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            ],
+            dialect,
         )
         done = {row[0] for row in conn.fetch_all("SELECT version FROM schema_migrations")}
     applied: list[int] = []
@@ -143,11 +195,12 @@ def upgrade(database: Database) -> list[int]:
         if migration.version in done:
             continue
         with database.transaction() as conn:
-            # Re-checked inside the write transaction: another process may have just applied it.
+            _run(conn, _CLAIM, dialect)
+            conn.exclusive("schema_migrations")
+            # Re-checked under the claim: another process may have just applied it.
             if conn.fetch_one("SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)):
                 continue
-            for statement in migration.statements:
-                conn.execute(statement)
+            _run(conn, migration.statements, dialect)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 (migration.version, migration.name, datetime.now(UTC).isoformat()),

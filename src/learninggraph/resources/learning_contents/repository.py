@@ -15,16 +15,25 @@ _COLUMN_OF = {p.name: p.column for p in LEARNING_CONTENT.properties}
 
 
 def get(conn: Connection, tenant_id: str, provider_id: str, content_id: str) -> Row | None:
+    """The content; inside a write transaction it stays locked until the transaction ends."""
     return conn.fetch_one(
         f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND provider_id = ? AND id = ?",
         (tenant_id, provider_id, content_id),
+        lock=True,
     )
 
 
 def get_by_external_id(conn: Connection, tenant_id: str, provider_id: str, external_id: str) -> Row | None:
+    """The content with that externalId, locked like ``get``.
+
+    In a write transaction the key is claimed even while no such content exists, so two upserts of a
+    new externalId run one after the other (the second updates what the first created) on every backend.
+    """
+    conn.exclusive(f"learning_contents/{tenant_id}/{provider_id}/{external_id}")
     return conn.fetch_one(
         f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND provider_id = ? AND external_id = ?",
         (tenant_id, provider_id, external_id),
+        lock=True,
     )
 
 

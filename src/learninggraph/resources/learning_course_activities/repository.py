@@ -21,22 +21,26 @@ def value_of(row: Row, name: str) -> Any:
 
 
 def get(conn: Connection, tenant_id: str, activity_id: str) -> Row | None:
+    """The activity; inside a write transaction it stays locked until the transaction ends."""
     return conn.fetch_one(
-        f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, activity_id)
+        f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, activity_id), lock=True
     )
 
 
 def find_by_external_id(
     conn: Connection, tenant_id: str, external_id: str, *, provider_id: str | None
 ) -> list[Row]:
+    """The activities with that externalcourseActivityId, locked like ``get``."""
     if provider_id is not None:
         return conn.fetch_all(
             f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND provider_id = ? AND external_id = ?",
             (tenant_id, provider_id, external_id),
+            lock=True,
         )
     return conn.fetch_all(
         f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND external_id = ? LIMIT 2",
         (tenant_id, external_id),
+        lock=True,
     )
 
 

@@ -15,8 +15,9 @@ _COLUMN_OF = {p.name: p.column for p in LEARNING_PROVIDER.properties}
 
 
 def get(conn: Connection, tenant_id: str, provider_id: str) -> Row | None:
+    """The provider; inside a write transaction it stays locked until the transaction ends."""
     return conn.fetch_one(
-        f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, provider_id)
+        f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, provider_id), lock=True
     )
 
 

@@ -1,0 +1,255 @@
+"""PostgreSQL behind the storage API: a psycopg pool, ``?`` placeholders, row locks and fast 503s."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import re
+import select
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.adapt import Buffer, Dumper
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from learninggraph.domain.errors import BadRequest, Conflict, ServiceUnavailable
+from learninggraph.storage.database import (
+    Connection,
+    Database,
+    Params,
+    Row,
+    UniqueViolation,
+    unavailable,
+)
+
+log = logging.getLogger(__name__)
+
+POOL_MIN_SIZE = 1
+# Handlers call storage inline on the event loop, so one worker uses one connection at a time; the
+# rest serve other threads (CLI, tests) and a future thread-pool design.
+POOL_MAX_SIZE = 8
+# How long a request waits for a pooled connection while the database looks healthy ...
+POOL_WAIT_SECONDS = 2.0
+# ... and after a failure, until a transaction succeeds again: enough for a local reconnect.
+DEGRADED_WAIT_SECONDS = 0.25
+# The pool retries a lost connection in the background (after 1 s, then 2 s) for this long, then
+# stops; the next request starts a fresh attempt, so recovery never waits on a long backoff.
+RECONNECT_SECONDS = 2.0
+# libpq defaults a URL may override: fail fast on connect, notice a dead peer on TCP ...
+CONNECTION_DEFAULTS = {
+    "connect_timeout": "3",
+    "application_name": "learninggraph",
+    "keepalives": "1",
+    "keepalives_idle": "10",
+    "keepalives_interval": "3",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "10000",
+}
+# ... and never wait forever on a row lock or a runaway statement; the URL's own ``options`` come
+# after these, so a setting it names wins.
+SESSION_OPTIONS = "-c lock_timeout=5s -c statement_timeout=30s"
+_LOCK_SUFFIX = " FOR NO KEY UPDATE"
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|[?%]")
+
+
+@functools.lru_cache(maxsize=4096)
+def to_pyformat(sql: str) -> str:
+    """``?`` placeholders as psycopg's ``%s``; a literal ``%`` doubled. Quoted text keeps its ``?``."""
+
+    def replace(match: re.Match[str]) -> str:
+        token = match.group()
+        if token == "?":
+            return "%s"
+        return token.replace("%", "%%")
+
+    return _TOKEN.sub(replace, sql)
+
+
+def connection_string(url: str) -> str:
+    """The libpq connection string for a ``postgresql://`` or ``postgres://`` URL, with our defaults."""
+    params = {key: str(value) for key, value in conninfo_to_dict(url).items()}
+    options = params.pop("options", "")
+    return make_conninfo(
+        **{**CONNECTION_DEFAULTS, **params, "options": f"{SESSION_OPTIONS} {options}".strip()}
+    )
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+class _BooleanAsInteger(Dumper):
+    """Booleans go to INTEGER columns as 0/1, as SQLite stores them."""
+
+    oid = psycopg.adapters.types["int4"].oid
+
+    def dump(self, obj: Any) -> Buffer | None:
+        return b"1" if obj else b"0"
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    conn.adapters.register_dumper(bool, _BooleanAsInteger)
+
+
+def _hung_up(conn: psycopg.Connection[Any]) -> bool:
+    """Whether an idle pooled connection has already been closed by the server.
+
+    An idle connection has nothing to read unless the server said goodbye (a restart, a terminated
+    backend, an idle timeout); one ``poll`` notices that before the request fails on it.
+    """
+    if conn.closed:
+        return True
+    poller = select.poll()
+    poller.register(conn.pgconn.socket, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def _reason(exc: psycopg.Error) -> str:
+    if isinstance(exc, PoolTimeout):
+        return "no connection to PostgreSQL could be made in time"
+    if isinstance(exc, pg_errors.LockNotAvailable):
+        return "a row stayed locked by another transaction"
+    if isinstance(exc, pg_errors.QueryCanceled):
+        return "the statement took too long"
+    if isinstance(exc, pg_errors.TransactionRollback):
+        return "a concurrent transaction conflicted with this one"
+    return "the connection to PostgreSQL failed"
+
+
+class PostgresConnection(Connection):
+    __slots__ = ("_cursor", "_raw", "_writable")
+
+    def __init__(self, raw: psycopg.Connection[Row], *, writable: bool) -> None:
+        self._raw = raw
+        self._cursor = raw.cursor()
+        self._writable = writable
+
+    def fetch_one(self, sql: str, params: Params = (), *, lock: bool = False) -> Row | None:
+        return self._run(sql + _LOCK_SUFFIX if lock and self._writable else sql, params).fetchone()
+
+    def fetch_all(self, sql: str, params: Params = (), *, lock: bool = False) -> list[Row]:
+        return self._run(sql + _LOCK_SUFFIX if lock and self._writable else sql, params).fetchall()
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        return self._run(sql, params).rowcount
+
+    def exclusive(self, name: str) -> None:
+        if self._writable:
+            self._run("SELECT pg_advisory_xact_lock(?)", (_lock_key(name),))
+
+    def _run(self, sql: str, params: Params) -> psycopg.Cursor[Row]:
+        try:
+            return self._cursor.execute(to_pyformat(sql), params)
+        except pg_errors.UniqueViolation as exc:
+            raise UniqueViolation(str(exc)) from exc
+        except psycopg.IntegrityError as exc:
+            raise Conflict("The request conflicts with the stored data.") from exc
+        except psycopg.DataError as exc:
+            # e.g. a NUL character, which PostgreSQL text cannot hold.
+            raise BadRequest(f"The request holds a value the database cannot store: {exc}") from exc
+        except psycopg.OperationalError as exc:
+            raise unavailable(_reason(exc)) from exc
+
+
+class PostgresDatabase(Database):
+    """A pool of psycopg connections; a transaction holds one connection from BEGIN to COMMIT.
+
+    Write transactions run at READ COMMITTED and lock what they read with ``lock=True``; snapshots
+    run at REPEATABLE READ, READ ONLY. A lost or refused connection is a 503 with Retry-After at
+    once; the pool replaces broken connections in the background, so the server recovers by itself.
+    """
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        conninfo = connection_string(url)
+        # One direct connection first, so a wrong URL fails now with libpq's own reason.
+        try:
+            psycopg.connect(conninfo).close()
+        except psycopg.OperationalError as exc:
+            raise unavailable(str(exc).strip()) from exc
+        self._degraded = False
+        self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
+            conninfo,
+            kwargs={"autocommit": False},
+            min_size=POOL_MIN_SIZE,
+            max_size=POOL_MAX_SIZE,
+            open=False,
+            configure=_configure,
+            timeout=POOL_WAIT_SECONDS,
+            reconnect_timeout=RECONNECT_SECONDS,
+            num_workers=2,
+            name="learninggraph",
+        )
+        self._pool.open()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self._session(writable=True) as conn:
+            yield conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        with self._session(writable=False) as conn:
+            yield conn
+
+    def close(self) -> None:
+        self._pool.close()
+
+    @contextmanager
+    def _session(self, *, writable: bool) -> Iterator[Connection]:
+        raw = self._checkout()
+        try:
+            if raw.read_only != (not writable):
+                raw.read_only = not writable
+                raw.isolation_level = None if writable else psycopg.IsolationLevel.REPEATABLE_READ
+            try:
+                yield PostgresConnection(raw, writable=writable)
+            except BaseException as exc:
+                self._rollback(raw)
+                if isinstance(exc, ServiceUnavailable) and raw.closed:
+                    self._degraded = True
+                raise
+            try:
+                raw.commit()
+            except psycopg.Error as exc:
+                self._rollback(raw)
+                self._degraded = raw.closed
+                raise unavailable(_reason(exc)) from exc
+            self._degraded = False
+        finally:
+            self._pool.putconn(raw)
+
+    def _checkout(self) -> psycopg.Connection[Row]:
+        wait = DEGRADED_WAIT_SECONDS if self._degraded else POOL_WAIT_SECONDS
+        for _ in range(POOL_MAX_SIZE + 1):
+            try:
+                raw = self._pool.getconn(wait)
+            except PoolTimeout as exc:
+                if not self._degraded:
+                    log.warning("PostgreSQL is unavailable: %s", exc)
+                self._degraded = True
+                raise unavailable(_reason(exc)) from exc
+            if not _hung_up(raw):
+                return raw
+            # The server closed it: drop it (the pool connects a replacement) and try the next.
+            raw.close()
+            self._pool.putconn(raw)
+            wait = DEGRADED_WAIT_SECONDS
+        self._degraded = True
+        raise unavailable("every pooled connection was closed by the server")
+
+    @staticmethod
+    def _rollback(raw: psycopg.Connection[Row]) -> None:
+        if raw.closed:
+            return
+        try:
+            raw.rollback()
+        except psycopg.Error:
+            raw.close()
