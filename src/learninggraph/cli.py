@@ -191,7 +191,7 @@ def _parser() -> argparse.ArgumentParser:
         "--database",
         default=os.environ.get("LEARNINGGRAPH_DATABASE_URL", DEFAULT_DATABASE_URL),
         metavar="URL",
-        help="sqlite:///FILE (default: $LEARNINGGRAPH_DATABASE_URL or %(default)s)",
+        help="sqlite:///FILE or postgresql://USER@HOST:PORT/DB (default: $LEARNINGGRAPH_DATABASE_URL or %(default)s)",
     )
     as_json = argparse.ArgumentParser(add_help=False)
     as_json.add_argument("--json", action="store_true", help="print JSON")

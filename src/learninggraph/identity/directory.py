@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -148,8 +149,10 @@ def verify_password(password: str, stored: str) -> bool:
     return scheme == "scrypt" and hmac.compare_digest(actual, expected)
 
 
-# Spent on unknown users so a wrong user name costs as much time as a wrong password.
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+@functools.cache
+def _dummy_hash() -> str:
+    """Spent on unknown users so a wrong user name costs as much time as a wrong password."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def canonical_permissions(names: Iterable[str]) -> frozenset[str]:
@@ -361,7 +364,7 @@ class Directory:
                 "WHERE tenant_id = ? AND lower(user_principal_name) = lower(?)",
                 (tenant_id, user_principal_name.strip()),
             )
-        stored = row[5] if row is not None and row[5] else _DUMMY_HASH
+        stored = row[5] if row is not None and row[5] else _dummy_hash()
         if not verify_password(password, stored) or row is None or not row[5]:
             raise TokenError(
                 400,
