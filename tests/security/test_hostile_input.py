@@ -128,3 +128,11 @@ class TestSkipToken:
 
         assert response.status_code == 400
         assert "$skiptoken" in response.json()["error"]["message"]
+
+
+class TestNul:
+    def test_a_nul_character_in_a_string_is_invalid_on_every_backend(self, tenant: Tenant) -> None:
+        response = tenant.user().post(tenant.url(PROVIDERS), json={"displayName": "a\u0000b"})
+
+        assert response.status_code == 400
+        assert "Input field displayName is invalid" in response.json()["error"]["message"]

@@ -116,7 +116,8 @@ def decode_value(prop: Property, raw: Any, include_unknown_enum_members: bool) -
         return None
     kind = prop.kind
     if kind is Kind.STRING:
-        if not isinstance(raw, str):
+        if not isinstance(raw, str) or "\x00" in raw:
+            # NUL is not text: PostgreSQL cannot store it, so neither backend accepts it.
             raise InvalidValue("not a string")
         if len(raw) > prop.max_length:
             raise _TooLong(prop.name)

@@ -167,7 +167,7 @@ BODY_TYPE = EnumType("bodyType", ("text", "html"))
 
 
 def require_string(raw: object, *, max_length: int) -> str:
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or "\x00" in raw:
         raise InvalidValue("not a string")
     if len(raw) > max_length:
         raise InvalidValue("too long")
@@ -192,7 +192,7 @@ def require_string_list(raw: object, *, max_items: int, max_length: int) -> list
     if not isinstance(raw, list) or len(raw) > max_items:
         raise InvalidValue("not a list of strings")
     for item in raw:
-        if not isinstance(item, str) or len(item) > max_length:
+        if not isinstance(item, str) or len(item) > max_length or "\x00" in item:
             raise InvalidValue("not a list of strings")
     return list(raw)
 
