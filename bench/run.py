@@ -264,10 +264,13 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="learninggraph-bench-"))
     url = args.database_url
     sample_path = args.sample
+    postgres = None
     if url is None:
-        if args.database != "sqlite":
-            raise SystemExit("for PostgreSQL pass --database-url and --sample (see docs/benchmarks.md)")
-        url = f"sqlite:///{work}/bench.db"
+        if args.database == "postgresql":
+            postgres = durable_postgres()
+            url = postgres.create_database("bench")
+        else:
+            url = f"sqlite:///{work}/bench.db"
         sample_path = work / "ids.json"
         print(f"loading the data set (scale {args.scale}) into {url}", flush=True)
         subprocess.run(
@@ -346,6 +349,24 @@ def main() -> None:
             f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']:.0f} | {r['rss_mb']:.0f} | {ratio} |"
         )
     shutil.rmtree(work, ignore_errors=True)
+    if postgres is not None:
+        postgres.close()
+
+
+def durable_postgres() -> Any:
+    """A private PostgreSQL cluster on a unix socket, with the durable settings a real one runs."""
+    sys.path.insert(0, str(ROOT))
+    from tests.postgres_server import PostgresServer, find_bin_dir
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        raise SystemExit("PostgreSQL is not installed: apt-get install postgresql")
+    server = PostgresServer(bin_dir)
+    with (server.data / "postgresql.conf").open("a") as conf:
+        conf.write("fsync = on\nsynchronous_commit = on\nfull_page_writes = on\nshared_buffers = '1GB'\n")
+    server.stop()
+    server.start()
+    return server
 
 
 if __name__ == "__main__":
