@@ -112,7 +112,7 @@ def rss_mb(pid: int) -> float:
 
 
 def run_wrk(
-    wrk: str, url: str, script: Path, duration: int, pid: int
+    wrk: str, url: str, script: Path, duration: int, pid: int, connections: int = 32
 ) -> tuple[float, float, float, int, float]:
     peak = [rss_mb(pid)]
     stop = threading.Event()
@@ -124,7 +124,19 @@ def run_wrk(
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     out = subprocess.run(
-        ["taskset", "-c", "0", wrk, "-t1", "-c32", f"-d{duration}s", "--latency", "-s", str(script), url],
+        [
+            "taskset",
+            "-c",
+            "0",
+            wrk,
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -258,6 +270,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", nargs="*", help="scenario names to run")
+    parser.add_argument(
+        "--connections", type=int, default=32, help="concurrent connections (1 for latency alone)"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
     wrk = ensure_wrk()
