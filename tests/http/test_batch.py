@@ -5,20 +5,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from azure.core.credentials import AccessToken
 
 from learninggraph.domain.principal import CallerKind, Principal
 from learninggraph.http.edge import Edge
 from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
 from learninggraph.http.routing import Params, Route, Router
 from tests.builders import Catalogue, Tenant, content_body, provider_body
+from tests.graph_sdk import graph_client
 from tests.identity.conftest import serving
 
 PROVIDERS = "/employeeExperience/learningProviders"
@@ -480,42 +478,6 @@ class TestUnexpectedErrors:
         assert "secret internal detail" not in response.text
         assert "Traceback" not in response.text
         assert result["2"]["status"] == 200
-
-
-class _StaticToken:
-    """A credential for the SDK: any object with get_token(*scopes, **kw) -> AccessToken."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken(self._token, int(time.time()) + 3600)
-
-
-@asynccontextmanager
-async def graph_client(base_url: str, token: str) -> AsyncIterator[Any]:
-    """The official GraphServiceClient pointed at this server; its connections closed afterwards."""
-    from kiota_authentication_azure.azure_identity_authentication_provider import (
-        AzureIdentityAuthenticationProvider,
-    )
-    from msgraph import GraphRequestAdapter, GraphServiceClient
-    from msgraph_core import GraphClientFactory
-
-    transport = httpx.AsyncHTTPTransport()
-    async with httpx.AsyncClient(transport=transport) as http:
-        auth = AzureIdentityAuthenticationProvider(
-            _StaticToken(token), scopes=["https://graph.microsoft.com/.default"]
-        )
-        adapter = GraphRequestAdapter(
-            auth, client=GraphClientFactory.create_with_default_middleware(client=http)
-        )
-        client = GraphServiceClient(request_adapter=adapter)
-        client.request_adapter.base_url = f"{base_url}/v1.0"
-        try:
-            yield client
-        finally:
-            # msgraph-core's transport wrapper does not pass aclose on to the transport it wraps.
-            await transport.aclose()
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -5,14 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
-from azure.core.credentials import AccessToken
 
 from learninggraph.domain.errors import TooManyRequests
 from learninggraph.domain.permissions import APPLICATION_PERMISSIONS
@@ -25,6 +22,7 @@ from learninggraph.identity.tokens import TokenIssuer
 from learninggraph.settings import Settings
 from learninggraph.storage.database import Database
 from learninggraph.testing import running_server
+from tests.graph_sdk import graph_client
 
 ACTIVITIES = "/v1.0/employeeExperience/learningCourseActivities"
 PROVIDERS = "/v1.0/employeeExperience/learningProviders"
@@ -290,14 +288,6 @@ class TestThrottledServer:
         assert after.status_code == 429
 
 
-class _StaticToken:
-    def __init__(self, token: str) -> None:
-        self._token = token
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken(self._token, int(time.time()) + 3600)
-
-
 class _Recording(httpx.AsyncBaseTransport):
     """The network under the SDK's middleware: sees every attempt, retries included."""
 
@@ -312,31 +302,6 @@ class _Recording(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
-
-
-@asynccontextmanager
-async def graph_client(base_url: str, token: str, transport: _Recording) -> AsyncIterator[Any]:
-    """The official GraphServiceClient, with its default middleware, over the given transport."""
-    from kiota_authentication_azure.azure_identity_authentication_provider import (
-        AzureIdentityAuthenticationProvider,
-    )
-    from msgraph import GraphRequestAdapter, GraphServiceClient
-    from msgraph_core import GraphClientFactory
-
-    async with httpx.AsyncClient(transport=transport) as http:
-        auth = AzureIdentityAuthenticationProvider(
-            _StaticToken(token), scopes=["https://graph.microsoft.com/.default"]
-        )
-        adapter = GraphRequestAdapter(
-            auth, client=GraphClientFactory.create_with_default_middleware(client=http)
-        )
-        client = GraphServiceClient(request_adapter=adapter)
-        client.request_adapter.base_url = f"{base_url}/v1.0"
-        try:
-            yield client
-        finally:
-            # msgraph-core's transport wrapper does not pass aclose on to the transport it wraps.
-            await transport.aclose()
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")

@@ -8,6 +8,7 @@ from typing import Any
 from learninggraph.resources.learning_course_activities.entity import LEARNING_COURSE_ACTIVITY
 from learninggraph.storage.database import Connection, Row
 from learninggraph.storage.listing import Listing
+from learninggraph.storage.rows import insert_row, update_row
 
 TABLE = "learning_course_activities"
 # Rows are (odata_type, *properties of the union in order).
@@ -66,21 +67,13 @@ def listing(
 
 
 def insert(conn: Connection, tenant_id: str, odata_type: str, values: Mapping[str, Any]) -> None:
-    names = ["tenant_id", "odata_type", *(_COLUMN_OF[n] for n in values)]
-    conn.execute(
-        f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-        (tenant_id, odata_type, *values.values()),
+    insert_row(
+        conn, TABLE, _COLUMN_OF, fixed={"tenant_id": tenant_id, "odata_type": odata_type}, values=values
     )
 
 
 def update(conn: Connection, tenant_id: str, activity_id: str, values: Mapping[str, Any]) -> None:
-    if not values:
-        return
-    assignments = ", ".join(f"{_COLUMN_OF[n]} = ?" for n in values)
-    conn.execute(
-        f"UPDATE {TABLE} SET {assignments} WHERE tenant_id = ? AND id = ?",
-        (*values.values(), tenant_id, activity_id),
-    )
+    update_row(conn, TABLE, _COLUMN_OF, tenant_id=tenant_id, row_id=activity_id, values=values)
 
 
 def delete(conn: Connection, tenant_id: str, activity_id: str) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER
 from learninggraph.storage.database import Connection, Row
 from learninggraph.storage.listing import Listing
+from learninggraph.storage.rows import insert_row, update_row
 
 TABLE = "learning_providers"
 COLUMNS = ", ".join(p.column for p in LEARNING_PROVIDER.properties)
@@ -35,21 +36,13 @@ def listing(tenant_id: str) -> Listing:
 
 
 def insert(conn: Connection, tenant_id: str, values: Mapping[str, Any], created_at: str) -> None:
-    names = ["tenant_id", "created_at", *(_COLUMN_OF[n] for n in values)]
-    conn.execute(
-        f"INSERT INTO {TABLE} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-        (tenant_id, created_at, *values.values()),
+    insert_row(
+        conn, TABLE, _COLUMN_OF, fixed={"tenant_id": tenant_id, "created_at": created_at}, values=values
     )
 
 
 def update(conn: Connection, tenant_id: str, provider_id: str, values: Mapping[str, Any]) -> None:
-    if not values:
-        return
-    assignments = ", ".join(f"{_COLUMN_OF[n]} = ?" for n in values)
-    conn.execute(
-        f"UPDATE {TABLE} SET {assignments} WHERE tenant_id = ? AND id = ?",
-        (*values.values(), tenant_id, provider_id),
-    )
+    update_row(conn, TABLE, _COLUMN_OF, tenant_id=tenant_id, row_id=provider_id, values=values)
 
 
 def delete(conn: Connection, tenant_id: str, provider_id: str) -> bool:
