@@ -18,6 +18,8 @@ class Principal:
     kind: CallerKind
     permissions: frozenset[str]
     user_id: str | None = None
+    # The tenant's Viva Learning service plan, as the directory last said (re-read every minute).
+    has_learning_plan: bool = True
 
     @property
     def is_application(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import secrets
@@ -253,7 +254,7 @@ class TokenVerifier:
                 raise _unauthorized(EXPIRED)
             if now >= hit.recheck_at:
                 try:
-                    self._check_directory(hit.principal)
+                    hit.principal = self._check_directory(hit.principal)
                 except Unauthorized:
                     self._cache.pop(token, None)
                     raise
@@ -310,8 +311,7 @@ class TokenVerifier:
         if not isinstance(audiences, list) or not any(a in self._audiences for a in audiences):
             raise _unauthorized(BAD_AUDIENCE)
         principal = self._principal(claims, tenant_id)
-        self._check_directory(principal)
-        return principal, expires_at
+        return self._check_directory(principal), expires_at
 
     @staticmethod
     def _principal(claims: dict[str, Any], tenant_id: str) -> Principal:
@@ -329,14 +329,19 @@ class TokenVerifier:
             raise _unauthorized()
         return Principal(tenant_id, app_id, CallerKind.APPLICATION, frozenset(roles))
 
-    def _check_directory(self, principal: Principal) -> None:
-        if self._directory.tenant(principal.tenant_id) is None:
+    def _check_directory(self, principal: Principal) -> Principal:
+        """The principal as the directory sees it now: 401 if its tenant or user is gone."""
+        tenant = self._directory.tenant(principal.tenant_id)
+        if tenant is None:
             raise _unauthorized()
         if (
             principal.user_id is not None
             and self._directory.user(principal.tenant_id, principal.user_id) is None
         ):
             raise _unauthorized()
+        if principal.has_learning_plan != tenant.has_learning_plan:
+            return dataclasses.replace(principal, has_learning_plan=tenant.has_learning_plan)
+        return principal
 
     def _remember(self, token: str, verified: _Verified, now: float) -> None:
         if len(self._cache) >= CACHE_ENTRIES:

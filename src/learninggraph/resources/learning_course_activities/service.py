@@ -33,7 +33,7 @@ from learninggraph.domain.permissions import (
     WRITE_SELF_INITIATED,
 )
 from learninggraph.domain.principal import Permissions, Principal
-from learninggraph.identity.directory import get_tenant, get_user
+from learninggraph.identity.directory import get_user
 from learninggraph.odata.options import QueryOptions
 from learninggraph.resources.learning_contents import repository as contents
 from learninggraph.resources.learning_course_activities import repository
@@ -113,7 +113,7 @@ class LearningCourseActivityService:
     def get(self, caller: Principal, key: ActivityKey) -> Row:
         _require(caller, READ_ANY_ACTIVITY)
         with self.database.snapshot() as conn:
-            _require_plan(conn, caller)
+            _require_plan(caller)
             if key.learner_id is not None:
                 _require_learner_view(conn, caller, key.learner_id, listing=False)
             row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_READ)
@@ -126,7 +126,7 @@ class LearningCourseActivityService:
         self, conn: Connection, caller: Principal, *, provider_id: str | None, learner_id: str | None
     ) -> Listing:
         _require(caller, READ_ANY_ACTIVITY)
-        _require_plan(conn, caller)
+        _require_plan(caller)
         if learner_id is not None:
             _require_learner_view(conn, caller, learner_id, listing=True)
         elif not caller.is_application and not caller.holds_any(READ_OTHER_LEARNERS):
@@ -157,7 +157,7 @@ class LearningCourseActivityService:
         if entity is None:
             decoded.fail(field_required(ODATA_TYPE) if ODATA_TYPE not in body else field_invalid(ODATA_TYPE))
         with self.database.transaction() as conn:
-            _require_plan(conn, caller)
+            _require_plan(caller)
             body_provider = body.get("learningProviderId")
             provider = provider_id if provider_id is not None else body_provider
             if provider is None:
@@ -210,7 +210,7 @@ class LearningCourseActivityService:
     ) -> Row:
         _require(caller, WRITE_ANY_ACTIVITY)
         with self.database.transaction() as conn:
-            _require_plan(conn, caller)
+            _require_plan(caller)
             row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_UPDATE)
             entity = type_of(row)
             _require(caller, _WRITE[entity.name])
@@ -252,7 +252,7 @@ class LearningCourseActivityService:
     def delete(self, caller: Principal, key: ActivityKey) -> None:
         _require(caller, WRITE_ANY_ACTIVITY)
         with self.database.transaction() as conn:
-            _require_plan(conn, caller)
+            _require_plan(caller)
             row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_READ)
             _require(caller, _WRITE[type_of(row).name])
             _require_enabled_provider(conn, caller, str(repository.value_of(row, "learningProviderId")))
@@ -264,9 +264,9 @@ def _require(caller: Principal, permissions: Permissions) -> None:
         raise Forbidden(errors.NO_ACCESS)
 
 
-def _require_plan(conn: Connection, caller: Principal) -> None:
-    tenant = get_tenant(conn, caller.tenant_id)
-    if tenant is None or not tenant.has_learning_plan:
+def _require_plan(caller: Principal) -> None:
+    # The caller carries the plan: the token check reads it from the directory (no query per request).
+    if not caller.has_learning_plan:
         raise Forbidden(errors.NO_SERVICE_PLAN)
 
 
