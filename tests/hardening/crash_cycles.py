@@ -40,30 +40,40 @@ def _free_port() -> int:
 class ServerProcess:
     """``learninggraph serve`` as a child process, started and killed on demand."""
 
-    def __init__(self, database_url: str, workdir: Path) -> None:
+    def __init__(
+        self, database_url: str, workdir: Path, *, extra_args: tuple[str, ...] = (), log: Path | None = None
+    ) -> None:
         self.database_url = database_url
         self.workdir = workdir
+        self.extra_args = extra_args
+        self.log = log
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "learninggraph",
-                "serve",
-                "--database",
-                self.database_url,
-                "--port",
-                str(self.port),
-            ],
-            cwd=self.workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
+        output = self.log.open("ab") if self.log is not None else None
+        try:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "learninggraph",
+                    "serve",
+                    "--database",
+                    self.database_url,
+                    "--port",
+                    str(self.port),
+                    *self.extra_args,
+                ],
+                cwd=self.workdir,
+                stdout=output if output is not None else subprocess.DEVNULL,
+                stderr=subprocess.STDOUT if output is not None else subprocess.DEVNULL,
+            )
+        finally:
+            if output is not None:
+                output.close()  # the child holds its own copy
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.base_url}/health", timeout=0.5).status_code == 200:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from tests.hardening.crash_cycles import _free_port, _token
+from tests.hardening.crash_cycles import ServerProcess, _token
 
 
 def _children(pid: int) -> list[int]:
@@ -25,41 +22,20 @@ def _children(pid: int) -> list[int]:
 
 
 def test_two_workers_serve_one_port_and_share_the_database(tmp_path: Path) -> None:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "learninggraph",
-            "serve",
-            "--database",
-            f"sqlite:///{tmp_path}/w.db",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server = ServerProcess(f"sqlite:///{tmp_path}/w.db", tmp_path, extra_args=("--workers", "2"))
+    server.start()
+    assert server.proc is not None
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health", timeout=0.5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        headers = {"Authorization": f"Bearer {_token(base)}"}
-        with httpx.Client(base_url=base, headers=headers) as client:
+        headers = {"Authorization": f"Bearer {_token(server.base_url)}"}
+        with httpx.Client(base_url=server.base_url, headers=headers) as client:
             statuses = {
                 client.get("/v1.0/employeeExperience/learningCourseActivities").status_code for _ in range(40)
             }
-        workers = [pid for pid in _children(proc.pid) if "spawn" in Path(f"/proc/{pid}/cmdline").read_text()]
+        workers = [
+            pid for pid in _children(server.proc.pid) if "spawn" in Path(f"/proc/{pid}/cmdline").read_text()
+        ]
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        server.stop()
 
     assert statuses == {200}
     assert len(workers) == 2
