@@ -507,3 +507,29 @@ class TestCollections:
         assert [a["status"] for a in filtered["value"]] == ["completed"]
         assert counted.text == "2"
         assert counted.headers["content-type"].startswith("text/plain")
+
+
+class TestEvolvableEnums:
+    def test_the_sentinel_read_without_the_preference_is_treated_as_absent_when_sent_back(
+        self, catalogue: Catalogue
+    ) -> None:
+        created = (
+            catalogue.tenant.app()
+            .post(
+                catalogue.activities_url,
+                json=catalogue.tenant.assignment_body(catalogue.content_id, assignmentType="peerRecommended"),
+                headers={"Prefer": "include-unknown-enum-members"},
+            )
+            .json()
+        )
+        url = f"{catalogue.activities_url}/{created['id']}"
+        read = catalogue.tenant.app().get(url).json()
+
+        response = catalogue.tenant.app().patch(
+            url, json={"assignmentType": read["assignmentType"], "status": "completed"}
+        )
+        stored = catalogue.tenant.app().get(url, headers={"Prefer": "include-unknown-enum-members"}).json()
+
+        assert read["assignmentType"] == "unknownFutureValue"
+        assert response.status_code == 204
+        assert (stored["assignmentType"], stored["status"]) == ("peerRecommended", "completed")

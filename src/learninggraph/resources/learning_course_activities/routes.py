@@ -144,7 +144,6 @@ def routes(service: LearningCourseActivityService, *, page_size: int, max_page_s
             key,
             request.json_body(),
             version=request.version,
-            include_unknown_enum_members=request.includes_unknown_enum_members,
         )
         if request.wants_representation:
             return entity_response(

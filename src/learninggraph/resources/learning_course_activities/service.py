@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from learninggraph.domain import errors
-from learninggraph.domain.entity import EntityType
+from learninggraph.domain.entity import EntityType, Kind
 from learninggraph.domain.errors import (
     BadRequest,
     Conflict,
@@ -22,7 +22,7 @@ from learninggraph.domain.errors import (
     field_invalid,
     field_required,
 )
-from learninggraph.domain.fields import Decoded, decode_properties, decode_value, require_present
+from learninggraph.domain.fields import Decoded, decode_properties, require_present
 from learninggraph.domain.permissions import (
     READ_ANY_ACTIVITY,
     READ_ASSIGNMENTS,
@@ -206,7 +206,6 @@ class LearningCourseActivityService:
         body: dict[str, Any],
         *,
         version: str,
-        include_unknown_enum_members: bool,
     ) -> Row:
         _require(caller, WRITE_ANY_ACTIVITY)
         with self.database.transaction() as conn:
@@ -219,9 +218,12 @@ class LearningCourseActivityService:
             decoded = Decoded()
             if ODATA_TYPE in body and type_named(body[ODATA_TYPE]) is not entity:
                 decoded.fail(field_invalid(ODATA_TYPE))
+            # An evolvable enum's sentinel in a PATCH means "absent" (what a client read without the
+            # Prefer header and sends back); its later members are accepted, having been read with it.
+            sent = {name: value for name, value in body.items() if not _is_sentinel(entity, name, value)}
             fields = decode_properties(
                 entity,
-                body,
+                sent,
                 accepted=UPDATABLE[entity.name] | IDENTIFYING,
                 include_unknown_enum_members=True,
                 skip=_SKIP,
@@ -235,9 +237,6 @@ class LearningCourseActivityService:
                     decoded.fail(field_invalid(name))
             if "status" in changes and changes["status"] is None:
                 decoded.fail(field_required("status"))
-            for name in ("status",):
-                if name in changes and changes[name] is not None:
-                    _check_evolvable(entity, name, changes[name], include_unknown_enum_members, decoded)
             _check_rules(entity, changes, version, decoded)
             decoded.raise_if_failed()
             learner = get_user(conn, caller.tenant_id, str(repository.value_of(row, "learnerUserId")))
@@ -342,13 +341,14 @@ def _check_rules(entity: EntityType, values: dict[str, Any], version: str, decod
             decoded.fail(errors.field_empty(name))
 
 
-def _check_evolvable(entity: EntityType, name: str, value: Any, include: bool, decoded: Decoded) -> None:
+def _is_sentinel(entity: EntityType, name: str, value: Any) -> bool:
     prop = entity.property_named(name)
-    assert prop is not None
-    try:
-        decode_value(prop, value, include)
-    except ValueError:
-        decoded.fail(field_invalid(name))
+    return (
+        prop is not None
+        and prop.kind is Kind.ENUM
+        and isinstance(value, str)
+        and value.casefold() == "unknownfuturevalue"
+    )
 
 
 def _check_content_and_learner(
