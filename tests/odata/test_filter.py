@@ -8,9 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from learninggraph.domain.entity import EntityType, Kind, Property
 from learninggraph.domain.errors import BadRequest
-from learninggraph.domain.values import COURSE_STATUS
 from learninggraph.odata.filter import (
     MAX_FILTER_LENGTH,
     And,
@@ -22,16 +20,7 @@ from learninggraph.odata.filter import (
     StringMatch,
     parse_filter,
 )
-
-ID = Property("id", Kind.STRING, "id", nullable=False)
-NAME = Property("displayName", Kind.STRING, "display_name", aliases=("title",))
-PERCENT = Property("completionPercentage", Kind.INT32, "completion_percentage")
-ACTIVE = Property("isActive", Kind.BOOLEAN, "is_active")
-STATUS = Property("status", Kind.ENUM, "status", enum=COURSE_STATUS)
-COMPLETED = Property("completedDateTime", Kind.DATETIME, "completed_date_time")
-TAGS = Property("tags", Kind.STRING_LIST, "tags")
-NOTES = Property("notes", Kind.ITEM_BODY, "notes")
-ACTIVITY = EntityType("learningCourseActivity", (ID, NAME, PERCENT, ACTIVE, STATUS, COMPLETED, TAGS, NOTES))
+from tests.odata.sample_entity import ACTIVE, ACTIVITY, COMPLETED, NAME, PERCENT, STATUS
 
 IS_ACTIVE = Comparison(ACTIVE, "eq", True)
 DONE = Comparison(STATUS, "eq", "completed")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from learninggraph.domain.entity import EntityType, Kind, Property
+from learninggraph.domain.entity import Property
 from learninggraph.domain.errors import BadRequest
-from learninggraph.domain.values import COURSE_STATUS
 from learninggraph.odata.filter import Comparison
 from learninggraph.odata.options import (
     SINGLE_ENTITY_OPTIONS,
@@ -14,15 +13,8 @@ from learninggraph.odata.options import (
     QueryOptions,
     parse_query_options,
 )
+from tests.odata.sample_entity import ACTIVITY, COMPLETED, ID, NAME, PERCENT, STATUS, TAGS
 
-ID = Property("id", Kind.STRING, "id", nullable=False)
-NAME = Property("displayName", Kind.STRING, "display_name", aliases=("title",))
-PERCENT = Property("completionPercentage", Kind.INT32, "completion_percentage")
-ACTIVE = Property("isActive", Kind.BOOLEAN, "is_active")
-STATUS = Property("status", Kind.ENUM, "status", enum=COURSE_STATUS)
-COMPLETED = Property("completedDateTime", Kind.DATETIME, "completed_date_time")
-TAGS = Property("tags", Kind.STRING_LIST, "tags")
-ACTIVITY = EntityType("learningCourseActivity", (ID, NAME, PERCENT, ACTIVE, STATUS, COMPLETED, TAGS))
 MAX_TOP = 999
 
 

@@ -92,12 +92,8 @@ def _budget(limit: int, window_seconds: float) -> tuple[float, float]:
     return window_seconds / limit, float(window_seconds)
 
 
-class Throttle:
-    """The edge's Limiter: ``limit`` Graph requests per ``window_seconds``.
-
-    Application calls spend from their app's budget in their tenant; delegated calls from the budget of
-    their user of that app, so one busy user does not starve the app's other users.
-    """
+class _Budgeted:
+    """``limit`` units per ``window_seconds``, counted in a CounterStore."""
 
     def __init__(
         self,
@@ -110,6 +106,14 @@ class Throttle:
         self._interval, self._window = _budget(limit, window_seconds)
         self._store: CounterStore = store if store is not None else MemoryCounterStore()
         self._clock = clock
+
+
+class Throttle(_Budgeted):
+    """The edge's Limiter: ``limit`` Graph requests per ``window_seconds``.
+
+    Application calls spend from their app's budget in their tenant; delegated calls from the budget of
+    their user of that app, so one busy user does not starve the app's other users.
+    """
 
     def check(self, request: Request) -> None:
         """Spends one request of the caller's budget; TooManyRequests with Retry-After when it is gone."""
@@ -130,24 +134,12 @@ class Throttle:
             )
 
 
-class LoginGuard:
+class LoginGuard(_Budgeted):
     """Brute-force protection for the token endpoint: ``limit`` failed sign-ins per window.
 
     Failures are counted per client id and per source address; while either budget is spent, every
     attempt for that client or from that address is refused, right credentials included.
     """
-
-    def __init__(
-        self,
-        *,
-        limit: int,
-        window_seconds: float,
-        store: CounterStore | None = None,
-        clock: Clock = time.monotonic,
-    ) -> None:
-        self._interval, self._window = _budget(limit, window_seconds)
-        self._store: CounterStore = store if store is not None else MemoryCounterStore()
-        self._clock = clock
 
     def blocked_for(self, client_id: str, address: str) -> float:
         """Seconds until this client id and this address may try again; 0.0 when both may now."""
