@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from dataclasses import asdict
 from typing import Any
 
@@ -14,7 +15,7 @@ from learninggraph import __version__
 from learninggraph.http.edge import Edge
 from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
 from learninggraph.http.routing import Params, Route, Router
-from learninggraph.http.throttling import LoginGuard, Throttle
+from learninggraph.http.throttling import LeasedCounterStore, LoginGuard, Throttle, lease_units
 from learninggraph.identity.directory import Directory
 from learninggraph.identity.endpoints import routes as identity_routes
 from learninggraph.identity.keys import SigningKeys
@@ -28,10 +29,13 @@ from learninggraph.resources.learning_providers.service import LearningProviderS
 from learninggraph.resources.metadata import csdl_document
 from learninggraph.resources.openapi import openapi_document
 from learninggraph.settings import Settings
+from learninggraph.storage.budgets import DatabaseCounterStore
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
 
 SETTINGS_ENVIRONMENT_VARIABLE = "LEARNINGGRAPH_SETTINGS_JSON"
+# How long a process may spend the request budget it claimed from the database before it lapses.
+_LEASE_SECONDS = 0.5
 
 
 def create_app(settings: Settings) -> Edge:
@@ -50,16 +54,28 @@ def create_app(settings: Settings) -> Edge:
     graph = Router(graph_routes)
     openapi = msgspec.json.encode(openapi_document(graph_routes, title="learninggraph", version=__version__))
     csdl = csdl_document()
+    # Budgets live in the database, so a limit holds across workers and servers (wall-clock time).
+    budgets = DatabaseCounterStore(database)
     throttle = (
         None
         if settings.throttle_limit is None
-        else Throttle(limit=settings.throttle_limit, window_seconds=settings.throttle_window_seconds)
+        else Throttle(
+            limit=settings.throttle_limit,
+            window_seconds=settings.throttle_window_seconds,
+            store=LeasedCounterStore(
+                budgets, units=lease_units(settings.throttle_limit), seconds=_LEASE_SECONDS
+            ),
+            clock=time.time,
+        )
     )
     guard = (
         None
         if settings.login_failure_limit is None
         else LoginGuard(
-            limit=settings.login_failure_limit, window_seconds=settings.login_failure_window_seconds
+            limit=settings.login_failure_limit,
+            window_seconds=settings.login_failure_window_seconds,
+            store=budgets,
+            clock=time.time,
         )
     )
     public = Router(

@@ -26,7 +26,7 @@ class Settings:
     max_page_size: int = 1000
     trust_forwarded_headers: bool = False
     # Graph requests per window per app (application calls) or per user of an app (delegated calls);
-    # None turns throttling off. Counted per process: N workers allow up to N times the limit.
+    # None turns throttling off. Counted in the database, so the limit holds across workers and servers.
     throttle_limit: int | None = None
     throttle_window_seconds: float = 10.0
     # Failed sign-ins at the token endpoint per window, per client id and per source address; None: off.

@@ -15,7 +15,7 @@ from learninggraph.domain.errors import TooManyRequests
 from learninggraph.domain.permissions import APPLICATION_PERMISSIONS
 from learninggraph.domain.principal import CallerKind, Principal
 from learninggraph.http.messages import Request
-from learninggraph.http.throttling import MemoryCounterStore, Throttle
+from learninggraph.http.throttling import LeasedCounterStore, MemoryCounterStore, Throttle, lease_units
 from learninggraph.identity.directory import Directory, User
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer
@@ -166,6 +166,59 @@ class TestMemoryCounterStore:
         assert store.wait("k", now=0.0, interval=1.0, window=1.0) == pytest.approx(1.0)
         assert store.wait("k", now=1.0, interval=1.0, window=1.0) == 0.0
         assert store.acquire("k", now=1.0, interval=1.0, window=1.0) == 0.0
+
+    def test_a_claim_spends_as_many_units_as_fit_and_no_more(self) -> None:
+        store = MemoryCounterStore()
+
+        assert store.claim("k", now=0.0, interval=1.0, window=5.0, most=3) == 3
+        assert store.claim("k", now=0.0, interval=1.0, window=5.0, most=3) == 2
+        assert store.claim("k", now=0.0, interval=1.0, window=5.0, most=3) == 0
+        assert store.claim("k", now=1.0, interval=1.0, window=5.0, most=3) == 1
+
+
+class TestLeasedCounterStore:
+    def test_one_claim_serves_a_lease_of_requests(self) -> None:
+        shared = MemoryCounterStore()
+        leased = LeasedCounterStore(shared, units=4, seconds=1.0)
+
+        spent = [leased.acquire("k", now=0.0, interval=1.0, window=100.0) for _ in range(4)]
+
+        assert spent == [0.0, 0.0, 0.0, 0.0]
+        assert shared.claim("k", now=0.0, interval=1.0, window=100.0, most=1000) == 96
+
+    def test_what_is_left_of_a_lease_lapses_when_it_expires(self) -> None:
+        shared = MemoryCounterStore()
+        leased = LeasedCounterStore(shared, units=4, seconds=1.0)
+        leased.acquire("k", now=0.0, interval=1.0, window=100.0)
+
+        leased.acquire("k", now=2.0, interval=1.0, window=100.0)
+
+        assert shared.claim("k", now=2.0, interval=1.0, window=100.0, most=1000) == 100 - 8 + 2
+
+    def test_two_processes_leasing_from_one_store_never_pass_the_limit_together(self) -> None:
+        shared = MemoryCounterStore()
+        processes = [LeasedCounterStore(shared, units=3, seconds=10.0) for _ in range(2)]
+
+        admitted = sum(
+            process.acquire("k", now=0.0, interval=1.0, window=10.0) == 0.0
+            for _ in range(20)
+            for process in processes
+        )
+
+        assert admitted == 10
+
+    def test_a_refusal_says_how_long_the_shared_budget_needs(self) -> None:
+        shared = MemoryCounterStore()
+        leased = LeasedCounterStore(shared, units=2, seconds=1.0)
+        shared.claim("k", now=0.0, interval=1.0, window=5.0, most=5)
+
+        assert leased.acquire("k", now=0.0, interval=1.0, window=5.0) == pytest.approx(1.0)
+
+    def test_small_limits_lease_one_unit_at_a_time_so_they_stay_exact(self) -> None:
+        assert lease_units(10) == 1
+        assert lease_units(63) == 1
+        assert lease_units(640) == 10
+        assert lease_units(1_000_000) == 32
 
 
 class TestSettings:

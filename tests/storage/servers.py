@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from typing import Any
 
 from learninggraph.identity.directory import Directory
 from learninggraph.identity.keys import SigningKeys
@@ -15,9 +16,9 @@ from tests.builders import Tenant
 
 
 @contextmanager
-def servers_on(database_url: str, count: int = 1) -> Iterator[list[str]]:
+def servers_on(database_url: str, count: int = 1, **settings_overrides: Any) -> Iterator[list[str]]:
     """``count`` learninggraph servers sharing one database; yields their base URLs."""
-    settings = Settings(database_url=database_url, create_dev_identity=False)
+    settings = Settings(database_url=database_url, create_dev_identity=False, **settings_overrides)
     with ExitStack() as stack:
         yield [stack.enter_context(running_server(settings)) for _ in range(count)]
 

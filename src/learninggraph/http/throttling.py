@@ -7,6 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from learninggraph.domain.errors import TooManyRequests
@@ -18,6 +19,8 @@ Clock = Callable[[], float]
 _EPSILON = 1e-9
 # Idle keys dropped per call: more than one insertion's worth, so the store cannot outgrow its traffic.
 _EVICTIONS_PER_CALL = 2
+# Leases kept before the expired ones are swept out.
+_MAX_LEASES = 10_000
 
 
 class CounterStore(Protocol):
@@ -36,6 +39,17 @@ class CounterStore(Protocol):
     def wait(self, key: str, *, now: float, interval: float, window: float) -> float:
         """The seconds until the key may spend one unit (0.0: it may now); spends nothing."""
         ...
+
+    def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
+        """Spends as many units as fit now, up to ``most``; returns how many it spent (0: none fit)."""
+        ...
+
+
+def units_that_fit(arrival: float | None, *, now: float, interval: float, window: float, most: int) -> int:
+    """How many units a key whose theoretical arrival time is ``arrival`` may spend at ``now``."""
+    start = now if arrival is None or arrival < now else arrival
+    room = (now + window - start) / interval
+    return max(0, min(most, math.floor(room + _EPSILON)))
 
 
 class MemoryCounterStore:
@@ -66,6 +80,17 @@ class MemoryCounterStore:
             wait = start + interval - window - now
             return wait if wait > _EPSILON else 0.0
 
+    def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
+        with self._lock:
+            self._evict(now)
+            arrival = self._arrivals.get(key)
+            units = units_that_fit(arrival, now=now, interval=interval, window=window, most=most)
+            if units:
+                start = now if arrival is None or arrival < now else arrival
+                self._arrivals[key] = start + units * interval
+                self._arrivals.move_to_end(key)
+            return units
+
     def _evict(self, now: float) -> None:
         # The oldest-spending key frees up at most one window after it spent, so a key that went idle
         # behind a busier one is dropped within a window too.
@@ -77,6 +102,64 @@ class MemoryCounterStore:
             if arrival > now:
                 return
             del arrivals[key]
+
+
+@dataclass(slots=True)
+class _Lease:
+    units: int
+    expires: float
+
+
+class LeasedCounterStore:
+    """Spends a shared store's budget a few units at a time, so most requests never reach the store.
+
+    Each ``acquire`` that finds no lease claims up to ``units`` from the shared store and spends the
+    rest locally until the lease expires, ``seconds`` later; what is left then is forfeited, never
+    carried over. So across P processes a key is admitted at most its limit plus P * (units - 1) per
+    window, and a lease held by one process can only make the others refuse a little early.
+    """
+
+    def __init__(self, store: CounterStore, *, units: int, seconds: float) -> None:
+        if units < 1:
+            raise ValueError(f"A lease holds at least 1 unit, not {units}.")
+        self._store = store
+        self._units = units
+        self._seconds = seconds
+        self._leases: dict[str, _Lease] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, key: str, *, now: float, interval: float, window: float) -> float:
+        with self._lock:
+            lease = self._leases.get(key)
+            if lease is not None and lease.units > 0 and lease.expires > now:
+                lease.units -= 1
+                return 0.0
+            if lease is not None:
+                del self._leases[key]
+            if len(self._leases) >= _MAX_LEASES:
+                self._leases = {k: held for k, held in self._leases.items() if held.expires > now}
+        units = self._store.claim(key, now=now, interval=interval, window=window, most=self._units)
+        if units == 0:
+            return self._store.wait(key, now=now, interval=interval, window=window) or interval
+        if units > 1:
+            with self._lock:
+                self._leases[key] = _Lease(units - 1, now + self._seconds)
+        return 0.0
+
+    def wait(self, key: str, *, now: float, interval: float, window: float) -> float:
+        with self._lock:
+            lease = self._leases.get(key)
+            if lease is not None and lease.units > 0 and lease.expires > now:
+                return 0.0
+        return self._store.wait(key, now=now, interval=interval, window=window)
+
+    def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
+        return self._store.claim(key, now=now, interval=interval, window=window, most=most)
+
+
+def lease_units(limit: int) -> int:
+    """Units per lease for a budget of ``limit``: about 1/64 of it, 1 to 32, so small limits stay exact."""
+    return max(1, min(32, limit // 64))
 
 
 def retry_after_seconds(wait: float) -> int:

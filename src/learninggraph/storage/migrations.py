@@ -154,6 +154,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX ix_activities_external ON learning_course_activities (tenant_id, external_id)",
         ),
     ),
+    Migration(
+        2,
+        "rate-limit budgets shared by every process",
+        (
+            # One row per budget key: its theoretical arrival time in wall-clock seconds (GCRA).
+            "CREATE TABLE rate_budgets (key TEXT PRIMARY KEY, arrival DOUBLE PRECISION NOT NULL)",
+            "CREATE INDEX ix_rate_budgets_arrival ON rate_budgets (arrival)",
+        ),
+    ),
 )
 
 

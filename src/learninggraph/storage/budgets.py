@@ -1,0 +1,69 @@
+"""Rate-limit budgets kept in the database, so every process and server on it counts against one limit."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+from learninggraph.http.throttling import units_that_fit
+from learninggraph.storage.database import Database
+
+# How often one process sweeps out keys whose budget is whole again (seconds of its clock).
+_SWEEP_EVERY = 60.0
+
+
+class DatabaseCounterStore:
+    """A CounterStore in the ``rate_budgets`` table: one row per key, its theoretical arrival time.
+
+    Keys are stored as their SHA-256, so any key (a client id sent by a caller, say) has a fixed size
+    and only characters every database accepts. Times are wall-clock seconds (the servers sharing a database must keep their clocks in step, as NTP
+    does). Each claim is one short transaction that locks the key's row, so concurrent claims from any
+    number of processes are serialised per key and never spend the same budget twice.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._next_sweep = 0.0
+        self._sweep_lock = threading.Lock()
+
+    def acquire(self, key: str, *, now: float, interval: float, window: float) -> float:
+        if self.claim(key, now=now, interval=interval, window=window, most=1):
+            return 0.0
+        return self.wait(key, now=now, interval=interval, window=window) or interval
+
+    def wait(self, key: str, *, now: float, interval: float, window: float) -> float:
+        with self._database.snapshot() as conn:
+            row = conn.fetch_one("SELECT arrival FROM rate_budgets WHERE key = ?", (_stored(key),))
+        if row is None or units_that_fit(row[0], now=now, interval=interval, window=window, most=1):
+            return 0.0
+        return float(row[0]) + interval - window - now
+
+    def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
+        self._sweep(now)
+        key = _stored(key)
+        with self._database.transaction() as conn:
+            conn.execute(
+                "INSERT INTO rate_budgets (key, arrival) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, now),
+            )
+            row = conn.fetch_one("SELECT arrival FROM rate_budgets WHERE key = ?", (key,), lock=True)
+            arrival = float(row[0]) if row is not None else None
+            units = units_that_fit(arrival, now=now, interval=interval, window=window, most=most)
+            if units:
+                start = now if arrival is None or arrival < now else arrival
+                conn.execute(
+                    "UPDATE rate_budgets SET arrival = ? WHERE key = ?", (start + units * interval, key)
+                )
+        return units
+
+    def _sweep(self, now: float) -> None:
+        with self._sweep_lock:
+            if now < self._next_sweep:
+                return
+            self._next_sweep = now + _SWEEP_EVERY
+        with self._database.transaction() as conn:
+            conn.execute("DELETE FROM rate_budgets WHERE arrival < ?", (now - _SWEEP_EVERY,))
+
+
+def _stored(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()

@@ -1,0 +1,107 @@
+"""Rate-limit budgets live in the database: a limit holds across every process and server sharing it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from learninggraph.identity.directory import Directory
+from learninggraph.storage.budgets import DatabaseCounterStore
+from learninggraph.storage.database import Database
+from learninggraph.storage.migrations import upgrade
+from tests.storage.servers import servers_on, tenant_on
+
+ACTIVITIES = "/v1.0/employeeExperience/learningCourseActivities"
+LIMIT = 6
+
+
+@pytest.fixture
+def migrated(fresh_database_url: str) -> Iterator[Database]:
+    database = Database(fresh_database_url)
+    upgrade(database)
+    yield database
+    database.close()
+
+
+class TestDatabaseCounterStore:
+    def test_two_stores_on_one_database_spend_one_budget(self, migrated: Database) -> None:
+        first, second = DatabaseCounterStore(migrated), DatabaseCounterStore(migrated)
+
+        spent = [
+            store.claim("k", now=100.0, interval=1.0, window=5.0, most=2) for store in (first, second, first)
+        ]
+
+        assert spent == [2, 2, 1]
+        assert second.acquire("k", now=100.0, interval=1.0, window=5.0) == pytest.approx(1.0)
+
+    def test_the_budget_refills_with_time(self, migrated: Database) -> None:
+        store = DatabaseCounterStore(migrated)
+        store.claim("k", now=100.0, interval=1.0, window=5.0, most=5)
+
+        assert store.wait("k", now=100.0, interval=1.0, window=5.0) == pytest.approx(1.0)
+        assert store.claim("k", now=102.0, interval=1.0, window=5.0, most=5) == 2
+
+    def test_concurrent_claims_never_spend_the_same_budget_twice(self, migrated: Database) -> None:
+        stores = [DatabaseCounterStore(migrated) for _ in range(4)]
+
+        def claim_all(store: DatabaseCounterStore) -> int:
+            return sum(store.claim("k", now=100.0, interval=1.0, window=50.0, most=3) for _ in range(10))
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            granted = sum(pool.map(claim_all, stores))
+
+        assert granted == 50
+
+    def test_keys_whose_budget_is_whole_again_are_swept_out(self, migrated: Database) -> None:
+        store = DatabaseCounterStore(migrated)
+        store.claim("old", now=100.0, interval=1.0, window=5.0, most=1)
+
+        store.claim("new", now=1000.0, interval=1.0, window=5.0, most=1)
+
+        with migrated.snapshot() as conn:
+            rows = conn.fetch_one("SELECT count(*) FROM rate_budgets")
+        assert rows is not None
+        assert rows[0] == 1
+
+
+def test_an_apps_request_limit_holds_across_two_servers(fresh_database_url: str) -> None:
+    with (
+        servers_on(fresh_database_url, count=2, throttle_limit=LIMIT, throttle_window_seconds=60) as urls,
+        tenant_on(fresh_database_url, urls[0]) as tenant,
+    ):
+        token = tenant.app_token()
+        headers = {"Authorization": f"Bearer {token}"}
+        with (
+            httpx.Client(base_url=urls[0], headers=headers) as a,
+            httpx.Client(base_url=urls[1], headers=headers) as b,
+        ):
+            statuses = [client.get(ACTIVITIES).status_code for _ in range(LIMIT // 2 + 1) for client in (a, b)]
+
+    assert statuses == [200] * LIMIT + [429, 429]
+
+
+def test_failed_sign_ins_are_counted_across_two_servers(fresh_database_url: str) -> None:
+    with (
+        servers_on(fresh_database_url, count=2, login_failure_limit=4) as urls,
+        tenant_on(fresh_database_url, urls[0]) as tenant,
+    ):
+        directory: Directory = tenant.directory
+        app, secret = directory.create_application(
+            tenant_id=tenant.tenant_id, name="Fabrikam LMS", permissions=[]
+        )
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": app.client_id,
+            "client_secret": "wrong secret",
+            "scope": "https://graph.microsoft.com/.default",
+        }
+        path = f"/{tenant.tenant_id}/oauth2/v2.0/token"
+        statuses = [httpx.post(url + path, data=form).status_code for _ in range(2) for url in urls]
+        right = httpx.post(urls[1] + path, data={**form, "client_secret": secret})
+
+    assert statuses == [401] * 4
+    assert right.status_code == 429
+    assert int(right.headers["retry-after"]) > 0
