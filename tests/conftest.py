@@ -33,6 +33,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: needs the PostgreSQL backend")
+    config.addinivalue_line("markers", "sqlite: shows what only the SQLite backend does")
 
 
 def _backend(config: pytest.Config) -> str:
@@ -47,11 +48,10 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if _backend(config) == "postgresql":
-        return
-    skip = pytest.mark.skip(reason=f"needs PostgreSQL: run with {BACKEND_VARIABLE}=postgresql")
+    other = "sqlite" if _backend(config) == "postgresql" else "postgresql"
+    skip = pytest.mark.skip(reason=f"needs {other}: run with {BACKEND_VARIABLE}={other}")
     for item in items:
-        if item.get_closest_marker("postgresql") is not None:
+        if item.get_closest_marker(other) is not None:
             item.add_marker(skip)
 
 

@@ -96,6 +96,7 @@ def create_app(settings: Settings) -> Edge:
         trust_forwarded_headers=settings.trust_forwarded_headers,
         on_shutdown=database.close,
         metadata=lambda request, params: Response(200, csdl, "application/xml;charset=utf-8"),
+        batch_group=database.grouped,
     )
 
 

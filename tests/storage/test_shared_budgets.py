@@ -78,7 +78,9 @@ def test_an_apps_request_limit_holds_across_two_servers(fresh_database_url: str)
             httpx.Client(base_url=urls[0], headers=headers) as a,
             httpx.Client(base_url=urls[1], headers=headers) as b,
         ):
-            statuses = [client.get(ACTIVITIES).status_code for _ in range(LIMIT // 2 + 1) for client in (a, b)]
+            statuses = [
+                client.get(ACTIVITIES).status_code for _ in range(LIMIT // 2 + 1) for client in (a, b)
+            ]
 
     assert statuses == [200] * LIMIT + [429, 429]
 

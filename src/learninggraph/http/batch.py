@@ -7,6 +7,7 @@ import binascii
 import logging
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +33,7 @@ METHODS = frozenset({"GET", "POST", "PATCH", "DELETE", "PUT"})
 VERSIONS = ("v1.0", "beta")
 
 Dispatch = Callable[[Request], Response]
+Group = Callable[[], AbstractContextManager[object]]
 
 _encode = msgspec.json.Encoder().encode
 
@@ -75,21 +77,29 @@ class _Outcome:
 
 
 class Batch:
-    """Runs the requests of one ``$batch`` through ``dispatch``, as the outer request's caller."""
+    """Runs the requests of one ``$batch`` through ``dispatch``, as the outer request's caller.
 
-    def __init__(self, dispatch: Dispatch) -> None:
+    A batch that writes runs inside ``group`` (``Database.grouped``): its items still succeed or fail
+    one by one, but their writes may be committed together, once, before the answer is sent. If that
+    commit fails, the whole batch is answered with the error, so no item is reported as done that is not.
+    """
+
+    def __init__(self, dispatch: Dispatch, group: Group = nullcontext) -> None:
         self._dispatch = dispatch
+        self._group = group
 
     def run(self, request: Request) -> Response:
         items = _parse(request.json_body())
         by_key = {item.key: item for item in items}
         outcomes: dict[str, _Outcome] = {}
-        for item in _execution_order(items, by_key):
-            failed = next((d for d in item.dependency_keys if outcomes[d].response.status >= 400), None)
-            if failed is None:
-                outcomes[item.key] = self._run(request, item)
-            else:
-                outcomes[item.key] = self._not_run(request, item, by_key[failed], outcomes[failed])
+        writes = any(item.method != "GET" for item in items)
+        with self._group() if writes else nullcontext():
+            for item in _execution_order(items, by_key):
+                failed = next((d for d in item.dependency_keys if outcomes[d].response.status >= 400), None)
+                if failed is None:
+                    outcomes[item.key] = self._run(request, item)
+                else:
+                    outcomes[item.key] = self._not_run(request, item, by_key[failed], outcomes[failed])
         answers = [_answer(item, outcomes[item.key]) for item in items]
         return Response(200, _encode({"responses": answers}), JSON_CONTENT_TYPE)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from contextlib import nullcontext
 from typing import Any, Protocol
 
 from learninggraph.domain.errors import (
@@ -29,7 +30,7 @@ from learninggraph.domain.errors import (
     PayloadTooLarge,
 )
 from learninggraph.domain.principal import Principal
-from learninggraph.http.batch import Batch, is_batch
+from learninggraph.http.batch import Batch, Group, is_batch
 from learninggraph.http.errors import render_error
 from learninggraph.http.messages import Request, Response, Segment, parse_path, parse_prefer, parse_query
 from learninggraph.http.routing import Handler, Router
@@ -64,6 +65,7 @@ class Edge:
         trust_forwarded_headers: bool = False,
         on_shutdown: Callable[[], None] | None = None,
         metadata: Handler | None = None,
+        batch_group: Group = nullcontext,
     ) -> None:
         self.graph = graph
         self.metadata = metadata
@@ -73,7 +75,7 @@ class Edge:
         self.limiter = limiter
         self.trust_forwarded_headers = trust_forwarded_headers
         self.on_shutdown = on_shutdown
-        self._batch = Batch(self.dispatch)
+        self._batch = Batch(self.dispatch, batch_group)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

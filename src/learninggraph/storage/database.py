@@ -6,7 +6,7 @@ import sqlite3
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -110,6 +110,15 @@ class Database:
         """A read transaction: every statement in the block sees the same state."""
         raise NotImplementedError
 
+    def grouped(self) -> AbstractContextManager[None]:
+        """A block whose transactions may be committed together, each still succeeding or failing alone.
+
+        Where a backend groups them, each ``transaction()`` inside is a savepoint of one outer
+        transaction that commits when the block ends; if that commit fails, the block raises and none of
+        its work is kept. Backends that do not group run each transaction as usual.
+        """
+        return nullcontext()
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -161,6 +170,7 @@ class SqliteDatabase(Database):
             self.path, isolation_level=None, check_same_thread=False, cached_statements=256
         )
         self._lock = threading.RLock()
+        self._grouping = False
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",
@@ -175,6 +185,9 @@ class SqliteDatabase(Database):
     def transaction(self) -> Iterator[Connection]:
         """Taken at once (BEGIN IMMEDIATE), so two writers never deadlock on upgrade."""
         with self._lock:
+            if self._grouping:
+                yield from self._savepoint()
+                return
             try:
                 self._raw.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -182,18 +195,20 @@ class SqliteDatabase(Database):
             try:
                 yield SqliteConnection(self._raw)
             except BaseException:
-                self._raw.execute("ROLLBACK")
-                raise
-            try:
-                self._raw.execute("COMMIT")
-            except sqlite3.Error as exc:
+                # SQLite may have rolled back already: a full disk while spilling the cache undoes it all.
                 if self._raw.in_transaction:
                     self._raw.execute("ROLLBACK")
-                raise unavailable(exc) from exc
+                raise
+            self._commit()
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:
         with self._lock:
+            if self._grouping:
+                # Inside a group the outer transaction already gives one consistent view.
+                self._require_group()
+                yield SqliteConnection(self._raw)
+                return
             try:
                 self._raw.execute("BEGIN")
             except sqlite3.OperationalError as exc:
@@ -203,6 +218,58 @@ class SqliteDatabase(Database):
             finally:
                 if self._raw.in_transaction:
                     self._raw.execute("COMMIT")
+
+    @contextmanager
+    def grouped(self) -> Iterator[None]:
+        """One write transaction (one commit) for the block; each transaction inside is a savepoint.
+
+        The whole block holds the write lock, as each of its transactions would in turn.
+        """
+        with self._lock:
+            if self._grouping:
+                yield
+                return
+            try:
+                self._raw.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise unavailable(exc) from exc
+            self._grouping = True
+            try:
+                yield
+            except BaseException:
+                if self._raw.in_transaction:
+                    self._raw.execute("ROLLBACK")
+                raise
+            finally:
+                self._grouping = False
+            self._require_group()
+            self._commit()
+
+    def _savepoint(self) -> Iterator[Connection]:
+        self._require_group()
+        self._raw.execute("SAVEPOINT unit")
+        try:
+            yield SqliteConnection(self._raw)
+        except BaseException:
+            if self._raw.in_transaction:
+                self._raw.execute("ROLLBACK TO unit")
+                self._raw.execute("RELEASE unit")
+            raise
+        self._require_group()
+        self._raw.execute("RELEASE unit")
+
+    def _require_group(self) -> None:
+        """SQLite ends the whole transaction on some errors (a full disk, say): then the group is lost."""
+        if not self._raw.in_transaction:
+            raise unavailable("the transaction of the request was ended by the database")
+
+    def _commit(self) -> None:
+        try:
+            self._raw.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._raw.in_transaction:
+                self._raw.execute("ROLLBACK")
+            raise unavailable(exc) from exc
 
     def close(self) -> None:
         with self._lock:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from learninggraph.domain.errors import BAD_REGISTRATION_ID, BadRequest, Conflict, NotFound, field_invalid
 from learninggraph.domain.fields import Decoded, decode_properties, require_present
+from learninggraph.domain.ids import new_id
 from learninggraph.domain.principal import Principal
 from learninggraph.odata.options import QueryOptions
 from learninggraph.resources.learning_contents import repository
@@ -115,7 +115,7 @@ class LearningContentService:
             check = _with(values)
             require_present(check, REQUIRED_ON_CREATE)
             check.raise_if_failed()
-        stored = {"id": str(uuid.uuid4()), **DEFAULTS, **{k: v for k, v in values.items() if v is not None}}
+        stored = {"id": new_id(), **DEFAULTS, **{k: v for k, v in values.items() if v is not None}}
         for name, default in DEFAULTS.items():
             if values.get(name, default) is None:
                 stored[name] = default

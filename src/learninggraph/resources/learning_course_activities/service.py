@@ -8,7 +8,6 @@ licence → uniqueness of externalcourseActivityId.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ from learninggraph.domain.errors import (
     field_required,
 )
 from learninggraph.domain.fields import Decoded, decode_properties, require_present
+from learninggraph.domain.ids import new_id
 from learninggraph.domain.permissions import (
     READ_ANY_ACTIVITY,
     READ_ASSIGNMENTS,
@@ -187,7 +187,7 @@ class LearningCourseActivityService:
             assert isinstance(provider, str)
             values["learningProviderId"] = provider
             _check_content_and_learner(conn, caller, values, provider, on_create=True)
-            values = {"id": str(uuid.uuid4()), **values}
+            values = {"id": new_id(), **values}
             try:
                 repository.insert(conn, caller.tenant_id, entity.name, values)
             except UniqueViolation:

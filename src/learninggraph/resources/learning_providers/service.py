@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from learninggraph.domain.errors import NotFound
 from learninggraph.domain.fields import decode_properties, require_present
+from learninggraph.domain.ids import new_id
 from learninggraph.domain.principal import Principal
 from learninggraph.odata.options import QueryOptions
 from learninggraph.resources.learning_providers import repository
@@ -49,7 +49,7 @@ class LearningProviderService:
         )
         require_present(decoded, REQUIRED_ON_CREATE)
         decoded.raise_if_failed()
-        values = {"id": str(uuid.uuid4()), **decoded.values}
+        values = {"id": new_id(), **decoded.values}
         values.setdefault("isCourseActivitySyncEnabled", False)
         if values["isCourseActivitySyncEnabled"] is None:
             values["isCourseActivitySyncEnabled"] = False

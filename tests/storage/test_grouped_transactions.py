@@ -1,0 +1,86 @@
+"""Grouped transactions (a ``$batch``'s writes): each succeeds or fails alone, and all are kept or none."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+import pytest
+
+from learninggraph.domain.errors import ServiceUnavailable
+from learninggraph.storage.database import Database, DatabaseUrl
+
+
+@pytest.fixture
+def db(fresh_database_url: str) -> Iterator[Database]:
+    database = Database(fresh_database_url)
+    with database.transaction() as conn:
+        conn.execute("CREATE TABLE items (id TEXT PRIMARY KEY, name TEXT NOT NULL)")
+    yield database
+    database.close()
+
+
+def insert(database: Database, item_id: str) -> None:
+    with database.transaction() as conn:
+        conn.execute("INSERT INTO items (id, name) VALUES (?, ?)", (item_id, f"item {item_id}"))
+
+
+def stored(database: Database) -> list[str]:
+    with database.snapshot() as conn:
+        return [str(row[0]) for row in conn.fetch_all("SELECT id FROM items ORDER BY id")]
+
+
+def test_a_failed_transaction_in_a_group_undoes_only_its_own_writes(db: Database) -> None:
+    with db.grouped():
+        insert(db, "a")
+        with pytest.raises(RuntimeError), db.transaction() as conn:
+            conn.execute("INSERT INTO items (id, name) VALUES (?, ?)", ("b", "item b"))
+            raise RuntimeError("this request failed half-way")
+        insert(db, "c")
+
+    assert stored(db) == ["a", "c"]
+
+
+def test_a_group_sees_its_own_writes(db: Database) -> None:
+    with db.grouped():
+        insert(db, "a")
+        seen = stored(db)
+
+    assert seen == ["a"]
+
+
+@pytest.mark.sqlite
+def test_on_sqlite_a_group_that_raises_keeps_nothing(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.grouped():
+        insert(db, "a")
+        raise RuntimeError("the batch failed")
+
+    assert stored(db) == []
+
+
+@pytest.mark.sqlite
+def test_on_sqlite_a_groups_writes_are_committed_together_at_its_end(db: Database) -> None:
+    other = sqlite3.connect(DatabaseUrl.parse(db.url).path)
+    try:
+        with db.grouped():
+            insert(db, "a")
+            insert(db, "b")
+            seen_by_other_during = other.execute("SELECT count(*) FROM items").fetchone()[0]
+        seen_by_other_after = other.execute("SELECT count(*) FROM items").fetchone()[0]
+    finally:
+        other.close()
+
+    assert (seen_by_other_during, seen_by_other_after) == (0, 2)
+
+
+@pytest.mark.sqlite
+def test_on_sqlite_a_group_whose_transaction_the_database_ended_is_a_503_and_keeps_nothing(
+    db: Database,
+) -> None:
+    with pytest.raises(ServiceUnavailable), db.grouped():
+        insert(db, "a")
+        with db.transaction() as conn:
+            conn.execute("ROLLBACK")  # what SQLite itself does on some errors (a full disk, say)
+        insert(db, "b")
+
+    assert stored(db) == []
