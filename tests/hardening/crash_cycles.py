@@ -107,13 +107,14 @@ class ServerProcess:
             if output is not None:
                 output.close()  # the child holds its own copy
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 if httpx.get(f"{self.base_url}/health", timeout=0.5).status_code == 200:
                     return
             except httpx.TransportError:
                 time.sleep(0.05)
-        raise RuntimeError("the server did not start")
+        tail = self.log.read_text(errors="replace")[-2000:] if self.log is not None else ""
+        raise RuntimeError(f"the server did not start\n{tail}")
 
     def kill(self) -> None:
         if self.proc is not None:
@@ -281,7 +282,7 @@ def run_cycles(
 ) -> Outcome:
     """Kills the server ``cycles`` times while ``writers`` clients write; checks what survived."""
     rng = random.Random(seed)
-    server = ServerProcess(database_url, workdir)
+    server = ServerProcess(database_url, workdir, log=workdir / "server.log")
     outcome = Outcome()
     server.start()
     try:
