@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
@@ -36,6 +37,9 @@ from learninggraph.storage.migrations import upgrade
 SETTINGS_ENVIRONMENT_VARIABLE = "LEARNINGGRAPH_SETTINGS_JSON"
 # How long a process may spend the request budget it claimed from the database before it lapses.
 _LEASE_SECONDS = 0.5
+# Handler threads per worker on PostgreSQL: fewer than the connection pool holds, so a handler never
+# waits for a connection that another handler's thread is not using.
+HANDLER_THREADS = 6
 
 
 def create_app(settings: Settings) -> Edge:
@@ -97,7 +101,18 @@ def create_app(settings: Settings) -> Edge:
         on_shutdown=database.close,
         metadata=lambda request, params: Response(200, csdl, "application/xml;charset=utf-8"),
         batch_group=database.grouped,
+        executor=_executor_for(database),
     )
+
+
+def _executor_for(database: Database) -> ThreadPoolExecutor | None:
+    """Threads for handlers on PostgreSQL, where every statement is a network round trip.
+
+    SQLite answers in microseconds from one connection per process, so its handlers stay on the loop.
+    """
+    if database.dialect != "postgresql":
+        return None
+    return ThreadPoolExecutor(max_workers=HANDLER_THREADS, thread_name_prefix="learninggraph-handler")
 
 
 def _health(request: Request, _: Params) -> Response:

@@ -6,16 +6,18 @@ Pipeline, in order:
 3. path split on the raw bytes, repeated slashes collapsed, key segments parsed;
 4. Graph paths (``/v1.0``, ``/beta``): bearer token → Principal (401), throttling (429);
    other paths: the public routes (token service, discovery, health);
-5. the route's handler (permissions, OData options, the resource's rules, storage); ``$batch`` instead
+5. the route's handler, inline or in a worker thread (permissions, OData options, the resource's rules, storage); ``$batch`` instead
    runs each of its requests through steps 4 to 6 as the batch's caller, each throttled on its own;
 6. any GraphError → the Graph error envelope; anything else → 500, logged, never shown.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from concurrent.futures import Executor
 from contextlib import nullcontext
 from typing import Any, Protocol
 
@@ -66,6 +68,7 @@ class Edge:
         on_shutdown: Callable[[], None] | None = None,
         metadata: Handler | None = None,
         batch_group: Group = nullcontext,
+        executor: Executor | None = None,
     ) -> None:
         self.graph = graph
         self.metadata = metadata
@@ -76,6 +79,9 @@ class Edge:
         self.trust_forwarded_headers = trust_forwarded_headers
         self.on_shutdown = on_shutdown
         self._batch = Batch(self.dispatch, batch_group)
+        # Where handlers run: inline on the event loop, or in threads when storage waits on a network
+        # database, so one request's round trips do not stall every other request of the worker.
+        self.executor = executor
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -89,6 +95,8 @@ class Edge:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.executor is not None:
+                    self.executor.shutdown(wait=True)
                 if self.on_shutdown is not None:
                     self.on_shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
@@ -106,7 +114,12 @@ class Edge:
         try:
             body = await self._read_body(headers, receive)
             request = self._build_request(scope, headers, body, request_id, client_request_id)
-            response = self.dispatch(request)
+            if self.executor is None:
+                response = self.dispatch(request)
+            else:
+                response = await asyncio.get_running_loop().run_in_executor(
+                    self.executor, self.dispatch, request
+                )
         except GraphError as error:
             response = render_error(error, request_id=request_id, client_request_id=client_request_id)
         except Exception:

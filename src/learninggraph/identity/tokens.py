@@ -6,6 +6,7 @@ import dataclasses
 import json
 import logging
 import secrets
+import threading
 import time
 import urllib.request
 import uuid
@@ -238,6 +239,8 @@ class TokenVerifier:
         self._audiences = GRAPH_AUDIENCES | frozenset(settings.extra_audiences)
         self._external = ExternalIssuers(settings.trusted_issuers)
         self._cache: dict[str, _Verified] = {}
+        # Handlers may run in threads: every change to the cache holds this lock (lookups need not).
+        self._cache_lock = threading.Lock()
 
     def authenticate(self, authorization: str | None) -> Principal:
         if authorization is None or not authorization.strip():
@@ -250,13 +253,13 @@ class TokenVerifier:
         hit = self._cache.get(token)
         if hit is not None:
             if now > hit.expires_at + skew:
-                self._cache.pop(token, None)
+                self._forget(token)
                 raise _unauthorized(EXPIRED)
             if now >= hit.recheck_at:
                 try:
                     hit.principal = self._check_directory(hit.principal)
                 except Unauthorized:
-                    self._cache.pop(token, None)
+                    self._forget(token)
                     raise
                 hit.recheck_at = now + DIRECTORY_RECHECK_SECONDS
             return hit.principal
@@ -344,10 +347,15 @@ class TokenVerifier:
         return principal
 
     def _remember(self, token: str, verified: _Verified, now: float) -> None:
-        if len(self._cache) >= CACHE_ENTRIES:
-            skew = self._settings.clock_skew_seconds
-            for stale in [t for t, v in self._cache.items() if now > v.expires_at + skew]:
-                del self._cache[stale]
-            while len(self._cache) >= CACHE_ENTRIES:
-                del self._cache[next(iter(self._cache))]
-        self._cache[token] = verified
+        with self._cache_lock:
+            if len(self._cache) >= CACHE_ENTRIES:
+                skew = self._settings.clock_skew_seconds
+                for stale in [t for t, v in self._cache.items() if now > v.expires_at + skew]:
+                    del self._cache[stale]
+                while len(self._cache) >= CACHE_ENTRIES:
+                    del self._cache[next(iter(self._cache))]
+            self._cache[token] = verified
+
+    def _forget(self, token: str) -> None:
+        with self._cache_lock:
+            self._cache.pop(token, None)
