@@ -1,0 +1,415 @@
+"""The soak: a steady mixed load on one server for ``--minutes``, its resident memory sampled throughout.
+
+    python bench/soak.py [--database sqlite|postgresql] [--minutes 30] [--rate 200] [--sample-every 10]
+
+Loads a small data set (``bench/dataset.py``), starts ``learninggraph serve`` on 127.0.0.1 and drives it from
+``--clients`` threads at ``--rate`` requests a second in all (0: as fast as they go) with a mix of GET, PATCH,
+POST and DELETE of activities, a learner's list page with ``$filter``, ``$batch`` and the token endpoint. The
+activities a client creates it deletes again later, so the database keeps its size and a growing page cache
+is not mistaken for a leak. The load stops by itself after ``--minutes``.
+
+The server's RSS (``VmRSS``) is sampled every ``--sample-every`` seconds. Verdict: *growing* when the median
+of the last third of the samples is above the median of the middle third by more than 2 MB and 2%, and the
+least-squares slope over the last two thirds is above 4 MB an hour; otherwise *flat*. The first third is
+warm-up (caches, the allocator's arenas). Figures on stdout, samples and counts in bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from dataset import Shape, load  # noqa: E402 (bench scripts run from a checkout)
+from run import PYTHON, durable_postgres, free_port, process, rss_mb, wait_ready  # noqa: E402
+
+from learninggraph.identity.directory import Directory  # noqa: E402
+from learninggraph.identity.keys import SigningKeys  # noqa: E402
+from learninggraph.identity.tokens import TokenIssuer  # noqa: E402
+from learninggraph.settings import Settings  # noqa: E402
+from learninggraph.storage.database import Database  # noqa: E402
+
+# Operation weights of the mix (a $batch counts as one request; it carries BATCH_ITEMS items).
+MIX = {"get": 30, "patch": 18, "post": 8, "delete": 8, "list": 20, "batch": 6, "token": 10}
+BATCH_ITEMS = 10
+LEARNER_SCOPES = ["LearningAssignedCourse.Read", "LearningSelfInitiatedCourse.Read"]
+# Delegated tokens from the data set live an hour; longer soaks mint new ones before then.
+LEARNER_TOKEN_REFRESH_SECONDS = 45 * 60
+GROWTH_MB = 2.0
+GROWTH_SHARE = 0.02
+SLOPE_MB_PER_HOUR = 4.0
+
+
+@dataclass
+class TenantLoad:
+    """One tenant's ids and credentials, from the data set; ``app_token`` is replaced by the token calls."""
+
+    tenant_id: str
+    client_id: str
+    client_secret: str
+    app_token: str
+    activities: list[str]
+    posts: list[tuple[str, str, str]]  # provider, content, learner
+    learner_tokens: list[tuple[str, str]]  # learner id, delegated token
+
+
+@dataclass
+class Tally:
+    statuses: Counter[int] = field(default_factory=Counter)
+    by_operation: Counter[str] = field(default_factory=Counter)
+    server_errors: Counter[str] = field(default_factory=Counter)
+    transport_errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, operation: str, status: int) -> None:
+        with self.lock:
+            self.statuses[status] += 1
+            self.by_operation[operation] += 1
+            if status >= 500:
+                self.server_errors[operation] += 1
+
+    @property
+    def requests(self) -> int:
+        return sum(self.statuses.values()) + self.transport_errors
+
+
+class Client(threading.Thread):
+    """One connection's worth of load: picks an operation by weight, at its share of the rate, until the end."""
+
+    def __init__(
+        self, base_url: str, tenants: list[TenantLoad], tally: Tally, deadline: float, rate: float, seed: int
+    ) -> None:
+        super().__init__(daemon=True)
+        self.base_url = base_url
+        self.tenants = tenants
+        self.tally = tally
+        self.deadline = deadline
+        self.interval = 1 / rate if rate > 0 else 0.0
+        self.rng = random.Random(seed)
+        self.created: list[tuple[TenantLoad, str]] = []
+        self.operations = list(MIX)
+        self.weights = list(MIX.values())
+
+    def run(self) -> None:
+        next_at = time.monotonic()
+        with httpx.Client(base_url=self.base_url, timeout=30) as http:
+            while time.monotonic() < self.deadline:
+                if self.interval:
+                    # Paced, catching up at most a second's worth after a slow answer.
+                    next_at = max(next_at + self.interval, time.monotonic() - 1)
+                    pause = next_at - time.monotonic()
+                    if pause > 0:
+                        time.sleep(pause)
+                operation = self.rng.choices(self.operations, self.weights)[0]
+                if operation == "delete" and not self.created:
+                    operation = "get"
+                try:
+                    response = getattr(self, f"_{operation}")(http, self.rng.choice(self.tenants))
+                except httpx.TransportError:
+                    with self.tally.lock:
+                        self.tally.transport_errors += 1
+                    continue
+                self.tally.record(operation, response.status_code)
+
+    @staticmethod
+    def _bearer(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    def _get(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
+        activity = self.rng.choice(tenant.activities)
+        return http.get(
+            f"/v1.0/employeeExperience/learningCourseActivities/{activity}",
+            headers=self._bearer(tenant.app_token),
+        )
+
+    def _patch(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
+        activity = self.rng.choice(tenant.activities)
+        return http.patch(
+            f"/v1.0/employeeExperience/learningCourseActivities/{activity}",
+            headers=self._bearer(tenant.app_token),
+            json={"completionPercentage": self.rng.randrange(101)},
+        )
+
+    def _post(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
+        provider, content, learner = self.rng.choice(tenant.posts)
+        response = http.post(
+            f"/v1.0/employeeExperience/learningProviders/{provider}/learningCourseActivities",
+            headers=self._bearer(tenant.app_token),
+            json={
+                "@odata.type": "#microsoft.graph.learningSelfInitiatedCourse",
+                "learnerUserId": learner,
+                "learningContentId": content,
+                "status": "inProgress",
+                "externalcourseActivityId": f"soak-{uuid.uuid4()}",
+            },
+        )
+        if response.status_code == 201:
+            self.created.append((tenant, response.json()["id"]))
+        return response
+
+    def _delete(self, http: httpx.Client, _: TenantLoad) -> httpx.Response:
+        tenant, activity = self.created.pop(0)
+        return http.delete(
+            f"/v1.0/employeeExperience/learningCourseActivities/{activity}",
+            headers=self._bearer(tenant.app_token),
+        )
+
+    def _list(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
+        learner, token = self.rng.choice(tenant.learner_tokens)
+        return http.get(
+            f"/v1.0/users/{learner}/employeeExperience/learningCourseActivities",
+            params={"$filter": "status ne 'completed'", "$top": "50"},
+            headers=self._bearer(token),
+        )
+
+    def _batch(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
+        items: list[dict[str, Any]] = []
+        for n in range(BATCH_ITEMS):
+            url = f"/employeeExperience/learningCourseActivities/{self.rng.choice(tenant.activities)}"
+            if n % 2:
+                items.append({"id": str(n), "method": "GET", "url": url})
+            else:
+                items.append(
+                    {
+                        "id": str(n),
+                        "method": "PATCH",
+                        "url": url,
+                        "headers": {"Content-Type": "application/json"},
+                        "body": {"completionPercentage": self.rng.randrange(101)},
+                    }
+                )
+        return http.post("/v1.0/$batch", headers=self._bearer(tenant.app_token), json={"requests": items})
+
+    def _token(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
+        response = http.post(
+            f"/{tenant.tenant_id}/oauth2/v2.0/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": tenant.client_id,
+                "client_secret": tenant.client_secret,
+                "scope": "https://graph.microsoft.com/.default",
+            },
+        )
+        if response.status_code == 200:
+            # What a real client does with it: use it from now on (the old one stays valid until it expires).
+            tenant.app_token = response.json()["access_token"]
+        return response
+
+
+def tenants_from(sample: dict[str, Any]) -> list[TenantLoad]:
+    tenants = []
+    for t in sample["tenants"]:
+        posts = [
+            (provider, content, learner)
+            for provider, contents in t["contents"].items()
+            for content, learner in zip(contents[:50], t["learners"][:50], strict=False)
+        ]
+        tenants.append(
+            TenantLoad(
+                tenant_id=t["tenantId"],
+                client_id=t["clientId"],
+                client_secret=t["clientSecret"],
+                app_token=t["appToken"],
+                activities=t["activities"],
+                posts=posts,
+                learner_tokens=[(learner, token) for learner, token in t["learnerTokens"]],
+            )
+        )
+    return tenants
+
+
+def refresh_learner_tokens(database_url: str, tenants: list[TenantLoad]) -> None:
+    """New delegated tokens for the listing learners, minted as the data set minted the first ones."""
+    database = Database(database_url)
+    try:
+        directory = Directory(database)
+        issuer = TokenIssuer(
+            keys=SigningKeys.load_or_create(database), settings=Settings(database_url=database_url)
+        )
+        for tenant in tenants:
+            fresh = []
+            for learner_id, _ in tenant.learner_tokens:
+                user = directory.user(tenant.tenant_id, learner_id)
+                assert user is not None
+                token, _ = issuer.delegated_token(tenant.client_id, user, LEARNER_SCOPES)
+                fresh.append((learner_id, token))
+            tenant.learner_tokens = fresh
+    finally:
+        database.close()
+
+
+def slope_mb_per_hour(points: list[tuple[float, float]]) -> float:
+    """The least-squares slope of (seconds, MB) points, in MB an hour."""
+    if len(points) < 2:
+        return 0.0
+    mean_t = statistics.fmean(t for t, _ in points)
+    mean_m = statistics.fmean(m for _, m in points)
+    spread = sum((t - mean_t) ** 2 for t, _ in points)
+    if spread == 0:
+        return 0.0
+    return sum((t - mean_t) * (m - mean_m) for t, m in points) / spread * 3600
+
+
+def verdict(samples: list[dict[str, float]]) -> dict[str, Any]:
+    """Flat or growing, from the middle and last thirds of the samples (the first third is warm-up)."""
+    third = len(samples) // 3
+    middle = [s["rss_mb"] for s in samples[third : 2 * third]]
+    last = [s["rss_mb"] for s in samples[2 * third :]]
+    if not middle or not last:
+        return {"verdict": "too few samples"}
+    middle_median, last_median = statistics.median(middle), statistics.median(last)
+    growth = last_median - middle_median
+    slope = slope_mb_per_hour([(s["seconds"], s["rss_mb"]) for s in samples[third:]])
+    growing = growth > max(GROWTH_MB, GROWTH_SHARE * middle_median) and slope > SLOPE_MB_PER_HOUR
+    return {
+        "verdict": "growing" if growing else "flat",
+        "middle_third_median_mb": round(middle_median, 1),
+        "last_third_median_mb": round(last_median, 1),
+        "growth_mb": round(growth, 1),
+        "slope_mb_per_hour_after_warm_up": round(slope, 2),
+        "slope_mb_per_hour_whole_run": round(
+            slope_mb_per_hour([(s["seconds"], s["rss_mb"]) for s in samples]), 2
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--minutes", type=float, default=30)
+    parser.add_argument("--rate", type=float, default=200, help="requests a second in all (0: unlimited)")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--sample-every", type=float, default=10, help="seconds between RSS samples")
+    parser.add_argument("--scale", type=float, default=0.01, help="data set scale (bench/dataset.py)")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="learninggraph-soak-"))
+    postgres = durable_postgres() if args.database == "postgresql" else None
+    url = postgres.create_database("soak") if postgres is not None else f"sqlite:///{work}/soak.db"
+    base = Shape()
+    shape = Shape(
+        tenants=base.tenants,
+        learners=max(base.tenants, int(base.learners * args.scale)),
+        providers=base.providers,
+        contents=max(base.providers, int(base.contents * args.scale)),
+        activities=max(base.tenants, int(base.activities * args.scale)),
+    )
+    print(f"loading the data set (scale {args.scale}) into {url}", flush=True)
+    tenants = tenants_from(load(url, shape, work / "ids.json"))
+    port = free_port()
+    server = [
+        PYTHON,
+        "-m",
+        "learninggraph",
+        "serve",
+        "--database",
+        url,
+        "--port",
+        str(port),
+        "--no-dev-identity",
+    ]
+    tally = Tally()
+    samples: list[dict[str, float]] = []
+    cpus = f"0-{(os.cpu_count() or 1) - 1}"
+    try:
+        with process(server, cpu=cpus) as proc:
+            wait_ready(f"http://127.0.0.1:{port}/health")
+            started = time.monotonic()
+            deadline = started + args.minutes * 60
+            clients = [
+                Client(
+                    f"http://127.0.0.1:{port}",
+                    tenants,
+                    tally,
+                    deadline,
+                    args.rate / args.clients,
+                    seed,
+                )
+                for seed in range(args.clients)
+            ]
+            for client in clients:
+                client.start()
+            tokens_minted = started
+            while True:
+                now = time.monotonic()
+                samples.append(
+                    {
+                        "seconds": round(now - started, 1),
+                        "rss_mb": round(rss_mb(proc.pid), 2),
+                        "requests": tally.requests,
+                        "server_errors": sum(tally.server_errors.values()),
+                    }
+                )
+                print(
+                    f"{samples[-1]['seconds']:7.0f} s  rss {samples[-1]['rss_mb']:6.1f} MB  "
+                    f"requests {tally.requests}  5xx {samples[-1]['server_errors']:.0f}",
+                    flush=True,
+                )
+                if now >= deadline:
+                    break
+                if now - tokens_minted > LEARNER_TOKEN_REFRESH_SECONDS:
+                    refresh_learner_tokens(url, tenants)
+                    tokens_minted = now
+                time.sleep(min(args.sample_every, max(0.0, deadline - now)))
+            for client in clients:
+                client.join()
+            elapsed = time.monotonic() - started
+            if proc.poll() is not None:
+                raise SystemExit(f"the server exited during the soak ({proc.returncode})")
+    finally:
+        if postgres is not None:
+            postgres.close()
+        shutil.rmtree(work, ignore_errors=True)
+    middle = min(samples, key=lambda s: abs(s["seconds"] - elapsed / 2))
+    report = {
+        "meta": {
+            "database": args.database,
+            "minutes": args.minutes,
+            "rate": args.rate,
+            "clients": args.clients,
+            "scale": args.scale,
+            "sample_every": args.sample_every,
+            "cpus": os.cpu_count(),
+            "mix": MIX,
+        },
+        "seconds": round(elapsed, 1),
+        "requests": tally.requests,
+        "requests_per_second": round(tally.requests / elapsed, 1),
+        "by_operation": dict(tally.by_operation),
+        "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
+        "server_errors": sum(tally.server_errors.values()),
+        "server_errors_by_operation": dict(tally.server_errors),
+        "transport_errors": tally.transport_errors,
+        "rss_mb": {"start": samples[0]["rss_mb"], "middle": middle["rss_mb"], "end": samples[-1]["rss_mb"]},
+        "rss_peak_mb": max(s["rss_mb"] for s in samples),
+        **verdict(samples),
+        "samples": samples,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"{time.strftime('%Y%m%d-%H%M%S')}-soak-{args.database}.json"
+    path.write_text(json.dumps(report, indent=1) + "\n")
+    print(json.dumps({k: v for k, v in report.items() if k != "samples"}, indent=1))
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()
