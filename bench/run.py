@@ -5,6 +5,8 @@
 Each figure is the median of ``--rounds`` interleaved rounds; every figure of ours is reported as a ratio to
 the ceiling measured in the same run (``/hello`` for the stack, the minimal GET/PATCH handlers for the same
 operations), so the numbers mean something on any machine. The server is pinned to CPU 1, wrk to CPU 0.
+The peers a user might pick instead (Prism mocking our /openapi.json, json-server) are measured in the same
+rounds on the same GET and PATCH, pinned the same way (``bench/peers.py``; ``--no-peers`` skips them).
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import peers
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -112,7 +116,15 @@ def rss_mb(pid: int) -> float:
 
 
 def run_wrk(
-    wrk: str, url: str, script: Path, duration: int, pid: int, connections: int = 32
+    wrk: str,
+    url: str,
+    script: Path,
+    duration: int,
+    pid: int,
+    connections: int = 32,
+    *,
+    extra: Sequence[str] = (),
+    on_output: Callable[[str], None] | None = None,
 ) -> tuple[float, float, float, int, float]:
     peak = [rss_mb(pid)]
     stop = threading.Event()
@@ -133,6 +145,7 @@ def run_wrk(
             f"-c{connections}",
             f"-d{duration}s",
             "--latency",
+            *extra,
             "-s",
             str(script),
             url,
@@ -143,6 +156,8 @@ def run_wrk(
     ).stdout
     stop.set()
     sampler.join()
+    if on_output is not None:
+        on_output(out)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _latency(out, "50%")
     p99 = _latency(out, "99%")
@@ -269,7 +284,16 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--only", nargs="*", help="scenario names to run")
+    parser.add_argument(
+        "--only", nargs="*", help="scenario names to run ('peers' for the four peer scenarios)"
+    )
+    parser.add_argument("--no-peers", action="store_true", help="skip the peers (Prism, json-server)")
+    parser.add_argument(
+        "--peer-rows",
+        type=int,
+        default=peers.DEFAULT_ROWS,
+        help="json-server's activities: the data set's, at most this many",
+    )
     parser.add_argument(
         "--connections", type=int, default=32, help="concurrent connections (1 for latency alone)"
     )
@@ -305,8 +329,11 @@ def main() -> None:
     sample = json.loads(sample_path.read_text())
     scripts = write_scripts(sample, work)
     ours_port, ceiling_port = free_port(), free_port()
-    results = {name: Measurement(name) for name in (*OURS, *CEILING)}
-    selected = [n for n in results if not args.only or n in args.only]
+    results = {name: Measurement(name) for name in (*OURS, *CEILING, *peers.SCENARIOS)}
+    only = set(args.only or ()) | (set(peers.SCENARIOS) if "peers" in (args.only or ()) else set())
+    selected = [
+        n for n in results if (not only or n in only) and not (args.no_peers and n in peers.SCENARIOS)
+    ]
     server = [
         PYTHON,
         "-m",
@@ -319,16 +346,30 @@ def main() -> None:
         "--no-dev-identity",
     ]
     ceiling = [PYTHON, str(HERE / "ceiling.py"), url, str(ceiling_port)]
-    with process(server, cpu="1") as ours, process(ceiling, cpu="1") as floor:
+    with process(server, cpu="1") as ours, process(ceiling, cpu="1") as floor, ExitStack() as stack:
         wait_ready(f"http://127.0.0.1:{ours_port}/health")
         wait_ready(f"http://127.0.0.1:{ceiling_port}/hello")
+        # The peers sit on the server's core too, idle while the others are measured.
+        running_peers = peers.start(
+            stack,
+            process,
+            names=selected,
+            ours_url=f"http://127.0.0.1:{ours_port}",
+            sample=sample,
+            scripts=scripts,
+            work=work,
+            rows=args.peer_rows,
+        )
         for round_number in range(args.rounds):
             for name in selected:
-                is_ours = name in OURS
-                port, pid = (ours_port, ours.pid) if is_ours else (ceiling_port, floor.pid)
-                rps, p50, p99, errors, peak = run_wrk(
-                    wrk, f"http://127.0.0.1:{port}", scripts[name], args.duration, pid
-                )
+                if name in peers.SCENARIOS:
+                    rps, p50, p99, errors, peak = run_peer(wrk, name, running_peers, args.duration)
+                else:
+                    is_ours = name in OURS
+                    port, pid = (ours_port, ours.pid) if is_ours else (ceiling_port, floor.pid)
+                    rps, p50, p99, errors, peak = run_wrk(
+                        wrk, f"http://127.0.0.1:{port}", scripts[name], args.duration, pid
+                    )
                 m = results[name]
                 m.rps.append(rps)
                 m.p50_ms.append(p50)
@@ -346,6 +387,9 @@ def main() -> None:
             per_request = 20 if name == "batch" else 1
             report[name]["ratio"] = round(per_request * report[name]["rps"] / report[base]["rps"], 3)
             report[name]["ratio_to"] = base  # type: ignore[assignment]
+    for ours_name, peer, peer_ratio in peers.compare(report):
+        report[peer]["ours"] = ours_name  # type: ignore[assignment]
+        report[peer]["ours_ratio"] = round(peer_ratio, 3) if peer_ratio is not None else None  # type: ignore[assignment]
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     meta = {
@@ -354,6 +398,7 @@ def main() -> None:
         "duration": args.duration,
         "rounds": args.rounds,
         "cpus": os.cpu_count(),
+        "peers": running_peers.meta,
     }
     (args.out / f"{stamp}-{args.database}.json").write_text(
         json.dumps({"meta": meta, "results": report}, indent=1)
@@ -362,12 +407,41 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for name, r in report.items():
         ratio = f"{r['ratio']:.2f} × {r['ratio_to']}" if "ratio" in r else ""
+        if "ours" in r:
+            ratio = f"{r['ours']} = " + (
+                f"{r['ours_ratio']:.2f} × this" if r["ours_ratio"] else "n/a (no 2xx)"
+            )
         print(
             f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']:.0f} | {r['rss_mb']:.0f} | {ratio} |"
         )
+    for line in peers.summary(running_peers.meta):
+        print(f"\n{line}")
     shutil.rmtree(work, ignore_errors=True)
     if postgres is not None:
         postgres.close()
+
+
+def run_peer(
+    wrk: str, name: str, running: peers.Peers, duration: int
+) -> tuple[float, float, float, int, float]:
+    """A peer scenario through our wrk command line. Only its 2xx answers count as req/s; its non-2xx
+    answers and socket errors are its errors. Then waits until the peer has worked off what wrk left."""
+    port, pid = running.targets[name]
+    outputs: list[str] = []
+    _, p50, p99, _, peak = run_wrk(
+        wrk,
+        f"http://127.0.0.1:{port}",
+        running.scripts[name],
+        duration,
+        pid,
+        extra=peers.wrk_extra(duration),
+        on_output=outputs.append,
+    )
+    counts = peers.wrk_counts(outputs[0])
+    waited = peers.wait_idle(pid)
+    if waited > 2:
+        print(f"  {name}: {waited:.0f} s until the peer was idle again", flush=True)
+    return round(counts.ok_rps, 2), p50, p99, counts.non_2xx + counts.socket_errors, peak
 
 
 def durable_postgres() -> Any:
