@@ -42,7 +42,18 @@ def main() -> None:
             url = (
                 postgres.create_database("crash") if postgres is not None else f"sqlite:///{folder}/crash.db"
             )
-            outcome = run_cycles(url, Path(folder), cycles=args.cycles, writers=args.writers, seed=args.seed)
+            outcome = run_cycles(
+                url,
+                Path(folder),
+                cycles=args.cycles,
+                writers=args.writers,
+                seed=args.seed,
+                progress=lambda o: print(
+                    f"cycle {o.cycles}: {o.acknowledged_writes} acknowledged writes so far "
+                    f"({time.monotonic() - started:.0f} s)",
+                    flush=True,
+                ),
+            )
             problems = integrity_problems(url)
     finally:
         if postgres is not None:

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -278,9 +279,17 @@ class _Writer(threading.Thread):
 
 
 def run_cycles(
-    database_url: str, workdir: Path, *, cycles: int, writers: int = 4, seed: int | None = None
+    database_url: str,
+    workdir: Path,
+    *,
+    cycles: int,
+    writers: int = 4,
+    seed: int | None = None,
+    progress: Callable[[Outcome], None] | None = None,
 ) -> Outcome:
-    """Kills the server ``cycles`` times while ``writers`` clients write; checks what survived."""
+    """Kills the server ``cycles`` times while ``writers`` clients write; checks what survived.
+
+    ``progress`` is called after each restart."""
     rng = random.Random(seed)
     server = ServerProcess(database_url, workdir, log=workdir / "server.log")
     outcome = Outcome()
@@ -305,6 +314,8 @@ def run_cycles(
                 outcome.refused += thread.refused
             outcome.cycles += 1
             server.start()
+            if progress is not None:
+                progress(outcome)
         stored = _check_stored(database_url, catalogue, outcome)
         _check_served(server.base_url, catalogue[0], stored, outcome, rng)
     finally:
