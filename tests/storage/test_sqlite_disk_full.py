@@ -131,6 +131,39 @@ def test_reads_on_a_full_disk_answer_everything_stored_before(tenant: Tenant, di
     assert sorted(p["id"] for p in listed.json()["value"]) == stored
 
 
+def test_a_batch_of_updates_on_a_full_disk_is_one_503_and_applies_none_of_them(
+    tenant: Tenant, disk: SmallDisk
+) -> None:
+    app = tenant.app()  # registered now: registering writes
+    provider = tenant.provider()
+    content = tenant.content(provider["id"])
+    activities = [
+        tenant.activity(provider["id"], tenant.self_initiated_body(content["id"], completionPercentage=10))
+        for _ in range(3)
+    ]
+    paths = [f"/employeeExperience/learningCourseActivities/{a['id']}" for a in activities]
+    disk.fill()
+
+    response = app.post(
+        tenant.url("/$batch"),
+        json={
+            "requests": [
+                {
+                    "id": str(n),
+                    "method": "PATCH",
+                    "url": path,
+                    "headers": {"Content-Type": "application/json"},
+                    "body": {"completionPercentage": 90},
+                }
+                for n, path in enumerate(paths)
+            ]
+        },
+    )
+
+    _assert_unavailable(response.status_code, dict(response.headers), response.json())
+    assert [app.get(tenant.url(path)).json()["completionPercentage"] for path in paths] == [10, 10, 10]
+
+
 def test_writes_succeed_again_once_space_returns_without_a_restart(tenant: Tenant, disk: SmallDisk) -> None:
     client = tenant.user(scopes=["LearningProvider.ReadWrite"])
     providers = tenant.url("/employeeExperience/learningProviders")
