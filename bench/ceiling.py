@@ -2,19 +2,22 @@
 
 ``/hello`` answers a fixed JSON object; ``GET /min/{tenant}/activities/{id}`` is one SELECT by primary key
 rendered with msgspec; ``PATCH /min/{tenant}/activities/{id}`` validates a small body with a msgspec Struct and
-runs one UPDATE.
+runs one UPDATE. On PostgreSQL both run in a thread pool of the server's size, as the server's handlers do.
 Run: ``python bench/ceiling.py DATABASE_URL PORT``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import msgspec
 import uvicorn
 
+from learninggraph.app import HANDLER_THREADS
 from learninggraph.storage.database import Database
 
 Scope = MutableMapping[str, Any]
@@ -41,6 +44,30 @@ def make_app(database: Database) -> Callable[[Scope, Receive, Send], Awaitable[N
     decode_patch = msgspec.json.Decoder(Patch).decode
     encode = msgspec.json.encode
 
+    # Like the server: handlers in threads on PostgreSQL (network round trips), inline on SQLite.
+    executor = ThreadPoolExecutor(max_workers=HANDLER_THREADS) if database.dialect == "postgresql" else None
+
+    def get(tenant_id: str, activity_id: str, body: bytes) -> tuple[int, bytes]:
+        with database.snapshot() as conn:
+            row = conn.fetch_one(
+                f"SELECT {COLUMNS} FROM learning_course_activities WHERE tenant_id = ? AND id = ?",
+                (tenant_id, activity_id),
+            )
+        return (404, b"") if row is None else (200, encode(dict(zip(NAMES, row, strict=True))))
+
+    def patch(tenant_id: str, activity_id: str, body: bytes) -> tuple[int, bytes]:
+        try:
+            change = decode_patch(body)
+        except msgspec.ValidationError:
+            return 400, b""
+        with database.transaction() as conn:
+            changed = conn.execute(
+                "UPDATE learning_course_activities SET status = ?, completion_percentage = ?"
+                " WHERE tenant_id = ? AND id = ?",
+                (change.status, change.completionPercentage, tenant_id, activity_id),
+            )
+        return (204 if changed else 404), b""
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
@@ -56,27 +83,14 @@ def make_app(database: Database) -> Callable[[Scope, Receive, Send], Awaitable[N
             status, payload = 200, hello
         elif path.startswith("/min/"):
             _, _, tenant_id, _, activity_id = path.split("/", 4)
-            if scope["method"] == "GET":
-                with database.snapshot() as conn:
-                    row = conn.fetch_one(
-                        f"SELECT {COLUMNS} FROM learning_course_activities WHERE tenant_id = ? AND id = ?",
-                        (tenant_id, activity_id),
-                    )
-                if row is not None:
-                    status, payload = 200, encode(dict(zip(NAMES, row, strict=True)))
-            elif scope["method"] == "PATCH":
-                try:
-                    patch = decode_patch(body)
-                except msgspec.ValidationError:
-                    status = 400
+            handler = get if scope["method"] == "GET" else patch if scope["method"] == "PATCH" else None
+            if handler is not None:
+                if executor is None:
+                    status, payload = handler(tenant_id, activity_id, body)
                 else:
-                    with database.transaction() as conn:
-                        changed = conn.execute(
-                            "UPDATE learning_course_activities SET status = ?, completion_percentage = ?"
-                            " WHERE tenant_id = ? AND id = ?",
-                            (patch.status, patch.completionPercentage, tenant_id, activity_id),
-                        )
-                    status = 204 if changed else 404
+                    status, payload = await asyncio.get_running_loop().run_in_executor(
+                        executor, handler, tenant_id, activity_id, body
+                    )
         headers = [*JSON, (b"content-length", str(len(payload)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})

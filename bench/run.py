@@ -363,12 +363,14 @@ def main() -> None:
         for round_number in range(args.rounds):
             for name in selected:
                 if name in peers.SCENARIOS:
-                    rps, p50, p99, errors, peak = run_peer(wrk, name, running_peers, args.duration)
+                    rps, p50, p99, errors, peak = run_peer(
+                        wrk, name, running_peers, args.duration, args.connections
+                    )
                 else:
                     is_ours = name in OURS
                     port, pid = (ours_port, ours.pid) if is_ours else (ceiling_port, floor.pid)
                     rps, p50, p99, errors, peak = run_wrk(
-                        wrk, f"http://127.0.0.1:{port}", scripts[name], args.duration, pid
+                        wrk, f"http://127.0.0.1:{port}", scripts[name], args.duration, pid, args.connections
                     )
                 m = results[name]
                 m.rps.append(rps)
@@ -422,7 +424,7 @@ def main() -> None:
 
 
 def run_peer(
-    wrk: str, name: str, running: peers.Peers, duration: int
+    wrk: str, name: str, running: peers.Peers, duration: int, connections: int
 ) -> tuple[float, float, float, int, float]:
     """A peer scenario through our wrk command line. Only its 2xx answers count as req/s; its non-2xx
     answers and socket errors are its errors. Then waits until the peer has worked off what wrk left."""
@@ -434,6 +436,7 @@ def run_peer(
         running.scripts[name],
         duration,
         pid,
+        connections,
         extra=peers.wrk_extra(duration),
         on_output=outputs.append,
     )
