@@ -177,7 +177,8 @@ def _entity_ref(entities: tuple[EntityType, ...]) -> dict[str, Any]:
     if not entities:
         return {"type": "object"}
     return {
-        "oneOf": [{"$ref": f"#/components/schemas/{e.name}"} for e in entities],
+        # anyOf, not oneOf: every property of both types is optional, so a partial body matches both.
+        "anyOf": [{"$ref": f"#/components/schemas/{e.name}"} for e in entities],
         "discriminator": {
             "propertyName": "@odata.type",
             "mapping": {e.odata_type: f"#/components/schemas/{e.name}" for e in entities},
