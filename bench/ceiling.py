@@ -2,7 +2,8 @@
 
 ``/hello`` answers a fixed JSON object; ``GET /min/{tenant}/activities/{id}`` is one SELECT by primary key
 rendered with msgspec; ``PATCH /min/{tenant}/activities/{id}`` validates a small body with a msgspec Struct and
-runs one UPDATE. On PostgreSQL both run in a thread pool of the server's size, as the server's handlers do.
+runs one UPDATE; ``POST /min/{tenant}/activities/{provider}`` validates a new activity's body and runs one
+INSERT. On PostgreSQL both run in a thread pool of the server's size, as the server's handlers do.
 Run: ``python bench/ceiling.py DATABASE_URL PORT``.
 """
 
@@ -18,6 +19,7 @@ import msgspec
 import uvicorn
 
 from learninggraph.app import HANDLER_THREADS
+from learninggraph.domain.ids import new_id
 from learninggraph.storage.database import Database
 
 Scope = MutableMapping[str, Any]
@@ -29,6 +31,14 @@ COLUMNS = (
     " completion_percentage, completed_date_time, assigned_date_time, assignment_type, started_date_time"
 )
 NAMES = [c.strip() for c in COLUMNS.split(",")]
+
+
+class Post(msgspec.Struct, forbid_unknown_fields=True):
+    odata_type: str = msgspec.field(name="@odata.type")
+    learnerUserId: str  # noqa: N815 (Graph's JSON names)
+    learningContentId: str  # noqa: N815
+    status: str
+    externalcourseActivityId: str  # noqa: N815
 
 
 class Patch(msgspec.Struct, forbid_unknown_fields=True):
@@ -68,6 +78,31 @@ def make_app(database: Database) -> Callable[[Scope, Receive, Send], Awaitable[N
             )
         return (204 if changed else 404), b""
 
+    decode_post = msgspec.json.Decoder(Post).decode
+
+    def post(tenant_id: str, provider_id: str, body: bytes) -> tuple[int, bytes]:
+        try:
+            new = decode_post(body)
+        except msgspec.ValidationError:
+            return 400, b""
+        activity_id = new_id()
+        with database.transaction() as conn:
+            conn.execute(
+                "INSERT INTO learning_course_activities (tenant_id, id, odata_type, provider_id,"
+                " learner_user_id, learning_content_id, external_id, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    tenant_id,
+                    activity_id,
+                    new.odata_type.removeprefix("#microsoft.graph."),
+                    provider_id,
+                    new.learnerUserId,
+                    new.learningContentId,
+                    new.externalcourseActivityId,
+                    new.status,
+                ),
+            )
+        return 201, encode({"id": activity_id, **msgspec.structs.asdict(new)})
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
@@ -83,7 +118,7 @@ def make_app(database: Database) -> Callable[[Scope, Receive, Send], Awaitable[N
             status, payload = 200, hello
         elif path.startswith("/min/"):
             _, _, tenant_id, _, activity_id = path.split("/", 4)
-            handler = get if scope["method"] == "GET" else patch if scope["method"] == "PATCH" else None
+            handler = {"GET": get, "PATCH": patch, "POST": post}.get(scope["method"])
             if handler is not None:
                 if executor is None:
                     status, payload = handler(tenant_id, activity_id, body)

@@ -187,7 +187,7 @@ def write_scripts(sample: dict[str, Any], folder: Path) -> dict[str, Path]:
         learners += [[t, uid] for uid, t in tenant["learnerTokens"]]
         for provider, contents in tenant["contents"].items():
             posts += [
-                [token, provider, content, learner]
+                [token, provider, content, learner, tenant["tenantId"]]
                 for content, learner in zip(contents[:50], tenant["learners"][:50], strict=False)
             ]
         batches.append([token, *tenant["activities"][:400]])
@@ -245,6 +245,15 @@ request = function()
   local a = acts[math.random(#acts)]
   return wrk.format("GET", "/min/" .. a[3] .. "/activities/" .. a[2])
 end""",
+        "min_post": f"""{common}posts = {lua_table(posts)}
+request = function()
+  local p = posts[math.random(#posts)]
+  counter = counter + 1
+  local body = '{{"@odata.type":"#microsoft.graph.learningSelfInitiatedCourse","learnerUserId":"' .. p[4] ..
+    '","learningContentId":"' .. p[3] .. '","status":"inProgress","externalcourseActivityId":"min-' ..
+    os.time() .. '-' .. math.random(1, 1000000000) .. '-' .. counter .. '"}}'
+  return wrk.format("POST", "/min/" .. p[5] .. "/activities/" .. p[2], {{["Content-Type"] = "application/json"}}, body)
+end""",
         "min_patch": f"""{common}acts = {lua_table(acts)}
 request = function()
   local a = acts[math.random(#acts)]
@@ -261,11 +270,11 @@ end""",
 
 
 OURS = ("get", "patch", "post", "list", "batch", "token")
-CEILING = ("hello", "min_get", "min_patch")
+CEILING = ("hello", "min_get", "min_patch", "min_post")
 RATIOS = {
     "get": "min_get",
     "patch": "min_patch",
-    "post": "min_patch",
+    "post": "min_post",
     "list": "min_get",
     "batch": "min_patch",
     "token": "hello",
