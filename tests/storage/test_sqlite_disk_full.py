@@ -61,7 +61,8 @@ def disk(tmp_path: Path) -> Iterator[SmallDisk]:
         check=False,
     )
     if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+        reason = (mounted.stderr.strip().splitlines() or ["mount failed"])[0]
+        pytest.skip(f"cannot mount a tmpfs here: {reason}")
     try:
         yield SmallDisk(mount_point)
     finally:
