@@ -40,11 +40,12 @@ class Route:
     methods: Mapping[str, Handler]
 
 
-def _match(pattern: tuple[Part, ...], segments: Sequence[Segment]) -> Params | None:
+def _match(route: _Compiled, segments: Sequence[Segment]) -> Params | None:
+    """The route's parameters from the path, or None; literal names were already compared."""
     params: Params = {}
-    for part, segment in zip(pattern, segments, strict=True):
+    for part, segment in zip(route.pattern, segments, strict=True):
         if isinstance(part, str):
-            if segment.key_name is not None or segment.name.lower() != part.lower():
+            if segment.key_name is not None:
                 return None
         elif isinstance(part, Param):
             if segment.key_name is not None or not segment.name or segment.name.startswith("$"):
@@ -60,26 +61,61 @@ def _match(pattern: tuple[Part, ...], segments: Sequence[Segment]) -> Params | N
     return params
 
 
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A route with its literal segments lowered once: (position, name) pairs, checked first."""
+
+    pattern: tuple[Part, ...]
+    methods: Mapping[str, Handler]
+    literals: tuple[tuple[int, str], ...]
+
+
 class Router:
+    """Routes indexed by path length and first two segments, so a request meets one or two candidates."""
+
     def __init__(self, routes: Sequence[Route]) -> None:
-        self._by_length: dict[int, list[Route]] = {}
+        self._index: dict[tuple[int, str | None, str | None], list[_Compiled]] = {}
         for route in routes:
-            self._by_length.setdefault(len(route.pattern), []).append(route)
+            literals = tuple(
+                (i, part.lower()) for i, part in enumerate(route.pattern) if isinstance(part, str)
+            )
+            key = (len(route.pattern), _literal(route.pattern, 0), _literal(route.pattern, 1))
+            self._index.setdefault(key, []).append(_Compiled(route.pattern, route.methods, literals))
 
     def resolve(self, method: str, segments: Sequence[Segment]) -> tuple[Handler, Params]:
+        lowered = [segment.name.lower() for segment in segments]
+        length = len(lowered)
+        first = lowered[0] if length > 0 else None
+        second = lowered[1] if length > 1 else None
+        index = self._index
+        candidates = [
+            *index.get((length, first, second), ()),
+            *index.get((length, first, None), ()),
+            *index.get((length, None, second), ()),
+            *index.get((length, None, None), ()),
+        ]
         allowed_elsewhere = False
-        for route in self._by_length.get(len(segments), ()):
-            params = _match(route.pattern, segments)
-            if params is None:
-                continue
-            handler = route.methods.get(method)
-            if handler is not None:
-                return handler, params
-            allowed_elsewhere = True
+        for route in candidates:
+            for position, name in route.literals:
+                if lowered[position] != name:
+                    break
+            else:
+                params = _match(route, segments)
+                if params is None:
+                    continue
+                handler = route.methods.get(method)
+                if handler is not None:
+                    return handler, params
+                allowed_elsewhere = True
         if allowed_elsewhere:
             raise MethodNotAllowed(METHOD_NOT_ALLOWED)
         path = "/".join(_describe(s) for s in segments)
         raise NotFound(f"Resource not found for the segment '{path}'.")
+
+
+def _literal(pattern: tuple[Part, ...], position: int) -> str | None:
+    part = pattern[position] if position < len(pattern) else None
+    return part.lower() if isinstance(part, str) else None
 
 
 def _describe(segment: Segment) -> str:
