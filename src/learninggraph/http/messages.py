@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, unquote_plus
 
 import msgspec
@@ -16,8 +16,7 @@ JSON_CONTENT_TYPE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):
     """One path segment: ``name`` alone, or ``name(key=value)`` for an alternate-key lookup."""
 
     name: str
@@ -111,6 +110,9 @@ def parse_path(raw_path: str) -> tuple[Segment, ...]:
 
     Splitting happens before decoding, so an encoded ``%2F`` inside a key stays inside its segment.
     """
+    if "(" not in raw_path and "%" not in raw_path:
+        # The common case: plain names and ids, nothing to decode, no key segments.
+        return tuple(Segment(part) for part in raw_path.split("/") if part)
     return tuple(_parse_segment(part) for part in raw_path.split("/") if part)
 
 

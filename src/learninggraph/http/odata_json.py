@@ -53,11 +53,14 @@ class Renderer:
         out: dict[str, Any] = {}
         if self.with_odata_type:
             out["@odata.type"] = self.entity.odata_type
+        if not select:
+            for _, name, index, emit in self._fields:
+                out[name] = emit(row[index], include_unknown)
+            return out
         wanted = set(select)
         for prop, name, index, emit in self._fields:
-            if wanted and prop not in wanted:
-                continue
-            out[name] = emit(row[index], include_unknown)
+            if prop in wanted:
+                out[name] = emit(row[index], include_unknown)
         return out
 
 

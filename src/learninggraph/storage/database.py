@@ -201,23 +201,9 @@ class SqliteDatabase(Database):
                 raise
             self._commit()
 
-    @contextmanager
-    def snapshot(self) -> Iterator[Connection]:
-        with self._lock:
-            if self._grouping:
-                # Inside a group the outer transaction already gives one consistent view.
-                self._require_group()
-                yield SqliteConnection(self._raw)
-                return
-            try:
-                self._raw.execute("BEGIN")
-            except sqlite3.OperationalError as exc:
-                raise unavailable(exc) from exc
-            try:
-                yield SqliteConnection(self._raw)
-            finally:
-                if self._raw.in_transaction:
-                    self._raw.execute("COMMIT")
+    def snapshot(self) -> AbstractContextManager[Connection]:
+        # A plain class rather than a generator: every read request opens one, so its cost counts.
+        return _SqliteSnapshot(self)
 
     @contextmanager
     def grouped(self) -> Iterator[None]:
@@ -274,3 +260,38 @@ class SqliteDatabase(Database):
     def close(self) -> None:
         with self._lock:
             self._raw.close()
+
+
+class _SqliteSnapshot:
+    """A read transaction (BEGIN ... COMMIT) holding the connection's lock; inside a group, the group's."""
+
+    __slots__ = ("_began", "_database")
+
+    def __init__(self, database: SqliteDatabase) -> None:
+        self._database = database
+        self._began = False
+
+    def __enter__(self) -> Connection:
+        database = self._database
+        database._lock.acquire()
+        try:
+            if database._grouping:
+                # Inside a group the outer transaction already gives one consistent view.
+                database._require_group()
+            else:
+                database._raw.execute("BEGIN")
+                self._began = True
+        except BaseException as exc:
+            database._lock.release()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise unavailable(exc) from exc
+            raise
+        return SqliteConnection(database._raw)
+
+    def __exit__(self, *exc_info: object) -> None:
+        database = self._database
+        try:
+            if self._began and database._raw.in_transaction:
+                database._raw.execute("COMMIT")
+        finally:
+            database._lock.release()
