@@ -144,8 +144,9 @@ def routes(service: LearningCourseActivityService, *, page_size: int, max_page_s
             key,
             request.json_body(),
             version=request.version,
+            read_back=request.wants_representation,
         )
-        if request.wants_representation:
+        if row is not None:
             return entity_response(
                 request,
                 context_url(request, context, entity=True),

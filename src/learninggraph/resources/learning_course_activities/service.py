@@ -206,15 +206,16 @@ class LearningCourseActivityService:
         body: dict[str, Any],
         *,
         version: str,
-    ) -> Row:
+        read_back: bool = True,
+    ) -> Row | None:
+        """Applies the changes; returns the updated row when ``read_back`` (a 204 answer needs none)."""
         _require(caller, WRITE_ANY_ACTIVITY)
         with self.database.transaction() as conn:
             _require_plan(caller)
-            row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_UPDATE)
+            row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_UPDATE, context=True)
             entity = type_of(row)
             _require(caller, _WRITE[entity.name])
-            provider = str(repository.value_of(row, "learningProviderId"))
-            _require_enabled_provider(conn, caller, provider)
+            _require_enabled(row[repository.PROVIDER_ENABLED])
             decoded = Decoded()
             if ODATA_TYPE in body and type_named(body[ODATA_TYPE]) is not entity:
                 decoded.fail(field_invalid(ODATA_TYPE))
@@ -239,14 +240,11 @@ class LearningCourseActivityService:
                 decoded.fail(field_required("status"))
             _check_rules(entity, changes, version, decoded)
             decoded.raise_if_failed()
-            learner = get_user(conn, caller.tenant_id, str(repository.value_of(row, "learnerUserId")))
-            if learner is None or not learner.has_learning_license:
+            if not row[repository.LEARNER_LICENSED]:  # None: the learner is no longer in the directory
                 raise Forbidden(errors.LICENSE_NOT_VALID_ON_UPDATE)
             activity_id = str(repository.value_of(row, "id"))
             repository.update(conn, caller.tenant_id, activity_id, changes)
-            updated = repository.get(conn, caller.tenant_id, activity_id)
-        assert updated is not None
-        return updated
+            return repository.get(conn, caller.tenant_id, activity_id) if read_back else None
 
     def delete(self, caller: Principal, key: ActivityKey) -> None:
         _require(caller, WRITE_ANY_ACTIVITY)
@@ -270,7 +268,11 @@ def _require_plan(caller: Principal) -> None:
 
 
 def _require_enabled_provider(conn: Connection, caller: Principal, provider_id: str) -> None:
-    enabled = providers.is_sync_enabled(conn, caller.tenant_id, provider_id)
+    _require_enabled(providers.is_sync_enabled(conn, caller.tenant_id, provider_id))
+
+
+def _require_enabled(enabled: object) -> None:
+    """A provider's isCourseActivitySyncEnabled as read (None: there is no such provider)."""
     if enabled is None:
         raise BadRequest(errors.BAD_REGISTRATION_ID)
     if not enabled:
@@ -291,7 +293,9 @@ def _require_learner_view(conn: Connection, caller: Principal, learner_id: str, 
         raise Forbidden(errors.NO_ACCESS)
 
 
-def _locate(conn: Connection, caller: Principal, key: ActivityKey, not_found: str) -> Row:
+def _locate(
+    conn: Connection, caller: Principal, key: ActivityKey, not_found: str, *, context: bool = False
+) -> Row:
     if (
         key.provider_id is not None
         and providers.is_sync_enabled(conn, caller.tenant_id, key.provider_id) is None
@@ -299,12 +303,12 @@ def _locate(conn: Connection, caller: Principal, key: ActivityKey, not_found: st
         raise BadRequest(errors.BAD_REGISTRATION_ID)
     rows: list[Row]
     if key.activity_id is not None:
-        found = repository.get(conn, caller.tenant_id, key.activity_id)
+        found = repository.get(conn, caller.tenant_id, key.activity_id, context=context)
         rows = [] if found is None else [found]
     else:
         assert key.external_id is not None
         rows = repository.find_by_external_id(
-            conn, caller.tenant_id, key.external_id, provider_id=key.provider_id
+            conn, caller.tenant_id, key.external_id, provider_id=key.provider_id, context=context
         )
     rows = [
         row
