@@ -3,20 +3,28 @@
 ``/hello`` answers a fixed JSON object; ``GET /min/{tenant}/activities/{id}`` is one SELECT by primary key
 rendered with msgspec; ``PATCH /min/{tenant}/activities/{id}`` validates a small body with a msgspec Struct and
 runs one UPDATE; ``POST /min/{tenant}/activities/{provider}`` validates a new activity's body and runs one
-INSERT. On PostgreSQL both run in a thread pool of the server's size, as the server's handlers do.
+INSERT; ``GET /min/{tenant}/learners/{learner}/page`` reads and renders a learner's first 50 open activities;
+``POST /min/{tenant}/token/x`` checks a client secret (salted SHA-256, as stored) and signs one RS256 token.
+On PostgreSQL both run in a thread pool of the server's size, as the server's handlers do.
 Run: ``python bench/ceiling.py DATABASE_URL PORT``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import sys
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import parse_qsl
 
+import jwt
 import msgspec
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from learninggraph.app import HANDLER_THREADS
 from learninggraph.domain.ids import new_id
@@ -47,6 +55,7 @@ class Patch(msgspec.Struct, forbid_unknown_fields=True):
 
 
 JSON = [(b"content-type", b"application/json")]
+Handler = Callable[[str, str, bytes], tuple[int, bytes]]
 
 
 def make_app(database: Database) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
@@ -103,6 +112,34 @@ def make_app(database: Database) -> Callable[[Scope, Receive, Send], Awaitable[N
             )
         return 201, encode({"id": activity_id, **msgspec.structs.asdict(new)})
 
+    def learner_page(tenant_id: str, learner_id: str, body: bytes) -> tuple[int, bytes]:
+        with database.snapshot() as conn:
+            rows = conn.fetch_all(
+                f"SELECT {COLUMNS} FROM learning_course_activities WHERE tenant_id = ? AND learner_user_id = ?"
+                " AND status <> 'completed' ORDER BY id LIMIT 50",
+                (tenant_id, learner_id),
+            )
+        return 200, encode({"value": [dict(zip(NAMES, row, strict=True)) for row in rows]})
+
+    signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def token(tenant_id: str, _: str, body: bytes) -> tuple[int, bytes]:
+        form = dict(parse_qsl(body.decode()))
+        with database.snapshot() as conn:
+            rows = conn.fetch_all(
+                "SELECT salt, digest FROM client_secrets WHERE client_id = ?", (form.get("client_id", ""),)
+            )
+        secret = form.get("client_secret", "").encode()
+        if not any(
+            hmac.compare_digest(hashlib.sha256(bytes.fromhex(salt) + secret).hexdigest(), digest)
+            for salt, digest in rows
+        ):
+            return 401, b""
+        now = int(time.time())
+        claims = {"aud": "https://graph.microsoft.com", "tid": tenant_id, "appid": form["client_id"]}
+        signed = jwt.encode({**claims, "iat": now, "exp": now + 3600}, signing_key, algorithm="RS256")
+        return 200, encode({"token_type": "Bearer", "expires_in": 3600, "access_token": signed})
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
@@ -117,8 +154,14 @@ def make_app(database: Database) -> Callable[[Scope, Receive, Send], Awaitable[N
         if path == "/hello":
             status, payload = 200, hello
         elif path.startswith("/min/"):
-            _, _, tenant_id, _, activity_id = path.split("/", 4)
-            handler = {"GET": get, "PATCH": patch, "POST": post}.get(scope["method"])
+            _, _, tenant_id, kind, activity_id = path.split("/", 4)
+            if kind == "learners":
+                handler: Handler | None = learner_page
+                activity_id = activity_id.removesuffix("/page")
+            elif kind == "token":
+                handler = token
+            else:
+                handler = {"GET": get, "PATCH": patch, "POST": post}.get(scope["method"])
             if handler is not None:
                 if executor is None:
                     status, payload = handler(tenant_id, activity_id, body)

@@ -181,10 +181,12 @@ def lua_table(rows: list[list[str]]) -> str:
 def write_scripts(sample: dict[str, Any], folder: Path) -> dict[str, Path]:
     """One wrk script per scenario, each picking a random tenant's ids and token per request."""
     acts, learners, posts, batches = [], [], [], []
+    learner_ids: list[list[str]] = []
     for tenant in sample["tenants"]:
         token = tenant["appToken"]
         acts += [[token, a, tenant["tenantId"]] for a in tenant["activities"][:2000]]
         learners += [[t, uid] for uid, t in tenant["learnerTokens"]]
+        learner_ids += [[tenant["tenantId"], uid] for uid, _ in tenant["learnerTokens"]]
         for provider, contents in tenant["contents"].items():
             posts += [
                 [token, provider, content, learner, tenant["tenantId"]]
@@ -254,6 +256,17 @@ request = function()
     os.time() .. '-' .. math.random(1, 1000000000) .. '-' .. counter .. '"}}'
   return wrk.format("POST", "/min/" .. p[5] .. "/activities/" .. p[2], {{["Content-Type"] = "application/json"}}, body)
 end""",
+        "min_list": f"""{common}learners = {lua_table(learner_ids)}
+request = function()
+  local l = learners[math.random(#learners)]
+  return wrk.format("GET", "/min/" .. l[1] .. "/learners/" .. l[2] .. "/page")
+end""",
+        "min_token": f"""{common}clients = {lua_table([[t["tenantId"], t["clientId"], t["clientSecret"]] for t in sample["tenants"]])}
+request = function()
+  local c = clients[math.random(#clients)]
+  return wrk.format("POST", "/min/" .. c[1] .. "/token/x", {{["Content-Type"] = "application/x-www-form-urlencoded"}},
+    "grant_type=client_credentials&client_id=" .. c[2] .. "&client_secret=" .. c[3] .. "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default")
+end""",
         "min_patch": f"""{common}acts = {lua_table(acts)}
 request = function()
   local a = acts[math.random(#acts)]
@@ -270,14 +283,14 @@ end""",
 
 
 OURS = ("get", "patch", "post", "list", "batch", "token")
-CEILING = ("hello", "min_get", "min_patch", "min_post")
+CEILING = ("hello", "min_get", "min_patch", "min_post", "min_list", "min_token")
 RATIOS = {
     "get": "min_get",
     "patch": "min_patch",
     "post": "min_post",
-    "list": "min_get",
+    "list": "min_list",
     "batch": "min_patch",
-    "token": "hello",
+    "token": "min_token",
 }
 
 

@@ -21,6 +21,7 @@ from learninggraph.identity.directory import Directory
 from learninggraph.identity.endpoints import routes as identity_routes
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, TokenVerifier
+from learninggraph.odata.filter import FilterCache
 from learninggraph.resources.learning_contents import routes as contents
 from learninggraph.resources.learning_contents.service import LearningContentService
 from learninggraph.resources.learning_course_activities import routes as activities
@@ -49,7 +50,11 @@ def create_app(settings: Settings) -> Edge:
     keys = SigningKeys.load_or_create(database)
     issuer = TokenIssuer(keys=keys, settings=settings)
     verifier = TokenVerifier(keys=keys, directory=directory, settings=settings)
-    paging = {"page_size": settings.default_page_size, "max_page_size": settings.max_page_size}
+    paging: dict[str, Any] = {
+        "page_size": settings.default_page_size,
+        "max_page_size": settings.max_page_size,
+        "filters": FilterCache(),
+    }
     graph_routes = [
         *providers.routes(LearningProviderService(database), **paging),
         *contents.routes(LearningContentService(database), **paging),

@@ -111,6 +111,29 @@ def invalid_filter(reason: str) -> BadRequest:
     return BadRequest(message, details=(ErrorDetail("badRequest", message, "$filter"),))
 
 
+class FilterCache:
+    """Expressions already parsed, by entity and text: sync clients send the same few filters again and
+    again, and parsing one costs far more than the query it becomes. Bounded; the ASTs are immutable."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._parsed: dict[tuple[int, str], tuple[EntityType, Expr]] = {}
+
+    def __len__(self) -> int:
+        return len(self._parsed)
+
+    def parse(self, text: str, entity: EntityType) -> Expr:
+        key = (id(entity), text)
+        hit = self._parsed.get(key)
+        if hit is not None and hit[0] is entity:
+            return hit[1]
+        expr = parse_filter(text, entity)
+        if len(self._parsed) >= self._size:
+            self._parsed.clear()
+        self._parsed[key] = (entity, expr)
+        return expr
+
+
 def parse_filter(text: str, entity: EntityType) -> Expr:
     """Parse and validate a ``$filter`` expression; any problem with it raises ``BadRequest``."""
     if len(text) > MAX_FILTER_LENGTH:

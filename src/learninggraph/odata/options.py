@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from learninggraph.domain.entity import EntityType, Property
 from learninggraph.domain.errors import BadRequest, ErrorDetail
-from learninggraph.odata.filter import Expr, parse_filter
+from learninggraph.odata.filter import Expr, FilterCache, parse_filter
 
 ALL_COLLECTION_OPTIONS = frozenset(
     {"$filter", "$select", "$orderby", "$top", "$skip", "$count", "$skiptoken", "$format"}
@@ -57,6 +57,7 @@ def parse_query_options(
     *,
     max_top: int,
     allowed: frozenset[str] = ALL_COLLECTION_OPTIONS,
+    filters: FilterCache | None = None,
 ) -> QueryOptions:
     """Validate the query options of a request; every problem with them raises ``BadRequest``.
 
@@ -82,7 +83,7 @@ def parse_query_options(
     if "$format" in given:
         _check_format(given["$format"])
     return QueryOptions(
-        filter=parse_filter(given["$filter"], entity) if "$filter" in given else None,
+        filter=_filter(given["$filter"], entity, filters) if "$filter" in given else None,
         select=_parse_select(given["$select"], entity) if "$select" in given else (),
         orderby=_parse_orderby(given["$orderby"], entity) if "$orderby" in given else (),
         top=_parse_top(given["$top"], max_top) if "$top" in given else None,
@@ -90,6 +91,10 @@ def parse_query_options(
         count=_parse_count(given["$count"]) if "$count" in given else False,
         skiptoken=_parse_skiptoken(given["$skiptoken"]) if "$skiptoken" in given else None,
     )
+
+
+def _filter(text: str, entity: EntityType, filters: FilterCache | None) -> Expr:
+    return parse_filter(text, entity) if filters is None else filters.parse(text, entity)
 
 
 def _check_format(value: str) -> None:

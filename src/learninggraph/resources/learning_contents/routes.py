@@ -15,6 +15,7 @@ from learninggraph.http.odata_json import (
     quote_key,
 )
 from learninggraph.http.routing import Key, Param, Params, Route
+from learninggraph.odata.filter import FilterCache
 from learninggraph.odata.options import parse_query_options
 from learninggraph.resources.learning_contents.entity import LEARNING_CONTENT
 from learninggraph.resources.learning_contents.service import ContentKey, LearningContentService
@@ -33,12 +34,14 @@ def _key(params: Params) -> ContentKey:
     )
 
 
-def routes(service: LearningContentService, *, page_size: int, max_page_size: int) -> list[Route]:
+def routes(
+    service: LearningContentService, *, page_size: int, max_page_size: int, filters: FilterCache | None = None
+) -> list[Route]:
     render = Renderer(LEARNING_CONTENT, with_odata_type=False).render
 
     def list_contents(request: Request, params: Params) -> Response:
         caller = require(request, READ_CONTENTS)
-        options = parse_query_options(request.query, LEARNING_CONTENT, max_top=max_page_size)
+        options = parse_query_options(request.query, LEARNING_CONTENT, max_top=max_page_size, filters=filters)
         page = service.list(caller, params["provider"], options, page_size=page_size)
         items = [render(row, select=options.select) for row in page.rows]
         context = context_url(request, _collection(params["provider"]), select=options.select, entity=False)
@@ -47,14 +50,14 @@ def routes(service: LearningContentService, *, page_size: int, max_page_size: in
     def count_contents(request: Request, params: Params) -> Response:
         caller = require(request, READ_CONTENTS)
         options = parse_query_options(
-            request.query, LEARNING_CONTENT, max_top=max_page_size, allowed=COUNT_OPTIONS
+            request.query, LEARNING_CONTENT, max_top=max_page_size, filters=filters, allowed=COUNT_OPTIONS
         )
         return count_response(service.count(caller, params["provider"], options))
 
     def get_content(request: Request, params: Params) -> Response:
         caller = require(request, READ_CONTENTS)
         options = parse_query_options(
-            request.query, LEARNING_CONTENT, max_top=max_page_size, allowed=ITEM_OPTIONS
+            request.query, LEARNING_CONTENT, max_top=max_page_size, filters=filters, allowed=ITEM_OPTIONS
         )
         row = service.get(caller, _key(params))
         context = context_url(request, _collection(params["provider"]), select=options.select, entity=True)

@@ -18,6 +18,7 @@ from learninggraph.http.odata_json import (
     quote_key,
 )
 from learninggraph.http.routing import Handler, Key, Param, Params, Route
+from learninggraph.odata.filter import FilterCache
 from learninggraph.odata.options import parse_query_options
 from learninggraph.resources.learning_course_activities.entity import (
     LEARNING_ASSIGNMENT,
@@ -71,7 +72,13 @@ def _key(request: Request, params: Params) -> tuple[str, ActivityKey]:
     return context, key
 
 
-def routes(service: LearningCourseActivityService, *, page_size: int, max_page_size: int) -> list[Route]:
+def routes(
+    service: LearningCourseActivityService,
+    *,
+    page_size: int,
+    max_page_size: int,
+    filters: FilterCache | None = None,
+) -> list[Route]:
     renderers = {
         entity.name: Renderer(entity, with_odata_type=True, layout=LEARNING_COURSE_ACTIVITY, offset=1).render
         for entity in (LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE)
@@ -84,7 +91,9 @@ def routes(service: LearningCourseActivityService, *, page_size: int, max_page_s
 
     def list_activities(request: Request, params: Params) -> Response:
         context, provider, learner = _scope(request, params)
-        options = parse_query_options(request.query, LEARNING_COURSE_ACTIVITY, max_top=max_page_size)
+        options = parse_query_options(
+            request.query, LEARNING_COURSE_ACTIVITY, max_top=max_page_size, filters=filters
+        )
         page = service.list(
             caller_of(request), options, provider_id=provider, learner_id=learner, page_size=page_size
         )
@@ -100,7 +109,11 @@ def routes(service: LearningCourseActivityService, *, page_size: int, max_page_s
     def count_activities(request: Request, params: Params) -> Response:
         _, provider, learner = _scope(request, params)
         options = parse_query_options(
-            request.query, LEARNING_COURSE_ACTIVITY, max_top=max_page_size, allowed=COUNT_OPTIONS
+            request.query,
+            LEARNING_COURSE_ACTIVITY,
+            max_top=max_page_size,
+            filters=filters,
+            allowed=COUNT_OPTIONS,
         )
         return count_response(
             service.count(caller_of(request), options, provider_id=provider, learner_id=learner)
@@ -128,7 +141,11 @@ def routes(service: LearningCourseActivityService, *, page_size: int, max_page_s
     def get_activity(request: Request, params: Params) -> Response:
         context, key = _key(request, params)
         options = parse_query_options(
-            request.query, LEARNING_COURSE_ACTIVITY, max_top=max_page_size, allowed=ITEM_OPTIONS
+            request.query,
+            LEARNING_COURSE_ACTIVITY,
+            max_top=max_page_size,
+            filters=filters,
+            allowed=ITEM_OPTIONS,
         )
         row = service.get(caller_of(request), key)
         return entity_response(

@@ -14,6 +14,7 @@ from learninggraph.http.odata_json import (
     no_content,
 )
 from learninggraph.http.routing import Param, Params, Route
+from learninggraph.odata.filter import FilterCache
 from learninggraph.odata.options import parse_query_options
 from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER
 from learninggraph.resources.learning_providers.service import LearningProviderService
@@ -23,12 +24,20 @@ ITEM_OPTIONS = frozenset({"$select"})
 COUNT_OPTIONS = frozenset({"$filter"})
 
 
-def routes(service: LearningProviderService, *, page_size: int, max_page_size: int) -> list[Route]:
+def routes(
+    service: LearningProviderService,
+    *,
+    page_size: int,
+    max_page_size: int,
+    filters: FilterCache | None = None,
+) -> list[Route]:
     render = Renderer(LEARNING_PROVIDER, with_odata_type=False).render
 
     def list_providers(request: Request, _: Params) -> Response:
         caller = require(request, READ_PROVIDERS)
-        options = parse_query_options(request.query, LEARNING_PROVIDER, max_top=max_page_size)
+        options = parse_query_options(
+            request.query, LEARNING_PROVIDER, max_top=max_page_size, filters=filters
+        )
         page = service.list(caller, options, page_size=page_size)
         items = [render(row, select=options.select) for row in page.rows]
         context = context_url(request, COLLECTION, select=options.select, entity=False)
@@ -37,7 +46,7 @@ def routes(service: LearningProviderService, *, page_size: int, max_page_size: i
     def count_providers(request: Request, _: Params) -> Response:
         caller = require(request, READ_PROVIDERS)
         options = parse_query_options(
-            request.query, LEARNING_PROVIDER, max_top=max_page_size, allowed=COUNT_OPTIONS
+            request.query, LEARNING_PROVIDER, max_top=max_page_size, filters=filters, allowed=COUNT_OPTIONS
         )
         return count_response(service.count(caller, options))
 
@@ -52,7 +61,7 @@ def routes(service: LearningProviderService, *, page_size: int, max_page_size: i
     def get_provider(request: Request, params: Params) -> Response:
         caller = require(request, READ_PROVIDERS)
         options = parse_query_options(
-            request.query, LEARNING_PROVIDER, max_top=max_page_size, allowed=ITEM_OPTIONS
+            request.query, LEARNING_PROVIDER, max_top=max_page_size, filters=filters, allowed=ITEM_OPTIONS
         )
         row = service.get(caller, params["provider"])
         context = context_url(request, COLLECTION, select=options.select, entity=True)
