@@ -91,13 +91,12 @@ class Tally:
         return sum(self.statuses.values()) + self.transport_errors
 
 
-class Client(threading.Thread):
+class Client:
     """One connection's worth of load: picks an operation by weight, at its share of the rate, until the end."""
 
     def __init__(
         self, base_url: str, tenants: list[TenantLoad], tally: Tally, deadline: float, rate: float, seed: int
     ) -> None:
-        super().__init__(daemon=True)
         self.base_url = base_url
         self.tenants = tenants
         self.tally = tally
@@ -122,7 +121,7 @@ class Client(threading.Thread):
                 if operation == "delete" and not self.created:
                     operation = "get"
                 try:
-                    response = getattr(self, f"_{operation}")(http, self.rng.choice(self.tenants))
+                    response = getattr(self, f"op_{operation}")(http, self.rng.choice(self.tenants))
                 except httpx.TransportError:
                     with self.tally.lock:
                         self.tally.transport_errors += 1
@@ -133,14 +132,14 @@ class Client(threading.Thread):
     def _bearer(token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
 
-    def _get(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
+    def op_get(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
         activity = self.rng.choice(tenant.activities)
         return http.get(
             f"/v1.0/employeeExperience/learningCourseActivities/{activity}",
             headers=self._bearer(tenant.app_token),
         )
 
-    def _patch(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
+    def op_patch(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
         activity = self.rng.choice(tenant.activities)
         return http.patch(
             f"/v1.0/employeeExperience/learningCourseActivities/{activity}",
@@ -148,7 +147,7 @@ class Client(threading.Thread):
             json={"completionPercentage": self.rng.randrange(101)},
         )
 
-    def _post(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
+    def op_post(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
         provider, content, learner = self.rng.choice(tenant.posts)
         response = http.post(
             f"/v1.0/employeeExperience/learningProviders/{provider}/learningCourseActivities",
@@ -165,14 +164,14 @@ class Client(threading.Thread):
             self.created.append((tenant, response.json()["id"]))
         return response
 
-    def _delete(self, http: httpx.Client, _: TenantLoad) -> httpx.Response:
+    def op_delete(self, http: httpx.Client, _: TenantLoad) -> httpx.Response:
         tenant, activity = self.created.pop(0)
         return http.delete(
             f"/v1.0/employeeExperience/learningCourseActivities/{activity}",
             headers=self._bearer(tenant.app_token),
         )
 
-    def _list(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
+    def op_list(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
         learner, token = self.rng.choice(tenant.learner_tokens)
         return http.get(
             f"/v1.0/users/{learner}/employeeExperience/learningCourseActivities",
@@ -180,7 +179,7 @@ class Client(threading.Thread):
             headers=self._bearer(token),
         )
 
-    def _batch(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
+    def op_batch(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
         items: list[dict[str, Any]] = []
         for n in range(BATCH_ITEMS):
             url = f"/employeeExperience/learningCourseActivities/{self.rng.choice(tenant.activities)}"
@@ -198,7 +197,7 @@ class Client(threading.Thread):
                 )
         return http.post("/v1.0/$batch", headers=self._bearer(tenant.app_token), json={"requests": items})
 
-    def _token(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
+    def op_token(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
         response = http.post(
             f"/{tenant.tenant_id}/oauth2/v2.0/token",
             data={
@@ -350,8 +349,9 @@ def main() -> None:
                 )
                 for seed in range(args.clients)
             ]
-            for client in clients:
-                client.start()
+            threads = [threading.Thread(target=client.run, daemon=True) for client in clients]
+            for thread in threads:
+                thread.start()
             tokens_minted = started
             while True:
                 now = time.monotonic()
@@ -374,8 +374,8 @@ def main() -> None:
                     refresh_learner_tokens(url, tenants)
                     tokens_minted = now
                 time.sleep(min(args.sample_every, max(0.0, deadline - now)))
-            for client in clients:
-                client.join()
+            for thread in threads:
+                thread.join()
             elapsed = time.monotonic() - started
             if proc.poll() is not None:
                 raise SystemExit(f"the server exited during the soak ({proc.returncode})")
