@@ -20,7 +20,7 @@ import httpx
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import free_port, process, wait_ready  # noqa: E402 (bench scripts run from a checkout)
+from run import free_port, process, serve_command, wait_ready  # noqa: E402 (bench scripts run from a checkout)
 
 
 def main() -> None:
@@ -51,17 +51,7 @@ def main() -> None:
     contents = tenant["contents"][provider]
     learners = tenant["learners"]
     port = free_port()
-    server = [
-        sys.executable,
-        "-m",
-        "learninggraph",
-        "serve",
-        "--database",
-        url,
-        "--port",
-        str(port),
-        "--no-dev-identity",
-    ]
+    server = serve_command(url, port)
     created = failed = 0
     with process(server, cpu="1"):
         wait_ready(f"http://127.0.0.1:{port}/health")

@@ -178,6 +178,31 @@ def lua_table(rows: list[list[str]]) -> str:
     return "{" + ",".join("{" + ",".join(json.dumps(v) for v in row) + "}" for row in rows) + "}"
 
 
+# A self-initiated course for posts[i] = {token, provider, content, learner, tenant}, with a fresh external id.
+_NEW_ACTIVITY = """new_activity = function(p)
+  counter = counter + 1
+  return '{"@odata.type":"#microsoft.graph.learningSelfInitiatedCourse","learnerUserId":"' .. p[4] ..
+    '","learningContentId":"' .. p[3] .. '","status":"inProgress","externalcourseActivityId":"bench-' ..
+    os.time() .. '-' .. math.random(1, 1000000000) .. '-' .. counter .. '"}'
+end
+"""
+
+
+def serve_command(url: str, port: int) -> list[str]:
+    """Our server on ``url`` at 127.0.0.1:``port``, without the development identity."""
+    return [
+        PYTHON,
+        "-m",
+        "learninggraph",
+        "serve",
+        "--database",
+        url,
+        "--port",
+        str(port),
+        "--no-dev-identity",
+    ]
+
+
 def write_scripts(sample: dict[str, Any], folder: Path) -> dict[str, Path]:
     """One wrk script per scenario, each picking a random tenant's ids and token per request."""
     acts, learners, posts, batches = [], [], [], []
@@ -193,7 +218,7 @@ def write_scripts(sample: dict[str, Any], folder: Path) -> dict[str, Path]:
                 for content, learner in zip(contents[:50], tenant["learners"][:50], strict=False)
             ]
         batches.append([token, *tenant["activities"][:400]])
-    common = "math.randomseed(os.time())\ncounter = 0\n"
+    common = "math.randomseed(os.time())\ncounter = 0\n" + _NEW_ACTIVITY
     scripts = {
         "get": f"""{common}acts = {lua_table(acts)}
 request = function()
@@ -210,10 +235,7 @@ end""",
         "post": f"""{common}posts = {lua_table(posts)}
 request = function()
   local p = posts[math.random(#posts)]
-  counter = counter + 1
-  local body = '{{"@odata.type":"#microsoft.graph.learningSelfInitiatedCourse","learnerUserId":"' .. p[4] ..
-    '","learningContentId":"' .. p[3] .. '","status":"inProgress","externalcourseActivityId":"bench-' ..
-    os.time() .. '-' .. math.random(1, 1000000000) .. '-' .. counter .. '"}}'
+  local body = new_activity(p)
   return wrk.format("POST", "/v1.0/employeeExperience/learningProviders/" .. p[2] .. "/learningCourseActivities",
     {{["Authorization"] = "Bearer " .. p[1], ["Content-Type"] = "application/json"}}, body)
 end""",
@@ -250,10 +272,7 @@ end""",
         "min_post": f"""{common}posts = {lua_table(posts)}
 request = function()
   local p = posts[math.random(#posts)]
-  counter = counter + 1
-  local body = '{{"@odata.type":"#microsoft.graph.learningSelfInitiatedCourse","learnerUserId":"' .. p[4] ..
-    '","learningContentId":"' .. p[3] .. '","status":"inProgress","externalcourseActivityId":"min-' ..
-    os.time() .. '-' .. math.random(1, 1000000000) .. '-' .. counter .. '"}}'
+  local body = new_activity(p)
   return wrk.format("POST", "/min/" .. p[5] .. "/activities/" .. p[2], {{["Content-Type"] = "application/json"}}, body)
 end""",
         "min_list": f"""{common}learners = {lua_table(learner_ids)}
@@ -356,17 +375,7 @@ def main() -> None:
     selected = [
         n for n in results if (not only or n in only) and not (args.no_peers and n in peers.SCENARIOS)
     ]
-    server = [
-        PYTHON,
-        "-m",
-        "learninggraph",
-        "serve",
-        "--database",
-        url,
-        "--port",
-        str(ours_port),
-        "--no-dev-identity",
-    ]
+    server = serve_command(url, ours_port)
     ceiling = [PYTHON, str(HERE / "ceiling.py"), url, str(ceiling_port)]
     with process(server, cpu="1") as ours, process(ceiling, cpu="1") as floor, ExitStack() as stack:
         wait_ready(f"http://127.0.0.1:{ours_port}/health")

@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from dataset import Shape, load  # noqa: E402 (bench scripts run from a checkout)
-from run import PYTHON, durable_postgres, free_port, process, rss_mb, wait_ready  # noqa: E402
+from run import durable_postgres, free_port, process, rss_mb, serve_command, wait_ready  # noqa: E402
 
 from learninggraph.identity.directory import Directory  # noqa: E402
 from learninggraph.identity.keys import SigningKeys  # noqa: E402
@@ -319,17 +319,7 @@ def main() -> None:
     print(f"loading the data set (scale {args.scale}) into {url}", flush=True)
     tenants = tenants_from(load(url, shape, work / "ids.json"))
     port = free_port()
-    server = [
-        PYTHON,
-        "-m",
-        "learninggraph",
-        "serve",
-        "--database",
-        url,
-        "--port",
-        str(port),
-        "--no-dev-identity",
-    ]
+    server = serve_command(url, port)
     tally = Tally()
     samples: list[dict[str, float]] = []
     cpus = f"0-{(os.cpu_count() or 1) - 1}"
