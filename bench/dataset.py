@@ -178,6 +178,26 @@ def _insert_activities(
     return ids
 
 
+def refresh_tokens(url: str, ids_path: Path) -> None:
+    """Mints new tokens into an ids file, so a data set loaded earlier can be driven after they expire."""
+    database = Database(url)
+    directory = Directory(database)
+    issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=Settings(database_url=url))
+    sample = json.loads(ids_path.read_text())
+    for tenant in sample["tenants"]:
+        app = directory.application(tenant["clientId"])
+        assert app is not None
+        tenant["appToken"], _ = issuer.application_token(app)
+        for pair in tenant["learnerTokens"]:
+            user = directory.user(tenant["tenantId"], pair[0])
+            assert user is not None
+            pair[1], _ = issuer.delegated_token(
+                app.client_id, user, ["LearningAssignedCourse.Read", "LearningSelfInitiatedCourse.Read"]
+            )
+    ids_path.write_text(json.dumps(sample))
+    database.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database", required=True)
@@ -185,7 +205,13 @@ def main() -> None:
     parser.add_argument(
         "--scale", type=float, default=1.0, help="multiply every count (0.01 for a smoke run)"
     )
+    parser.add_argument(
+        "--refresh-tokens", action="store_true", help="only mint new tokens into --out for a loaded data set"
+    )
     args = parser.parse_args()
+    if args.refresh_tokens:
+        refresh_tokens(args.database, args.out)
+        return
     base = Shape()
     shape = Shape(
         tenants=base.tenants,
