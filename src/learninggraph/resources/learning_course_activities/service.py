@@ -287,7 +287,8 @@ def _require_learner_view(conn: Connection, caller: Principal, learner_id: str, 
     """The /users/{id} and /me views: listing them is for signed-in users only, as documented."""
     if listing and caller.is_application:
         raise Forbidden(errors.NO_ACCESS)
-    if get_user(conn, caller.tenant_id, learner_id) is None:
+    # Callers asking for themselves need no lookup: the token check keeps their account verified.
+    if learner_id != caller.user_id and get_user(conn, caller.tenant_id, learner_id) is None:
         raise NotFound(f"The user '{learner_id}' was not found.")
     if not _sees_learner(caller, learner_id):
         raise Forbidden(errors.NO_ACCESS)
