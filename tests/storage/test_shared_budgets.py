@@ -55,6 +55,19 @@ class TestDatabaseCounterStore:
 
         assert granted == 50
 
+    def test_the_longest_wait_of_several_keys_is_the_wait_of_the_most_spent_one(
+        self, migrated: Database
+    ) -> None:
+        store = DatabaseCounterStore(migrated)
+        store.claim("a", now=100.0, interval=1.0, window=2.0, most=2)
+        store.claim("b", now=100.0, interval=1.0, window=2.0, most=1)
+
+        longest = store.longest_wait(("a", "b", "never-spent"), now=100.0, interval=1.0, window=2.0)
+
+        assert longest == pytest.approx(store.wait("a", now=100.0, interval=1.0, window=2.0))
+        assert longest == pytest.approx(1.0)
+        assert store.longest_wait(("b", "never-spent"), now=100.0, interval=1.0, window=2.0) == 0.0
+
     def test_keys_whose_budget_is_whole_again_are_swept_out(self, migrated: Database) -> None:
         store = DatabaseCounterStore(migrated)
         store.claim("old", now=100.0, interval=1.0, window=5.0, most=1)

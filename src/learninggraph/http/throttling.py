@@ -44,6 +44,10 @@ class CounterStore(Protocol):
         """Spends as many units as fit now, up to ``most``; returns how many it spent (0: none fit)."""
         ...
 
+    def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
+        """``wait`` of the key that must wait longest (0.0: all may spend now), read in one step."""
+        ...
+
 
 def units_that_fit(arrival: float | None, *, now: float, interval: float, window: float, most: int) -> int:
     """How many units a key whose theoretical arrival time is ``arrival`` may spend at ``now``."""
@@ -79,6 +83,9 @@ class MemoryCounterStore:
             start = max(self._arrivals.get(key, now), now)
             wait = start + interval - window - now
             return wait if wait > _EPSILON else 0.0
+
+    def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
+        return max((self.wait(key, now=now, interval=interval, window=window) for key in keys), default=0.0)
 
     def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
         with self._lock:
@@ -156,6 +163,9 @@ class LeasedCounterStore:
     def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
         return self._store.claim(key, now=now, interval=interval, window=window, most=most)
 
+    def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
+        return self._store.longest_wait(keys, now=now, interval=interval, window=window)
+
 
 def lease_units(limit: int) -> int:
     """Units per lease for a budget of ``limit``: about 1/64 of it, 1 to 32, so small limits stay exact."""
@@ -226,13 +236,8 @@ class LoginGuard(_Budgeted):
 
     def blocked_for(self, client_id: str, address: str) -> float:
         """Seconds until this client id and this address may try again; 0.0 when both may now."""
-        now = self._clock()
-        return max(
-            (
-                self._store.wait(key, now=now, interval=self._interval, window=self._window)
-                for key in _login_keys(client_id, address)
-            ),
-            default=0.0,
+        return self._store.longest_wait(
+            _login_keys(client_id, address), now=self._clock(), interval=self._interval, window=self._window
         )
 
     def failed(self, client_id: str, address: str) -> None:

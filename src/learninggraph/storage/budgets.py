@@ -38,6 +38,18 @@ class DatabaseCounterStore:
             return 0.0
         return float(row[0]) + interval - window - now
 
+    def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
+        if not keys:
+            return 0.0
+        stored = [_stored(key) for key in keys]
+        marks = ", ".join("?" * len(stored))
+        with self._database.snapshot() as conn:
+            row = conn.fetch_one(f"SELECT max(arrival) FROM rate_budgets WHERE key IN ({marks})", stored)
+        arrival = None if row is None or row[0] is None else float(row[0])
+        if arrival is None or units_that_fit(arrival, now=now, interval=interval, window=window, most=1):
+            return 0.0
+        return arrival + interval - window - now
+
     def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
         self._sweep(now)
         key = _stored(key)
