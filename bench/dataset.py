@@ -35,6 +35,18 @@ class Shape:
     contents: int = 50_000
     activities: int = 1_000_000
 
+    @classmethod
+    def scaled(cls, scale: float) -> Shape:
+        """Every count times ``scale``, with at least one learner and activity per tenant, one content per provider."""
+        base = cls()
+        return cls(
+            tenants=base.tenants,
+            learners=max(base.tenants, int(base.learners * scale)),
+            providers=base.providers,
+            contents=max(base.providers, int(base.contents * scale)),
+            activities=max(base.tenants, int(base.activities * scale)),
+        )
+
 
 def load(database_url: str, shape: Shape, out: Path, *, seed: int = 7) -> dict[str, Any]:
     """Fills an empty database; returns (and writes to ``out``) what the load generator needs."""
@@ -212,14 +224,7 @@ def main() -> None:
     if args.refresh_tokens:
         refresh_tokens(args.database, args.out)
         return
-    base = Shape()
-    shape = Shape(
-        tenants=base.tenants,
-        learners=max(base.tenants, int(base.learners * args.scale)),
-        providers=base.providers,
-        contents=max(base.providers, int(base.contents * args.scale)),
-        activities=max(base.tenants, int(base.activities * args.scale)),
-    )
+    shape = Shape.scaled(args.scale)
     load(args.database, shape, args.out)
 
 

@@ -308,14 +308,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="learninggraph-soak-"))
     postgres = durable_postgres() if args.database == "postgresql" else None
     url = postgres.create_database("soak") if postgres is not None else f"sqlite:///{work}/soak.db"
-    base = Shape()
-    shape = Shape(
-        tenants=base.tenants,
-        learners=max(base.tenants, int(base.learners * args.scale)),
-        providers=base.providers,
-        contents=max(base.providers, int(base.contents * args.scale)),
-        activities=max(base.tenants, int(base.activities * args.scale)),
-    )
+    shape = Shape.scaled(args.scale)
     print(f"loading the data set (scale {args.scale}) into {url}", flush=True)
     tenants = tenants_from(load(url, shape, work / "ids.json"))
     port = free_port()
