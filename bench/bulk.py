@@ -8,8 +8,6 @@ The target is 1,000,000 activities in under 10 minutes. The server runs on CPU 1
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,7 +18,8 @@ import httpx
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import free_port, process, serve_command, wait_ready  # noqa: E402 (bench scripts run from a checkout)
+from dataset import Shape, load  # noqa: E402 (bench scripts run from a checkout)
+from run import free_port, process, serve_command, wait_ready  # noqa: E402
 
 
 def main() -> None:
@@ -31,22 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="learninggraph-bulk-"))
     url = f"sqlite:///{work}/bulk.db"
-    sample_path = work / "ids.json"
-    subprocess.run(
-        [
-            sys.executable,
-            str(HERE / "dataset.py"),
-            "--database",
-            url,
-            "--out",
-            str(sample_path),
-            "--scale",
-            "0.01",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    tenant = json.loads(sample_path.read_text())["tenants"][0]
+    tenant = load(url, Shape.scaled(0.01), work / "ids.json")["tenants"][0]
     provider = tenant["providers"][0]
     contents = tenant["contents"][provider]
     learners = tenant["learners"]

@@ -15,7 +15,13 @@ from learninggraph.domain.errors import TooManyRequests
 from learninggraph.domain.permissions import APPLICATION_PERMISSIONS
 from learninggraph.domain.principal import CallerKind, Principal
 from learninggraph.http.messages import Request
-from learninggraph.http.throttling import LeasedCounterStore, MemoryCounterStore, Throttle, lease_units
+from learninggraph.http.throttling import (
+    LeasedCounterStore,
+    MemoryCounterStore,
+    Throttle,
+    lease_units,
+    spend_one,
+)
 from learninggraph.identity.directory import Directory, User
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer
@@ -138,9 +144,9 @@ class TestThrottle:
                 super().__init__()
                 self.keys: list[str] = []
 
-            def acquire(self, key: str, *, now: float, interval: float, window: float) -> float:
+            def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
                 self.keys.append(key)
-                return super().acquire(key, now=now, interval=interval, window=window)
+                return super().claim(key, now=now, interval=interval, window=window, most=most)
 
         store = Recording()
         Throttle(limit=1, window_seconds=1, store=store).check(request_by(user("ada")))
@@ -152,20 +158,20 @@ class TestMemoryCounterStore:
     def test_keys_that_went_idle_are_evicted_as_traffic_passes(self) -> None:
         store = MemoryCounterStore()
         for n in range(1000):
-            store.acquire(f"idle-{n}", now=0.0, interval=0.1, window=1.0)
+            store.claim(f"idle-{n}", now=0.0, interval=0.1, window=1.0, most=1)
 
         for n in range(600):
-            store.acquire("busy", now=2.0 + n / 1000, interval=0.001, window=1.0)
+            store.claim("busy", now=2.0 + n / 1000, interval=0.001, window=1.0, most=1)
 
         assert len(store) == 1
 
     def test_waiting_spends_nothing(self) -> None:
         store = MemoryCounterStore()
-        store.acquire("k", now=0.0, interval=1.0, window=1.0)
+        store.claim("k", now=0.0, interval=1.0, window=1.0, most=1)
 
-        assert store.wait("k", now=0.0, interval=1.0, window=1.0) == pytest.approx(1.0)
-        assert store.wait("k", now=1.0, interval=1.0, window=1.0) == 0.0
-        assert store.acquire("k", now=1.0, interval=1.0, window=1.0) == 0.0
+        assert store.longest_wait(("k",), now=0.0, interval=1.0, window=1.0) == pytest.approx(1.0)
+        assert store.longest_wait(("k",), now=1.0, interval=1.0, window=1.0) == 0.0
+        assert store.claim("k", now=1.0, interval=1.0, window=1.0, most=1) == 1
 
     def test_a_claim_spends_as_many_units_as_fit_and_no_more(self) -> None:
         store = MemoryCounterStore()
@@ -181,17 +187,17 @@ class TestLeasedCounterStore:
         shared = MemoryCounterStore()
         leased = LeasedCounterStore(shared, units=4, seconds=1.0)
 
-        spent = [leased.acquire("k", now=0.0, interval=1.0, window=100.0) for _ in range(4)]
+        spent = [leased.claim("k", now=0.0, interval=1.0, window=100.0, most=1) for _ in range(4)]
 
-        assert spent == [0.0, 0.0, 0.0, 0.0]
+        assert spent == [1, 1, 1, 1]
         assert shared.claim("k", now=0.0, interval=1.0, window=100.0, most=1000) == 96
 
     def test_what_is_left_of_a_lease_lapses_when_it_expires(self) -> None:
         shared = MemoryCounterStore()
         leased = LeasedCounterStore(shared, units=4, seconds=1.0)
-        leased.acquire("k", now=0.0, interval=1.0, window=100.0)
+        leased.claim("k", now=0.0, interval=1.0, window=100.0, most=1)
 
-        leased.acquire("k", now=2.0, interval=1.0, window=100.0)
+        leased.claim("k", now=2.0, interval=1.0, window=100.0, most=1)
 
         assert shared.claim("k", now=2.0, interval=1.0, window=100.0, most=1000) == 100 - 8 + 2
 
@@ -200,7 +206,7 @@ class TestLeasedCounterStore:
         processes = [LeasedCounterStore(shared, units=3, seconds=10.0) for _ in range(2)]
 
         admitted = sum(
-            process.acquire("k", now=0.0, interval=1.0, window=10.0) == 0.0
+            process.claim("k", now=0.0, interval=1.0, window=10.0, most=1)
             for _ in range(20)
             for process in processes
         )
@@ -212,7 +218,7 @@ class TestLeasedCounterStore:
         leased = LeasedCounterStore(shared, units=2, seconds=1.0)
         shared.claim("k", now=0.0, interval=1.0, window=5.0, most=5)
 
-        assert leased.acquire("k", now=0.0, interval=1.0, window=5.0) == pytest.approx(1.0)
+        assert spend_one(leased, "k", now=0.0, interval=1.0, window=5.0) == pytest.approx(1.0)
 
     def test_small_limits_lease_one_unit_at_a_time_so_they_stay_exact(self) -> None:
         assert lease_units(10) == 1

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from learninggraph.http.throttling import spend_one
 from learninggraph.identity.directory import Directory
 from learninggraph.storage.budgets import DatabaseCounterStore
 from learninggraph.storage.database import Database
@@ -35,13 +36,13 @@ class TestDatabaseCounterStore:
         ]
 
         assert spent == [2, 2, 1]
-        assert second.acquire("k", now=100.0, interval=1.0, window=5.0) == pytest.approx(1.0)
+        assert spend_one(second, "k", now=100.0, interval=1.0, window=5.0) == pytest.approx(1.0)
 
     def test_the_budget_refills_with_time(self, migrated: Database) -> None:
         store = DatabaseCounterStore(migrated)
         store.claim("k", now=100.0, interval=1.0, window=5.0, most=5)
 
-        assert store.wait("k", now=100.0, interval=1.0, window=5.0) == pytest.approx(1.0)
+        assert store.longest_wait(("k",), now=100.0, interval=1.0, window=5.0) == pytest.approx(1.0)
         assert store.claim("k", now=102.0, interval=1.0, window=5.0, most=5) == 2
 
     def test_concurrent_claims_never_spend_the_same_budget_twice(self, migrated: Database) -> None:
@@ -64,7 +65,7 @@ class TestDatabaseCounterStore:
 
         longest = store.longest_wait(("a", "b", "never-spent"), now=100.0, interval=1.0, window=2.0)
 
-        assert longest == pytest.approx(store.wait("a", now=100.0, interval=1.0, window=2.0))
+        assert longest == pytest.approx(store.longest_wait(("a",), now=100.0, interval=1.0, window=2.0))
         assert longest == pytest.approx(1.0)
         assert store.longest_wait(("b", "never-spent"), now=100.0, interval=1.0, window=2.0) == 0.0
 

@@ -32,20 +32,12 @@ class CounterStore(Protocol):
     a single conditional update, and the limiters above it do not change.
     """
 
-    def acquire(self, key: str, *, now: float, interval: float, window: float) -> float:
-        """Spends one unit of the key's budget: 0.0 if it fitted, else the seconds until one will."""
-        ...
-
-    def wait(self, key: str, *, now: float, interval: float, window: float) -> float:
-        """The seconds until the key may spend one unit (0.0: it may now); spends nothing."""
-        ...
-
     def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
         """Spends as many units as fit now, up to ``most``; returns how many it spent (0: none fit)."""
         ...
 
     def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
-        """``wait`` of the key that must wait longest (0.0: all may spend now), read in one step."""
+        """Seconds until every one of the keys may spend a unit (0.0: all may now); spends nothing."""
         ...
 
 
@@ -54,6 +46,21 @@ def units_that_fit(arrival: float | None, *, now: float, interval: float, window
     start = now if arrival is None or arrival < now else arrival
     room = (now + window - start) / interval
     return max(0, min(most, math.floor(room + _EPSILON)))
+
+
+def wait_after(arrival: float | None, *, now: float, interval: float, window: float) -> float:
+    """Seconds until a key whose theoretical arrival time is ``arrival`` may spend one unit (0.0: now)."""
+    if arrival is None or units_that_fit(arrival, now=now, interval=interval, window=window, most=1):
+        return 0.0
+    return arrival + interval - window - now
+
+
+def spend_one(store: CounterStore, key: str, *, now: float, interval: float, window: float) -> float:
+    """Spends one unit of the key's budget: 0.0 if it fitted, else the seconds until one will."""
+    if store.claim(key, now=now, interval=interval, window=window, most=1):
+        return 0.0
+    # Another process may have freed a unit since the claim: never answer "retry after 0 seconds".
+    return store.longest_wait((key,), now=now, interval=interval, window=window) or interval
 
 
 class MemoryCounterStore:
@@ -67,26 +74,6 @@ class MemoryCounterStore:
     def __len__(self) -> int:
         return len(self._arrivals)
 
-    def acquire(self, key: str, *, now: float, interval: float, window: float) -> float:
-        with self._lock:
-            self._evict(now)
-            start = max(self._arrivals.get(key, now), now)
-            wait = start + interval - window - now
-            if wait > _EPSILON:
-                return wait
-            self._arrivals[key] = start + interval
-            self._arrivals.move_to_end(key)
-            return 0.0
-
-    def wait(self, key: str, *, now: float, interval: float, window: float) -> float:
-        with self._lock:
-            start = max(self._arrivals.get(key, now), now)
-            wait = start + interval - window - now
-            return wait if wait > _EPSILON else 0.0
-
-    def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
-        return max((self.wait(key, now=now, interval=interval, window=window) for key in keys), default=0.0)
-
     def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
         with self._lock:
             self._evict(now)
@@ -97,6 +84,14 @@ class MemoryCounterStore:
                 self._arrivals[key] = start + units * interval
                 self._arrivals.move_to_end(key)
             return units
+
+    def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
+        with self._lock:
+            arrivals = [self._arrivals.get(key) for key in keys]
+        return max(
+            (wait_after(arrival, now=now, interval=interval, window=window) for arrival in arrivals),
+            default=0.0,
+        )
 
     def _evict(self, now: float) -> None:
         # The oldest-spending key frees up at most one window after it spent, so a key that went idle
@@ -120,10 +115,11 @@ class _Lease:
 class LeasedCounterStore:
     """Spends a shared store's budget a few units at a time, so most requests never reach the store.
 
-    Each ``acquire`` that finds no lease claims up to ``units`` from the shared store and spends the
-    rest locally until the lease expires, ``seconds`` later; what is left then is forfeited, never
-    carried over. So across P processes a key is admitted at most its limit plus P * (units - 1) per
-    window, and a lease held by one process can only make the others refuse a little early.
+    A claim that finds no lease claims at least ``units`` from the shared store and keeps what it does
+    not spend as a lease, spent locally until it expires ``seconds`` later; what is left then is
+    forfeited, never carried over. So across P processes a key is admitted at most its limit plus
+    P * (units - 1) per window, and a lease held by one process can only make the others refuse a
+    little early.
     """
 
     def __init__(self, store: CounterStore, *, units: int, seconds: float) -> None:
@@ -135,33 +131,24 @@ class LeasedCounterStore:
         self._leases: dict[str, _Lease] = {}
         self._lock = threading.Lock()
 
-    def acquire(self, key: str, *, now: float, interval: float, window: float) -> float:
+    def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
         with self._lock:
             lease = self._leases.get(key)
             if lease is not None and lease.units > 0 and lease.expires > now:
-                lease.units -= 1
-                return 0.0
-            if lease is not None:
-                del self._leases[key]
+                taken = min(most, lease.units)
+                lease.units -= taken
+                return taken
+            self._leases.pop(key, None)
             if len(self._leases) >= _MAX_LEASES:
                 self._leases = {k: held for k, held in self._leases.items() if held.expires > now}
-        units = self._store.claim(key, now=now, interval=interval, window=window, most=self._units)
-        if units == 0:
-            return self._store.wait(key, now=now, interval=interval, window=window) or interval
-        if units > 1:
+        granted = self._store.claim(
+            key, now=now, interval=interval, window=window, most=max(most, self._units)
+        )
+        taken = min(most, granted)
+        if granted > taken:
             with self._lock:
-                self._leases[key] = _Lease(units - 1, now + self._seconds)
-        return 0.0
-
-    def wait(self, key: str, *, now: float, interval: float, window: float) -> float:
-        with self._lock:
-            lease = self._leases.get(key)
-            if lease is not None and lease.units > 0 and lease.expires > now:
-                return 0.0
-        return self._store.wait(key, now=now, interval=interval, window=window)
-
-    def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
-        return self._store.claim(key, now=now, interval=interval, window=window, most=most)
+                self._leases[key] = _Lease(granted - taken, now + self._seconds)
+        return taken
 
     def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
         return self._store.longest_wait(keys, now=now, interval=interval, window=window)
@@ -217,7 +204,7 @@ class Throttle(_Budgeted):
             key = f"app\x00{principal.tenant_id}\x00{principal.app_id}"
         else:
             key = f"user\x00{principal.tenant_id}\x00{principal.app_id}\x00{principal.user_id}"
-        wait = self._store.acquire(key, now=self._clock(), interval=self._interval, window=self._window)
+        wait = spend_one(self._store, key, now=self._clock(), interval=self._interval, window=self._window)
         if wait > 0.0:
             seconds = retry_after_seconds(wait)
             unit = "second" if seconds == 1 else "seconds"
@@ -244,7 +231,7 @@ class LoginGuard(_Budgeted):
         """Records one failed sign-in against the client id and the address."""
         now = self._clock()
         for key in _login_keys(client_id, address):
-            self._store.acquire(key, now=now, interval=self._interval, window=self._window)
+            spend_one(self._store, key, now=now, interval=self._interval, window=self._window)
 
 
 def _login_keys(client_id: str, address: str) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 
-from learninggraph.http.throttling import units_that_fit
+from learninggraph.http.throttling import units_that_fit, wait_after
 from learninggraph.storage.database import Database
 
 # How often one process sweeps out keys whose budget is whole again (seconds of its clock).
@@ -26,18 +26,6 @@ class DatabaseCounterStore:
         self._next_sweep = 0.0
         self._sweep_lock = threading.Lock()
 
-    def acquire(self, key: str, *, now: float, interval: float, window: float) -> float:
-        if self.claim(key, now=now, interval=interval, window=window, most=1):
-            return 0.0
-        return self.wait(key, now=now, interval=interval, window=window) or interval
-
-    def wait(self, key: str, *, now: float, interval: float, window: float) -> float:
-        with self._database.snapshot() as conn:
-            row = conn.fetch_one("SELECT arrival FROM rate_budgets WHERE key = ?", (_stored(key),))
-        if row is None or units_that_fit(row[0], now=now, interval=interval, window=window, most=1):
-            return 0.0
-        return float(row[0]) + interval - window - now
-
     def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
         if not keys:
             return 0.0
@@ -46,9 +34,7 @@ class DatabaseCounterStore:
         with self._database.snapshot() as conn:
             row = conn.fetch_one(f"SELECT max(arrival) FROM rate_budgets WHERE key IN ({marks})", stored)
         arrival = None if row is None or row[0] is None else float(row[0])
-        if arrival is None or units_that_fit(arrival, now=now, interval=interval, window=window, most=1):
-            return 0.0
-        return arrival + interval - window - now
+        return wait_after(arrival, now=now, interval=interval, window=window)
 
     def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
         self._sweep(now)
