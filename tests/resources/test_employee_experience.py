@@ -150,6 +150,13 @@ class TestUserContainer:
             error_of(response)["message"] == "/me request is only valid with delegated authentication flow."
         )
 
+    def test_an_application_without_a_learning_role_on_me_is_still_told_me_needs_a_user(
+        self, tenant: Tenant
+    ) -> None:
+        response = tenant.app([]).get(tenant.url("/me/employeeExperience"))
+
+        assert response.status_code == 400
+
     def test_a_user_without_a_learning_scope_cannot_read_their_container(self, tenant: Tenant) -> None:
         response = tenant.user(scopes=["User.Read"]).get(tenant.url("/me/employeeExperience"))
 

@@ -13,7 +13,7 @@ from learninggraph.domain.permissions import (
     READ_OTHER_LEARNERS,
 )
 from learninggraph.domain.principal import Permissions, Principal
-from learninggraph.http.access import require
+from learninggraph.http.access import caller_of, require
 from learninggraph.http.messages import Request, Response
 from learninggraph.http.odata_json import Renderer, context_url, entity_response, quote_key
 from learninggraph.http.routing import Param, Params, Route
@@ -43,15 +43,7 @@ def routes(database: Database, *, max_page_size: int) -> list[Route]:
             request, context_url(request, "employeeExperience", select=options.select, entity=False), {}
         )
 
-    def get_user_container(request: Request, params: Params) -> Response:
-        caller = require(request, READ_CONTAINER)
-        user_id = params["user"]
-        if "me" in params:
-            if caller.user_id is None:
-                raise BadRequest(ME_NEEDS_DELEGATION)
-            user_id = caller.user_id
-        else:
-            _require_user(database, caller, user_id)
+    def user_container(request: Request, user_id: str) -> Response:
         options = parse_query_options(
             request.query, EMPLOYEE_EXPERIENCE_USER, max_top=max_page_size, allowed=ITEM_OPTIONS
         )
@@ -66,8 +58,18 @@ def routes(database: Database, *, max_page_size: int) -> list[Route]:
             render_user((user_id,), select=options.select),
         )
 
+    def get_user_container(request: Request, params: Params) -> Response:
+        caller = require(request, READ_CONTAINER)
+        _require_user(database, caller, params["user"])
+        return user_container(request, params["user"])
+
     def get_my_container(request: Request, params: Params) -> Response:
-        return get_user_container(request, {"user": "", "me": "me"})
+        # As on every /me path, an application is told so before its permissions are looked at.
+        user_id = caller_of(request).user_id
+        if user_id is None:
+            raise BadRequest(ME_NEEDS_DELEGATION)
+        require(request, READ_CONTAINER)
+        return user_container(request, user_id)
 
     return [
         Route(("employeeExperience",), {"GET": get_tenant_container}),
