@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from learninggraph import __version__
-from learninggraph.http.edge import Edge
+from learninggraph.http.edge import GRAPH_VERSIONS, Edge
 from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
 from learninggraph.http.routing import Params, Route, Router
 from learninggraph.http.throttling import LeasedCounterStore, LoginGuard, Throttle, lease_units
@@ -22,6 +22,7 @@ from learninggraph.identity.endpoints import routes as identity_routes
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, TokenVerifier
 from learninggraph.odata.filter import FilterCache
+from learninggraph.resources.employee_experience import routes as containers
 from learninggraph.resources.learning_contents import routes as contents
 from learninggraph.resources.learning_contents.service import LearningContentService
 from learninggraph.resources.learning_course_activities import routes as activities
@@ -59,10 +60,11 @@ def create_app(settings: Settings) -> Edge:
         *providers.routes(LearningProviderService(database), **paging),
         *contents.routes(LearningContentService(database), **paging),
         *activities.routes(LearningCourseActivityService(database), **paging),
+        *containers.routes(database, max_page_size=settings.max_page_size),
     ]
     graph = Router(graph_routes)
     openapi = msgspec.json.encode(openapi_document(graph_routes, title="learninggraph", version=__version__))
-    csdl = csdl_document()
+    csdl = {version: csdl_document(version) for version in GRAPH_VERSIONS}
     # Budgets live in the database, so a limit holds across workers and servers (wall-clock time).
     budgets = DatabaseCounterStore(database)
     throttle = (
@@ -104,7 +106,9 @@ def create_app(settings: Settings) -> Edge:
         limiter=throttle,
         trust_forwarded_headers=settings.trust_forwarded_headers,
         on_shutdown=database.close,
-        metadata=lambda request, params: Response(200, csdl, "application/xml;charset=utf-8"),
+        metadata=lambda request, params: Response(
+            200, csdl[request.version], "application/xml;charset=utf-8"
+        ),
         batch_group=database.grouped,
         executor=_executor_for(database),
     )

@@ -49,12 +49,6 @@ class TestMetadata:
             emitted = {k for k in body if not k.startswith("@")}
             assert emitted == _csdl_properties(document, type_name)
 
-    def test_the_alternate_keys_are_annotated(self, base_url: str) -> None:
-        document = httpx.get(f"{base_url}/v1.0/$metadata").text
-
-        assert "OData.Community.Keys.V1.AlternateKeys" in document
-        assert 'String="externalcourseActivityId"' in document
-
 
 class TestOpenApi:
     def test_the_openapi_document_is_valid_openapi_3(self, base_url: str) -> None:
@@ -70,6 +64,18 @@ class TestOpenApi:
         assert set(paths["/v1.0/users/{user}/employeeExperience/learningCourseActivities/{activity}"]) == {
             "get"
         }
+
+    def test_the_containers_are_documented_as_reads_of_their_types(self, base_url: str) -> None:
+        paths = httpx.get(f"{base_url}/openapi.json").json()["paths"]
+
+        for path, type_name in (
+            ("/v1.0/employeeExperience", "employeeExperience"),
+            ("/beta/users/{user}/employeeExperience", "employeeExperienceUser"),
+            ("/v1.0/me/employeeExperience", "employeeExperienceUser"),
+        ):
+            assert set(paths[path]) == {"get"}
+            schema = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": f"#/components/schemas/{type_name}"}
 
     def test_a_partial_activity_patch_body_fits_the_documented_request_schema(self, base_url: str) -> None:
         document = httpx.get(f"{base_url}/openapi.json").json()

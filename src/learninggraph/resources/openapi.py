@@ -7,6 +7,10 @@ from typing import Any
 
 from learninggraph.domain.entity import EntityType, Kind, Property
 from learninggraph.http.routing import Key, Param, Route
+from learninggraph.resources.employee_experience.entity import (
+    EMPLOYEE_EXPERIENCE,
+    EMPLOYEE_EXPERIENCE_USER,
+)
 from learninggraph.resources.learning_contents.entity import LEARNING_CONTENT
 from learninggraph.resources.learning_course_activities.entity import (
     LEARNING_ASSIGNMENT,
@@ -63,7 +67,12 @@ def _describe(route: Route) -> tuple[str, list[dict[str, Any]], tuple[EntityType
     for part in route.pattern:
         if isinstance(part, str):
             segments.append(part)
-            if part.lower() in COLLECTIONS:
+            if part == "employeeExperience":
+                # The tenant's singleton, or a user's container under users/{id} and me.
+                entities = (
+                    (EMPLOYEE_EXPERIENCE_USER,) if segments[0] in ("users", "me") else (EMPLOYEE_EXPERIENCE,)
+                )
+            elif part.lower() in COLLECTIONS:
                 entities, shape = COLLECTIONS[part.lower()], "collection"
             elif part == "$count":
                 shape = "count"
@@ -190,6 +199,8 @@ def _schemas() -> dict[str, Any]:
     schemas: dict[str, Any] = {
         entity.name: _entity_schema(entity)
         for entity in (
+            EMPLOYEE_EXPERIENCE,
+            EMPLOYEE_EXPERIENCE_USER,
             LEARNING_PROVIDER,
             LEARNING_CONTENT,
             LEARNING_ASSIGNMENT,

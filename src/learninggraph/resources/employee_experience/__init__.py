@@ -1,0 +1,1 @@
+"""The employeeExperience containers: the tenant's singleton and each user's employeeExperienceUser."""
