@@ -89,7 +89,17 @@ class TestThrottle:
             throttle.check(request_by(app()))
 
         assert refusal.value.headers == {"Retry-After": "3"}
-        assert refusal.value.message == "Too many requests. Retry after 3 seconds."
+        assert refusal.value.message == "Retry after 1 minutes"
+
+    def test_a_refusal_says_the_minutes_rounded_up_and_the_header_the_seconds(self) -> None:
+        throttle = Throttle(limit=1, window_seconds=150, clock=FakeClock())
+        refused_after(throttle, app())
+
+        with pytest.raises(TooManyRequests) as refusal:
+            throttle.check(request_by(app()))
+
+        assert refusal.value.headers == {"Retry-After": "150"}
+        assert refusal.value.message == "Retry after 3 minutes"
 
     def test_the_budget_refills_at_the_limit_per_window(self) -> None:
         clock = FakeClock()
@@ -301,7 +311,7 @@ class TestThrottledServer:
         assert response.status_code == 429
         assert response.headers["retry-after"] == "1"
         assert error["code"] == "tooManyRequests"
-        assert error["message"] == "Too many requests. Retry after 1 second."
+        assert error["message"] == "Retry after 1 minutes"
         assert error["innerError"]["request-id"] == response.headers["request-id"]
 
     def test_calls_pass_again_once_the_window_has_passed(self, throttled: ThrottledServer) -> None:

@@ -323,7 +323,6 @@ class TestUpdate:
             ("learningContentId", "other-content"),
             ("learningProviderId", "other-provider"),
             ("externalcourseActivityId", "other-external"),
-            ("assignmentType", "recommended"),
             ("@odata.type", "#microsoft.graph.learningSelfInitiatedCourse"),
         ],
     )

@@ -171,7 +171,7 @@ class TestNotFound:
         )
 
         assert response.status_code == 404
-        assert error_of(response)["message"] == "The requested assignment ID doesn't exist."
+        assert error_of(response)["message"] == "The requested assignment ID doesn’t exist."
 
     def test_deleting_an_unknown_activity_is_404(self, catalogue: Catalogue) -> None:
         response = catalogue.tenant.app().delete(f"{catalogue.activities_url}/nope")

@@ -29,21 +29,57 @@ class TestUpsert:
             f"learningProviders('{provider['id']}')/learningContents/$entity"
         )
 
-    def test_the_upsert_updates_an_existing_content_and_keeps_what_was_not_sent(self, tenant: Tenant) -> None:
+    def test_the_upsert_of_an_existing_content_replaces_its_metadata(self, tenant: Tenant) -> None:
         provider = tenant.provider()
-        first = tenant.content(provider["id"], "course-2", description="Intro")
-
-        second = (
-            tenant.app()
-            .patch(
-                tenant.url(f"{contents(provider['id'])}(externalId='course-2')"), json={"title": "Python 102"}
-            )
-            .json()
+        first = tenant.content(
+            provider["id"], "course-2", description="Intro", skillTags=["python"], isActive=False
         )
 
+        response = tenant.app().patch(
+            tenant.url(f"{contents(provider['id'])}(externalId='course-2')"),
+            json={
+                "title": "Python 102",
+                "contentWebUrl": "https://contoso.example/102",
+                "languageTag": "fr-fr",
+            },
+        )
+
+        second = response.json()
+        assert response.status_code == 202
         assert second["id"] == first["id"]
-        assert second["title"] == "Python 102"
-        assert second["description"] == "Intro"
+        assert (second["title"], second["languageTag"]) == ("Python 102", "fr-fr")
+        assert (second["description"], second["duration"], second["level"], second["skillTags"]) == (
+            None,
+            None,
+            None,
+            None,
+        )
+        assert (second["isActive"], second["isPremium"], second["isSearchable"]) == (True, False, True)
+
+    def test_a_replacing_upsert_must_send_the_required_properties(self, tenant: Tenant) -> None:
+        provider = tenant.provider()
+        tenant.content(provider["id"], "course-4", description="Intro")
+        url = tenant.url(f"{contents(provider['id'])}(externalId='course-4')")
+
+        response = tenant.app().patch(url, json={"title": "Python 102"})
+
+        assert response.status_code == 400
+        assert {d["message"] for d in response.json()["error"]["details"]} == {
+            "Input field contentWebUrl is required",
+            "Input field languageTag is required",
+        }
+        assert tenant.app().get(url).json()["description"] == "Intro"
+
+    def test_a_patch_by_id_replaces_the_metadata_too(self, tenant: Tenant) -> None:
+        provider = tenant.provider()
+        first = tenant.content(provider["id"], "course-5", description="Intro", numberOfPages=12)
+        url = tenant.url(f"{contents(provider['id'])}/{first['id']}")
+
+        response = tenant.app().patch(url, json=content_body(title="Python 103"))
+
+        assert response.status_code == 202
+        assert response.json()["externalId"] == "course-5"
+        assert (response.json()["description"], response.json()["numberOfPages"]) == (None, None)
 
     def test_creating_without_the_required_properties_reports_each(self, tenant: Tenant) -> None:
         provider = tenant.provider()

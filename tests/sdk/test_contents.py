@@ -62,18 +62,22 @@ def test_an_upsert_by_external_id_creates_the_content_with_every_value(sdk: Sdk,
     assert created.thumbnail_web_url == "https://contoso.example/c/1.png"
 
 
-def test_a_second_upsert_changes_only_what_it_sends(sdk: Sdk, provider_id: str) -> None:
+def test_a_second_upsert_replaces_the_metadata(sdk: Sdk, provider_id: str) -> None:
     created = sdk.content(provider_id, "upsert-2", description="First")
 
     updated = sdk.run(
         _contents(sdk, provider_id)
         .learning_contents_with_external_id("upsert-2")
-        .patch(sdk.models.LearningContent(title="Python 102"))
+        .patch(
+            sdk.models.LearningContent(
+                title="Python 102", content_web_url=created.content_web_url, language_tag="en-us"
+            )
+        )
     )
 
     assert updated.id == created.id
     assert updated.title == "Python 102"
-    assert updated.description == "First"
+    assert updated.description is None
     assert updated.content_web_url == created.content_web_url
 
 

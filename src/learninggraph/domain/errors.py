@@ -137,9 +137,20 @@ PROVIDER_NOT_VALID_FOR_CONTENT = (
 )
 LICENSE_NOT_VALID_ON_CREATE = "The user license isn't valid to perform the operation"
 LICENSE_NOT_VALID_ON_UPDATE = "The user license is not valid to perform the operation"
-ACTIVITY_NOT_FOUND_ON_READ = "The requested assignment ID doesn't exist."
+# Each page prints its own wording: the get and update pages with a typographic apostrophe, delete without.
+ACTIVITY_NOT_FOUND_ON_GET = "The requested assignment ID doesn’t exist."
 ACTIVITY_NOT_FOUND_ON_UPDATE = "The assignment ID requested doesn’t exist."
+ACTIVITY_NOT_FOUND_ON_DELETE = "The requested assignment ID doesn't exist."
 INTERNAL_ERROR = "Internal server error."
+
+
+def retry_after_message(seconds: int) -> str:
+    """The 429 and 503 rows' template, ``Retry after {noOfMinutes} minutes``, for a Retry-After in seconds.
+
+    The minutes are rounded up and at least 1, and the template is kept as printed ("1 minutes").
+    """
+    minutes = max(1, -(-seconds // 60))
+    return f"Retry after {minutes} minutes"
 
 
 def field_required(name: str) -> ErrorDetail:

@@ -78,17 +78,43 @@ def decode_properties(
             if decode_value(prop, raw, include_unknown_enum_members) != decoded.values[prop.name]:
                 decoded.fail(field_invalid(prop.name))
             continue
-        try:
-            decoded.values[prop.name] = decode_value(prop, raw, include_unknown_enum_members)
-        except _Empty:
-            decoded.fail(field_empty(prop.name))
-        except _Missing:
-            decoded.fail(field_required(prop.name))
-        except _TooLong:
-            decoded.fail(field_too_long(prop.name, prop.max_length))
-        except InvalidValue:
-            decoded.fail(field_invalid(prop.name))
+        _decode_into(decoded, prop, raw, include_unknown_enum_members)
     return decoded
+
+
+def _decode_into(decoded: Decoded, prop: Property, raw: Any, include_unknown_enum_members: bool) -> None:
+    try:
+        decoded.values[prop.name] = decode_value(prop, raw, include_unknown_enum_members)
+    except _Empty:
+        decoded.fail(field_empty(prop.name))
+    except _Missing:
+        decoded.fail(field_required(prop.name))
+    except _TooLong:
+        decoded.fail(field_too_long(prop.name, prop.max_length))
+    except InvalidValue:
+        decoded.fail(field_invalid(prop.name))
+
+
+def key_errors(prop: Property, raw: str) -> list[ErrorDetail]:
+    """What is wrong with a key value taken from the URL, judged as its body twin is (empty, too long, NUL).
+
+    A key names one object, so a blank value is empty even where the property itself may be null.
+    """
+    decoded = Decoded()
+    if not raw.strip():
+        decoded.fail(field_empty(prop.name))
+    else:
+        _decode_into(decoded, prop, raw, include_unknown_enum_members=False)
+    return decoded.errors
+
+
+def is_storable_id(raw: str) -> bool:
+    """Whether a server-generated id from the URL could name a stored object at all.
+
+    Text with a NUL byte names nothing (PostgreSQL cannot even compare it), so it is simply not found,
+    on every backend alike.
+    """
+    return "\x00" not in raw
 
 
 def require_present(decoded: Decoded, names: Collection[str]) -> None:

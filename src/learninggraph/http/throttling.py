@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from learninggraph.domain.errors import TooManyRequests
+from learninggraph.domain.errors import TooManyRequests, retry_after_message
 from learninggraph.http.messages import Request
 
 Clock = Callable[[], float]
@@ -207,11 +207,7 @@ class Throttle(_Budgeted):
         wait = spend_one(self._store, key, now=self._clock(), interval=self._interval, window=self._window)
         if wait > 0.0:
             seconds = retry_after_seconds(wait)
-            unit = "second" if seconds == 1 else "seconds"
-            raise TooManyRequests(
-                f"Too many requests. Retry after {seconds} {unit}.",
-                headers={"Retry-After": str(seconds)},
-            )
+            raise TooManyRequests(retry_after_message(seconds), headers={"Retry-After": str(seconds)})
 
 
 class LoginGuard(_Budgeted):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
-from learninggraph.domain.errors import Conflict, ServiceUnavailable
+from learninggraph.domain.errors import Conflict, ServiceUnavailable, retry_after_message
 
 Row = tuple[Any, ...]
 Params = Sequence[Any]
@@ -46,9 +47,10 @@ class DatabaseUrl:
 
 def unavailable(reason: object) -> ServiceUnavailable:
     """The 503 every backend raises when the database cannot serve the request right now."""
+    # The pages' 503 row is all a client reads; the reason is for the operator's log.
+    logging.getLogger("learninggraph").warning("database unavailable: %s", reason)
     return ServiceUnavailable(
-        f"The database is unavailable ({reason}). Retry after {RETRY_AFTER_SECONDS} seconds.",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        retry_after_message(RETRY_AFTER_SECONDS), headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
     )
 
 

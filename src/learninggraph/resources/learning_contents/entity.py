@@ -5,11 +5,12 @@ from __future__ import annotations
 from learninggraph.domain.entity import EntityType, Kind, Property
 from learninggraph.domain.values import LEVEL
 
+EXTERNAL_ID = Property("externalId", Kind.STRING, "external_id", nullable=False, max_length=256)
 LEARNING_CONTENT = EntityType(
     name="learningContent",
     properties=(
         Property("id", Kind.STRING, "id", nullable=False),
-        Property("externalId", Kind.STRING, "external_id", nullable=False, max_length=256),
+        EXTERNAL_ID,
         Property("title", Kind.STRING, "title", nullable=False, max_length=1024),
         Property("contentWebUrl", Kind.STRING, "content_web_url", nullable=False, is_url=True),
         Property("languageTag", Kind.STRING, "language_tag", nullable=False, max_length=35),

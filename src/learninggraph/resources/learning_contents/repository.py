@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from learninggraph.domain.fields import is_storable_id
 from learninggraph.resources.learning_contents.entity import LEARNING_CONTENT
 from learninggraph.storage.database import Connection, Row
 from learninggraph.storage.listing import Listing
@@ -17,6 +18,8 @@ _COLUMN_OF = {p.name: p.column for p in LEARNING_CONTENT.properties}
 
 def get(conn: Connection, tenant_id: str, provider_id: str, content_id: str) -> Row | None:
     """The content; inside a write transaction it stays locked until the transaction ends."""
+    if not is_storable_id(content_id):
+        return None
     return conn.fetch_one(
         f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND provider_id = ? AND id = ?",
         (tenant_id, provider_id, content_id),
@@ -40,6 +43,8 @@ def get_by_external_id(conn: Connection, tenant_id: str, provider_id: str, exter
 
 def provider_of(conn: Connection, tenant_id: str, content_id: str) -> str | None:
     """The provider that owns a content of the tenant, or None when there is no such content."""
+    if not is_storable_id(content_id):
+        return None
     row = conn.fetch_one(
         f"SELECT provider_id FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, content_id)
     )

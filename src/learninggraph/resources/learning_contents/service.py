@@ -5,14 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from learninggraph.domain.errors import BAD_REGISTRATION_ID, BadRequest, Conflict, NotFound, field_invalid
-from learninggraph.domain.fields import Decoded, decode_properties, require_present
+from learninggraph.domain.errors import (
+    BAD_REGISTRATION_ID,
+    BadRequest,
+    Conflict,
+    NotFound,
+    ValidationFailed,
+    field_invalid,
+)
+from learninggraph.domain.fields import (
+    Decoded,
+    decode_properties,
+    key_errors,
+    require_present,
+)
 from learninggraph.domain.ids import new_id
 from learninggraph.domain.principal import Principal
 from learninggraph.odata.options import QueryOptions
 from learninggraph.resources.learning_contents import repository
 from learninggraph.resources.learning_contents.entity import (
     DEFAULTS,
+    EXTERNAL_ID,
     LEARNING_CONTENT,
     REQUIRED_ON_CREATE,
     WRITABLE,
@@ -22,6 +35,7 @@ from learninggraph.storage.database import Connection, Database, Row, UniqueViol
 from learninggraph.storage.listing import Page, count_rows, fetch_page
 
 _ID = 0  # position of id in a stored row
+_REPLACED = WRITABLE - {"externalId"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +69,7 @@ class LearningContentService:
             return count_rows(conn, repository.listing(caller.tenant_id, provider_id), options)
 
     def get(self, caller: Principal, key: ContentKey) -> Row:
+        _check_key(key)
         with self.database.snapshot() as conn:
             _require_provider(conn, caller, key.provider_id)
             row = _find(conn, caller, key)
@@ -71,8 +86,14 @@ class LearningContentService:
             return self._insert(conn, caller, provider_id, decoded.values)
 
     def upsert(self, caller: Principal, key: ContentKey, body: dict[str, Any]) -> Row:
-        """PATCH semantics: creates the content when the key names none, else changes only what is sent."""
+        """Creates the content when the key names none, else replaces its metadata with the body's.
+
+        As the update page says, an existing content's metadata is replaced: a property the body leaves
+        out returns to null, or to its default (isActive, isPremium, isSearchable).
+        """
         decoded = _decode(body)
+        if key.external_id is not None:
+            decoded.errors.extend(key_errors(EXTERNAL_ID, key.external_id))
         sent_external_id = decoded.values.get("externalId")
         if key.external_id is not None and sent_external_id not in (None, key.external_id):
             decoded.fail(field_invalid("externalId"))
@@ -89,12 +110,13 @@ class LearningContentService:
                 # The alternate key is immutable once set.
                 raise BadRequest("Input field externalId is invalid", details=[field_invalid("externalId")])
             content_id = str(row[_ID])
-            repository.update(conn, caller.tenant_id, content_id, decoded.values)
+            repository.update(conn, caller.tenant_id, content_id, _replacement(row[1], decoded.values))
             updated = repository.get(conn, caller.tenant_id, key.provider_id, content_id)
         assert updated is not None
         return updated
 
     def delete(self, caller: Principal, key: ContentKey) -> None:
+        _check_key(key)
         with self.database.transaction() as conn:
             _require_provider(conn, caller, key.provider_id)
             row = _find(conn, caller, key)
@@ -140,8 +162,29 @@ def _decode(body: dict[str, Any]) -> Decoded:
     )
 
 
+def _replacement(external_id: str, sent: dict[str, Any]) -> dict[str, Any]:
+    """Every writable property: what was sent, else null or its default; the required ones must be sent."""
+    check = _with({**sent, "externalId": external_id})
+    require_present(check, REQUIRED_ON_CREATE)
+    check.raise_if_failed()
+    values: dict[str, Any] = {p.name: None for p in LEARNING_CONTENT.properties if p.name in _REPLACED}
+    values.update(DEFAULTS)
+    for name, value in sent.items():
+        if name != "externalId" and not (value is None and name in DEFAULTS):
+            values[name] = value
+    return values
+
+
 def _with(values: dict[str, Any]) -> Decoded:
     return Decoded(values={k: v for k, v in values.items() if v is not None})
+
+
+def _check_key(key: ContentKey) -> None:
+    """The externalId of a key segment is validated as the body's externalId is."""
+    if key.external_id is not None:
+        problems = key_errors(EXTERNAL_ID, key.external_id)
+        if problems:
+            raise ValidationFailed(problems)
 
 
 def _require_provider(conn: Connection, caller: Principal, provider_id: str) -> None:

@@ -74,10 +74,20 @@ REQUIRED_ON_CREATE = {
     LEARNING_ASSIGNMENT.name: ("learnerUserId", "learningContentId", "status", "assignmentType"),
     LEARNING_SELF_INITIATED_COURSE.name: ("learnerUserId", "learningContentId", "status"),
 }
-# What an update may change (seed 001's tables)...
+# What an update may change: seed 001's tables, with assignmentType and assignerUserId, which the other
+# update pages (seeds 000 and 002) list and seed 001's own example sends...
 UPDATABLE = {
     LEARNING_ASSIGNMENT.name: frozenset(
-        {"assignedDateTime", "completedDateTime", "completionPercentage", "dueDateTime", "notes", "status"}
+        {
+            "assignedDateTime",
+            "assignerUserId",
+            "assignmentType",
+            "completedDateTime",
+            "completionPercentage",
+            "dueDateTime",
+            "notes",
+            "status",
+        }
     ),
     LEARNING_SELF_INITIATED_COURSE.name: frozenset(
         {"completedDateTime", "completionPercentage", "startedDateTime", "status"}
@@ -90,8 +100,6 @@ IDENTIFYING = frozenset(
         "learningContentId",
         "learningProviderId",
         "externalcourseActivityId",
-        "assignmentType",
-        "assignerUserId",
     }
 )
 SELF_INITIATED_STATUSES_V1 = frozenset({"inProgress", "completed"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from learninggraph.domain.fields import is_storable_id
 from learninggraph.resources.learning_course_activities.entity import LEARNING_COURSE_ACTIVITY
 from learninggraph.storage.database import Connection, Row
 from learninggraph.storage.listing import Listing
@@ -35,6 +36,8 @@ def value_of(row: Row, name: str) -> Any:
 
 def get(conn: Connection, tenant_id: str, activity_id: str, *, context: bool = False) -> Row | None:
     """The activity; inside a write transaction it stays locked until the transaction ends."""
+    if not is_storable_id(activity_id):
+        return None
     return conn.fetch_one(
         f"SELECT {COLUMNS}{_CONTEXT if context else ''} FROM {TABLE} a WHERE tenant_id = ? AND id = ?",
         (tenant_id, activity_id),

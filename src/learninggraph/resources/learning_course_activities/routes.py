@@ -162,6 +162,7 @@ def routes(
             request.json_body(),
             version=request.version,
             read_back=request.wants_representation,
+            include_unknown_enum_members=request.includes_unknown_enum_members,
         )
         if row is not None:
             return entity_response(

@@ -18,10 +18,17 @@ from learninggraph.domain.errors import (
     Conflict,
     Forbidden,
     NotFound,
+    ValidationFailed,
     field_invalid,
     field_required,
 )
-from learninggraph.domain.fields import Decoded, decode_properties, require_present
+from learninggraph.domain.fields import (
+    Decoded,
+    decode_properties,
+    is_storable_id,
+    key_errors,
+    require_present,
+)
 from learninggraph.domain.ids import new_id
 from learninggraph.domain.permissions import (
     READ_ANY_ACTIVITY,
@@ -39,6 +46,7 @@ from learninggraph.resources.learning_contents import repository as contents
 from learninggraph.resources.learning_course_activities import repository
 from learninggraph.resources.learning_course_activities.entity import (
     CREATABLE,
+    EXTERNAL_ID,
     IDENTIFYING,
     LEARNING_ASSIGNMENT,
     LEARNING_COURSE_ACTIVITY,
@@ -116,10 +124,13 @@ class LearningCourseActivityService:
             _require_plan(caller)
             if key.learner_id is not None:
                 _require_learner_view(conn, caller, key.learner_id, listing=False)
-            row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_READ)
+            row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_GET, context=True)
         _require(caller, _READ[type_of(row).name])
         if not _sees_learner(caller, str(repository.value_of(row, "learnerUserId"))):
             raise Forbidden(errors.NO_ACCESS)
+        # The get page lists the provider-not-enabled row: an activity of a provider whose sync is off is
+        # not served one by one (lists still show it; their page lists no such error).
+        _require_enabled(row[repository.PROVIDER_ENABLED])
         return row
 
     def _listing(
@@ -207,6 +218,7 @@ class LearningCourseActivityService:
         *,
         version: str,
         read_back: bool = True,
+        include_unknown_enum_members: bool = False,
     ) -> Row | None:
         """Applies the changes; returns the updated row when ``read_back`` (a 204 answer needs none)."""
         _require(caller, WRITE_ANY_ACTIVITY)
@@ -231,15 +243,26 @@ class LearningCourseActivityService:
             )
             decoded.errors.extend(fields.errors)
             changes: dict[str, Any] = {}
+            foreign_content = False
+            provider_id = str(repository.value_of(row, "learningProviderId"))
             for name, value in fields.values.items():
+                stored = repository.value_of(row, name)
                 if name in UPDATABLE[entity.name]:
+                    if _newly_evolvable(entity, name, value, stored, include_unknown_enum_members):
+                        decoded.fail(field_invalid(name))
                     changes[name] = value
-                elif value != repository.value_of(row, name):
+                elif value == stored:
+                    continue
+                elif name == "learningContentId" and _owned_elsewhere(conn, caller, value, provider_id):
+                    foreign_content = True
+                else:
                     decoded.fail(field_invalid(name))
             if "status" in changes and changes["status"] is None:
                 decoded.fail(field_required("status"))
             _check_rules(entity, changes, version, decoded)
             decoded.raise_if_failed()
+            if foreign_content:
+                raise Forbidden(errors.PROVIDER_NOT_VALID_FOR_CONTENT)
             if not row[repository.LEARNER_LICENSED]:  # None: the learner is no longer in the directory
                 raise Forbidden(errors.LICENSE_NOT_VALID_ON_UPDATE)
             activity_id = str(repository.value_of(row, "id"))
@@ -250,9 +273,9 @@ class LearningCourseActivityService:
         _require(caller, WRITE_ANY_ACTIVITY)
         with self.database.transaction() as conn:
             _require_plan(caller)
-            row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_READ)
+            row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_DELETE, context=True)
             _require(caller, _WRITE[type_of(row).name])
-            _require_enabled_provider(conn, caller, str(repository.value_of(row, "learningProviderId")))
+            _require_enabled(row[repository.PROVIDER_ENABLED])
             repository.delete(conn, caller.tenant_id, str(repository.value_of(row, "id")))
 
 
@@ -288,7 +311,9 @@ def _require_learner_view(conn: Connection, caller: Principal, learner_id: str, 
     if listing and caller.is_application:
         raise Forbidden(errors.NO_ACCESS)
     # Callers asking for themselves need no lookup: the token check keeps their account verified.
-    if learner_id != caller.user_id and get_user(conn, caller.tenant_id, learner_id) is None:
+    if learner_id != caller.user_id and (
+        not is_storable_id(learner_id) or get_user(conn, caller.tenant_id, learner_id) is None
+    ):
         raise NotFound(f"The user '{learner_id}' was not found.")
     if not _sees_learner(caller, learner_id):
         raise Forbidden(errors.NO_ACCESS)
@@ -297,6 +322,11 @@ def _require_learner_view(conn: Connection, caller: Principal, learner_id: str, 
 def _locate(
     conn: Connection, caller: Principal, key: ActivityKey, not_found: str, *, context: bool = False
 ) -> Row:
+    if key.external_id is not None:
+        # The key segment's externalcourseActivityId is judged as the body's is.
+        problems = key_errors(EXTERNAL_ID, key.external_id)
+        if problems:
+            raise ValidationFailed(problems)
     if (
         key.provider_id is not None
         and providers.is_sync_enabled(conn, caller.tenant_id, key.provider_id) is None
@@ -354,6 +384,24 @@ def _is_sentinel(entity: EntityType, name: str, value: Any) -> bool:
         and isinstance(value, str)
         and value.casefold() == "unknownfuturevalue"
     )
+
+
+def _newly_evolvable(entity: EntityType, name: str, value: Any, stored: Any, include_unknown: bool) -> bool:
+    """A member after unknownFutureValue written without the Prefer header (sending it back unchanged is fine)."""
+    prop = entity.property_named(name)
+    return (
+        not include_unknown
+        and value != stored
+        and prop is not None
+        and prop.enum is not None
+        and value in prop.enum.evolvable
+    )
+
+
+def _owned_elsewhere(conn: Connection, caller: Principal, content_id: object, provider_id: str) -> bool:
+    """Whether a content of the tenant names another provider than the activity's: the page's 403 row."""
+    owner = contents.provider_of(conn, caller.tenant_id, str(content_id))
+    return owner is not None and owner != provider_id
 
 
 def _check_content_and_learner(

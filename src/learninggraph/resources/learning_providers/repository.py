@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from learninggraph.domain.fields import is_storable_id
 from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER
 from learninggraph.storage.database import Connection, Row
 from learninggraph.storage.listing import Listing
@@ -17,6 +18,8 @@ _COLUMN_OF = {p.name: p.column for p in LEARNING_PROVIDER.properties}
 
 def get(conn: Connection, tenant_id: str, provider_id: str) -> Row | None:
     """The provider; inside a write transaction it stays locked until the transaction ends."""
+    if not is_storable_id(provider_id):
+        return None
     return conn.fetch_one(
         f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, provider_id), lock=True
     )
@@ -24,6 +27,8 @@ def get(conn: Connection, tenant_id: str, provider_id: str) -> Row | None:
 
 def is_sync_enabled(conn: Connection, tenant_id: str, provider_id: str) -> bool | None:
     """The provider's isCourseActivitySyncEnabled, or None when there is no such provider."""
+    if not is_storable_id(provider_id):
+        return None
     row = conn.fetch_one(
         f"SELECT is_course_activity_sync_enabled FROM {TABLE} WHERE tenant_id = ? AND id = ?",
         (tenant_id, provider_id),
@@ -47,4 +52,6 @@ def update(conn: Connection, tenant_id: str, provider_id: str, values: Mapping[s
 
 def delete(conn: Connection, tenant_id: str, provider_id: str) -> bool:
     """Deletes the provider; its contents and course activities go with it (foreign-key cascade)."""
+    if not is_storable_id(provider_id):
+        return False
     return conn.execute(f"DELETE FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, provider_id)) > 0
