@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import msgspec
@@ -30,7 +30,7 @@ from learninggraph.resources.learning_providers import routes as providers
 from learninggraph.resources.learning_providers.service import LearningProviderService
 from learninggraph.resources.metadata import csdl_document
 from learninggraph.resources.openapi import openapi_document
-from learninggraph.settings import Settings
+from learninggraph.settings import Settings, listening_origin
 from learninggraph.storage.budgets import DatabaseCounterStore
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
@@ -152,9 +152,15 @@ def serve(
     created = settings.create_dev_identity and ensure_dev_identity(directory)
     credentials = dev_credentials(directory)
     database.close()
-    scheme = "https" if certfile else "http"
-    base = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}"
+    base = listening_origin(host, port, tls=certfile is not None)
+    hint = ""
+    if settings.public_url is None:
+        settings = replace(settings, public_url=base)
+        if settings.trust_forwarded_headers:
+            hint = " Behind a proxy, give its address with --public-url."
     _announce(base, credentials, created=bool(created))
+    sys.stdout.write(f"Tokens name {settings.public_url}/{{tenantId}}/v2.0 as their issuer.{hint}\n")
+    sys.stdout.flush()
     common: dict[str, Any] = {
         "host": host,
         "port": port,
