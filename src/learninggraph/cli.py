@@ -17,7 +17,7 @@ from learninggraph.identity.dev import DEV_CLIENT_ID, dev_credentials
 from learninggraph.identity.directory import Directory, DirectoryError
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, delegated_scopes
-from learninggraph.settings import DEFAULT_DATABASE_URL, Settings, listening_origin, public_origin
+from learninggraph.settings import DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_URL, Settings, public_origin
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
 
@@ -97,7 +97,7 @@ def _token(args: argparse.Namespace, database: Database) -> int:
     client_id = args.client_id or _default_client_id(directory, args.tenant)
     settings = Settings.from_env(database_url=database.url, public_url=args.public_url)
     if settings.public_url is None:
-        settings = dataclasses.replace(settings, public_url=listening_origin("127.0.0.1", 8000, tls=False))
+        settings = dataclasses.replace(settings, public_url=DEFAULT_PUBLIC_URL)
     issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=settings)
     token, expires_in = issuer.delegated_token(client_id, user, scopes)
     print(f"# delegated token for {user.user_principal_name}, app {client_id}, expires in {expires_in} s")
@@ -243,7 +243,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_public_url,
         metavar="URL",
         help="the server the token is for, whose origin is its issuer "
-        "(default: $LEARNINGGRAPH_PUBLIC_URL or http://127.0.0.1:8000)",
+        f"(default: $LEARNINGGRAPH_PUBLIC_URL or {DEFAULT_PUBLIC_URL})",
     )
 
     sub = _add(commands, "dev-cert", _dev_cert, [common], "write a local CA and a server certificate")

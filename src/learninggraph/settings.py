@@ -65,6 +65,8 @@ class Settings:
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Where `serve` listens unless told otherwise, and so the server a CLI-minted token is for by default.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 def public_origin(url: str) -> str:

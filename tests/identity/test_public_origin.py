@@ -171,7 +171,9 @@ def test_serve_with_tls_names_its_https_listening_address_as_the_issuer(
     port = _free_port()
     command = [sys.executable, "-m", "learninggraph", "serve", "--database", f"sqlite:///{tmp_path}/tls.db"]
     command += ["--port", str(port), "--certfile", str(cert), "--keyfile", str(key)]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     base_url = f"https://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -187,7 +189,9 @@ def test_serve_with_tls_names_its_https_listening_address_as_the_issuer(
         assert _dev_token_issuer(base_url, trust) == document["issuer"]
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        announced, _ = process.communicate(timeout=10)
+    # The delegated-token command it prints mints for this server.
+    assert f"--scope LearningProvider.ReadWrite --public-url {base_url}\n" in announced
 
 
 def test_serve_takes_its_public_url_from_the_environment(

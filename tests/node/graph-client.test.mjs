@@ -1,5 +1,6 @@
 // @microsoft/microsoft-graph-client 3 with its TokenCredentialAuthenticationProvider: the whole provider flow.
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 
 import {
@@ -154,7 +155,7 @@ describe("@microsoft/microsoft-graph-client 3 with TokenCredentialAuthentication
       },
       {
         id: "missing",
-        request: new Request(url(`${activities}/${crypto.randomUUID()}`), { method: "GET" }),
+        request: new Request(url(`${activities}/${randomUUID()}`), { method: "GET" }),
         dependsOn: ["update"],
       },
     ]);
@@ -189,9 +190,9 @@ describe("@microsoft/microsoft-graph-client 3 with TokenCredentialAuthentication
 
   it("surfaces Graph's errors as GraphError with Graph's status, code and message", async () => {
     const unregistered = await graphError(
-      app.api(`/employeeExperience/learningProviders/${crypto.randomUUID()}/learningCourseActivities`).get(),
+      app.api(`/employeeExperience/learningProviders/${randomUUID()}/learningCourseActivities`).get(),
     );
-    const unknown = await graphError(app.api(`/employeeExperience/learningCourseActivities/${crypto.randomUUID()}`).get());
+    const unknown = await graphError(app.api(`/employeeExperience/learningCourseActivities/${randomUUID()}`).get());
 
     assertGraphError(unregistered, BAD_REGISTRATION);
     assertGraphError(unknown, UNKNOWN_ACTIVITY);

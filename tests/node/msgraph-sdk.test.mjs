@@ -4,6 +4,7 @@
 // packages that do not include this one), so every call goes through the SDK's request adapter, with the
 // SDK's own models, serializers, PageIterator and BatchRequestContent, as a vendor writes it.
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 import { inspect } from "node:util";
 
@@ -266,7 +267,7 @@ describe("@microsoft/msgraph-sdk (Kiota) with @microsoft/kiota-authentication-az
     const read = batch.addBatchRequest(request(HttpMethod.GET, ACTIVITY, at({ "learningCourseActivity%2Did": created.course.id })), "read");
     const remove = batch.addBatchRequest(request(HttpMethod.DELETE, ACTIVITY, extra), "remove");
     remove.dependsOn = [read.id];
-    const unknown = at({ "learningCourseActivity%2Did": crypto.randomUUID() });
+    const unknown = at({ "learningCourseActivity%2Did": randomUUID() });
     const missing = batch.addBatchRequest(request(HttpMethod.GET, ACTIVITY, unknown), "missing");
     missing.dependsOn = [remove.id];
 
@@ -300,14 +301,14 @@ describe("@microsoft/msgraph-sdk (Kiota) with @microsoft/kiota-authentication-az
   it("surfaces Graph's errors as ODataError with Graph's status, code and message", async () => {
     const unregistered = await odataError(
       app.send(
-        request(HttpMethod.GET, ACTIVITIES, { "learningProvider%2Did": crypto.randomUUID() }),
+        request(HttpMethod.GET, ACTIVITIES, { "learningProvider%2Did": randomUUID() }),
         createLearningCourseActivityCollectionResponseFromDiscriminatorValue,
         ERRORS,
       ),
     );
     const unknown = await odataError(
       app.send(
-        request(HttpMethod.GET, TENANT_ACTIVITY, { "learningCourseActivity%2Did": crypto.randomUUID() }),
+        request(HttpMethod.GET, TENANT_ACTIVITY, { "learningCourseActivity%2Did": randomUUID() }),
         createLearningCourseActivityFromDiscriminatorValue,
         ERRORS,
       ),
@@ -342,7 +343,7 @@ describe("@microsoft/msgraph-sdk (Kiota) with @microsoft/kiota-authentication-az
 
     const error = await odataError(
       withPort.send(
-        request(HttpMethod.GET, TENANT_ACTIVITY, { "learningCourseActivity%2Did": crypto.randomUUID() }),
+        request(HttpMethod.GET, TENANT_ACTIVITY, { "learningCourseActivity%2Did": randomUUID() }),
         createLearningCourseActivityFromDiscriminatorValue,
         ERRORS,
       ),
