@@ -9,7 +9,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,10 +45,11 @@ def node() -> str:
 
 
 @pytest.fixture(scope="module")
-def target(new_database_url: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeTarget]:
-    assert callable(new_database_url)
+def target(
+    new_database_url: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[NodeTarget]:
     ca, cert, key = write_dev_certificates(tmp_path_factory.mktemp("node-certs"))
-    database_url = str(new_database_url())
+    database_url = new_database_url()
     settings = Settings(database_url=database_url, create_dev_identity=False)
     with running_server(settings, ssl_certfile=str(cert), ssl_keyfile=str(key)) as base_url:
         database = Database(database_url)
