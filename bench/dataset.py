@@ -24,6 +24,8 @@ from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
 
 STATUSES = ("notStarted", "inProgress", "completed")
+# The issuer origin of the data set's tokens: bench servers are started with it as their --public-url.
+PUBLIC_URL = "http://learninggraph.bench"
 BATCH = 5_000
 
 
@@ -55,7 +57,8 @@ def load(database_url: str, shape: Shape, out: Path, *, seed: int = 7) -> dict[s
     upgrade(database)
     directory = Directory(database)
     issuer = TokenIssuer(
-        keys=SigningKeys.load_or_create(database), settings=Settings(database_url=database_url)
+        keys=SigningKeys.load_or_create(database),
+        settings=Settings(database_url=database_url, public_url=PUBLIC_URL),
     )
     started = time.monotonic()
     sample: dict[str, Any] = {"tenants": []}
@@ -194,7 +197,9 @@ def refresh_tokens(url: str, ids_path: Path) -> None:
     """Mints new tokens into an ids file, so a data set loaded earlier can be driven after they expire."""
     database = Database(url)
     directory = Directory(database)
-    issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=Settings(database_url=url))
+    issuer = TokenIssuer(
+        keys=SigningKeys.load_or_create(database), settings=Settings(database_url=url, public_url=PUBLIC_URL)
+    )
     sample = json.loads(ids_path.read_text())
     for tenant in sample["tenants"]:
         app = directory.application(tenant["clientId"])

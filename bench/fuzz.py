@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 import time
@@ -44,7 +45,8 @@ def main() -> None:
         with running_server(settings) as base_url:
             database = Database(settings.database_url)
             directory = Directory(database)
-            issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=settings)
+            minting = dataclasses.replace(settings, public_url=base_url)
+            issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=minting)
             tenant = directory.create_tenant(name="Fuzz")
             user = directory.create_user(tenant_id=tenant.id, display_name="Fuzz Learner", licensed=True)
             app, _ = directory.create_application(

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import peers
+from dataset import PUBLIC_URL
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -200,6 +201,8 @@ def serve_command(url: str, port: int) -> list[str]:
         "--port",
         str(port),
         "--no-dev-identity",
+        "--public-url",
+        PUBLIC_URL,
     ]
 
 

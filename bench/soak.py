@@ -38,7 +38,7 @@ import httpx
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from dataset import Shape, load  # noqa: E402 (bench scripts run from a checkout)
+from dataset import PUBLIC_URL, Shape, load  # noqa: E402 (bench scripts run from a checkout)
 from run import durable_postgres, free_port, process, rss_mb, serve_command, wait_ready  # noqa: E402
 
 from learninggraph.identity.directory import Directory  # noqa: E402
@@ -241,7 +241,8 @@ def refresh_learner_tokens(database_url: str, tenants: list[TenantLoad]) -> None
     try:
         directory = Directory(database)
         issuer = TokenIssuer(
-            keys=SigningKeys.load_or_create(database), settings=Settings(database_url=database_url)
+            keys=SigningKeys.load_or_create(database),
+            settings=Settings(database_url=database_url, public_url=PUBLIC_URL),
         )
         for tenant in tenants:
             fresh = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterator
 
@@ -120,8 +121,10 @@ def database(settings: Settings, base_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def issuer(settings: Settings, database: Database) -> TokenIssuer:
-    return TokenIssuer(keys=SigningKeys.load_or_create(database), settings=settings)
+def issuer(settings: Settings, base_url: str, database: Database) -> TokenIssuer:
+    """Mints tokens as the session's server does: its address is their issuer."""
+    minting = dataclasses.replace(settings, public_url=base_url)
+    return TokenIssuer(keys=SigningKeys.load_or_create(database), settings=minting)
 
 
 def _new_tenant(base_url: str, database: Database, issuer: TokenIssuer, name: str) -> Tenant:

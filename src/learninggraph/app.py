@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import msgspec
@@ -31,7 +31,7 @@ from learninggraph.resources.learning_providers import routes as providers
 from learninggraph.resources.learning_providers.service import LearningProviderService
 from learninggraph.resources.metadata import csdl_document
 from learninggraph.resources.openapi import openapi_document
-from learninggraph.settings import Settings
+from learninggraph.settings import DEFAULT_PUBLIC_URL, Settings, listening_origin
 from learninggraph.storage.budgets import DatabaseCounterStore
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
@@ -156,9 +156,15 @@ def serve(
     created = settings.create_dev_identity and ensure_dev_identity(directory)
     credentials = dev_credentials(directory)
     database.close()
-    scheme = "https" if certfile else "http"
-    base = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{port}"
-    _announce(base, credentials, created=bool(created))
+    base = listening_origin(host, port, tls=certfile is not None)
+    hint = ""
+    if settings.public_url is None and settings.trust_forwarded_headers:
+        hint = " Behind a proxy, give its address with --public-url."
+    public_url = settings.public_url or base
+    settings = replace(settings, public_url=public_url)
+    _announce(base, credentials, created=bool(created), public_url=public_url)
+    sys.stdout.write(f"Tokens name {public_url}/{{tenantId}}/v2.0 as their issuer.{hint}\n")
+    sys.stdout.flush()
     common: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -176,7 +182,7 @@ def serve(
         uvicorn.run(create_app(settings), **common)
 
 
-def _announce(base: str, credentials: dict[str, str] | None, *, created: bool) -> None:
+def _announce(base: str, credentials: dict[str, str] | None, *, created: bool, public_url: str) -> None:
     out = sys.stdout
     out.write(f"learninggraph is serving Graph at {base}/v1.0 and {base}/beta\n")
     if credentials is not None:
@@ -194,6 +200,8 @@ def _announce(base: str, credentials: dict[str, str] | None, *, created: bool) -
             f"-d client_id={credentials['clientId']} -d client_secret={credentials['clientSecret']} "
             "-d scope=https://graph.microsoft.com/.default\n"
             "or a delegated one: learninggraph token --tenant "
-            f"{tenant} --user {credentials['userPrincipalName']} --scope LearningProvider.ReadWrite\n"
+            f"{tenant} --user {credentials['userPrincipalName']} --scope LearningProvider.ReadWrite"
+            + ("" if public_url == DEFAULT_PUBLIC_URL else f" --public-url {public_url}")
+            + "\n"
         )
     out.flush()

@@ -17,7 +17,7 @@ from learninggraph.identity.dev import DEV_CLIENT_ID, dev_credentials
 from learninggraph.identity.directory import Directory, DirectoryError
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, delegated_scopes
-from learninggraph.settings import DEFAULT_DATABASE_URL, Settings
+from learninggraph.settings import DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_URL, Settings, public_origin
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
 
@@ -95,7 +95,9 @@ def _token(args: argparse.Namespace, database: Database) -> int:
     if not scopes:
         raise DirectoryError("Name at least one delegated permission with --scope.")
     client_id = args.client_id or _default_client_id(directory, args.tenant)
-    settings = Settings.from_env(database_url=database.url)
+    settings = Settings.from_env(database_url=database.url, public_url=args.public_url)
+    if settings.public_url is None:
+        settings = dataclasses.replace(settings, public_url=DEFAULT_PUBLIC_URL)
     issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=settings)
     token, expires_in = issuer.delegated_token(client_id, user, scopes)
     print(f"# delegated token for {user.user_principal_name}, app {client_id}, expires in {expires_in} s")
@@ -157,6 +159,7 @@ def _serve(args: argparse.Namespace, database: Database) -> int:
         login_failure_limit=args.login_failure_limit or None,
         login_failure_window_seconds=args.login_failure_window,
         trust_forwarded_headers=True if args.trust_forwarded_headers else None,
+        public_url=args.public_url,
     )
     if args.login_failure_limit == 0:
         settings = dataclasses.replace(settings, login_failure_limit=None)
@@ -172,6 +175,13 @@ def _serve(args: argparse.Namespace, database: Database) -> int:
         workers=args.workers,
     )
     return 0
+
+
+def _public_url(value: str) -> str:
+    try:
+        return public_origin(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -228,6 +238,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--user", required=True, help="user id or user principal name")
     sub.add_argument("--scope", action="append", required=True, help="delegated permission (repeat)")
     sub.add_argument("--client-id", help="the app id the token names")
+    sub.add_argument(
+        "--public-url",
+        type=_public_url,
+        metavar="URL",
+        help="the server the token is for, whose origin is its issuer "
+        f"(default: $LEARNINGGRAPH_PUBLIC_URL or {DEFAULT_PUBLIC_URL})",
+    )
 
     sub = _add(commands, "dev-cert", _dev_cert, [common], "write a local CA and a server certificate")
     sub.add_argument("--out", required=True, metavar="DIR")
@@ -245,6 +262,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--trust-issuer", action="append", default=[], metavar="URL", help="trusted OIDC issuer")
     sub.add_argument("--audience", action="append", default=[], metavar="AUD", help="extra accepted audience")
     sub.add_argument("--workers", type=int, default=1)
+    sub.add_argument(
+        "--public-url",
+        type=_public_url,
+        metavar="URL",
+        help="the origin clients reach the server at, http(s)://HOST[:PORT], and so the token issuer "
+        "(default: $LEARNINGGRAPH_PUBLIC_URL or the listening address)",
+    )
     sub.add_argument("--no-dev-identity", action="store_true", help="do not create the dev identity")
     sub.add_argument(
         "--trust-forwarded-headers",

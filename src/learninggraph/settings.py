@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///./learninggraph.db"
 DEFAULT_ISSUER_BASE = "https://login.learninggraph.local"
@@ -33,6 +34,10 @@ class Settings:
     login_failure_limit: int | None = 10
     login_failure_window_seconds: float = 60.0
     extra: Mapping[str, str] = field(default_factory=dict)
+    # The origin clients reach this server at (scheme://host[:port]): the token service's issuer is
+    # f"{public_url}/{tenantId}/v2.0". None: serve and running_server fill in the address they listen on
+    # (without a server, tokens fall back to issuer_base).
+    public_url: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("throttle_limit", "login_failure_limit"):
@@ -51,7 +56,43 @@ class Settings:
             values["database_url"] = env["LEARNINGGRAPH_DATABASE_URL"]
         if "LEARNINGGRAPH_ISSUER_BASE" in env:
             values["issuer_base"] = env["LEARNINGGRAPH_ISSUER_BASE"]
+        if env.get("LEARNINGGRAPH_PUBLIC_URL"):
+            values["public_url"] = public_origin(env["LEARNINGGRAPH_PUBLIC_URL"])
         if env.get("LEARNINGGRAPH_DEV_IDENTITY", "1") in ("0", "false", "no"):
             values["create_dev_identity"] = False
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Where `serve` listens unless told otherwise, and so the server a CLI-minted token is for by default.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+def public_origin(url: str) -> str:
+    """``url`` as an origin, ``scheme://host[:port]`` (lower case, no default port, no trailing slash).
+
+    ``ValueError`` for anything else: another scheme, a path, a query, credentials.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"the public URL {url!r} has an invalid port") from None
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise ValueError(f"the public URL {url!r} must be http(s)://HOST[:PORT]")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"the public URL {url!r} must be an origin only, http(s)://HOST[:PORT]")
+    return listening_origin(parts.hostname, port or _DEFAULT_PORTS[scheme], tls=scheme == "https")
+
+
+def listening_origin(host: str, port: int, *, tls: bool) -> str:
+    """The origin a server listening on ``host:port`` is reached at; a wildcard address means loopback."""
+    scheme = "https" if tls else "http"
+    name = host.strip("[]").lower()
+    name = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(name, name)
+    if ":" in name:
+        name = f"[{name}]"
+    suffix = "" if _DEFAULT_PORTS[scheme] == port else f":{port}"
+    return f"{scheme}://{name}{suffix}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
 import secrets
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from learninggraph.settings import Settings
+from learninggraph.settings import Settings, listening_origin
 
 if TYPE_CHECKING:
     from azure.core.credentials import AccessToken
@@ -47,16 +48,23 @@ _REFRESH_MARGIN_SECONDS = 300
 
 @contextmanager
 def running_server(settings: Settings, **uvicorn_options: Any) -> Iterator[str]:
-    """Serves create_app(settings) on 127.0.0.1 until the block ends; yields the base URL."""
+    """Serves create_app(settings) on 127.0.0.1 until the block ends; yields the base URL.
+
+    Without ``settings.public_url`` the server's tokens name the bound address as their issuer
+    (``http(s)://127.0.0.1:PORT/{tenantId}/v2.0``); mint tokens for it with ``public_url`` set to the URL yielded.
+    """
     import uvicorn
 
     from learninggraph.app import create_app
 
-    app = create_app(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    tls = bool(uvicorn_options.get("ssl_certfile"))
+    if settings.public_url is None:
+        settings = dataclasses.replace(settings, public_url=listening_origin("127.0.0.1", port, tls=tls))
+    app = create_app(settings)
     options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "on", "ws": "none"}
     config = uvicorn.Config(app, **{**options, **uvicorn_options})
     server = uvicorn.Server(config)
@@ -67,9 +75,8 @@ def running_server(settings: Settings, **uvicorn_options: Any) -> Iterator[str]:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("learninggraph did not start")
         time.sleep(0.005)
-    scheme = "https" if uvicorn_options.get("ssl_certfile") else "http"
     try:
-        yield f"{scheme}://127.0.0.1:{port}"
+        yield listening_origin("127.0.0.1", port, tls=tls)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -162,6 +162,8 @@ def _catalogue(server: ServerProcess) -> tuple[str, str]:
                 DEV_USER_ID,
                 "--scope",
                 "LearningProvider.ReadWrite",
+                "--public-url",
+                server.base_url,
             ],
             capture_output=True,
             text=True,

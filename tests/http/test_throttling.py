@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import uuid
 from collections.abc import Iterator
@@ -290,7 +291,8 @@ def throttled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrottledSer
         database = Database(settings.database_url)
         directory = Directory(database)
         tenant = directory.create_tenant(name="Throttled")
-        issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=settings)
+        minting = dataclasses.replace(settings, public_url=base_url)
+        issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=minting)
         yield ThrottledServer(base_url, directory, issuer, tenant.id)
         database.close()
 

@@ -51,11 +51,14 @@ def _create_dev_identity(url: str) -> None:
     database.close()
 
 
-def _verify(url: str, token: str) -> CallerKind:
+def _verify(url: str, token: str, public_url: str = "http://127.0.0.1:8000") -> CallerKind:
+    """How a server at ``public_url`` (by default, where ``serve`` listens unless told) sees ``token``."""
     database = Database(url)
     try:
         verifier = TokenVerifier(
-            keys=SigningKeys.load_or_create(database), directory=Directory(database), settings=Settings()
+            keys=SigningKeys.load_or_create(database),
+            directory=Directory(database),
+            settings=Settings(public_url=public_url),
         )
         return verifier.authenticate(f"Bearer {token}").kind
     finally:
@@ -144,6 +147,46 @@ def test_token_prints_a_delegated_jwt_the_verifier_accepts_as_its_last_line(
 
     assert code == 0
     assert _verify(url, out.splitlines()[-1]) is CallerKind.DELEGATED
+
+
+def test_token_is_issued_for_the_server_its_public_url_names(
+    capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    tenant_id = _tenant(capsys, url)
+    user = _json(capsys, "users", "create", "--tenant", tenant_id, "--name", "Adele", "--database", url)
+    argv = ["token", "--tenant", tenant_id, "--user", user["id"], "--scope", PROVIDER_READ, "--database", url]
+
+    _, out, _ = _run(capsys, *argv, "--public-url", "https://learning.contoso.example:8443/")
+    token = out.splitlines()[-1]
+
+    assert jwt.decode(token, options={"verify_signature": False})["iss"] == (
+        f"https://learning.contoso.example:8443/{tenant_id}/v2.0"
+    )
+    assert _verify(url, token, "https://learning.contoso.example:8443") is CallerKind.DELEGATED
+
+
+def test_token_refuses_a_public_url_that_is_not_an_origin(
+    capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    tenant_id = _tenant(capsys, url)
+
+    with pytest.raises(SystemExit) as exit_:
+        main(
+            [
+                "token",
+                "--tenant",
+                tenant_id,
+                "--user",
+                "x",
+                "--scope",
+                PROVIDER_READ,
+                "--public-url",
+                "https://h/v1.0",
+            ]
+        )
+
+    assert exit_.value.code == 2
+    assert "must be an origin only" in capsys.readouterr().err
 
 
 def test_token_accepts_a_user_id_as_well(capsys: pytest.CaptureFixture[str], url: str) -> None:

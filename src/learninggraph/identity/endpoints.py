@@ -195,7 +195,7 @@ class _TokenService:
                 "grant_types_supported": list(GRANT_TYPES),
                 "claims_supported": CLAIMS_SUPPORTED,
                 "tenant_region_scope": None,
-                "cloud_instance_name": urlsplit(self._settings.issuer_base).hostname,
+                "cloud_instance_name": urlsplit(self._issuer.issuer_for(tenant.id)).hostname,
                 "msgraph_host": urlsplit(request.base_url).netloc,
             },
         )

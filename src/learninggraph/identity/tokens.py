@@ -84,8 +84,13 @@ class TokenIssuer:
         self._settings = settings
         self._clock = clock
 
+    @staticmethod
+    def issuer_of(settings: Settings, tenant_id: str) -> str:
+        """``iss`` of this server's tokens: on its public origin, where MSAL Node requires it to be."""
+        return f"{settings.public_url or settings.issuer_base}/{tenant_id}/v2.0"
+
     def issuer_for(self, tenant_id: str) -> str:
-        return f"{self._settings.issuer_base}/{tenant_id}/v2.0"
+        return self.issuer_of(self._settings, tenant_id)
 
     def application_token(self, app: Application) -> tuple[str, int]:
         oid = service_principal_id(app.client_id)
@@ -282,7 +287,7 @@ class TokenVerifier:
         if not isinstance(issuer, str) or not isinstance(tenant_id, str) or not tenant_id:
             raise _unauthorized()
         key: RSAPublicKey | None = None
-        if issuer == f"{self._settings.issuer_base}/{tenant_id}/v2.0":
+        if issuer == TokenIssuer.issuer_of(self._settings, tenant_id):
             key = self._keys.public_key(kid)
         elif self._external.trusts(issuer, tenant_id) and self._directory.tenant(tenant_id) is not None:
             key = self._external.public_key(issuer, kid)
