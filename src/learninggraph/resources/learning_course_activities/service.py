@@ -230,7 +230,8 @@ class LearningCourseActivityService:
             if ODATA_TYPE in body and type_named(body[ODATA_TYPE]) is not entity:
                 decoded.fail(field_invalid(ODATA_TYPE))
             # An evolvable enum's sentinel in a PATCH means "absent" (what a client read without the
-            # Prefer header and sends back); its later members are accepted, having been read with it.
+            # Prefer header and sends back); its later members are written only with that header, or
+            # resent unchanged (rules.newly_evolvable).
             sent = {name: value for name, value in body.items() if not rules.is_sentinel(entity, name, value)}
             fields = decode_properties(
                 entity,
