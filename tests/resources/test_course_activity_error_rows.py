@@ -291,3 +291,29 @@ class TestUpdateRows:
             "Forbidden",
             "The user license isn't valid to perform the operation",
         )
+
+
+class TestMethodNotSupported:
+    METHOD_NOT_ALLOWED = (
+        "This method isn't supported for this entity type. "
+        "See the Microsoft Graph documentation for the methods applicable to this entity."
+    )
+
+    def test_deleting_through_the_learners_read_only_view_is_405(self, catalogue: Catalogue) -> None:
+        activity = catalogue.assignment()
+        tenant = catalogue.tenant
+
+        response = tenant.app().delete(
+            tenant.url(
+                f"/users/{tenant.learner.id}/employeeExperience/learningCourseActivities/{activity['id']}"
+            )
+        )
+
+        assert error_of(response) == (405, "methodNotAllowed", self.METHOD_NOT_ALLOWED)
+
+    def test_posting_to_one_activity_is_405(self, catalogue: Catalogue) -> None:
+        activity = catalogue.assignment()
+
+        response = catalogue.tenant.app().post(f"{catalogue.activities_url}/{activity['id']}", json={})
+
+        assert error_of(response) == (405, "methodNotAllowed", self.METHOD_NOT_ALLOWED)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from learninggraph.domain import errors
-from learninggraph.domain.entity import EntityType, Kind
+from learninggraph.domain.entity import EntityType
 from learninggraph.domain.errors import (
     BadRequest,
     Conflict,
@@ -42,8 +42,7 @@ from learninggraph.domain.permissions import (
 from learninggraph.domain.principal import Permissions, Principal
 from learninggraph.identity.directory import get_user
 from learninggraph.odata.options import QueryOptions
-from learninggraph.resources.learning_contents import repository as contents
-from learninggraph.resources.learning_course_activities import repository
+from learninggraph.resources.learning_course_activities import repository, rules
 from learninggraph.resources.learning_course_activities.entity import (
     CREATABLE,
     EXTERNAL_ID,
@@ -52,7 +51,6 @@ from learninggraph.resources.learning_course_activities.entity import (
     LEARNING_COURSE_ACTIVITY,
     LEARNING_SELF_INITIATED_COURSE,
     REQUIRED_ON_CREATE,
-    SELF_INITIATED_STATUSES_V1,
     UPDATABLE,
     type_named,
 )
@@ -193,11 +191,11 @@ class LearningCourseActivityService:
             decoded.errors.extend(e for e in fields.errors if e not in decoded.errors)
             if provider_id is not None and values.get("learningProviderId") not in (None, provider_id):
                 decoded.fail(field_invalid("learningProviderId"))
-            _check_rules(entity, values, version, decoded)
+            rules.check_rules(entity, values, version, decoded)
             decoded.raise_if_failed()
             assert isinstance(provider, str)
             values["learningProviderId"] = provider
-            _check_content_and_learner(conn, caller, values, provider, on_create=True)
+            rules.check_content_and_learner(conn, caller, values, provider, on_create=True)
             values = {"id": new_id(), **values}
             try:
                 repository.insert(conn, caller.tenant_id, entity.name, values)
@@ -232,8 +230,9 @@ class LearningCourseActivityService:
             if ODATA_TYPE in body and type_named(body[ODATA_TYPE]) is not entity:
                 decoded.fail(field_invalid(ODATA_TYPE))
             # An evolvable enum's sentinel in a PATCH means "absent" (what a client read without the
-            # Prefer header and sends back); its later members are accepted, having been read with it.
-            sent = {name: value for name, value in body.items() if not _is_sentinel(entity, name, value)}
+            # Prefer header and sends back); its later members are written only with that header, or
+            # resent unchanged (rules.newly_evolvable).
+            sent = {name: value for name, value in body.items() if not rules.is_sentinel(entity, name, value)}
             fields = decode_properties(
                 entity,
                 sent,
@@ -248,18 +247,18 @@ class LearningCourseActivityService:
             for name, value in fields.values.items():
                 stored = repository.value_of(row, name)
                 if name in UPDATABLE[entity.name]:
-                    if _newly_evolvable(entity, name, value, stored, include_unknown_enum_members):
+                    if rules.newly_evolvable(entity, name, value, stored, include_unknown_enum_members):
                         decoded.fail(field_invalid(name))
                     changes[name] = value
                 elif value == stored:
                     continue
-                elif name == "learningContentId" and _owned_elsewhere(conn, caller, value, provider_id):
+                elif name == "learningContentId" and rules.owned_elsewhere(conn, caller, value, provider_id):
                     foreign_content = True
                 else:
                     decoded.fail(field_invalid(name))
             if "status" in changes and changes["status"] is None:
                 decoded.fail(field_required("status"))
-            _check_rules(entity, changes, version, decoded)
+            rules.check_rules(entity, changes, version, decoded)
             decoded.raise_if_failed()
             if foreign_content:
                 raise Forbidden(errors.PROVIDER_NOT_VALID_FOR_CONTENT)
@@ -356,71 +355,6 @@ def _locate(
             "learningCourseActivities(externalcourseActivityId='...')."
         )
     return rows[0]
-
-
-def _check_rules(entity: EntityType, values: dict[str, Any], version: str, decoded: Decoded) -> None:
-    percentage = values.get("completionPercentage")
-    if percentage is not None and not 0 <= percentage <= 100:
-        decoded.fail(field_invalid("completionPercentage"))
-    status = values.get("status")
-    if (
-        entity is LEARNING_SELF_INITIATED_COURSE
-        and version == "v1.0"
-        and status is not None
-        and status not in SELF_INITIATED_STATUSES_V1
-    ):
-        decoded.fail(field_invalid("status"))
-    for name in ("learnerUserId", "learningContentId", "learningProviderId", "externalcourseActivityId"):
-        value = values.get(name)
-        if isinstance(value, str) and not value.strip():
-            decoded.fail(errors.field_empty(name))
-
-
-def _is_sentinel(entity: EntityType, name: str, value: Any) -> bool:
-    prop = entity.property_named(name)
-    return (
-        prop is not None
-        and prop.kind is Kind.ENUM
-        and isinstance(value, str)
-        and value.casefold() == "unknownfuturevalue"
-    )
-
-
-def _newly_evolvable(entity: EntityType, name: str, value: Any, stored: Any, include_unknown: bool) -> bool:
-    """A member after unknownFutureValue written without the Prefer header (sending it back unchanged is fine)."""
-    prop = entity.property_named(name)
-    return (
-        not include_unknown
-        and value != stored
-        and prop is not None
-        and prop.enum is not None
-        and value in prop.enum.evolvable
-    )
-
-
-def _owned_elsewhere(conn: Connection, caller: Principal, content_id: object, provider_id: str) -> bool:
-    """Whether a content of the tenant names another provider than the activity's: the page's 403 row."""
-    owner = contents.provider_of(conn, caller.tenant_id, str(content_id))
-    return owner is not None and owner != provider_id
-
-
-def _check_content_and_learner(
-    conn: Connection, caller: Principal, values: dict[str, Any], provider_id: str, *, on_create: bool
-) -> None:
-    owner = contents.provider_of(conn, caller.tenant_id, str(values["learningContentId"]))
-    if owner is None:
-        raise BadRequest(
-            "Input field learningContentId is invalid", details=[field_invalid("learningContentId")]
-        )
-    if owner != provider_id:
-        raise Forbidden(errors.PROVIDER_NOT_VALID_FOR_CONTENT)
-    learner = get_user(conn, caller.tenant_id, str(values["learnerUserId"]))
-    if learner is None:
-        raise BadRequest("Input field learnerUserId is invalid", details=[field_invalid("learnerUserId")])
-    if not learner.has_learning_license:
-        raise Forbidden(
-            errors.LICENSE_NOT_VALID_ON_CREATE if on_create else errors.LICENSE_NOT_VALID_ON_UPDATE
-        )
 
 
 __all__ = ["LEARNING_COURSE_ACTIVITY", "ActivityKey", "LearningCourseActivityService", "type_of"]

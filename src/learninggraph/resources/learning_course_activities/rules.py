@@ -1,0 +1,83 @@
+"""Viva Learning's rules on a course activity's values: ranges, statuses, the content's provider, the licence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from learninggraph.domain import errors
+from learninggraph.domain.entity import EntityType, Kind
+from learninggraph.domain.errors import BadRequest, Forbidden, field_invalid
+from learninggraph.domain.fields import Decoded
+from learninggraph.domain.principal import Principal
+from learninggraph.identity.directory import get_user
+from learninggraph.resources.learning_contents import repository as contents
+from learninggraph.resources.learning_course_activities.entity import (
+    LEARNING_SELF_INITIATED_COURSE,
+    SELF_INITIATED_STATUSES_V1,
+)
+from learninggraph.storage.database import Connection
+
+
+def check_rules(entity: EntityType, values: dict[str, Any], version: str, decoded: Decoded) -> None:
+    percentage = values.get("completionPercentage")
+    if percentage is not None and not 0 <= percentage <= 100:
+        decoded.fail(field_invalid("completionPercentage"))
+    status = values.get("status")
+    if (
+        entity is LEARNING_SELF_INITIATED_COURSE
+        and version == "v1.0"
+        and status is not None
+        and status not in SELF_INITIATED_STATUSES_V1
+    ):
+        decoded.fail(field_invalid("status"))
+    for name in ("learnerUserId", "learningContentId", "learningProviderId", "externalcourseActivityId"):
+        value = values.get(name)
+        if isinstance(value, str) and not value.strip():
+            decoded.fail(errors.field_empty(name))
+
+
+def is_sentinel(entity: EntityType, name: str, value: Any) -> bool:
+    prop = entity.property_named(name)
+    return (
+        prop is not None
+        and prop.kind is Kind.ENUM
+        and isinstance(value, str)
+        and value.casefold() == "unknownfuturevalue"
+    )
+
+
+def newly_evolvable(entity: EntityType, name: str, value: Any, stored: Any, include_unknown: bool) -> bool:
+    """A member after unknownFutureValue written without the Prefer header (sending it back unchanged is fine)."""
+    prop = entity.property_named(name)
+    return (
+        not include_unknown
+        and value != stored
+        and prop is not None
+        and prop.enum is not None
+        and value in prop.enum.evolvable
+    )
+
+
+def owned_elsewhere(conn: Connection, caller: Principal, content_id: object, provider_id: str) -> bool:
+    """Whether a content of the tenant names another provider than the activity's: the page's 403 row."""
+    owner = contents.provider_of(conn, caller.tenant_id, str(content_id))
+    return owner is not None and owner != provider_id
+
+
+def check_content_and_learner(
+    conn: Connection, caller: Principal, values: dict[str, Any], provider_id: str, *, on_create: bool
+) -> None:
+    owner = contents.provider_of(conn, caller.tenant_id, str(values["learningContentId"]))
+    if owner is None:
+        raise BadRequest(
+            "Input field learningContentId is invalid", details=[field_invalid("learningContentId")]
+        )
+    if owner != provider_id:
+        raise Forbidden(errors.PROVIDER_NOT_VALID_FOR_CONTENT)
+    learner = get_user(conn, caller.tenant_id, str(values["learnerUserId"]))
+    if learner is None:
+        raise BadRequest("Input field learnerUserId is invalid", details=[field_invalid("learnerUserId")])
+    if not learner.has_learning_license:
+        raise Forbidden(
+            errors.LICENSE_NOT_VALID_ON_CREATE if on_create else errors.LICENSE_NOT_VALID_ON_UPDATE
+        )
