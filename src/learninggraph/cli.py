@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from learninggraph.domain.errors import GraphError
+from learninggraph.identity.administration import DirectoryAdmin, describe_application, describe_user
 from learninggraph.identity.certs import write_dev_certificates
 from learninggraph.identity.dev import DEV_CLIENT_ID, dev_credentials
 from learninggraph.identity.directory import Directory, DirectoryError
@@ -20,9 +21,6 @@ from learninggraph.identity.tokens import TokenIssuer, delegated_scopes
 from learninggraph.settings import DEFAULT_DATABASE_URL, Settings
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
-
-# The app id a CLI-minted token carries when the tenant has no application at all.
-PLACEHOLDER_CLIENT_ID = "00000000-0000-4000-8000-00000000c11e"
 
 Command = Callable[[argparse.Namespace, Database], int]
 
@@ -42,7 +40,11 @@ def _tenants_create(args: argparse.Namespace, database: Database) -> int:
 
 def _apps_create(args: argparse.Namespace, database: Database) -> int:
     app, secret = Directory(database).create_application(
-        tenant_id=args.tenant, name=args.name, permissions=args.permission
+        tenant_id=args.tenant,
+        name=args.name,
+        permissions=args.permission,
+        delegated_permissions=args.delegated_permission,
+        public_client=args.public_client,
     )
     if args.json:
         _print_json(
@@ -51,6 +53,8 @@ def _apps_create(args: argparse.Namespace, database: Database) -> int:
                 "clientId": app.client_id,
                 "clientSecret": secret,
                 "permissions": sorted(app.permissions),
+                "delegatedPermissions": sorted(app.delegated_permissions),
+                "publicClient": app.public_client,
             }
         )
     else:
@@ -58,7 +62,73 @@ def _apps_create(args: argparse.Namespace, database: Database) -> int:
         print(f"  client id:     {app.client_id}")
         print(f"  client secret: {secret}   (shown once; it is stored only as a hash)")
         print(f"  permissions:   {', '.join(sorted(app.permissions)) or '(none)'}")
+        print(
+            f"  consented delegated permissions: {', '.join(sorted(app.delegated_permissions)) or '(none)'}"
+        )
+        print(f"  public client: {'yes' if app.public_client else 'no'}")
     return 0
+
+
+def _print_record(args: argparse.Namespace, record: dict[str, object], summary: str) -> int:
+    if args.json:
+        _print_json(record)
+    else:
+        print(summary)
+    return 0
+
+
+def _apps_consent(args: argparse.Namespace, database: Database) -> int:
+    admin = DirectoryAdmin(database)
+    change = admin.grant_consent if args.change == "grant" else admin.revoke_consent
+    app = change(args.client_id, args.permission)
+    consented = ", ".join(sorted(app.delegated_permissions)) or "(none)"
+    return _print_record(
+        args, describe_application(app), f"Consented delegated permissions of {app.client_id}: {consented}"
+    )
+
+
+def _apps_public_client(args: argparse.Namespace, database: Database) -> int:
+    app = DirectoryAdmin(database).set_public_client(args.client_id, public=args.state == "on")
+    state = "a public client" if app.public_client else "a confidential client"
+    return _print_record(args, describe_application(app), f"Application {app.client_id} is now {state}")
+
+
+def _apps_delete(args: argparse.Namespace, database: Database) -> int:
+    app = DirectoryAdmin(database).delete_application(args.client_id)
+    return _print_record(
+        args,
+        describe_application(app),
+        f"Deleted application {app.client_id}; its tokens are refused from now on",
+    )
+
+
+def _apps_rotate_secret(args: argparse.Namespace, database: Database) -> int:
+    app, secret = DirectoryAdmin(database).rotate_secret(args.client_id, keep_existing=args.keep_existing)
+    if args.json:
+        _print_json({"clientId": app.client_id, "clientSecret": secret, "keptExisting": args.keep_existing})
+        return 0
+    print(f"New client secret for {app.client_id}: {secret}   (shown once; it is stored only as a hash)")
+    if args.keep_existing:
+        print("The existing secrets still work; rotate again without --keep-existing to remove them.")
+    else:
+        print("The previous secrets are removed, and tokens obtained before now are refused.")
+    return 0
+
+
+def _users_role(args: argparse.Namespace, database: Database) -> int:
+    admin = DirectoryAdmin(database)
+    change = admin.grant_roles if args.change == "grant" else admin.remove_roles
+    user = change(args.tenant, args.user, args.role)
+    roles = ", ".join(sorted(user.directory_roles)) or "(none)"
+    return _print_record(args, describe_user(user), f"Directory roles of {user.user_principal_name}: {roles}")
+
+
+def _users_license(args: argparse.Namespace, database: Database) -> int:
+    user = DirectoryAdmin(database).set_license(args.tenant, args.user, licensed=args.change == "grant")
+    state = "holds" if user.has_learning_license else "no longer holds"
+    return _print_record(
+        args, describe_user(user), f"{user.user_principal_name} {state} a Viva Learning licence"
+    )
 
 
 def _users_create(args: argparse.Namespace, database: Database) -> int:
@@ -68,6 +138,7 @@ def _users_create(args: argparse.Namespace, database: Database) -> int:
         licensed=args.licensed,
         password=args.password,
         user_principal_name=args.upn,
+        roles=args.role,
     )
     if args.json:
         _print_json(
@@ -88,13 +159,22 @@ def _token(args: argparse.Namespace, database: Database) -> int:
     user = directory.find_user(args.tenant, args.user)
     if user is None:
         raise DirectoryError(f"No user {args.user!r} in tenant {args.tenant}.")
+    client_id = args.client_id or _default_client_id(directory, args.tenant)
+    app = directory.application(client_id)
+    if app is None or app.tenant_id != args.tenant:
+        raise DirectoryError(f"No application {client_id!r} in tenant {args.tenant}.")
     try:
-        scopes = delegated_scopes(args.scope)
+        scopes = delegated_scopes(args.scope, app.delegated_permissions)
     except ValueError as exc:
         raise DirectoryError(f"Unknown delegated permission {exc}.") from None
     if not scopes:
         raise DirectoryError("Name at least one delegated permission with --scope.")
-    client_id = args.client_id or _default_client_id(directory, args.tenant)
+    missing = scopes - app.delegated_permissions
+    if missing:
+        raise DirectoryError(
+            f"Application {client_id} has no consent for {', '.join(sorted(missing))}; grant it with "
+            f"'learninggraph apps consent grant --client-id {client_id} --permission ...'."
+        )
     settings = Settings.from_env(database_url=database.url)
     issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=settings)
     token, expires_in = issuer.delegated_token(client_id, user, scopes)
@@ -105,11 +185,17 @@ def _token(args: argparse.Namespace, database: Database) -> int:
 
 
 def _default_client_id(directory: Directory, tenant_id: str) -> str:
+    """The dev app in the dev tenant, else the tenant's first app with any delegated consent."""
     dev_app = directory.application(DEV_CLIENT_ID)
     if dev_app is not None and dev_app.tenant_id == tenant_id:
         return dev_app.client_id
-    apps = directory.applications(tenant_id)
-    return apps[0].client_id if apps else PLACEHOLDER_CLIENT_ID
+    for app in directory.applications(tenant_id):
+        if app.delegated_permissions:
+            return app.client_id
+    raise DirectoryError(
+        f"Tenant {tenant_id} has no application with consented delegated permissions; register one with "
+        "'learninggraph apps create ... --delegated-permission ...' or name one with --client-id."
+    )
 
 
 def _dev_cert(args: argparse.Namespace, database: Database) -> int:
@@ -126,7 +212,8 @@ def _dev_credentials(args: argparse.Namespace, database: Database) -> int:
     credentials = dev_credentials(Directory(database))
     if credentials is None:
         print(
-            "No dev identity in this database (it is created by 'serve' on an empty database).",
+            "No enabled dev identity in this database (it is created by 'serve' on loopback with an "
+            "empty database).",
             file=sys.stderr,
         )
         return 1
@@ -152,6 +239,8 @@ def _serve(args: argparse.Namespace, database: Database) -> int:
         trusted_issuers=tuple(args.trust_issuer) or None,
         extra_audiences=tuple(args.audience) or None,
         create_dev_identity=False if args.no_dev_identity else None,
+        force_dev_identity=True if args.force_dev_identity else None,
+        login_failure_ceiling=args.login_failure_ceiling,
         throttle_limit=args.throttle_limit,
         throttle_window_seconds=args.throttle_window,
         login_failure_limit=args.login_failure_limit or None,
@@ -213,7 +302,52 @@ def _parser() -> argparse.ArgumentParser:
     sub = _add(apps, "create", _apps_create, [common, as_json], "register an application with a secret")
     sub.add_argument("--tenant", required=True)
     sub.add_argument("--name", required=True)
-    sub.add_argument("--permission", action="append", required=True, help="application permission (repeat)")
+    sub.add_argument("--permission", action="append", default=[], help="application permission (repeat)")
+    sub.add_argument(
+        "--delegated-permission",
+        action="append",
+        default=[],
+        help="consented delegated permission, the most its users' tokens may carry (repeat)",
+    )
+    sub.add_argument(
+        "--public-client", action="store_true", help="allow the password grant without a client secret"
+    )
+    consent = apps.add_parser("consent", help="grant or revoke consented delegated permissions")
+    consent_actions = consent.add_subparsers(dest="change", required=True)
+    for change in ("grant", "revoke"):
+        sub = _add(
+            consent_actions,
+            change,
+            _apps_consent,
+            [common, as_json],
+            f"{change} delegated permission consent",
+        )
+        sub.add_argument("--client-id", required=True)
+        sub.add_argument("--permission", action="append", required=True, help="delegated permission (repeat)")
+    sub = _add(
+        apps,
+        "public-client",
+        _apps_public_client,
+        [common, as_json],
+        "allow or forbid the secretless password grant",
+    )
+    sub.add_argument("--client-id", required=True)
+    sub.add_argument("state", choices=("on", "off"))
+    sub = _add(apps, "delete", _apps_delete, [common, as_json], "delete an application and revoke its tokens")
+    sub.add_argument("--client-id", required=True)
+    sub = _add(
+        apps,
+        "rotate-secret",
+        _apps_rotate_secret,
+        [common, as_json],
+        "issue a new client secret (printed once)",
+    )
+    sub.add_argument("--client-id", required=True)
+    sub.add_argument(
+        "--keep-existing",
+        action="store_true",
+        help="keep the current secrets (and the tokens obtained with them) valid as well",
+    )
 
     users = commands.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
     sub = _add(users, "create", _users_create, [common, as_json], "create a user")
@@ -222,6 +356,22 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--licensed", action="store_true", help="the user holds a Viva Learning licence")
     sub.add_argument("--password", help="allow the password grant with this password")
     sub.add_argument("--upn", help="user principal name (default: derived from the name)")
+    sub.add_argument(
+        "--role", action="append", default=[], help="directory role, e.g. 'Knowledge Administrator'"
+    )
+    for group, run, what in (
+        ("role", _users_role, "directory roles"),
+        ("license", _users_license, "the Viva Learning licence"),
+    ):
+        actions = users.add_parser(group, help=f"grant or remove {what}").add_subparsers(
+            dest="change", required=True
+        )
+        for change in ("grant", "revoke") if group == "license" else ("grant", "remove"):
+            sub = _add(actions, change, run, [common, as_json], f"{change} {what} of a user")
+            sub.add_argument("--tenant", required=True)
+            sub.add_argument("--user", required=True, help="user id or user principal name")
+            if group == "role":
+                sub.add_argument("--role", action="append", required=True, help="directory role (repeat)")
 
     sub = _add(commands, "token", _token, [common], "mint a delegated access token for a user")
     sub.add_argument("--tenant", required=True)
@@ -245,7 +395,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--trust-issuer", action="append", default=[], metavar="URL", help="trusted OIDC issuer")
     sub.add_argument("--audience", action="append", default=[], metavar="AUD", help="extra accepted audience")
     sub.add_argument("--workers", type=int, default=1)
-    sub.add_argument("--no-dev-identity", action="store_true", help="do not create the dev identity")
+    sub.add_argument(
+        "--no-dev-identity",
+        action="store_true",
+        help="do not create the dev identity, and disable an existing one (also LEARNINGGRAPH_DEV_IDENTITY=0)",
+    )
+    sub.add_argument(
+        "--force-dev-identity",
+        action="store_true",
+        help="create or enable the dev identity even on a non-loopback address (its secrets are public)",
+    )
     sub.add_argument(
         "--trust-forwarded-headers",
         action="store_true",
@@ -264,7 +423,15 @@ def _parser() -> argparse.ArgumentParser:
         "--login-failure-limit",
         type=int,
         metavar="N",
-        help="failed sign-ins allowed per window per client id and per address (default: 10; 0: off)",
+        help="failed sign-ins allowed per window per client id and address, and per user and address "
+        "(default: 10; 0: off)",
+    )
+    sub.add_argument(
+        "--login-failure-ceiling",
+        type=int,
+        metavar="N",
+        help="failed sign-ins allowed per window per client id, per address and per user, from any "
+        "address (default: ten times the limit)",
     )
     sub.add_argument(
         "--login-failure-window",

@@ -20,6 +20,7 @@ from learninggraph.settings import Settings
 if TYPE_CHECKING:
     from azure.core.credentials import AccessToken
 
+    from learninggraph.identity.administration import DirectoryAdmin
     from learninggraph.identity.directory import Directory
 
 __all__ = [
@@ -236,8 +237,9 @@ def graph_service_client(graph_url: str, credential: Any, *, scopes: Sequence[st
 
 
 class LearningGraph:
-    """One tenant on a running learninggraph: an app holding every learning application permission,
-    a licensed user with a password, and tokens and Graph clients for both."""
+    """One tenant on a running learninggraph: an app holding every learning application permission and
+    consented to every delegated one, a licensed Knowledge Administrator with a password, and tokens and
+    Graph clients for both."""
 
     def __init__(
         self,
@@ -284,7 +286,7 @@ class LearningGraph:
         return request_token(self.token_url, form)[0]
 
     def user_token(self, scopes: Sequence[str] = (GRAPH_SCOPE,)) -> str:
-        """A delegated token of the user (password grant); ``.default`` means every learning permission."""
+        """A delegated token of the user (password grant); ``.default`` means every consented permission."""
         form = {
             "grant_type": "password",
             "client_id": self.client_id,
@@ -319,18 +321,34 @@ class LearningGraphServer:
         self.base_url = base_url
         self.directory = directory
 
+    @property
+    def admin(self) -> DirectoryAdmin:
+        """Changes to existing accounts: roles, licences, consents, secrets (``DirectoryAdmin``)."""
+        from learninggraph.identity.administration import DirectoryAdmin
+
+        return DirectoryAdmin(self.directory.database)
+
     def new_tenant(self, name: str = "Contoso") -> LearningGraph:
-        """A fresh tenant with the learning service plan, an all-permissions app and a licensed user."""
-        from learninggraph.domain.permissions import APPLICATION_PERMISSIONS
+        """A fresh tenant with the learning service plan, an all-permissions app and a licensed user who
+        is a Knowledge Administrator (so it may register learning providers)."""
+        from learninggraph.domain.permissions import APPLICATION_PERMISSIONS, DELEGATED_PERMISSIONS
+        from learninggraph.domain.roles import KNOWLEDGE_ADMINISTRATOR
 
         password = secrets.token_urlsafe(18)
         with self.directory.atomic() as tx:
             tenant = tx.create_tenant(name=name)
             app, client_secret = tx.create_application(
-                tenant_id=tenant.id, name="learninggraph test app", permissions=APPLICATION_PERMISSIONS
+                tenant_id=tenant.id,
+                name="learninggraph test app",
+                permissions=APPLICATION_PERMISSIONS,
+                delegated_permissions=DELEGATED_PERMISSIONS,
             )
             user = tx.create_user(
-                tenant_id=tenant.id, display_name="Ada Learner", licensed=True, password=password
+                tenant_id=tenant.id,
+                display_name="Ada Learner",
+                licensed=True,
+                password=password,
+                roles=[KNOWLEDGE_ADMINISTRATOR],
             )
         return LearningGraph(
             base_url=self.base_url,
@@ -365,6 +383,7 @@ def local_server(database_path: Path | str, **uvicorn_options: Any) -> Iterator[
     Tuned for tests: no sign-in lockout.
     """
     from learninggraph.identity.dev import ensure_dev_identity
+    from learninggraph.identity.administration import DirectoryAdmin
     from learninggraph.identity.directory import Directory
     from learninggraph.storage.database import Database
 
