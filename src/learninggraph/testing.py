@@ -383,7 +383,6 @@ def local_server(database_path: Path | str, **uvicorn_options: Any) -> Iterator[
     Tuned for tests: no sign-in lockout.
     """
     from learninggraph.identity.dev import ensure_dev_identity
-    from learninggraph.identity.administration import DirectoryAdmin
     from learninggraph.identity.directory import Directory
     from learninggraph.storage.database import Database
 
