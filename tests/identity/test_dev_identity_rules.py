@@ -121,7 +121,7 @@ def _serve(database_url: str, *flags: str) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"serve did not start: {process.stderr.read()!r}")
+                raise RuntimeError(f"serve did not start: {process.communicate()[1]!r}")
             time.sleep(0.1)
         yield base_url
     finally:
