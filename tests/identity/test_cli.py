@@ -319,3 +319,11 @@ def test_serve_refuses_a_certificate_without_its_key(capsys: pytest.CaptureFixtu
     code, _, err = _run(capsys, "serve", "--certfile", "cert.pem", "--database", url)
 
     assert code == 2 and "--keyfile" in err
+
+
+def test_serve_passes_the_login_failure_ceiling_to_the_settings(
+    capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    code, _, err = _run(capsys, "serve", "--login-failure-ceiling", "0", "--database", url)
+
+    assert code == 2 and "login_failure_ceiling must be at least 1" in err
