@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TypeAlias
 
-from learninggraph.cli_accounts import add_app_commands, add_user_commands
+from learninggraph.cli_accounts import Command, add_app_commands, add_user_commands
+from learninggraph.cli_accounts import add_command as _add
+from learninggraph.cli_accounts import print_json as _print_json
 from learninggraph.domain.errors import GraphError
 from learninggraph.identity.certs import write_dev_certificates
 from learninggraph.identity.dev import DEV_CLIENT_ID, dev_credentials
@@ -21,12 +21,6 @@ from learninggraph.identity.tokens import TokenIssuer, delegated_scopes
 from learninggraph.settings import DEFAULT_DATABASE_URL, Settings
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
-
-Command = Callable[[argparse.Namespace, Database], int]
-
-
-def _print_json(value: dict[str, object]) -> None:
-    print(json.dumps(value, indent=2))
 
 
 def _tenants_create(args: argparse.Namespace, database: Database) -> int:
@@ -199,17 +193,6 @@ def _serve(args: argparse.Namespace, database: Database) -> int:
         workers=args.workers,
     )
     return 0
-
-
-Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
-
-def _add(
-    parent: Subcommands, name: str, run: Command, parents: list[argparse.ArgumentParser], summary: str
-) -> argparse.ArgumentParser:
-    sub = parent.add_parser(name, parents=parents, help=summary, description=summary)
-    sub.set_defaults(run=run)
-    return sub
 
 
 def _parser() -> argparse.ArgumentParser:

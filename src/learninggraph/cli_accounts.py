@@ -1,4 +1,5 @@
-"""The CLI's commands that change existing accounts: consents, public clients, secrets, app deletion, roles, licences."""
+"""The CLI's commands that change existing accounts (consents, public clients, secrets, app deletion, roles,
+licences), and the helpers every command uses."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ Command = Callable[[argparse.Namespace, Database], int]
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def _print_json(value: dict[str, object]) -> None:
+def print_json(value: dict[str, object]) -> None:
     print(json.dumps(value, indent=2))
 
 
-def _add(
+def add_command(
     parent: Subcommands, name: str, run: Command, parents: list[argparse.ArgumentParser], summary: str
 ) -> argparse.ArgumentParser:
     sub = parent.add_parser(name, parents=parents, help=summary, description=summary)
@@ -28,7 +29,7 @@ def _add(
 
 def _print_record(args: argparse.Namespace, record: dict[str, object], summary: str) -> int:
     if args.json:
-        _print_json(record)
+        print_json(record)
     else:
         print(summary)
     return 0
@@ -62,7 +63,7 @@ def _apps_delete(args: argparse.Namespace, database: Database) -> int:
 def _apps_rotate_secret(args: argparse.Namespace, database: Database) -> int:
     app, secret = DirectoryAdmin(database).rotate_secret(args.client_id, keep_existing=args.keep_existing)
     if args.json:
-        _print_json({"clientId": app.client_id, "clientSecret": secret, "keptExisting": args.keep_existing})
+        print_json({"clientId": app.client_id, "clientSecret": secret, "keptExisting": args.keep_existing})
         return 0
     print(f"New client secret for {app.client_id}: {secret}   (shown once; it is stored only as a hash)")
     if args.keep_existing:
@@ -95,7 +96,7 @@ def add_app_commands(
     consent = apps.add_parser("consent", help="grant or revoke consented delegated permissions")
     consent_actions = consent.add_subparsers(dest="change", required=True)
     for change in ("grant", "revoke"):
-        sub = _add(
+        sub = add_command(
             consent_actions,
             change,
             _apps_consent,
@@ -104,7 +105,7 @@ def add_app_commands(
         )
         sub.add_argument("--client-id", required=True)
         sub.add_argument("--permission", action="append", required=True, help="delegated permission (repeat)")
-    sub = _add(
+    sub = add_command(
         apps,
         "public-client",
         _apps_public_client,
@@ -113,9 +114,11 @@ def add_app_commands(
     )
     sub.add_argument("--client-id", required=True)
     sub.add_argument("state", choices=("on", "off"))
-    sub = _add(apps, "delete", _apps_delete, [common, as_json], "delete an application and revoke its tokens")
+    sub = add_command(
+        apps, "delete", _apps_delete, [common, as_json], "delete an application and revoke its tokens"
+    )
     sub.add_argument("--client-id", required=True)
-    sub = _add(
+    sub = add_command(
         apps,
         "rotate-secret",
         _apps_rotate_secret,
@@ -138,11 +141,10 @@ def add_user_commands(
         ("role", _users_role, "directory roles"),
         ("license", _users_license, "the Viva Learning licence"),
     ):
-        actions = users.add_parser(group, help=f"grant or remove {what}").add_subparsers(
-            dest="change", required=True
-        )
+        verbs = "grant or revoke" if group == "license" else "grant or remove"
+        actions = users.add_parser(group, help=f"{verbs} {what}").add_subparsers(dest="change", required=True)
         for change in ("grant", "revoke") if group == "license" else ("grant", "remove"):
-            sub = _add(actions, change, run, [common, as_json], f"{change} {what} of a user")
+            sub = add_command(actions, change, run, [common, as_json], f"{change} {what} of a user")
             sub.add_argument("--tenant", required=True)
             sub.add_argument("--user", required=True, help="user id or user principal name")
             if group == "role":
