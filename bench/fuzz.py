@@ -17,7 +17,8 @@ import schemathesis
 from tests.builders import ALL_DELEGATED_READS
 from tests.http.test_fuzzing import run_operations
 
-from learninggraph.domain.permissions import APPLICATION_PERMISSIONS
+from learninggraph.domain.permissions import APPLICATION_PERMISSIONS, DELEGATED_PERMISSIONS
+from learninggraph.domain.roles import KNOWLEDGE_ADMINISTRATOR
 from learninggraph.identity.directory import Directory
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer
@@ -48,9 +49,17 @@ def main() -> None:
             minting = dataclasses.replace(settings, public_url=base_url)
             issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=minting)
             tenant = directory.create_tenant(name="Fuzz")
-            user = directory.create_user(tenant_id=tenant.id, display_name="Fuzz Learner", licensed=True)
+            user = directory.create_user(
+                tenant_id=tenant.id,
+                display_name="Fuzz Learner",
+                licensed=True,
+                roles=[KNOWLEDGE_ADMINISTRATOR],
+            )
             app, _ = directory.create_application(
-                tenant_id=tenant.id, name="fuzz", permissions=APPLICATION_PERMISSIONS
+                tenant_id=tenant.id,
+                name="fuzz",
+                permissions=APPLICATION_PERMISSIONS,
+                delegated_permissions=DELEGATED_PERMISSIONS,
             )
             tokens = {
                 "application": issuer.application_token(app)[0],

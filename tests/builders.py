@@ -9,9 +9,14 @@ from typing import Any
 
 import httpx
 
-from learninggraph.domain.permissions import APPLICATION_PERMISSIONS
-from learninggraph.identity.directory import Directory, User
+from learninggraph.domain.permissions import APPLICATION_PERMISSIONS, DELEGATED_PERMISSIONS
+from learninggraph.domain.roles import KNOWLEDGE_ADMINISTRATOR
+from learninggraph.identity.directory import Application, Directory, User
 from learninggraph.identity.tokens import TokenIssuer
+
+# The tenant's default learner administers learning (Knowledge Administrator), so it may register providers
+# and, with a ``.Read.All`` scope, read other learners; ``Tenant.new_user`` makes users without a role.
+LEARNER_ROLES = (KNOWLEDGE_ADMINISTRATOR,)
 
 ALL_DELEGATED_READS = (
     "LearningProvider.ReadWrite",
@@ -57,6 +62,7 @@ class Tenant:
     tenant_id: str
     learner: User
     _clients: list[httpx.Client] = field(default_factory=list)
+    _delegated_app: Application | None = None
 
     def url(self, path: str, version: str = "v1.0") -> str:
         return f"{self.base_url}/{version}{path}"
@@ -77,13 +83,28 @@ class Tenant:
     def app(self, permissions: Iterable[str] = APPLICATION_PERMISSIONS) -> httpx.Client:
         return self.client(self.app_token(permissions))
 
-    def user(self, user: User | None = None, scopes: Iterable[str] = ALL_DELEGATED_READS) -> httpx.Client:
-        who = user or self.learner
-        token, _ = self.issuer.delegated_token(str(uuid.uuid4()), who, scopes)
-        return self.client(token)
+    def delegated_app(self) -> Application:
+        """The tenant's app for signed-in users: every delegated permission consented."""
+        if self._delegated_app is None:
+            self._delegated_app, _ = self.directory.create_application(
+                tenant_id=self.tenant_id,
+                name="delegated test app",
+                permissions=(),
+                delegated_permissions=DELEGATED_PERMISSIONS,
+            )
+        return self._delegated_app
 
-    def new_user(self, *, licensed: bool = True, name: str = "Learner") -> User:
-        return self.directory.create_user(tenant_id=self.tenant_id, display_name=name, licensed=licensed)
+    def user_token(self, user: User | None = None, scopes: Iterable[str] = ALL_DELEGATED_READS) -> str:
+        token, _ = self.issuer.delegated_token(self.delegated_app().client_id, user or self.learner, scopes)
+        return token
+
+    def user(self, user: User | None = None, scopes: Iterable[str] = ALL_DELEGATED_READS) -> httpx.Client:
+        return self.client(self.user_token(user, scopes))
+
+    def new_user(self, *, licensed: bool = True, name: str = "Learner", roles: Iterable[str] = ()) -> User:
+        return self.directory.create_user(
+            tenant_id=self.tenant_id, display_name=name, licensed=licensed, roles=roles
+        )
 
     def provider(self, **overrides: Any) -> dict[str, Any]:
         response = self.user(scopes=["LearningProvider.ReadWrite"]).post(

@@ -14,7 +14,7 @@ from learninggraph.identity.tokens import TokenIssuer
 from learninggraph.settings import Settings
 from learninggraph.storage.database import Database
 from learninggraph.testing import running_server
-from tests.builders import Catalogue, Tenant
+from tests.builders import LEARNER_ROLES, Catalogue, Tenant
 from tests.postgres_server import PostgresServer, find_bin_dir
 
 # SQLite unless LEARNINGGRAPH_TEST_DATABASE=postgresql (or --database-backend) asks for PostgreSQL; then
@@ -130,7 +130,9 @@ def issuer(settings: Settings, base_url: str, database: Database) -> TokenIssuer
 def _new_tenant(base_url: str, database: Database, issuer: TokenIssuer, name: str) -> Tenant:
     directory = Directory(database)
     created = directory.create_tenant(name=name)
-    learner = directory.create_user(tenant_id=created.id, display_name="Ada Learner", licensed=True)
+    learner = directory.create_user(
+        tenant_id=created.id, display_name="Ada Learner", licensed=True, roles=LEARNER_ROLES
+    )
     return Tenant(base_url, directory, issuer, created.id, learner)
 
 

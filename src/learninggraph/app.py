@@ -18,6 +18,7 @@ from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
 from learninggraph.http.routing import Params, Route, Router
 from learninggraph.http.throttling import LeasedCounterStore, LoginGuard, Throttle, lease_units
 from learninggraph.identity.directory import Directory
+from learninggraph.identity.endpoints import is_token_request
 from learninggraph.identity.endpoints import routes as identity_routes
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, TokenVerifier
@@ -85,6 +86,7 @@ def create_app(settings: Settings) -> Edge:
         else LoginGuard(
             limit=settings.login_failure_limit,
             window_seconds=settings.login_failure_window_seconds,
+            ceiling=settings.login_failure_ceiling,
             store=budgets,
             clock=time.time,
         )
@@ -111,6 +113,7 @@ def create_app(settings: Settings) -> Edge:
         ),
         batch_group=database.grouped,
         executor=_executor_for(database),
+        blocking=is_token_request,
     )
 
 
@@ -147,13 +150,13 @@ def serve(
 ) -> None:
     import uvicorn
 
-    from learninggraph.identity.dev import dev_credentials, ensure_dev_identity
+    from learninggraph.identity.dev import apply_dev_identity_rules, dev_credentials
 
     database = Database(settings.database_url)
     upgrade(database)
     directory = Directory(database)
     SigningKeys.load_or_create(database)
-    created = settings.create_dev_identity and ensure_dev_identity(directory)
+    created = apply_dev_identity_rules(database, settings, host=host, warn=sys.stderr)
     credentials = dev_credentials(directory)
     database.close()
     base = listening_origin(host, port, tls=certfile is not None)
@@ -195,6 +198,7 @@ def _announce(base: str, credentials: dict[str, str] | None, *, created: bool, p
             f"  clientSecret      {credentials['clientSecret']}\n"
             f"  userPrincipalName {credentials['userPrincipalName']}\n"
             f"  password          {credentials['password']}\n"
+            f"  directoryRoles    {credentials['directoryRoles']} (an administrator)\n"
             "Get an application token:\n"
             f"  curl -s {base}/{tenant}/oauth2/v2.0/token -d grant_type=client_credentials "
             f"-d client_id={credentials['clientId']} -d client_secret={credentials['clientSecret']} "

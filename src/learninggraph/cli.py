@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TypeAlias
 
+from learninggraph.cli_accounts import Command, add_app_commands, add_user_commands
+from learninggraph.cli_accounts import add_command as _add
+from learninggraph.cli_accounts import print_json as _print_json
 from learninggraph.domain.errors import GraphError
 from learninggraph.identity.certs import write_dev_certificates
 from learninggraph.identity.dev import DEV_CLIENT_ID, dev_credentials
@@ -20,15 +21,6 @@ from learninggraph.identity.tokens import TokenIssuer, delegated_scopes
 from learninggraph.settings import DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_URL, Settings, public_origin
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
-
-# The app id a CLI-minted token carries when the tenant has no application at all.
-PLACEHOLDER_CLIENT_ID = "00000000-0000-4000-8000-00000000c11e"
-
-Command = Callable[[argparse.Namespace, Database], int]
-
-
-def _print_json(value: dict[str, object]) -> None:
-    print(json.dumps(value, indent=2))
 
 
 def _tenants_create(args: argparse.Namespace, database: Database) -> int:
@@ -42,7 +34,11 @@ def _tenants_create(args: argparse.Namespace, database: Database) -> int:
 
 def _apps_create(args: argparse.Namespace, database: Database) -> int:
     app, secret = Directory(database).create_application(
-        tenant_id=args.tenant, name=args.name, permissions=args.permission
+        tenant_id=args.tenant,
+        name=args.name,
+        permissions=args.permission,
+        delegated_permissions=args.delegated_permission,
+        public_client=args.public_client,
     )
     if args.json:
         _print_json(
@@ -51,6 +47,8 @@ def _apps_create(args: argparse.Namespace, database: Database) -> int:
                 "clientId": app.client_id,
                 "clientSecret": secret,
                 "permissions": sorted(app.permissions),
+                "delegatedPermissions": sorted(app.delegated_permissions),
+                "publicClient": app.public_client,
             }
         )
     else:
@@ -58,6 +56,10 @@ def _apps_create(args: argparse.Namespace, database: Database) -> int:
         print(f"  client id:     {app.client_id}")
         print(f"  client secret: {secret}   (shown once; it is stored only as a hash)")
         print(f"  permissions:   {', '.join(sorted(app.permissions)) or '(none)'}")
+        print(
+            f"  consented delegated permissions: {', '.join(sorted(app.delegated_permissions)) or '(none)'}"
+        )
+        print(f"  public client: {'yes' if app.public_client else 'no'}")
     return 0
 
 
@@ -68,6 +70,7 @@ def _users_create(args: argparse.Namespace, database: Database) -> int:
         licensed=args.licensed,
         password=args.password,
         user_principal_name=args.upn,
+        roles=args.role,
     )
     if args.json:
         _print_json(
@@ -88,13 +91,22 @@ def _token(args: argparse.Namespace, database: Database) -> int:
     user = directory.find_user(args.tenant, args.user)
     if user is None:
         raise DirectoryError(f"No user {args.user!r} in tenant {args.tenant}.")
+    client_id = args.client_id or _default_client_id(directory, args.tenant)
+    app = directory.application(client_id)
+    if app is None or app.tenant_id != args.tenant:
+        raise DirectoryError(f"No application {client_id!r} in tenant {args.tenant}.")
     try:
-        scopes = delegated_scopes(args.scope)
+        scopes = delegated_scopes(args.scope, app.delegated_permissions)
     except ValueError as exc:
         raise DirectoryError(f"Unknown delegated permission {exc}.") from None
     if not scopes:
         raise DirectoryError("Name at least one delegated permission with --scope.")
-    client_id = args.client_id or _default_client_id(directory, args.tenant)
+    missing = scopes - app.delegated_permissions
+    if missing:
+        raise DirectoryError(
+            f"Application {client_id} has no consent for {', '.join(sorted(missing))}; grant it with "
+            f"'learninggraph apps consent grant --client-id {client_id} --permission ...'."
+        )
     settings = Settings.from_env(database_url=database.url, public_url=args.public_url)
     if settings.public_url is None:
         settings = dataclasses.replace(settings, public_url=DEFAULT_PUBLIC_URL)
@@ -107,11 +119,17 @@ def _token(args: argparse.Namespace, database: Database) -> int:
 
 
 def _default_client_id(directory: Directory, tenant_id: str) -> str:
+    """The dev app in the dev tenant, else the tenant's first app with any delegated consent."""
     dev_app = directory.application(DEV_CLIENT_ID)
     if dev_app is not None and dev_app.tenant_id == tenant_id:
         return dev_app.client_id
-    apps = directory.applications(tenant_id)
-    return apps[0].client_id if apps else PLACEHOLDER_CLIENT_ID
+    for app in directory.applications(tenant_id):
+        if app.delegated_permissions:
+            return app.client_id
+    raise DirectoryError(
+        f"Tenant {tenant_id} has no application with consented delegated permissions; register one with "
+        "'learninggraph apps create ... --delegated-permission ...' or name one with --client-id."
+    )
 
 
 def _dev_cert(args: argparse.Namespace, database: Database) -> int:
@@ -128,7 +146,8 @@ def _dev_credentials(args: argparse.Namespace, database: Database) -> int:
     credentials = dev_credentials(Directory(database))
     if credentials is None:
         print(
-            "No dev identity in this database (it is created by 'serve' on an empty database).",
+            "No enabled dev identity in this database (it is created by 'serve' on loopback with an "
+            "empty database).",
             file=sys.stderr,
         )
         return 1
@@ -154,6 +173,8 @@ def _serve(args: argparse.Namespace, database: Database) -> int:
         trusted_issuers=tuple(args.trust_issuer) or None,
         extra_audiences=tuple(args.audience) or None,
         create_dev_identity=False if args.no_dev_identity else None,
+        force_dev_identity=True if args.force_dev_identity else None,
+        login_failure_ceiling=args.login_failure_ceiling,
         throttle_limit=args.throttle_limit,
         throttle_window_seconds=args.throttle_window,
         login_failure_limit=args.login_failure_limit or None,
@@ -184,17 +205,6 @@ def _public_url(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
-
-def _add(
-    parent: Subcommands, name: str, run: Command, parents: list[argparse.ArgumentParser], summary: str
-) -> argparse.ArgumentParser:
-    sub = parent.add_parser(name, parents=parents, help=summary, description=summary)
-    sub.set_defaults(run=run)
-    return sub
-
-
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -223,7 +233,17 @@ def _parser() -> argparse.ArgumentParser:
     sub = _add(apps, "create", _apps_create, [common, as_json], "register an application with a secret")
     sub.add_argument("--tenant", required=True)
     sub.add_argument("--name", required=True)
-    sub.add_argument("--permission", action="append", required=True, help="application permission (repeat)")
+    sub.add_argument("--permission", action="append", default=[], help="application permission (repeat)")
+    sub.add_argument(
+        "--delegated-permission",
+        action="append",
+        default=[],
+        help="consented delegated permission, the most its users' tokens may carry (repeat)",
+    )
+    sub.add_argument(
+        "--public-client", action="store_true", help="allow the password grant without a client secret"
+    )
+    add_app_commands(apps, common, as_json)
 
     users = commands.add_parser("users", help="manage users").add_subparsers(dest="action", required=True)
     sub = _add(users, "create", _users_create, [common, as_json], "create a user")
@@ -232,6 +252,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--licensed", action="store_true", help="the user holds a Viva Learning licence")
     sub.add_argument("--password", help="allow the password grant with this password")
     sub.add_argument("--upn", help="user principal name (default: derived from the name)")
+    sub.add_argument(
+        "--role", action="append", default=[], help="directory role, e.g. 'Knowledge Administrator'"
+    )
+    add_user_commands(users, common, as_json)
 
     sub = _add(commands, "token", _token, [common], "mint a delegated access token for a user")
     sub.add_argument("--tenant", required=True)
@@ -269,7 +293,16 @@ def _parser() -> argparse.ArgumentParser:
         help="the origin clients reach the server at, http(s)://HOST[:PORT], and so the token issuer "
         "(default: $LEARNINGGRAPH_PUBLIC_URL or the listening address)",
     )
-    sub.add_argument("--no-dev-identity", action="store_true", help="do not create the dev identity")
+    sub.add_argument(
+        "--no-dev-identity",
+        action="store_true",
+        help="do not create the dev identity, and disable an existing one (also LEARNINGGRAPH_DEV_IDENTITY=0)",
+    )
+    sub.add_argument(
+        "--force-dev-identity",
+        action="store_true",
+        help="create or enable the dev identity even on a non-loopback address (its secrets are public)",
+    )
     sub.add_argument(
         "--trust-forwarded-headers",
         action="store_true",
@@ -288,7 +321,15 @@ def _parser() -> argparse.ArgumentParser:
         "--login-failure-limit",
         type=int,
         metavar="N",
-        help="failed sign-ins allowed per window per client id and per address (default: 10; 0: off)",
+        help="failed sign-ins allowed per window per client id and address, and per user and address "
+        "(default: 10; 0: off)",
+    )
+    sub.add_argument(
+        "--login-failure-ceiling",
+        type=int,
+        metavar="N",
+        help="failed sign-ins allowed per window per client id, per address and per user, from any "
+        "address (default: ten times the limit)",
     )
     sub.add_argument(
         "--login-failure-window",

@@ -21,7 +21,11 @@ class Settings:
     # Outside OpenID Connect issuers whose tokens are accepted too (e.g. a real Entra ID tenant).
     trusted_issuers: tuple[str, ...] = ()
     extra_audiences: tuple[str, ...] = ()
+    # The well-known development identity: created on an empty database when serving on loopback;
+    # False disables an existing one (its tokens are refused, its credentials do not sign in).
     create_dev_identity: bool = True
+    # Create it even when serving on a non-loopback address (loudly warned).
+    force_dev_identity: bool = False
     max_body_bytes: int = 1_048_576
     default_page_size: int = 100
     max_page_size: int = 1000
@@ -30,8 +34,10 @@ class Settings:
     # None turns throttling off. Counted in the database, so the limit holds across workers and servers.
     throttle_limit: int | None = None
     throttle_window_seconds: float = 10.0
-    # Failed sign-ins at the token endpoint per window, per client id and per source address; None: off.
+    # Failed sign-ins at the token endpoint per window, per client id and source address (and per user
+    # and address); None: off. Per client id, per address and per user alone: the ceiling (None: ten times the limit).
     login_failure_limit: int | None = 10
+    login_failure_ceiling: int | None = None
     login_failure_window_seconds: float = 60.0
     extra: Mapping[str, str] = field(default_factory=dict)
     # The origin clients reach this server at (scheme://host[:port]): the token service's issuer is
@@ -40,7 +46,7 @@ class Settings:
     public_url: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("throttle_limit", "login_failure_limit"):
+        for name in ("throttle_limit", "login_failure_limit", "login_failure_ceiling"):
             limit = getattr(self, name)
             if limit is not None and limit < 1:
                 raise ValueError(f"{name} must be at least 1 (leave it unset to turn it off), not {limit}.")

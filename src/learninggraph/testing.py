@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import json
 import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from learninggraph.local_credentials import (
+    GRAPH_SCOPE,
+    LocalClientSecretCredential,
+    LocalUsernamePasswordCredential,
+    TokenRequestError,
+    request_token,
+)
 from learninggraph.settings import Settings, listening_origin
 
 if TYPE_CHECKING:
-    from azure.core.credentials import AccessToken
-
+    from learninggraph.identity.administration import DirectoryAdmin
     from learninggraph.identity.directory import Directory
 
 __all__ = [
@@ -36,14 +41,12 @@ __all__ = [
     "running_server",
 ]
 
-GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 # Generated request builders of msgraph-sdk and msgraph-beta-sdk warn as they are imported; not the test's fault.
 SDK_IMPORT_WARNINGS = (
     "ignore:This class is deprecated. Please use the generic RequestConfiguration class:DeprecationWarning",
     "ignore:GetQueryParameters is deprecated:DeprecationWarning",
 )
 _SDK_PACKAGES = {"v1.0": ("msgraph", "msgraph-sdk"), "beta": ("msgraph_beta", "msgraph-beta-sdk")}
-_REFRESH_MARGIN_SECONDS = 300
 
 
 @contextmanager
@@ -81,126 +84,6 @@ def running_server(settings: Settings, **uvicorn_options: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-
-
-class TokenRequestError(Exception):
-    """The token endpoint refused a request; ``description`` is its ``error_description``."""
-
-    def __init__(self, status: int, error: str, description: str) -> None:
-        super().__init__(f"{status} {error}: {description}")
-        self.status = status
-        self.error = error
-        self.description = description
-
-
-def request_token(token_url: str, form: Mapping[str, str], *, timeout: float = 30) -> tuple[str, int]:
-    """POSTs an OAuth form to ``token_url``; returns the access token and its lifetime in seconds."""
-    import urllib.error
-    import urllib.parse
-    import urllib.request
-
-    if not token_url.startswith(("http://", "https://")):
-        raise ValueError(f"not an http(s) token URL: {token_url!r}")
-    request = urllib.request.Request(
-        token_url,
-        data=urllib.parse.urlencode(form).encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
-    )
-    try:
-        # Never through a proxy: the token service is on loopback.
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        with opener.open(request, timeout=timeout) as response:
-            body: dict[str, Any] = json.loads(response.read())
-    except urllib.error.HTTPError as failure:
-        try:
-            refusal = json.loads(failure.read())
-        except ValueError:
-            refusal = {}
-        raise TokenRequestError(
-            failure.code,
-            str(refusal.get("error", "http_error")),
-            str(refusal.get("error_description", failure.reason)),
-        ) from None
-    return str(body["access_token"]), int(body["expires_in"])
-
-
-class _LocalCredential:
-    """An azure-core ``TokenCredential`` over one OAuth grant; tokens are cached per scope set."""
-
-    def __init__(self, token_url: str, client_id: str) -> None:
-        self.token_url = token_url
-        self.client_id = client_id
-        self._cache: dict[str, AccessToken] = {}
-        self._lock = threading.Lock()
-
-    def _grant(self) -> dict[str, str]:
-        raise NotImplementedError
-
-    def get_token(
-        self,
-        *scopes: str,
-        claims: str | None = None,
-        tenant_id: str | None = None,
-        enable_cae: bool = False,
-        **kwargs: Any,
-    ) -> AccessToken:
-        """A token for ``scopes`` (``claims``, ``tenant_id`` and ``enable_cae`` are accepted and ignored)."""
-        from azure.core.credentials import AccessToken
-
-        scope = " ".join(scopes) or GRAPH_SCOPE
-        with self._lock:
-            cached = self._cache.get(scope)
-            if cached is not None and cached.expires_on - _REFRESH_MARGIN_SECONDS > time.time():
-                return cached
-            token, lifetime = request_token(
-                self.token_url, {**self._grant(), "client_id": self.client_id, "scope": scope}
-            )
-            fresh = AccessToken(token, int(time.time()) + lifetime)
-            self._cache[scope] = fresh
-            return fresh
-
-    def close(self) -> None:
-        """Forgets the cached tokens."""
-        with self._lock:
-            self._cache.clear()
-
-
-class LocalClientSecretCredential(_LocalCredential):
-    """Client credentials from a token endpoint over plain http, for loopback servers.
-
-    A drop-in for azure-identity's ``ClientSecretCredential``, which refuses http authorities:
-    ``GraphServiceClient(credentials=LocalClientSecretCredential(token_url, client_id, secret))``.
-    """
-
-    def __init__(self, token_url: str, client_id: str, client_secret: str) -> None:
-        super().__init__(token_url, client_id)
-        self._client_secret = client_secret
-
-    def _grant(self) -> dict[str, str]:
-        return {"grant_type": "client_credentials", "client_secret": self._client_secret}
-
-
-class LocalUsernamePasswordCredential(_LocalCredential):
-    """Delegated tokens (the password grant) from a token endpoint over plain http, for loopback servers."""
-
-    def __init__(
-        self,
-        token_url: str,
-        client_id: str,
-        username: str,
-        password: str,
-        client_secret: str | None = None,
-    ) -> None:
-        super().__init__(token_url, client_id)
-        self._username = username
-        self._password = password
-        self._client_secret = client_secret
-
-    def _grant(self) -> dict[str, str]:
-        grant = {"grant_type": "password", "username": self._username, "password": self._password}
-        if self._client_secret is not None:
-            grant["client_secret"] = self._client_secret
-        return grant
 
 
 def graph_service_client(graph_url: str, credential: Any, *, scopes: Sequence[str] = (GRAPH_SCOPE,)) -> Any:
@@ -243,8 +126,9 @@ def graph_service_client(graph_url: str, credential: Any, *, scopes: Sequence[st
 
 
 class LearningGraph:
-    """One tenant on a running learninggraph: an app holding every learning application permission,
-    a licensed user with a password, and tokens and Graph clients for both."""
+    """One tenant on a running learninggraph: an app holding every learning application permission and
+    consented to every delegated one, a licensed Knowledge Administrator with a password, and tokens and
+    Graph clients for both."""
 
     def __init__(
         self,
@@ -291,7 +175,7 @@ class LearningGraph:
         return request_token(self.token_url, form)[0]
 
     def user_token(self, scopes: Sequence[str] = (GRAPH_SCOPE,)) -> str:
-        """A delegated token of the user (password grant); ``.default`` means every learning permission."""
+        """A delegated token of the user (password grant); ``.default`` means every consented permission."""
         form = {
             "grant_type": "password",
             "client_id": self.client_id,
@@ -326,18 +210,34 @@ class LearningGraphServer:
         self.base_url = base_url
         self.directory = directory
 
+    @property
+    def admin(self) -> DirectoryAdmin:
+        """Changes to existing accounts: roles, licences, consents, secrets (``DirectoryAdmin``)."""
+        from learninggraph.identity.administration import DirectoryAdmin
+
+        return DirectoryAdmin(self.directory.database)
+
     def new_tenant(self, name: str = "Contoso") -> LearningGraph:
-        """A fresh tenant with the learning service plan, an all-permissions app and a licensed user."""
-        from learninggraph.domain.permissions import APPLICATION_PERMISSIONS
+        """A fresh tenant with the learning service plan, an all-permissions app and a licensed user who
+        is a Knowledge Administrator (so it may register learning providers)."""
+        from learninggraph.domain.permissions import APPLICATION_PERMISSIONS, DELEGATED_PERMISSIONS
+        from learninggraph.domain.roles import KNOWLEDGE_ADMINISTRATOR
 
         password = secrets.token_urlsafe(18)
         with self.directory.atomic() as tx:
             tenant = tx.create_tenant(name=name)
             app, client_secret = tx.create_application(
-                tenant_id=tenant.id, name="learninggraph test app", permissions=APPLICATION_PERMISSIONS
+                tenant_id=tenant.id,
+                name="learninggraph test app",
+                permissions=APPLICATION_PERMISSIONS,
+                delegated_permissions=DELEGATED_PERMISSIONS,
             )
             user = tx.create_user(
-                tenant_id=tenant.id, display_name="Ada Learner", licensed=True, password=password
+                tenant_id=tenant.id,
+                display_name="Ada Learner",
+                licensed=True,
+                password=password,
+                roles=[KNOWLEDGE_ADMINISTRATOR],
             )
         return LearningGraph(
             base_url=self.base_url,

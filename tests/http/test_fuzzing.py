@@ -26,8 +26,7 @@ DELEGATED_PREFIXES = ("/v1.0/users", "/beta/users", "/v1.0/me", "/beta/me")
 @pytest.fixture
 def tokens(tenant: Tenant) -> dict[str, str]:
     user_scopes = [*ALL_DELEGATED_READS, "LearningAssignedCourse.Read", "LearningSelfInitiatedCourse.Read"]
-    user_token, _ = tenant.issuer.delegated_token("fuzz-app", tenant.learner, user_scopes)
-    return {"application": tenant.app_token(), "delegated": user_token}
+    return {"application": tenant.app_token(), "delegated": tenant.user_token(scopes=user_scopes)}
 
 
 def _token_for(path: str, tokens: dict[str, str]) -> str:

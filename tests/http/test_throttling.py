@@ -267,6 +267,16 @@ class ThrottledServer:
         token, _ = self.issuer.application_token(application)
         return token
 
+    def delegated_client_id(self) -> str:
+        """A registered app for signed-in users (the verifier refuses tokens of unregistered apps)."""
+        application, _ = self.directory.create_application(
+            tenant_id=self.tenant_id,
+            name=f"portal-{uuid.uuid4().hex[:6]}",
+            permissions=(),
+            delegated_permissions=["LearningProvider.Read"],
+        )
+        return application.client_id
+
     def new_user(self) -> User:
         return self.directory.create_user(tenant_id=self.tenant_id, display_name="Learner", licensed=True)
 
@@ -334,7 +344,7 @@ class TestThrottledServer:
             assert statuses(second, ACTIVITIES, 3) == [200, 200, 200]
 
     def test_two_users_of_one_app_have_separate_budgets(self, throttled: ThrottledServer) -> None:
-        client_id = str(uuid.uuid4())
+        client_id = throttled.delegated_client_id()
         ada, grace = throttled.new_user(), throttled.new_user()
         with (
             throttled.client(throttled.user_token(ada, client_id)) as as_ada,

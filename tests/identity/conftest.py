@@ -21,7 +21,10 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from learninggraph.domain.permissions import (
     ASSIGNED_READ_WRITE_ALL,
+    CONTENT_READ_ALL,
     CONTENT_READ_WRITE_ALL,
+    PROVIDER_READ,
+    PROVIDER_READ_WRITE,
 )
 from learninggraph.http.edge import Edge
 from learninggraph.http.routing import Router
@@ -34,11 +37,13 @@ from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
 
 PASSWORD = "correct horse battery staple"
+CONSENTED = frozenset({PROVIDER_READ, PROVIDER_READ_WRITE, CONTENT_READ_ALL})
 
 
 @dataclass(frozen=True)
 class Contoso:
-    """A tenant with one application (two roles) and one licensed user who has a password."""
+    """A tenant with one confidential application (two roles, three consented delegated permissions) and
+    one licensed user who has a password."""
 
     tenant: Tenant
     app: Application
@@ -89,7 +94,10 @@ def verifier(keys: SigningKeys, directory: Directory, config: Settings) -> Token
 def contoso(directory: Directory) -> Contoso:
     tenant = directory.create_tenant(name="Contoso")
     app, secret = directory.create_application(
-        tenant_id=tenant.id, name="Contoso LMS", permissions=[CONTENT_READ_WRITE_ALL, ASSIGNED_READ_WRITE_ALL]
+        tenant_id=tenant.id,
+        name="Contoso LMS",
+        permissions=[CONTENT_READ_WRITE_ALL, ASSIGNED_READ_WRITE_ALL],
+        delegated_permissions=CONSENTED,
     )
     user = directory.create_user(
         tenant_id=tenant.id, display_name="Adele Vance", licensed=True, password=PASSWORD

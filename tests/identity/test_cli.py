@@ -44,6 +44,16 @@ def _tenant(capsys: pytest.CaptureFixture[str], url: str) -> str:
     return str(_json(capsys, "tenants", "create", "--name", "Contoso", "--database", url)["tenantId"])
 
 
+def _delegated_app(capsys: pytest.CaptureFixture[str], url: str, tenant_id: str) -> str:
+    """An app consented to PROVIDER_READ, as ``token`` needs one to name."""
+    created = _json(
+        capsys,
+        *("apps", "create", "--tenant", tenant_id, "--name", "Portal"),
+        *("--delegated-permission", PROVIDER_READ, "--database", url),
+    )
+    return str(created["clientId"])
+
+
 def _create_dev_identity(url: str) -> None:
     database = Database(url)
     upgrade(database)
@@ -100,7 +110,14 @@ def test_apps_create_json_prints_the_client_id_secret_and_permissions(
         url,
     )
 
-    assert set(value) == {"tenantId", "clientId", "clientSecret", "permissions"}
+    assert set(value) == {
+        "tenantId",
+        "clientId",
+        "clientSecret",
+        "permissions",
+        "delegatedPermissions",
+        "publicClient",
+    }
     assert value["tenantId"] == tenant_id and value["permissions"] == [CONTENT_READ_ALL]
 
 
@@ -130,6 +147,7 @@ def test_token_prints_a_delegated_jwt_the_verifier_accepts_as_its_last_line(
     capsys: pytest.CaptureFixture[str], url: str
 ) -> None:
     tenant_id = _tenant(capsys, url)
+    _delegated_app(capsys, url, tenant_id)
     user = _json(capsys, "users", "create", "--tenant", tenant_id, "--name", "Adele", "--database", url)
 
     code, out, _ = _run(
@@ -191,6 +209,7 @@ def test_token_refuses_a_public_url_that_is_not_an_origin(
 
 def test_token_accepts_a_user_id_as_well(capsys: pytest.CaptureFixture[str], url: str) -> None:
     tenant_id = _tenant(capsys, url)
+    _delegated_app(capsys, url, tenant_id)
     user = _json(capsys, "users", "create", "--tenant", tenant_id, "--name", "Adele", "--database", url)
 
     code, out, _ = _run(
@@ -296,7 +315,15 @@ def test_dev_credentials_json_prints_the_dev_identity(capsys: pytest.CaptureFixt
 
     value = _json(capsys, "dev-credentials", "--database", url)
 
-    assert set(value) == {"tenantId", "clientId", "clientSecret", "userId", "userPrincipalName", "password"}
+    assert set(value) == {
+        "tenantId",
+        "clientId",
+        "clientSecret",
+        "userId",
+        "userPrincipalName",
+        "password",
+        "directoryRoles",
+    }
 
 
 def test_keys_rotate_prints_the_new_active_kid(capsys: pytest.CaptureFixture[str], url: str) -> None:
@@ -335,3 +362,11 @@ def test_serve_refuses_a_certificate_without_its_key(capsys: pytest.CaptureFixtu
     code, _, err = _run(capsys, "serve", "--certfile", "cert.pem", "--database", url)
 
     assert code == 2 and "--keyfile" in err
+
+
+def test_serve_passes_the_login_failure_ceiling_to_the_settings(
+    capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    code, _, err = _run(capsys, "serve", "--login-failure-ceiling", "0", "--database", url)
+
+    assert code == 2 and "login_failure_ceiling must be at least 1" in err

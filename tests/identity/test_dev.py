@@ -24,6 +24,7 @@ def test_an_empty_database_gets_the_dev_identity(directory: Directory) -> None:
         "userId": "de000000-0000-4000-8000-000000000003",
         "userPrincipalName": DEV_USER_PRINCIPAL_NAME,
         "password": DEV_PASSWORD,
+        "directoryRoles": "Knowledge Administrator",
     }
 
 

@@ -8,10 +8,10 @@ import httpx
 import jwt
 import pytest
 
-from learninggraph.domain.permissions import DELEGATED_PERMISSIONS, PROVIDER_READ, PROVIDER_READ_WRITE
+from learninggraph.domain.permissions import PROVIDER_READ, PROVIDER_READ_WRITE
 from learninggraph.domain.principal import CallerKind
 from learninggraph.identity.tokens import TokenVerifier
-from tests.identity.conftest import Contoso
+from tests.identity.conftest import CONSENTED, Contoso
 
 
 def _token_url(base_url: str, tenant_id: str) -> str:
@@ -33,6 +33,7 @@ def _password(contoso: Contoso, **overrides: str) -> dict[str, str]:
     form = {
         "grant_type": "password",
         "client_id": contoso.app.client_id,
+        "client_secret": contoso.secret,
         "username": contoso.user.user_principal_name,
         "password": contoso.password,
         "scope": f"{PROVIDER_READ} openid profile offline_access",
@@ -222,14 +223,14 @@ def test_the_password_grant_strips_the_graph_prefix_from_scopes(
     assert verifier.authenticate(f"Bearer {body['access_token']}").permissions == {PROVIDER_READ_WRITE}
 
 
-def test_the_password_grant_default_scope_grants_every_delegated_learning_permission(
+def test_the_password_grant_default_scope_grants_exactly_the_consented_delegated_permissions(
     token_server: str, contoso: Contoso, verifier: TokenVerifier
 ) -> None:
     body = _post(
         token_server, contoso, _password(contoso, scope="https://graph.microsoft.com/.default")
     ).json()
 
-    assert verifier.authenticate(f"Bearer {body['access_token']}").permissions == DELEGATED_PERMISSIONS
+    assert verifier.authenticate(f"Bearer {body['access_token']}").permissions == CONSENTED
 
 
 def test_the_password_grant_with_a_wrong_password_is_400_aadsts50126(

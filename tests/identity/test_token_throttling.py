@@ -23,8 +23,11 @@ from learninggraph.testing import running_server
 from tests.identity.conftest import Contoso, serving
 
 LIMIT = 3
+CEILING = 6
 WINDOW = 60.0
 HOME, ELSEWHERE = "127.0.0.2", "127.0.0.3"
+# Attackers on other loopback addresses, each under the per-address limit.
+SWARM = tuple(f"127.0.1.{n}" for n in range(1, 9))
 
 
 class FakeClock:
@@ -57,7 +60,7 @@ def guarded(
 ) -> Iterator[GuardedServer]:
     """Parametrize indirectly with True for a server behind a trusted proxy (X-Forwarded-For)."""
     clock = FakeClock()
-    guard = LoginGuard(limit=LIMIT, window_seconds=WINDOW, clock=clock)
+    guard = LoginGuard(limit=LIMIT, window_seconds=WINDOW, ceiling=CEILING, clock=clock)
     edge = Edge(
         graph=Router([]),
         public=Router(routes(directory=directory, issuer=minter, keys=keys, settings=config, guard=guard)),
@@ -127,21 +130,47 @@ class TestFailedClientSecrets:
 
             assert sign_in(client, contoso, contoso.app, contoso.secret).status_code == 429
 
-    def test_a_locked_client_id_is_locked_from_every_address(
+    def test_the_right_secret_from_another_address_signs_in_while_the_attacker_is_locked(
         self, guarded: GuardedServer, contoso: Contoso
     ) -> None:
-        with guarded.from_address(HOME) as home, guarded.from_address(ELSEWHERE) as elsewhere:
-            fail(home, contoso, contoso.app, LIMIT)
+        with guarded.from_address(HOME) as attacker, guarded.from_address(ELSEWHERE) as owner:
+            fail(attacker, contoso, contoso.app, LIMIT)
 
-            assert sign_in(elsewhere, contoso, contoso.app, contoso.secret).status_code == 429
+            assert sign_in(attacker, contoso, contoso.app, contoso.secret).status_code == 429
+            assert sign_in(owner, contoso, contoso.app, contoso.secret).status_code == 200
 
-    def test_a_locked_address_is_locked_for_every_client(
+    def test_a_wrong_guess_every_few_seconds_does_not_keep_the_owner_out(
+        self, guarded: GuardedServer, contoso: Contoso
+    ) -> None:
+        with guarded.from_address(HOME) as attacker, guarded.from_address(ELSEWHERE) as owner:
+            answers = []
+            for _ in range(LIMIT * 4):
+                fail(attacker, contoso, contoso.app, 1)
+                guarded.clock.now += 6
+                answers.append(sign_in(owner, contoso, contoso.app, contoso.secret).status_code)
+
+        assert answers == [200] * (LIMIT * 4)
+
+    def test_a_client_id_attacked_from_many_addresses_is_locked_at_its_ceiling(
+        self, guarded: GuardedServer, contoso: Contoso
+    ) -> None:
+        for address in SWARM[: CEILING // 2]:
+            with guarded.from_address(address) as attacker:
+                assert fail(attacker, contoso, contoso.app, 2) == [401, 401]
+
+        with guarded.from_address(ELSEWHERE) as owner:
+            assert sign_in(owner, contoso, contoso.app, contoso.secret).status_code == 429
+
+    def test_an_address_guessing_across_client_ids_is_locked_at_the_ceiling(
         self, guarded: GuardedServer, contoso: Contoso, directory: Directory
     ) -> None:
         other, other_secret = second_app(directory, contoso)
         with guarded.from_address(HOME) as home, guarded.from_address(ELSEWHERE) as elsewhere:
-            fail(home, contoso, contoso.app, LIMIT - 1)
-            fail(home, contoso, other, 1)
+            for number in range(CEILING):
+                home.post(
+                    f"/{contoso.tenant.id}/oauth2/v2.0/token",
+                    data=client_credentials(f"guessed-client-{number}", "guess"),
+                )
 
             assert sign_in(home, contoso, other, other_secret).status_code == 429
             assert sign_in(elsewhere, contoso, other, other_secret).status_code == 200
@@ -149,14 +178,12 @@ class TestFailedClientSecrets:
     def test_an_unknown_client_id_counts_as_a_failure(
         self, guarded: GuardedServer, contoso: Contoso, directory: Directory
     ) -> None:
+        form = client_credentials("no-such-client", "guess")
         with guarded.from_address(HOME) as client:
-            for _ in range(LIMIT):
-                client.post(
-                    f"/{contoso.tenant.id}/oauth2/v2.0/token",
-                    data=client_credentials("no-such-client", "guess"),
-                )
+            url = f"/{contoso.tenant.id}/oauth2/v2.0/token"
+            statuses = [client.post(url, data=form).status_code for _ in range(LIMIT + 1)]
 
-            assert sign_in(client, contoso, contoso.app, contoso.secret).status_code == 429
+        assert statuses == [400] * LIMIT + [429]
 
     def test_malformed_requests_do_not_count(self, guarded: GuardedServer, contoso: Contoso) -> None:
         form = client_credentials(contoso.app.client_id, contoso.secret)
@@ -190,23 +217,30 @@ class TestBehindAProxy:
                 f"/{contoso.tenant.id}/oauth2/v2.0/token", data=form, headers=headers
             ).status_code
 
+        app, secret = contoso.app.client_id, contoso.secret
         with guarded.from_address(HOME) as proxy:
             for _ in range(LIMIT):
-                sign_in_via_proxy(proxy, contoso.app.client_id, "wrong", "203.0.113.7, 198.51.100.1")
+                sign_in_via_proxy(proxy, app, "wrong", "203.0.113.7, 198.51.100.1")
 
-            assert sign_in_via_proxy(proxy, other.client_id, other_secret, "192.0.2.1, 198.51.100.1") == 429
-            assert sign_in_via_proxy(proxy, other.client_id, other_secret, "198.51.100.2") == 200
+            assert sign_in_via_proxy(proxy, app, secret, "192.0.2.1, 198.51.100.1") == 429
+            assert sign_in_via_proxy(proxy, app, secret, "198.51.100.2") == 200
+            assert sign_in_via_proxy(proxy, other.client_id, other_secret, "198.51.100.1") == 200
+
+
+def password_form(contoso: Contoso, app: Application, secret: str, password: str) -> dict[str, str]:
+    return {
+        "grant_type": "password",
+        "client_id": app.client_id,
+        "client_secret": secret,
+        "username": contoso.user.user_principal_name,
+        "password": password,
+        "scope": PROVIDER_READ,
+    }
 
 
 class TestFailedPasswords:
     def test_wrong_passwords_beyond_the_limit_are_429(self, guarded: GuardedServer, contoso: Contoso) -> None:
-        form = {
-            "grant_type": "password",
-            "client_id": contoso.app.client_id,
-            "username": contoso.user.user_principal_name,
-            "password": "wrong password",
-            "scope": PROVIDER_READ,
-        }
+        form = password_form(contoso, contoso.app, contoso.secret, "wrong password")
         with guarded.from_address(HOME) as client:
             url = f"/{contoso.tenant.id}/oauth2/v2.0/token"
             assert [client.post(url, data=form).status_code for _ in range(LIMIT)] == [400] * LIMIT
@@ -242,3 +276,46 @@ class TestDefaults:
             database.close()
 
         assert attempts == [401, 401, 429]
+
+
+class TestPasswordGuessesPerUser:
+    def test_guesses_at_one_user_through_several_client_ids_share_the_users_budget(
+        self, guarded: GuardedServer, contoso: Contoso, directory: Directory
+    ) -> None:
+        apps = [(contoso.app, contoso.secret)] + [
+            second_app(directory, contoso, f"LMS {n}") for n in range(3)
+        ]
+        url = f"/{contoso.tenant.id}/oauth2/v2.0/token"
+        with guarded.from_address(HOME) as attacker:
+            statuses = [
+                attacker.post(url, data=password_form(contoso, app, secret, f"guess {n}")).status_code
+                for n, (app, secret) in enumerate(apps)
+            ]
+
+        assert statuses == [400] * LIMIT + [429]
+
+    def test_the_user_signs_in_from_another_address_while_the_guesser_is_locked(
+        self, guarded: GuardedServer, contoso: Contoso
+    ) -> None:
+        url = f"/{contoso.tenant.id}/oauth2/v2.0/token"
+        with guarded.from_address(HOME) as attacker, guarded.from_address(ELSEWHERE) as owner:
+            for n in range(LIMIT):
+                attacker.post(url, data=password_form(contoso, contoso.app, contoso.secret, f"guess {n}"))
+            right = password_form(contoso, contoso.app, contoso.secret, contoso.password)
+
+            assert attacker.post(url, data=right).status_code == 429
+            assert owner.post(url, data=right).status_code == 200
+
+    def test_a_user_guessed_at_from_many_addresses_is_locked_at_the_ceiling(
+        self, guarded: GuardedServer, contoso: Contoso, directory: Directory
+    ) -> None:
+        url = f"/{contoso.tenant.id}/oauth2/v2.0/token"
+        apps = [second_app(directory, contoso, f"LMS {n}") for n in range(CEILING // 2)]
+        for address, (app, secret) in zip(SWARM, apps, strict=False):
+            with guarded.from_address(address) as attacker:
+                for n in range(2):
+                    attacker.post(url, data=password_form(contoso, app, secret, f"guess {n}"))
+
+        with guarded.from_address(ELSEWHERE) as owner:
+            right = password_form(contoso, contoso.app, contoso.secret, contoso.password)
+            assert owner.post(url, data=right).status_code == 429

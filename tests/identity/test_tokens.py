@@ -20,9 +20,21 @@ from learninggraph.domain.permissions import (
     PROVIDER_READ_WRITE,
 )
 from learninggraph.domain.principal import CallerKind, Principal
-from learninggraph.identity.directory import User
+from learninggraph.domain.roles import (
+    GLOBAL_ADMINISTRATOR,
+    KNOWLEDGE_ADMINISTRATOR,
+    MEMBER_TEMPLATE_ID,
+    TEMPLATE_IDS,
+)
+from learninggraph.identity.administration import DirectoryAdmin
+from learninggraph.identity.directory import Directory, User
 from learninggraph.identity.keys import SigningKeys
-from learninggraph.identity.tokens import TokenIssuer, TokenVerifier, service_principal_id
+from learninggraph.identity.tokens import (
+    DIRECTORY_RECHECK_SECONDS,
+    TokenIssuer,
+    TokenVerifier,
+    service_principal_id,
+)
 from learninggraph.settings import Settings
 from learninggraph.storage.database import Database
 from tests.identity.conftest import Contoso, VerifierFactory, foreign_key
@@ -67,16 +79,19 @@ def test_an_application_token_becomes_an_application_principal_with_its_roles(
 def test_a_delegated_token_becomes_a_delegated_principal_with_its_scopes(
     verifier: TokenVerifier, minter: TokenIssuer, contoso: Contoso
 ) -> None:
-    token, _ = minter.delegated_token("some-app", contoso.user, [PROVIDER_READ, PROVIDER_READ_WRITE])
+    token, _ = minter.delegated_token(
+        contoso.app.client_id, contoso.user, [PROVIDER_READ, PROVIDER_READ_WRITE]
+    )
 
     principal = verifier.authenticate(f"Bearer {token}")
 
     assert principal == Principal(
         contoso.tenant.id,
-        "some-app",
+        contoso.app.client_id,
         CallerKind.DELEGATED,
         frozenset({PROVIDER_READ, PROVIDER_READ_WRITE}),
         contoso.user.id,
+        directory_roles=frozenset({MEMBER_TEMPLATE_ID}),
     )
 
 
@@ -317,3 +332,96 @@ def test_a_token_signed_by_a_rotated_out_key_still_verifies(
     keys.rotate()
 
     assert verifier.authenticate(f"Bearer {token}").tenant_id == contoso.tenant.id
+
+
+def test_delegated_tokens_list_the_users_directory_roles_in_wids_as_entra_does(
+    minter: TokenIssuer, directory: Directory, contoso: Contoso
+) -> None:
+    admin = directory.create_user(
+        tenant_id=contoso.tenant.id, display_name="Kim Admin", licensed=True, roles=[KNOWLEDGE_ADMINISTRATOR]
+    )
+
+    claims = _claims(minter.delegated_token(contoso.app.client_id, admin, [PROVIDER_READ])[0])
+
+    assert claims["wids"] == [TEMPLATE_IDS[KNOWLEDGE_ADMINISTRATOR], MEMBER_TEMPLATE_ID]
+
+
+def test_the_wids_of_a_delegated_token_become_the_principals_directory_roles(
+    minter: TokenIssuer, verifier: TokenVerifier, directory: Directory, contoso: Contoso
+) -> None:
+    admin = directory.create_user(
+        tenant_id=contoso.tenant.id, display_name="Kim Admin", licensed=True, roles=[GLOBAL_ADMINISTRATOR]
+    )
+    token, _ = minter.delegated_token(contoso.app.client_id, admin, [PROVIDER_READ])
+
+    principal = verifier.authenticate(f"Bearer {token}")
+
+    assert principal.directory_roles == {TEMPLATE_IDS[GLOBAL_ADMINISTRATOR], MEMBER_TEMPLATE_ID}
+
+
+def test_a_delegated_token_naming_an_app_that_is_not_registered_is_rejected(
+    minter: TokenIssuer, verifier: TokenVerifier, contoso: Contoso
+) -> None:
+    token, _ = minter.delegated_token("no-such-app", contoso.user, [PROVIDER_READ])
+
+    assert _rejection(verifier, f"Bearer {token}").status == 401
+
+
+def test_a_cached_token_is_rejected_a_minute_after_its_app_is_deleted(
+    make_verifier: VerifierFactory, db: Database, minter: TokenIssuer, contoso: Contoso
+) -> None:
+    now = [time.time()]
+    verifier = make_verifier(clock=lambda: now[0])
+    app_token, user_token = (
+        _app_token(minter, contoso),
+        minter.delegated_token(contoso.app.client_id, contoso.user, [PROVIDER_READ])[0],
+    )
+    for token in (app_token, user_token):
+        verifier.authenticate(f"Bearer {token}")
+    DirectoryAdmin(db).delete_application(contoso.app.client_id)
+
+    now[0] += DIRECTORY_RECHECK_SECONDS + 1
+
+    assert [_rejection(verifier, f"Bearer {t}").status for t in (app_token, user_token)] == [401, 401]
+
+
+def test_a_cached_token_is_rejected_a_minute_after_its_apps_secrets_are_replaced(
+    make_verifier: VerifierFactory, db: Database, keys: SigningKeys, config: Settings, contoso: Contoso
+) -> None:
+    now = [time.time()]
+    verifier = make_verifier(clock=lambda: now[0])
+    earlier = TokenIssuer(keys=keys, settings=config, clock=lambda: time.time() - 5)
+    token = earlier.application_token(contoso.app)[0]
+    verifier.authenticate(f"Bearer {token}")
+    DirectoryAdmin(db).rotate_secret(contoso.app.client_id)
+
+    now[0] += DIRECTORY_RECHECK_SECONDS + 1
+
+    assert _rejection(verifier, f"Bearer {token}").status == 401
+
+
+def test_a_token_issued_after_the_secrets_are_replaced_is_accepted(
+    verifier: TokenVerifier, db: Database, minter: TokenIssuer, contoso: Contoso
+) -> None:
+    DirectoryAdmin(db).rotate_secret(contoso.app.client_id)
+
+    assert verifier.authenticate(f"Bearer {_app_token(minter, contoso)}").is_application
+
+
+def test_keeping_the_existing_secrets_keeps_their_tokens(
+    verifier: TokenVerifier, db: Database, keys: SigningKeys, config: Settings, contoso: Contoso
+) -> None:
+    earlier = TokenIssuer(keys=keys, settings=config, clock=lambda: time.time() - 5)
+    token = earlier.application_token(contoso.app)[0]
+    DirectoryAdmin(db).rotate_secret(contoso.app.client_id, keep_existing=True)
+
+    assert verifier.authenticate(f"Bearer {token}").is_application
+
+
+def test_a_token_of_a_disabled_user_is_rejected(
+    verifier: TokenVerifier, db: Database, minter: TokenIssuer, contoso: Contoso
+) -> None:
+    token, _ = minter.delegated_token(contoso.app.client_id, contoso.user, [PROVIDER_READ])
+    DirectoryAdmin(db).set_user_enabled(contoso.tenant.id, contoso.user.id, enabled=False)
+
+    assert _rejection(verifier, f"Bearer {token}").status == 401

@@ -14,6 +14,13 @@ import httpx
 import pytest
 
 from learninggraph.domain import permissions as p
+from learninggraph.domain.roles import (
+    GLOBAL_ADMINISTRATOR,
+    GLOBAL_READER,
+    KNOWLEDGE_ADMINISTRATOR,
+    KNOWLEDGE_MANAGER,
+)
+from learninggraph.identity.directory import User
 from tests.builders import Catalogue, content_body, provider_body
 
 Call = Callable[[httpx.Client, Catalogue], httpx.Response]
@@ -190,3 +197,96 @@ def test_each_permission_is_allowed_or_refused_as_documented(
         if response.status_code == 400:
             # Only /me refuses an application this way, as Graph does.
             assert "/me request is only valid with delegated authentication flow." in response.text
+
+
+# Directory roles: provider writes need Knowledge Administrator or higher; other learners' activities
+# need a .Read.All scope and an administrator (or Global Reader) role.
+
+ROLES = [None, KNOWLEDGE_MANAGER, GLOBAL_READER, KNOWLEDGE_ADMINISTRATOR, GLOBAL_ADMINISTRATOR]
+PROVIDER_WRITERS = {KNOWLEDGE_ADMINISTRATOR, GLOBAL_ADMINISTRATOR}
+LEARNER_READERS = {KNOWLEDGE_ADMINISTRATOR, GLOBAL_ADMINISTRATOR, GLOBAL_READER}
+PROVIDER_WRITES = [
+    o for o in OPERATIONS if o.name in ("create provider", "update provider", "delete provider")
+]
+LEARNERS_ACTIVITIES = {"get assignment", "get self-initiated course", "list a learner's activities"}
+OTHER_LEARNER_READS = [o for o in OPERATIONS if o.name in ("list a learner's activities", "get assignment")]
+
+
+def _user_holding(c: Catalogue, role: str | None) -> User:
+    return c.tenant.new_user(name="Role Holder", roles=[role] if role else [])
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[r or "no role" for r in ROLES])
+@pytest.mark.parametrize("operation", PROVIDER_WRITES, ids=[o.name for o in PROVIDER_WRITES])
+def test_each_provider_write_needs_knowledge_administrator_or_higher(
+    operation: Operation, role: str | None, catalogue: Catalogue
+) -> None:
+    caller = catalogue.tenant.user(_user_holding(catalogue, role), scopes=[p.PROVIDER_READ_WRITE])
+
+    response = operation.call(caller, catalogue)
+
+    if role in PROVIDER_WRITERS:
+        assert response.status_code < 400, response.text
+    else:
+        assert response.status_code == 403, response.text
+
+
+@pytest.mark.parametrize("scope", [p.ASSIGNED_READ, p.ASSIGNED_READ_ALL])
+@pytest.mark.parametrize("role", ROLES, ids=[r or "no role" for r in ROLES])
+@pytest.mark.parametrize("operation", OTHER_LEARNER_READS, ids=[o.name for o in OTHER_LEARNER_READS])
+def test_reading_another_learners_activities_needs_read_all_and_a_reader_role(
+    operation: Operation, role: str | None, scope: str, catalogue: Catalogue
+) -> None:
+    caller = catalogue.tenant.user(_user_holding(catalogue, role), scopes=[scope])
+
+    response = operation.call(caller, catalogue)
+
+    allowed = role in LEARNER_READERS and scope == p.ASSIGNED_READ_ALL
+    assert (response.status_code < 400) == allowed, response.text
+    if not allowed:
+        assert response.status_code == 403
+
+
+# Consents: a token through an app consented to one permission carries that permission and no other.
+
+
+@pytest.mark.parametrize("permission", sorted(p.DELEGATED_PERMISSIONS))
+def test_a_token_through_an_app_consented_to_one_permission_can_do_exactly_that(
+    permission: str, catalogue: Catalogue
+) -> None:
+    """Signed in as a Global Administrator who is not the catalogue's learner."""
+    tenant = catalogue.tenant
+    password = "Consent-test-1"
+    app, secret = tenant.directory.create_application(
+        tenant_id=tenant.tenant_id, name="narrow app", permissions=[], delegated_permissions=[permission]
+    )
+    user = tenant.directory.create_user(
+        tenant_id=tenant.tenant_id,
+        display_name="Consent Admin",
+        licensed=True,
+        password=password,
+        roles=[GLOBAL_ADMINISTRATOR],
+    )
+    signed_in = httpx.post(
+        f"{tenant.base_url}/{tenant.tenant_id}/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "client_id": app.client_id,
+            "client_secret": secret,
+            "username": user.user_principal_name,
+            "password": password,
+            "scope": "https://graph.microsoft.com/.default",
+        },
+        timeout=30,
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    caller = tenant.client(signed_in.json()["access_token"])
+
+    allowed = {o.name: o.call(caller, catalogue).status_code < 400 for o in OPERATIONS}
+
+    # The caller is an administrator but not the learner: the learner's activities need a .Read.All scope.
+    assert allowed == {
+        o.name: permission in o.delegated
+        and (o.name not in LEARNERS_ACTIVITIES or permission.endswith(".All"))
+        for o in OPERATIONS
+    }

@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from learninggraph.domain.permissions import DELEGATED_PERMISSIONS
+from learninggraph.domain.roles import GLOBAL_ADMINISTRATOR
 from tests.builders import Catalogue, Tenant, content_body, provider_body
 
 GHOST = "00000000-0000-4000-8000-0000000000ff"
@@ -212,3 +214,80 @@ def test_the_victims_data_is_unchanged_after_every_probe(catalogue: Catalogue, o
     assert read.status_code == 200
     assert read.json()["status"] == "inProgress"
     assert provider.json()["displayName"] == provider_body()["displayName"]
+
+
+def _global_administrator_of(tenant: Tenant) -> tuple[str, str, str, str]:
+    """A Global Administrator of ``tenant`` and an app there consented to every delegated permission:
+    client id, client secret, user name and password."""
+    password = "Admin-password-1"
+    app, secret = tenant.directory.create_application(
+        tenant_id=tenant.tenant_id,
+        name="admin portal",
+        permissions=[],
+        delegated_permissions=DELEGATED_PERMISSIONS,
+    )
+    admin = tenant.directory.create_user(
+        tenant_id=tenant.tenant_id,
+        display_name="Global Admin",
+        licensed=True,
+        password=password,
+        roles=[GLOBAL_ADMINISTRATOR],
+    )
+    return app.client_id, secret, admin.user_principal_name, password
+
+
+def _sign_in(at: Tenant, client_id: str, secret: str, username: str, password: str) -> httpx.Response:
+    return httpx.post(
+        f"{at.base_url}/{at.tenant_id}/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "client_id": client_id,
+            "client_secret": secret,
+            "username": username,
+            "password": password,
+            "scope": "https://graph.microsoft.com/.default",
+        },
+        timeout=30,
+    )
+
+
+def test_another_tenants_global_administrator_cannot_sign_in_at_the_victims_tenant(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    client_id, secret, username, password = _global_administrator_of(other_tenant)
+    victims_app, victims_secret = tenant.directory.create_application(
+        tenant_id=tenant.tenant_id,
+        name="victim portal",
+        permissions=[],
+        delegated_permissions=DELEGATED_PERMISSIONS,
+    )
+
+    through_own_app = _sign_in(tenant, client_id, secret, username, password)
+    through_victims_app = _sign_in(tenant, victims_app.client_id, victims_secret, username, password)
+
+    assert through_own_app.status_code == 400 and through_own_app.json()["error_codes"] == [700016]
+    assert through_victims_app.status_code == 400 and through_victims_app.json()["error_codes"] == [50126]
+
+
+@pytest.mark.parametrize("probe", PROBES, ids=[p.name for p in PROBES])
+def test_another_tenants_global_administrator_sees_the_victims_ids_as_missing(
+    probe: Probe, catalogue: Catalogue, other_tenant: Tenant
+) -> None:
+    victim_ids = _ids_of(catalogue, catalogue.assignment())
+    ghost_ids = dict.fromkeys(victim_ids, GHOST)
+    signed_in = _sign_in(other_tenant, *_global_administrator_of(other_tenant))
+    assert signed_in.status_code == 200, signed_in.text
+    attacker = (
+        other_tenant.client(signed_in.json()["access_token"]) if probe.delegated else other_tenant.app()
+    )
+
+    def call(ids: dict[str, str]) -> httpx.Response:
+        return attacker.request(
+            probe.method, other_tenant.url(probe.path(ids)), json=probe.body(other_tenant, ids)
+        )
+
+    foreign = call(victim_ids)
+    missing = call(ghost_ids)
+
+    assert foreign.status_code >= 400
+    assert _comparable(foreign, victim_ids) == _comparable(missing, ghost_ids)

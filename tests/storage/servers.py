@@ -12,7 +12,7 @@ from learninggraph.identity.tokens import TokenIssuer
 from learninggraph.settings import Settings
 from learninggraph.storage.database import Database
 from learninggraph.testing import running_server
-from tests.builders import Tenant
+from tests.builders import LEARNER_ROLES, Tenant
 
 # Servers sharing a database sit behind one public address, as behind a load balancer: one token issuer.
 PUBLIC_URL = "http://learninggraph.test"
@@ -37,7 +37,9 @@ def tenant_on(database_url: str, base_url: str) -> Iterator[Tenant]:
         issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=settings)
         directory = Directory(database)
         created = directory.create_tenant(name="Contoso")
-        learner = directory.create_user(tenant_id=created.id, display_name="Ada Learner", licensed=True)
+        learner = directory.create_user(
+            tenant_id=created.id, display_name="Ada Learner", licensed=True, roles=LEARNER_ROLES
+        )
         world = Tenant(base_url, directory, issuer, created.id, learner)
         try:
             yield world

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from learninggraph.domain.principal import Permissions
+from learninggraph.domain.principal import Permissions, Principal
+from learninggraph.domain.roles import LEARNER_READERS, PROVIDER_ADMINISTRATORS
 
 PROVIDER_READ = "LearningProvider.Read"
 PROVIDER_READ_WRITE = "LearningProvider.ReadWrite"
@@ -39,7 +40,9 @@ DELEGATED_PERMISSIONS = frozenset(
 )
 
 READ_PROVIDERS = Permissions(delegated=frozenset({PROVIDER_READ, PROVIDER_READ_WRITE}))
-WRITE_PROVIDERS = Permissions(delegated=frozenset({PROVIDER_READ_WRITE}))
+WRITE_PROVIDERS = Permissions(
+    delegated=frozenset({PROVIDER_READ_WRITE}), delegated_roles=PROVIDER_ADMINISTRATORS
+)
 
 READ_CONTENTS = Permissions(
     application=frozenset({CONTENT_READ_ALL, CONTENT_READ_WRITE_ALL}),
@@ -65,3 +68,8 @@ READ_ANY_ACTIVITY = Permissions(
 WRITE_ANY_ACTIVITY = Permissions(application=WRITE_ASSIGNMENTS.application | WRITE_SELF_INITIATED.application)
 # Delegated ".Read.All" reaches every learner of the tenant; plain ".Read" only the signed-in user.
 READ_OTHER_LEARNERS = frozenset({ASSIGNED_READ_ALL, SELF_INITIATED_READ_ALL})
+
+
+def reads_other_learners(caller: Principal) -> bool:
+    """A signed-in user may see other learners' activities: a ``.Read.All`` scope and an admin role."""
+    return caller.holds_any(READ_OTHER_LEARNERS) and caller.holds_role(LEARNER_READERS)

@@ -20,6 +20,8 @@ class Principal:
     user_id: str | None = None
     # The tenant's Viva Learning service plan, as the directory last said (re-read every minute).
     has_learning_plan: bool = True
+    # Template ids of the signed-in user's directory roles (the token's ``wids``); empty for applications.
+    directory_roles: frozenset[str] = frozenset()
 
     @property
     def is_application(self) -> bool:
@@ -28,6 +30,9 @@ class Principal:
     def holds_any(self, permissions: frozenset[str]) -> bool:
         return not self.permissions.isdisjoint(permissions)
 
+    def holds_role(self, template_ids: frozenset[str]) -> bool:
+        return not self.directory_roles.isdisjoint(template_ids)
+
 
 @dataclass(frozen=True, slots=True)
 class Permissions:
@@ -35,7 +40,12 @@ class Permissions:
 
     application: frozenset[str] = frozenset()
     delegated: frozenset[str] = frozenset()
+    # Directory roles (template ids) a signed-in user must also hold one of; empty: no role needed.
+    delegated_roles: frozenset[str] = frozenset()
 
     def granted_to(self, caller: Principal) -> bool:
-        accepted = self.application if caller.is_application else self.delegated
-        return caller.holds_any(accepted)
+        if caller.is_application:
+            return caller.holds_any(self.application)
+        if self.delegated_roles and not caller.holds_role(self.delegated_roles):
+            return False
+        return caller.holds_any(self.delegated)

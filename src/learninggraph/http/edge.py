@@ -17,7 +17,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import nullcontext
 from typing import Any, Protocol
 
@@ -45,6 +45,8 @@ Send = Callable[[Message], Awaitable[None]]
 log = logging.getLogger("learninggraph")
 
 GRAPH_VERSIONS = ("v1.0", "beta")
+# Threads for blocking requests when handlers otherwise run on the loop (SQLite).
+BLOCKING_THREADS = 4
 
 
 class Authenticator(Protocol):
@@ -69,6 +71,7 @@ class Edge:
         metadata: Handler | None = None,
         batch_group: Group = nullcontext,
         executor: Executor | None = None,
+        blocking: Callable[[Request], bool] | None = None,
     ) -> None:
         self.graph = graph
         self.metadata = metadata
@@ -82,6 +85,9 @@ class Edge:
         # Where handlers run: inline on the event loop, or in threads when storage waits on a network
         # database, so one request's round trips do not stall every other request of the worker.
         self.executor = executor
+        # Requests whose handler burns CPU (a password hash) run in a thread even when others run inline.
+        self.blocking = blocking
+        self._blocking_executor: ThreadPoolExecutor | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -97,6 +103,8 @@ class Edge:
             elif message["type"] == "lifespan.shutdown":
                 if self.executor is not None:
                     self.executor.shutdown(wait=True)
+                if self._blocking_executor is not None:
+                    self._blocking_executor.shutdown(wait=True)
                 if self.on_shutdown is not None:
                     self.on_shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
@@ -114,12 +122,11 @@ class Edge:
         try:
             body = await self._read_body(headers, receive)
             request = self._build_request(scope, headers, body, request_id, client_request_id)
-            if self.executor is None:
+            executor = self._executor_for(request)
+            if executor is None:
                 response = self.dispatch(request)
             else:
-                response = await asyncio.get_running_loop().run_in_executor(
-                    self.executor, self.dispatch, request
-                )
+                response = await asyncio.get_running_loop().run_in_executor(executor, self.dispatch, request)
         except GraphError as error:
             response = render_error(error, request_id=request_id, client_request_id=client_request_id)
         except Exception:
@@ -130,6 +137,15 @@ class Edge:
                 client_request_id=client_request_id,
             )
         await self._send(send, response, request_id, client_request_id, _wants_hsts(scope, headers))
+
+    def _executor_for(self, request: Request) -> Executor | None:
+        if self.executor is not None or self.blocking is None or not self.blocking(request):
+            return self.executor
+        if self._blocking_executor is None:
+            self._blocking_executor = ThreadPoolExecutor(
+                max_workers=BLOCKING_THREADS, thread_name_prefix="learninggraph-blocking"
+            )
+        return self._blocking_executor
 
     def dispatch(self, request: Request) -> Response:
         """Routes one request; also used for the items of a JSON batch."""

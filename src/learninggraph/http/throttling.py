@@ -211,25 +211,58 @@ class Throttle(_Budgeted):
 
 
 class LoginGuard(_Budgeted):
-    """Brute-force protection for the token endpoint: ``limit`` failed sign-ins per window.
+    """Brute-force protection for the token endpoint: failed sign-ins per window.
 
-    Failures are counted per client id and per source address; while either budget is spent, every
-    attempt for that client or from that address is refused, right credentials included.
+    Lock out the attacker, not the victim: failures are counted per client id *and* source address
+    (``limit``), so a right secret from another address still signs in while an attacking address is
+    locked; per client id alone and per address alone against a higher ``ceiling`` (default ten times the limit),
+    so guesses spread over many addresses, or over many client ids, still meet a bound. The password
+    grant also counts per user (tenant and user name): per user and address (``limit``), and per user
+    alone (``ceiling``).
     """
 
-    def blocked_for(self, client_id: str, address: str) -> float:
-        """Seconds until this client id and this address may try again; 0.0 when both may now."""
-        return self._store.longest_wait(
-            _login_keys(client_id, address), now=self._clock(), interval=self._interval, window=self._window
+    def __init__(
+        self,
+        *,
+        limit: int,
+        window_seconds: float,
+        ceiling: int | None = None,
+        store: CounterStore | None = None,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        super().__init__(limit=limit, window_seconds=window_seconds, store=store, clock=clock)
+        self._ceiling_interval, _ = _budget(ceiling or limit * CEILING_FACTOR, window_seconds)
+
+    def blocked_for(self, client_id: str, address: str, user: str | None = None) -> float:
+        """Seconds until this client id, address and user may try again; 0.0 when they may now."""
+        narrow, wide = _login_keys(client_id, address, user)
+        now = self._clock()
+        return max(
+            self._store.longest_wait(narrow, now=now, interval=self._interval, window=self._window),
+            self._store.longest_wait(wide, now=now, interval=self._ceiling_interval, window=self._window),
         )
 
-    def failed(self, client_id: str, address: str) -> None:
-        """Records one failed sign-in against the client id and the address."""
+    def failed(self, client_id: str, address: str, user: str | None = None) -> None:
+        """Records one failed sign-in against each of the budgets it belongs to."""
         now = self._clock()
-        for key in _login_keys(client_id, address):
+        narrow, wide = _login_keys(client_id, address, user)
+        for key in narrow:
             spend_one(self._store, key, now=now, interval=self._interval, window=self._window)
+        for key in wide:
+            spend_one(self._store, key, now=now, interval=self._ceiling_interval, window=self._window)
 
 
-def _login_keys(client_id: str, address: str) -> tuple[str, ...]:
-    client_key = f"login-client\x00{client_id}"
-    return (client_key, f"login-address\x00{address}") if address else (client_key,)
+# The per-client, per-address and per-user ceilings, as a multiple of the per-pair limit.
+CEILING_FACTOR = 10
+
+
+def _login_keys(client_id: str, address: str, user: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The keys counted against the limit, and those counted against the ceiling."""
+    narrow = [f"login-client-address\x00{client_id}\x00{address}"]
+    wide = [f"login-client\x00{client_id}"]
+    if address:
+        wide.append(f"login-address\x00{address}")
+    if user is not None:
+        narrow.append(f"login-user-address\x00{user}\x00{address}")
+        wide.append(f"login-user\x00{user}")
+    return tuple(narrow), tuple(wide)

@@ -1,33 +1,62 @@
-"""The directory: tenants, applications with hashed client secrets, and users with scrypt passwords."""
+"""The directory: tenants, applications with hashed client secrets, and users with scrypt passwords.
+
+Records and their rows live in ``identity.records``; changes to existing accounts (roles, consents,
+licences, secrets, deletion) in ``identity.administration``.
+"""
 
 from __future__ import annotations
 
-import base64
-import functools
-import hashlib
-import hmac
-import json
 import re
 import secrets
-import string
 import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from learninggraph.domain.permissions import APPLICATION_PERMISSIONS
-from learninggraph.storage.database import Connection, Database, Row, UniqueViolation
+from learninggraph.identity.passwords import (
+    dummy_hash,
+    hash_password,
+    new_client_secret,
+    secret_digest,
+    secret_matches,
+    verify_password,
+)
+from learninggraph.identity.records import (
+    APP_COLUMNS,
+    USER_COLUMNS,
+    Application,
+    DirectoryError,
+    Tenant,
+    User,
+    application_of,
+    as_json,
+    canonical_delegated_permissions,
+    canonical_permissions,
+    canonical_roles,
+    get_application,
+    get_tenant,
+    get_user,
+    user_of,
+)
+from learninggraph.storage.database import Connection, Database, UniqueViolation
+
+__all__ = [
+    "Application",
+    "Directory",
+    "DirectoryError",
+    "Tenant",
+    "TokenError",
+    "User",
+    "canonical_permissions",
+    "get_tenant",
+    "get_user",
+    "new_client_secret",
+    "slug",
+    "unknown_tenant",
+]
 
 _ID_PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,128}")
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P, _SCRYPT_LEN = 2**14, 8, 1, 32
-_SECRET_ALPHABET = string.ascii_letters + string.digits + "_.~-"
-_PERMISSION_NAMES = {name.lower(): name for name in APPLICATION_PERMISSIONS}
-
-
-class DirectoryError(ValueError):
-    """A directory rule was broken (unknown tenant, bad permission, duplicate name); safe to show."""
 
 
 class TokenError(Exception):
@@ -41,59 +70,11 @@ class TokenError(Exception):
         self.description = description
 
 
-@dataclass(frozen=True, slots=True)
-class Tenant:
-    id: str
-    name: str
-    has_learning_plan: bool
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    tenant_id: str
-    id: str
-    display_name: str
-    user_principal_name: str
-    has_learning_license: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Application:
-    tenant_id: str
-    client_id: str
-    name: str
-    permissions: frozenset[str]
-
-
-_USER_COLUMNS = "tenant_id, id, display_name, user_principal_name, has_learning_license"
-_APP_COLUMNS = "tenant_id, client_id, name, permissions"
-
-
-def get_tenant(conn: Connection, tenant_id: str) -> Tenant | None:
-    row = conn.fetch_one("SELECT id, name, has_learning_plan FROM tenants WHERE id = ?", (tenant_id,))
-    return None if row is None else Tenant(row[0], row[1], bool(row[2]))
-
-
-def get_user(conn: Connection, tenant_id: str, user_id: str) -> User | None:
-    row = conn.fetch_one(
-        f"SELECT {_USER_COLUMNS} FROM users WHERE tenant_id = ? AND id = ?", (tenant_id, user_id)
-    )
-    return None if row is None else _user(row)
-
-
-def _user(row: Row) -> User:
-    return User(row[0], row[1], row[2], row[3], bool(row[4]))
-
-
-def _application(row: Row) -> Application:
-    return Application(row[0], row[1], row[2], frozenset(json.loads(row[3])))
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _checked_id(value: str | None, what: str) -> str:
+def checked_id(value: str | None, what: str) -> str:
     if value is None:
         return str(uuid.uuid4())
     if not _ID_PATTERN.fullmatch(value):
@@ -113,63 +94,18 @@ def slug(text: str, separator: str = ".") -> str:
     return separator.join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
 
 
-def new_client_secret() -> str:
-    """A secret shaped like Entra's: three characters, ``8Q~``, then 34 more."""
-    body = "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(37))
-    return f"{body[:3]}8Q~{body[3:]}"
+def checked_secret(secret: str) -> str:
+    if len(secret) < 8 or len(secret) > 256:
+        raise DirectoryError("A client secret must be 8-256 characters long.")
+    return secret
 
 
-def _secret_digest(salt: str, secret: str) -> str:
-    return hashlib.sha256(bytes.fromhex(salt) + secret.encode("utf-8")).hexdigest()
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=_SCRYPT_LEN
+def insert_secret(conn: Connection, client_id: str, secret: str) -> None:
+    salt = secrets.token_hex(16)
+    conn.execute(
+        "INSERT INTO client_secrets (id, client_id, salt, digest, hint, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (str(uuid.uuid4()), client_id, salt, secret_digest(salt, secret), secret[:3], _now()),
     )
-    encoded = [base64.b64encode(part).decode("ascii") for part in (salt, digest)]
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${encoded[0]}${encoded[1]}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(
-            password.encode("utf-8"),
-            salt=base64.b64decode(salt),
-            n=int(n),
-            r=int(r),
-            p=int(p),
-            dklen=len(expected),
-        )
-    except ValueError:
-        return False
-    return scheme == "scrypt" and hmac.compare_digest(actual, expected)
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    """Spent on unknown users so a wrong user name costs as much time as a wrong password."""
-    return hash_password(secrets.token_urlsafe(16))
-
-
-def canonical_permissions(names: Iterable[str]) -> frozenset[str]:
-    permissions: set[str] = set()
-    unknown: list[str] = []
-    for name in names:
-        canonical = _PERMISSION_NAMES.get(name.strip().lower())
-        if canonical is None:
-            unknown.append(name)
-        else:
-            permissions.add(canonical)
-    if unknown:
-        raise DirectoryError(
-            f"Unknown application permission(s) {', '.join(unknown)}; "
-            f"valid application permissions are: {', '.join(sorted(APPLICATION_PERMISSIONS))}."
-        )
-    return frozenset(permissions)
 
 
 def unknown_tenant(tenant_id: str) -> TokenError:
@@ -194,6 +130,12 @@ def _unknown_application(tenant_id: str, client_id: str) -> TokenError:
     )
 
 
+def _disabled_application(app: Application) -> TokenError:
+    return TokenError(
+        400, "unauthorized_client", 7000112, f"Application '{app.client_id}'({app.name}) is disabled."
+    )
+
+
 def _bad_secret(client_id: str) -> TokenError:
     return TokenError(
         401,
@@ -204,6 +146,12 @@ def _bad_secret(client_id: str) -> TokenError:
     )
 
 
+def bad_user_credentials() -> TokenError:
+    return TokenError(
+        400, "invalid_grant", 50126, "Error validating credentials due to invalid username or password."
+    )
+
+
 class Directory:
     """Directory use cases; each public call runs in its own transaction unless bound by ``atomic``."""
 
@@ -211,12 +159,16 @@ class Directory:
         self._database = database
         self._bound: Connection | None = None
 
+    @property
+    def database(self) -> Database:
+        return self._database
+
     @contextmanager
     def atomic(self) -> Iterator[Directory]:
         """A directory whose calls all share one write transaction, one such transaction at a time."""
         with self._database.transaction() as conn:
             conn.exclusive("directory")
-            bound = Directory(self._database)
+            bound = type(self)(self._database)
             bound._bound = conn
             yield bound
 
@@ -240,7 +192,7 @@ class Directory:
         self, *, name: str, tenant_id: str | None = None, has_learning_plan: bool = True
     ) -> Tenant:
         tenant = Tenant(
-            _checked_id(tenant_id, "tenant id"), _required_text(name, "tenant name"), has_learning_plan
+            checked_id(tenant_id, "tenant id"), _required_text(name, "tenant name"), has_learning_plan
         )
         try:
             with self._write() as conn:
@@ -260,37 +212,36 @@ class Directory:
         permissions: Iterable[str],
         client_id: str | None = None,
         client_secret: str | None = None,
+        delegated_permissions: Iterable[str] = (),
+        public_client: bool = False,
     ) -> tuple[Application, str]:
+        """Registers an app with application permissions and consented delegated ones; returns its secret."""
         app = Application(
             tenant_id,
-            _checked_id(client_id, "client id"),
+            checked_id(client_id, "client id"),
             _required_text(name, "application name"),
             canonical_permissions(permissions),
+            canonical_delegated_permissions(delegated_permissions),
+            public_client,
         )
-        secret = new_client_secret() if client_secret is None else client_secret
-        if len(secret) < 8 or len(secret) > 256:
-            raise DirectoryError("A client secret must be 8-256 characters long.")
-        salt = secrets.token_hex(16)
+        secret = checked_secret(new_client_secret() if client_secret is None else client_secret)
         try:
             with self._write() as conn:
                 self._require_tenant(conn, tenant_id)
                 conn.execute(
-                    "INSERT INTO applications (client_id, tenant_id, name, permissions, created_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (app.client_id, tenant_id, app.name, json.dumps(sorted(app.permissions)), _now()),
-                )
-                conn.execute(
-                    "INSERT INTO client_secrets (id, client_id, salt, digest, hint, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO applications (client_id, tenant_id, name, permissions, created_at, "
+                    "delegated_permissions, public_client) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
-                        str(uuid.uuid4()),
                         app.client_id,
-                        salt,
-                        _secret_digest(salt, secret),
-                        secret[:3],
+                        tenant_id,
+                        app.name,
+                        as_json(app.permissions),
                         _now(),
+                        as_json(app.delegated_permissions),
+                        int(public_client),
                     ),
                 )
+                insert_secret(conn, app.client_id, secret)
         except UniqueViolation:
             raise DirectoryError(f"An application with client id {app.client_id!r} already exists.") from None
         return app, secret
@@ -304,9 +255,11 @@ class Directory:
         password: str | None = None,
         user_id: str | None = None,
         user_principal_name: str | None = None,
+        roles: Iterable[str] = (),
     ) -> User:
         name = _required_text(display_name, "display name")
-        new_id = _checked_id(user_id, "user id")
+        new_id = checked_id(user_id, "user id")
+        held = canonical_roles(roles)
         if password is not None and not password:
             raise DirectoryError("A password must not be empty.")
         password_hash = None if password is None else hash_password(password)
@@ -324,12 +277,13 @@ class Directory:
             try:
                 conn.execute(
                     "INSERT INTO users (tenant_id, id, display_name, user_principal_name, "
-                    "has_learning_license, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (tenant_id, new_id, name, upn, int(licensed), password_hash, _now()),
+                    "has_learning_license, password_hash, created_at, directory_roles) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (tenant_id, new_id, name, upn, int(licensed), password_hash, _now(), as_json(held)),
                 )
             except UniqueViolation:
                 raise DirectoryError(f"A user with id {new_id!r} already exists.") from None
-        return User(tenant_id, new_id, name, upn, licensed)
+        return User(tenant_id, new_id, name, upn, licensed, held)
 
     def authenticate_client(self, tenant_id: str, client_id: str, secret: str | None) -> Application:
         """The application, after checking its secret; ``None`` skips the check (public clients)."""
@@ -337,7 +291,7 @@ class Directory:
             if get_tenant(conn, tenant_id) is None:
                 raise unknown_tenant(tenant_id)
             row = conn.fetch_one(
-                f"SELECT {_APP_COLUMNS} FROM applications WHERE client_id = ? AND tenant_id = ?",
+                f"SELECT {APP_COLUMNS} FROM applications WHERE client_id = ? AND tenant_id = ?",
                 (client_id, tenant_id),
             )
             stored = (
@@ -349,30 +303,28 @@ class Directory:
             )
         if row is None:
             raise _unknown_application(tenant_id, client_id)
-        if secret is not None:
-            matched = False
-            for salt, digest in stored:
-                matched |= hmac.compare_digest(_secret_digest(salt, secret), digest)
-            if not matched:
-                raise _bad_secret(client_id)
-        return _application(row)
+        if secret is not None and not secret_matches(secret, [(salt, digest) for salt, digest in stored]):
+            raise _bad_secret(client_id)
+        app = application_of(row)
+        if not app.account_enabled:
+            raise _disabled_application(app)
+        return app
 
     def authenticate_user(self, tenant_id: str, user_principal_name: str, password: str) -> User:
+        """The user, after checking the password with scrypt: call it off the event loop."""
         with self._read() as conn:
             row = conn.fetch_one(
-                f"SELECT {_USER_COLUMNS}, password_hash FROM users "
+                f"SELECT {USER_COLUMNS}, password_hash FROM users "
                 "WHERE tenant_id = ? AND lower(user_principal_name) = lower(?)",
                 (tenant_id, user_principal_name.strip()),
             )
-        stored = row[5] if row is not None and row[5] else _dummy_hash()
-        if not verify_password(password, stored) or row is None or not row[5]:
-            raise TokenError(
-                400,
-                "invalid_grant",
-                50126,
-                "Error validating credentials due to invalid username or password.",
-            )
-        return _user(row)
+        stored = row[7] if row is not None and row[7] else dummy_hash()
+        if not verify_password(password, stored) or row is None or not row[7]:
+            raise bad_user_credentials()
+        user = user_of(row)
+        if not user.account_enabled:
+            raise TokenError(400, "invalid_grant", 50057, "The user account is disabled.")
+        return user
 
     def tenant(self, tenant_id: str) -> Tenant | None:
         with self._read() as conn:
@@ -390,24 +342,23 @@ class Directory:
         """A user by id, or else by user principal name (case-insensitive)."""
         with self._read() as conn:
             row = conn.fetch_one(
-                f"SELECT {_USER_COLUMNS} FROM users WHERE tenant_id = ? "
+                f"SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? "
                 "AND (id = ? OR lower(user_principal_name) = lower(?)) ORDER BY id = ? DESC LIMIT 1",
                 (tenant_id, id_or_principal_name, id_or_principal_name, id_or_principal_name),
             )
-        return None if row is None else _user(row)
+        return None if row is None else user_of(row)
 
     def application(self, client_id: str) -> Application | None:
         with self._read() as conn:
-            row = conn.fetch_one(f"SELECT {_APP_COLUMNS} FROM applications WHERE client_id = ?", (client_id,))
-        return None if row is None else _application(row)
+            return get_application(conn, client_id)
 
     def applications(self, tenant_id: str) -> list[Application]:
         with self._read() as conn:
             rows = conn.fetch_all(
-                f"SELECT {_APP_COLUMNS} FROM applications WHERE tenant_id = ? ORDER BY created_at, client_id",
+                f"SELECT {APP_COLUMNS} FROM applications WHERE tenant_id = ? ORDER BY created_at, client_id",
                 (tenant_id,),
             )
-        return [_application(row) for row in rows]
+        return [application_of(row) for row in rows]
 
     @staticmethod
     def _require_tenant(conn: Connection, tenant_id: str) -> Tenant:

@@ -13,27 +13,29 @@ import msgspec
 
 from learninggraph.http.messages import Request, Response
 from learninggraph.http.routing import Param, Params, Route
-from learninggraph.identity.directory import Directory, Tenant, TokenError, unknown_tenant
+from learninggraph.identity.directory import Application, Directory, Tenant, TokenError, unknown_tenant
 from learninggraph.identity.keys import SigningKeys
-from learninggraph.identity.tokens import OPENID_SCOPES, TokenIssuer, delegated_scopes
+from learninggraph.identity.tokens import OPENID_SCOPES, TokenIssuer, requested_scopes
 from learninggraph.settings import Settings
 
-__all__ = ["TokenError", "routes"]
+__all__ = ["TokenError", "is_token_request", "routes"]
 
 CONTENT_TYPE = "application/json; charset=utf-8"
 GRANT_TYPES = ("client_credentials", "password")
-CLAIMS_SUPPORTED = ["aud", "iss", "iat", "nbf", "exp", "tid", "oid", "sub", "upn", "name", "roles", "scp"]
+CLAIMS_SUPPORTED = [
+    "aud", "iss", "iat", "nbf", "exp", "tid", "oid", "sub", "upn", "name", "roles", "scp", "wids"
+]  # fmt: skip
 _encode = msgspec.json.Encoder().encode
 # Wrong credentials, as opposed to malformed requests: unknown client, wrong secret, wrong password.
 CREDENTIAL_FAILURES = frozenset({700016, 7000215, 50126})
 
 
 class LoginGuard(Protocol):
-    """Counts failed sign-ins per client id and per source address (``http.throttling.LoginGuard``)."""
+    """Counts failed sign-ins per client id, source address and user (``http.throttling.LoginGuard``)."""
 
-    def blocked_for(self, client_id: str, address: str) -> float: ...
+    def blocked_for(self, client_id: str, address: str, user: str | None = None) -> float: ...
 
-    def failed(self, client_id: str, address: str) -> None: ...
+    def failed(self, client_id: str, address: str, user: str | None = None) -> None: ...
 
 
 class _Locked(TokenError):
@@ -45,8 +47,8 @@ class _Locked(TokenError):
             429,
             "temporarily_unavailable",
             50053,
-            "Sign-in is locked because of too many attempts with incorrect credentials from this client or "
-            f"address. Retry after {retry_after} {unit}.",
+            "Sign-in is locked because of too many attempts with incorrect credentials for this client, "
+            f"user or address. Retry after {retry_after} {unit}.",
         )
         self.retry_after = retry_after
 
@@ -66,6 +68,16 @@ def routes(
         Route((tenant, "discovery", "v2.0", "keys"), {"GET": service.jwks}),
         Route((tenant, "oauth2", "v2.0", "token"), {"POST": service.token}),
     ]
+
+
+def is_token_request(request: Request) -> bool:
+    """A POST to a token endpoint: its handler may hash a password, so it runs off the event loop."""
+    segments = request.segments
+    return (
+        request.method == "POST"
+        and len(segments) == 4
+        and [segment.name.lower() for segment in segments[1:]] == ["oauth2", "v2.0", "token"]
+    )
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:
@@ -110,6 +122,16 @@ def _invalid_scope(scope: str) -> TokenError:
         "invalid_scope",
         70011,
         f"The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid.",
+    )
+
+
+def _not_consented(app: Application) -> TokenError:
+    return TokenError(
+        400,
+        "invalid_grant",
+        65001,
+        f"The user or administrator has not consented to use the application with ID '{app.client_id}' "
+        f"named '{app.name}'. Send an interactive authorization request for this user and resource.",
     )
 
 
@@ -230,14 +252,18 @@ class _TokenService:
         client_id, secret = _client_credentials(request, form)
         if self._guard is None:
             return self._grant(grant_type, tenant, client_id, secret, form)
-        wait = self._guard.blocked_for(client_id, request.client_address)
+        # The password grant also spends the budget of the user it names (tenant and user name).
+        username = form.get("username", "").strip().lower() if grant_type == "password" else ""
+        user = f"{tenant.id}\x00{username}" if username else None
+        wait = self._guard.blocked_for(client_id, request.client_address, user)
         if wait > 0.0:
             raise _Locked(max(1, math.ceil(wait)))
         try:
             return self._grant(grant_type, tenant, client_id, secret, form)
         except TokenError as error:
             if error.code in CREDENTIAL_FAILURES:
-                self._guard.failed(client_id, request.client_address)
+                # A wrong secret never reached the user's password: it does not count against the user.
+                self._guard.failed(client_id, request.client_address, user if error.code == 50126 else None)
             raise
 
     def _grant(
@@ -280,13 +306,24 @@ class _TokenService:
         username, password = _required(form, "username"), _required(form, "password")
         scope = _required(form, "scope")
         app = self._directory.authenticate_client(tenant.id, client_id, secret)
-        user = self._directory.authenticate_user(tenant.id, username, password)
+        if secret is None and not app.public_client:
+            # Only an app registered as a public client may use the password grant without a secret.
+            raise TokenError(
+                401,
+                "invalid_client",
+                7000218,
+                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            )
         try:
-            granted = delegated_scopes(scope.split())
+            named, default = requested_scopes(scope.split())
         except ValueError as exc:
             raise _invalid_scope(str(exc)) from None
-        if not granted:
+        if not named and not default:
             raise _invalid_scope(scope)
+        user = self._directory.authenticate_user(tenant.id, username, password)
+        granted = named | app.delegated_permissions if default else named
+        if not granted or not granted <= app.delegated_permissions:
+            raise _not_consented(app)
         token, expires_in = self._issuer.delegated_token(app.client_id, user, granted)
         body = _token_body(token, expires_in)
         body["scope"] = " ".join(f"https://graph.microsoft.com/{name}" for name in sorted(granted))

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from learninggraph.domain.errors import Unauthorized
 from learninggraph.domain.permissions import DELEGATED_PERMISSIONS
 from learninggraph.domain.principal import CallerKind, Principal
+from learninggraph.domain.roles import template_ids
 from learninggraph.identity.directory import Application, Directory, User
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.settings import Settings
@@ -52,18 +53,19 @@ def service_principal_id(client_id: str) -> str:
     return str(uuid.uuid5(_SERVICE_PRINCIPAL_NAMESPACE, client_id))
 
 
-def delegated_scopes(requested: Iterable[str]) -> frozenset[str]:
-    """Delegated permission names from an OAuth scope list; ``ValueError`` names the first bad scope.
+def requested_scopes(requested: Iterable[str]) -> tuple[frozenset[str], bool]:
+    """The delegated permissions an OAuth scope list names, and whether it asks for ``.default``.
 
-    Accepts bare names, names prefixed with the Graph resource, and ``<resource>/.default`` (every
-    delegated learning permission); OpenID Connect scopes are dropped.
+    Accepts bare names, names prefixed with the Graph resource, and ``<resource>/.default``; OpenID
+    Connect scopes are dropped. ``ValueError`` names the first scope that is no delegated permission.
     """
-    granted: set[str] = set()
+    named: set[str] = set()
+    default = False
     for scope in requested:
         if scope.lower() in OPENID_SCOPES:
             continue
         if scope.endswith("/.default") or scope == ".default":
-            granted |= DELEGATED_PERMISSIONS
+            default = True
             continue
         name = scope
         for prefix in (GRAPH_RESOURCE + "/", GRAPH_APP_ID + "/"):
@@ -72,8 +74,16 @@ def delegated_scopes(requested: Iterable[str]) -> frozenset[str]:
         canonical = _PERMISSION_NAMES.get(name.lower())
         if canonical is None:
             raise ValueError(scope)
-        granted.add(canonical)
-    return frozenset(granted)
+        named.add(canonical)
+    return frozenset(named), default
+
+
+def delegated_scopes(
+    requested: Iterable[str], consented: frozenset[str] = DELEGATED_PERMISSIONS
+) -> frozenset[str]:
+    """The scopes a token for ``requested`` carries: those named, plus every consented one for ``.default``."""
+    named, default = requested_scopes(requested)
+    return named | consented if default else named
 
 
 class TokenIssuer:
@@ -124,6 +134,7 @@ class TokenIssuer:
                 "azpacr": "1",
                 "idtyp": "user",
                 "scp": " ".join(sorted(set(scopes))),
+                "wids": template_ids(user.directory_roles),
                 "amr": ["pwd"],
             },
         )
@@ -216,6 +227,8 @@ class _Verified:
     principal: Principal
     expires_at: float
     recheck_at: float
+    # When the token was issued, if this service issued it (None: a trusted outside issuer did).
+    issued_here_at: float | None
 
 
 def _unauthorized(message: str = INVALID) -> Unauthorized:
@@ -262,7 +275,7 @@ class TokenVerifier:
                 raise _unauthorized(EXPIRED)
             if now >= hit.recheck_at:
                 try:
-                    hit.principal = self._check_directory(hit.principal)
+                    hit.principal = self._check_directory(hit.principal, hit.issued_here_at)
                 except Unauthorized:
                     self._forget(token)
                     raise
@@ -271,11 +284,12 @@ class TokenVerifier:
         # Checked only before a first verification: a cached token already passed it.
         if any(c.isspace() for c in token):
             raise _unauthorized()
-        principal, expires_at = self._verify(token, now, skew)
-        self._remember(token, _Verified(principal, expires_at, now + DIRECTORY_RECHECK_SECONDS), now)
+        principal, expires_at, issued_here_at = self._verify(token, now, skew)
+        recheck_at = now + DIRECTORY_RECHECK_SECONDS
+        self._remember(token, _Verified(principal, expires_at, recheck_at, issued_here_at), now)
         return principal
 
-    def _verify(self, token: str, now: float, skew: int) -> tuple[Principal, float]:
+    def _verify(self, token: str, now: float, skew: int) -> tuple[Principal, float, float | None]:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -287,7 +301,8 @@ class TokenVerifier:
         if not isinstance(issuer, str) or not isinstance(tenant_id, str) or not tenant_id:
             raise _unauthorized()
         key: RSAPublicKey | None = None
-        if issuer == TokenIssuer.issuer_of(self._settings, tenant_id):
+        issued_here = issuer == TokenIssuer.issuer_of(self._settings, tenant_id)
+        if issued_here:
             key = self._keys.public_key(kid)
         elif self._external.trusts(issuer, tenant_id) and self._directory.tenant(tenant_id) is not None:
             key = self._external.public_key(issuer, kid)
@@ -319,7 +334,8 @@ class TokenVerifier:
         if not isinstance(audiences, list) or not any(a in self._audiences for a in audiences):
             raise _unauthorized(BAD_AUDIENCE)
         principal = self._principal(claims, tenant_id)
-        return self._check_directory(principal), expires_at
+        issued_here_at = (_number(claims.get("iat")) or 0.0) if issued_here else None
+        return self._check_directory(principal, issued_here_at), expires_at, issued_here_at
 
     @staticmethod
     def _principal(claims: dict[str, Any], tenant_id: str) -> Principal:
@@ -331,22 +347,44 @@ class TokenVerifier:
             user_id = claims.get("oid")
             if not isinstance(scopes, str) or not isinstance(user_id, str):
                 raise _unauthorized()
-            return Principal(tenant_id, app_id, CallerKind.DELEGATED, frozenset(scopes.split()), user_id)
+            wids = claims.get("wids", [])
+            if not isinstance(wids, list) or not all(isinstance(wid, str) for wid in wids):
+                raise _unauthorized()
+            return Principal(
+                tenant_id,
+                app_id,
+                CallerKind.DELEGATED,
+                frozenset(scopes.split()),
+                user_id,
+                directory_roles=frozenset(wids),
+            )
         roles = claims.get("roles", [])
         if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
             raise _unauthorized()
         return Principal(tenant_id, app_id, CallerKind.APPLICATION, frozenset(roles))
 
-    def _check_directory(self, principal: Principal) -> Principal:
-        """The principal as the directory sees it now: 401 if its tenant or user is gone."""
+    def _check_directory(self, principal: Principal, issued_here_at: float | None) -> Principal:
+        """The principal as the directory sees it now: 401 if its tenant, user or app is gone or disabled.
+
+        A token this service issued is refused too once its app is deleted or disabled, or was issued
+        before the app's ``tokens_valid_after`` (its secrets were replaced).
+        """
         tenant = self._directory.tenant(principal.tenant_id)
         if tenant is None:
             raise _unauthorized()
-        if (
-            principal.user_id is not None
-            and self._directory.user(principal.tenant_id, principal.user_id) is None
-        ):
-            raise _unauthorized()
+        if principal.user_id is not None:
+            user = self._directory.user(principal.tenant_id, principal.user_id)
+            if user is None or not user.account_enabled:
+                raise _unauthorized()
+        if issued_here_at is not None:
+            app = self._directory.application(principal.app_id)
+            if (
+                app is None
+                or app.tenant_id != principal.tenant_id
+                or not app.account_enabled
+                or issued_here_at < app.tokens_valid_after
+            ):
+                raise _unauthorized()
         if principal.has_learning_plan != tenant.has_learning_plan:
             return dataclasses.replace(principal, has_learning_plan=tenant.has_learning_plan)
         return principal

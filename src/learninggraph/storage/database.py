@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
@@ -156,6 +157,29 @@ class SqliteConnection(Connection):
             raise unavailable(exc) from exc
 
 
+# The database holds the token signing keys and secret digests: only its owner may read it.
+PRIVATE_FILE_MODE = 0o600
+
+
+def _private_file(path: str) -> None:
+    """Creates the database file owner-only before SQLite opens it; tightens an existing one.
+
+    SQLite gives the ``-wal`` and ``-shm`` files it creates the database file's permissions.
+    """
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        pass
+    else:
+        os.close(descriptor)
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, PRIVATE_FILE_MODE)
+        except OSError:  # absent, or another user's file: nothing to tighten here
+            continue
+
+
 class SqliteDatabase(Database):
     """One SQLite connection per process, used from the event loop thread only."""
 
@@ -168,6 +192,7 @@ class SqliteDatabase(Database):
         self.path = DatabaseUrl.parse(url).path
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(self.path)
         self._raw = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False, cached_statements=256
         )

@@ -163,6 +163,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX ix_rate_budgets_arrival ON rate_budgets (arrival)",
         ),
     ),
+    Migration(
+        3,
+        "directory roles, consented delegated permissions, public clients and disabled accounts",
+        (
+            # Delegated permissions an administrator consented to for the app, as a JSON list.
+            "ALTER TABLE applications ADD COLUMN delegated_permissions TEXT NOT NULL DEFAULT '[]'",
+            "ALTER TABLE applications ADD COLUMN public_client INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE applications ADD COLUMN account_enabled INTEGER NOT NULL DEFAULT 1",
+            # Tokens issued to the app before this time (whole seconds since the epoch) are refused.
+            "ALTER TABLE applications ADD COLUMN tokens_valid_after INTEGER NOT NULL DEFAULT 0",
+            # Directory role names the user holds, as a JSON list.
+            "ALTER TABLE users ADD COLUMN directory_roles TEXT NOT NULL DEFAULT '[]'",
+            "ALTER TABLE users ADD COLUMN account_enabled INTEGER NOT NULL DEFAULT 1",
+        ),
+    ),
 )
 
 

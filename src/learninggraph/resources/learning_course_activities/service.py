@@ -33,11 +33,11 @@ from learninggraph.domain.ids import new_id
 from learninggraph.domain.permissions import (
     READ_ANY_ACTIVITY,
     READ_ASSIGNMENTS,
-    READ_OTHER_LEARNERS,
     READ_SELF_INITIATED,
     WRITE_ANY_ACTIVITY,
     WRITE_ASSIGNMENTS,
     WRITE_SELF_INITIATED,
+    reads_other_learners,
 )
 from learninggraph.domain.principal import Permissions, Principal
 from learninggraph.identity.directory import get_user
@@ -138,7 +138,7 @@ class LearningCourseActivityService:
         _require_plan(caller)
         if learner_id is not None:
             _require_learner_view(conn, caller, learner_id, listing=True)
-        elif not caller.is_application and not caller.holds_any(READ_OTHER_LEARNERS):
+        elif not caller.is_application and not reads_other_learners(caller):
             learner_id = caller.user_id
         if provider_id is not None and providers.is_sync_enabled(conn, caller.tenant_id, provider_id) is None:
             raise BadRequest(errors.BAD_REGISTRATION_ID)
@@ -302,7 +302,7 @@ def _require_enabled(enabled: object) -> None:
 
 
 def _sees_learner(caller: Principal, learner_id: str) -> bool:
-    return caller.is_application or learner_id == caller.user_id or caller.holds_any(READ_OTHER_LEARNERS)
+    return caller.is_application or learner_id == caller.user_id or reads_other_learners(caller)
 
 
 def _require_learner_view(conn: Connection, caller: Principal, learner_id: str, *, listing: bool) -> None:
