@@ -107,6 +107,10 @@ def create_app(settings: Settings) -> Edge:
         metadata=lambda request, params: Response(200, csdl, "application/xml;charset=utf-8"),
         batch_group=database.grouped,
         executor=_executor_for(database),
+        max_header_count=settings.max_header_count,
+        max_header_bytes=settings.max_header_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
+        max_batch_response_bytes=settings.max_batch_response_bytes,
     )
 
 
@@ -141,8 +145,12 @@ def serve(
     keyfile: str | None = None,
     workers: int = 1,
 ) -> None:
-    import uvicorn
+    import dataclasses
 
+    from uvicorn import Server
+    from uvicorn.supervisors import Multiprocess
+
+    from learninggraph.http.connections import fit_connection_cap, server_config
     from learninggraph.identity.dev import dev_credentials, ensure_dev_identity
 
     database = Database(settings.database_url)
@@ -165,11 +173,19 @@ def serve(
         "ssl_keyfile": keyfile,
         "lifespan": "on",
     }
+    settings = dataclasses.replace(settings, max_connections=fit_connection_cap(settings.max_connections))
     if workers > 1:
         os.environ[SETTINGS_ENVIRONMENT_VARIABLE] = json.dumps(asdict(settings), default=list)
-        uvicorn.run("learninggraph.app:create_app_from_environment", factory=True, workers=workers, **common)
+        config = server_config(
+            "learninggraph.app:create_app_from_environment", settings, factory=True, workers=workers, **common
+        )
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
-        uvicorn.run(create_app(settings), **common)
+        config = server_config(create_app(settings), settings, **common)
+        server = Server(config)
+        server.run()
+        if not server.started:
+            raise SystemExit(3)
 
 
 def _announce(base: str, credentials: dict[str, str] | None, *, created: bool) -> None:

@@ -51,6 +51,7 @@ def running_server(settings: Settings, **uvicorn_options: Any) -> Iterator[str]:
     import uvicorn
 
     from learninggraph.app import create_app
+    from learninggraph.http.connections import server_config
 
     app = create_app(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -58,7 +59,7 @@ def running_server(settings: Settings, **uvicorn_options: Any) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "on", "ws": "none"}
-    config = uvicorn.Config(app, **{**options, **uvicorn_options})
+    config = server_config(app, settings, **{**options, **uvicorn_options})
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
