@@ -15,6 +15,7 @@ from learninggraph.domain.errors import GraphError
 from learninggraph.identity.certs import write_dev_certificates
 from learninggraph.identity.dev import DEV_CLIENT_ID, dev_credentials
 from learninggraph.identity.directory import Directory, DirectoryError
+from learninggraph.identity.external import TrustedIssuer
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, delegated_scopes
 from learninggraph.settings import DEFAULT_DATABASE_URL, Settings
@@ -147,6 +148,8 @@ def _keys_rotate(args: argparse.Namespace, database: Database) -> int:
 def _serve(args: argparse.Namespace, database: Database) -> int:
     if (args.certfile is None) != (args.keyfile is None):
         raise ValueError("--certfile and --keyfile go together.")
+    for entry in args.trust_issuer:
+        TrustedIssuer.parse(entry)
     settings = Settings.from_env(
         database_url=args.database,
         trusted_issuers=tuple(args.trust_issuer) or None,
@@ -252,7 +255,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--port", type=int, default=8000)
     sub.add_argument("--certfile", help="TLS certificate chain (PEM)")
     sub.add_argument("--keyfile", help="TLS private key (PEM)")
-    sub.add_argument("--trust-issuer", action="append", default=[], metavar="URL", help="trusted OIDC issuer")
+    sub.add_argument(
+        "--trust-issuer",
+        action="append",
+        default=[],
+        metavar="URL[=TENANT,...]",
+        help="trusted OIDC issuer: a URL with {tenantid}, or a fixed URL bound to the tenants named after '='",
+    )
     sub.add_argument("--audience", action="append", default=[], metavar="AUD", help="extra accepted audience")
     sub.add_argument("--workers", type=int, default=1)
     sub.add_argument("--no-dev-identity", action="store_true", help="do not create the dev identity")

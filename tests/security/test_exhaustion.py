@@ -6,6 +6,7 @@ answer sizes), never on timings.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -28,7 +29,9 @@ RECEIVE_SECONDS = 15.0
 
 def _connect(base_url: str) -> socket.socket:
     parts = urlsplit(base_url)
-    sock = socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=RECEIVE_SECONDS)
+    sock = socket.create_connection(
+        (parts.hostname or "127.0.0.1", parts.port or 80), timeout=RECEIVE_SECONDS
+    )
     return sock
 
 
@@ -135,7 +138,7 @@ class TestSlowClients:
         with _connect(impatient_server) as sock:
             sock.sendall(
                 b"POST /v1.0/$batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                b"Content-Length: 100\r\n\r\n{\"requests\":"
+                b'Content-Length: 100\r\n\r\n{"requests":'
             )
 
             assert _status(sock) == 408
@@ -160,10 +163,8 @@ class TestConnectionCap:
             closed = 0
             for sock in idle:
                 sock.settimeout(RECEIVE_SECONDS if closed < 41 else 0.2)
-                try:
+                with contextlib.suppress(TimeoutError, ConnectionResetError):
                     closed += sock.recv(1) == b""
-                except (TimeoutError, ConnectionResetError):
-                    pass
         finally:
             for sock in idle:
                 sock.close()
@@ -188,7 +189,9 @@ def thrifty_tenant(server_settings: Settings, new_database_url: Callable[[], str
 
 
 class TestBatchOutput:
-    def test_a_batch_stops_answering_once_its_responses_reach_the_budget(self, thrifty_tenant: Tenant) -> None:
+    def test_a_batch_stops_answering_once_its_responses_reach_the_budget(
+        self, thrifty_tenant: Tenant
+    ) -> None:
         provider = thrifty_tenant.provider()
         app = thrifty_tenant.app()
         for number in range(20):
