@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
 import sys
@@ -41,9 +43,11 @@ _LEASE_SECONDS = 0.5
 # Handler threads per worker on PostgreSQL: fewer than the connection pool holds, so a handler never
 # waits for a connection that another handler's thread is not using.
 HANDLER_THREADS = 6
+_M_MMAP_THRESHOLD = -3
 
 
 def create_app(settings: Settings) -> Edge:
+    return_large_blocks_to_the_system()
     database = Database(settings.database_url)
     upgrade(database)
     directory = Directory(database)
@@ -112,6 +116,20 @@ def create_app(settings: Settings) -> Edge:
         body_timeout_seconds=settings.body_timeout_seconds,
         max_batch_response_bytes=settings.max_batch_response_bytes,
     )
+
+
+def return_large_blocks_to_the_system() -> None:
+    """Has glibc map every block of 128 KiB or more on its own, so freeing it returns it to the system.
+
+    glibc otherwise raises that threshold after each large free, and later large responses then stay in
+    its heap: after one huge ``$batch`` the process kept hundreds of megabytes. No-op on other C libraries.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
 
 
 def _executor_for(database: Database) -> ThreadPoolExecutor | None:

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import nullcontext
 from typing import Any, Protocol
 
@@ -100,6 +100,9 @@ class Edge:
         # Where handlers run: inline on the event loop, or in threads when storage waits on a network
         # database, so one request's round trips do not stall every other request of the worker.
         self.executor = executor
+        # Without handler threads, a $batch still runs in one of its own, so that its items (up to the
+        # batch's response budget) never hold the event loop; batches wait for each other there.
+        self._batch_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="learninggraph-batch")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -115,6 +118,7 @@ class Edge:
             elif message["type"] == "lifespan.shutdown":
                 if self.executor is not None:
                     self.executor.shutdown(wait=True)
+                self._batch_lane.shutdown(wait=True)
                 if self.on_shutdown is not None:
                     self.on_shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
@@ -136,12 +140,11 @@ class Edge:
         try:
             body = await self._read_body(headers, receive)
             request = self._build_request(scope, headers, body, request_id, client_request_id)
-            if self.executor is None:
+            executor = self.executor or (self._batch_lane if _is_graph_batch(request) else None)
+            if executor is None:
                 response = self.dispatch(request)
             else:
-                response = await asyncio.get_running_loop().run_in_executor(
-                    self.executor, self.dispatch, request
-                )
+                response = await asyncio.get_running_loop().run_in_executor(executor, self.dispatch, request)
         except GraphError as error:
             response = render_error(error, request_id=request_id, client_request_id=client_request_id)
         except Exception:
@@ -289,6 +292,16 @@ class Edge:
             raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1", "replace")))
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": response.body})
+
+
+def _is_graph_batch(request: Request) -> bool:
+    segments = request.segments
+    return (
+        len(segments) == 2
+        and segments[0].key_name is None
+        and segments[0].name in GRAPH_VERSIONS
+        and (is_batch(segments[1:]))
+    )
 
 
 def _is_metadata(segments: Sequence[Segment]) -> bool:
