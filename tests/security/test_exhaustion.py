@@ -7,9 +7,14 @@ answer sizes), never on timings.
 from __future__ import annotations
 
 import contextlib
+import resource
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -210,3 +215,51 @@ class TestBatchOutput:
         refused = next(answers[str(n)] for n in range(20) if statuses[n] == 503)
         assert refused["body"]["error"]["code"] == "serviceNotAvailable"
         assert refused["headers"]["Retry-After"] == "1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _few_open_files() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+
+class TestOpenFiles:
+    def test_with_256_open_files_300_idle_sockets_leave_health_answering(self, tmp_path: Path) -> None:
+        port = _free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        database = f"sqlite:///{tmp_path}/f.db"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "learninggraph", "serve", "--database", database, "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_few_open_files,
+        )
+        idle: list[socket.socket] = []
+        try:
+            _wait_for(base_url)
+            idle = [_connect(base_url) for _ in range(300)]
+            status = httpx.get(f"{base_url}/health", timeout=RECEIVE_SECONDS).status_code
+        finally:
+            for sock in idle:
+                sock.close()
+            server.terminate()
+            server.wait(timeout=15)
+
+        assert status == 200
+
+
+def _wait_for(base_url: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
