@@ -7,7 +7,8 @@ provider holding large contents, then runs each attack for ``--seconds`` (each s
 
 - ``repeated-headers``: requests with 150,000 copies of one header (1.2 MB), back to back;
 - ``huge-header``: requests with one 48 MB header, back to back;
-- ``slow-headers``: 200 connections sending their headers one byte a second (reopened when closed);
+- ``slow-headers``: 200 connections sending one header line a second, never ending their headers (reopened when
+  the server closes them);
 - ``idle-sockets``: 900 connections that send nothing (within the default cap of 1000), reopened when closed;
 - ``big-batch``: two clients posting a ``$batch`` of 20 listings with ``$top=1000`` over large contents;
 - ``sign-ins``: 20 clients signing in with the password grant as fast as they can.
@@ -187,7 +188,7 @@ def huge_header(world: World, stop: threading.Event) -> int:
     return count
 
 
-def _hold_sockets(world: World, stop: threading.Event, count: int, drip: bytes) -> int:
+def _hold_sockets(world: World, stop: threading.Event, count: int, drip: bytes, opening: bytes = b"") -> int:
     opened = 0
     sockets: list[socket.socket | None] = [None] * count
     try:
@@ -199,6 +200,8 @@ def _hold_sockets(world: World, stop: threading.Event, count: int, drip: bytes) 
                         sock.setblocking(False)
                         sockets[index] = sock
                         opened += 1
+                        if opening:
+                            sock.send(opening)
                     if drip:
                         sock.send(drip)
                 except OSError:
@@ -214,7 +217,7 @@ def _hold_sockets(world: World, stop: threading.Event, count: int, drip: bytes) 
 
 
 def slow_headers(world: World, stop: threading.Event) -> int:
-    return _hold_sockets(world, stop, 200, b"x")
+    return _hold_sockets(world, stop, 200, b"x-slow: a\r\n", b"GET /health HTTP/1.1\r\nHost: x\r\n")
 
 
 def idle_sockets(world: World, stop: threading.Event) -> int:

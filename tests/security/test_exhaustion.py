@@ -116,6 +116,16 @@ class TestHeaders:
         assert response.status_code == 200
 
 
+def test_forwarded_headers_are_ignored_unless_the_operator_trusts_them(server: str) -> None:
+    response = httpx.get(
+        f"{server}/health",
+        headers={"Host": "graph.example", "X-Forwarded-Proto": "https", "X-Forwarded-For": "1.2.3.4"},
+    )
+
+    assert response.status_code == 200
+    assert "strict-transport-security" not in response.headers
+
+
 @pytest.fixture(scope="module")
 def impatient_server(server_settings: Settings, new_database_url: Callable[[], str]) -> Iterator[str]:
     settings = replace(

@@ -68,6 +68,8 @@ class ServerConfig(uvicorn.Config):
             app,
             http=GuardedProtocol,
             h11_max_incomplete_event_size=max_header_bytes,
+            # X-Forwarded-* are the edge's to trust or not (--trust-forwarded-headers), never uvicorn's.
+            proxy_headers=False,
             **options,
         )
         self.header_timeout = header_timeout
