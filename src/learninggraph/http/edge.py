@@ -46,6 +46,7 @@ Send = Callable[[Message], Awaitable[None]]
 log = logging.getLogger("learninggraph")
 
 GRAPH_VERSIONS = ("v1.0", "beta")
+SIGN_IN_THREADS = 2
 
 
 class RequestHeaderFieldsTooLarge(GraphError):
@@ -100,9 +101,13 @@ class Edge:
         # Where handlers run: inline on the event loop, or in threads when storage waits on a network
         # database, so one request's round trips do not stall every other request of the worker.
         self.executor = executor
-        # Without handler threads, a $batch still runs in one of its own, so that its items (up to the
-        # batch's response budget) never hold the event loop; batches wait for each other there.
+        # Without handler threads, the two kinds of request that take long still run in threads of their own,
+        # so they never hold the event loop: a $batch (up to its response budget; batches take turns) and a
+        # sign-in at the token endpoint (a password hash; a few at a time, the rest wait their turn).
         self._batch_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="learninggraph-batch")
+        self._sign_in_lane = ThreadPoolExecutor(
+            max_workers=SIGN_IN_THREADS, thread_name_prefix="learninggraph-sign-in"
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -119,6 +124,7 @@ class Edge:
                 if self.executor is not None:
                     self.executor.shutdown(wait=True)
                 self._batch_lane.shutdown(wait=True)
+                self._sign_in_lane.shutdown(wait=True)
                 if self.on_shutdown is not None:
                     self.on_shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
@@ -140,7 +146,7 @@ class Edge:
         try:
             body = await self._read_body(headers, receive)
             request = self._build_request(scope, headers, body, request_id, client_request_id)
-            executor = self.executor or (self._batch_lane if _is_graph_batch(request) else None)
+            executor = self.executor or self._lane_for(request)
             if executor is None:
                 response = self.dispatch(request)
             else:
@@ -155,6 +161,13 @@ class Edge:
                 client_request_id=client_request_id,
             )
         await self._send(send, response, request_id, client_request_id, _wants_hsts(scope, headers))
+
+    def _lane_for(self, request: Request) -> Executor | None:
+        if _is_graph_batch(request):
+            return self._batch_lane
+        if _is_sign_in(request):
+            return self._sign_in_lane
+        return None
 
     def _headers_fit(self, raw_headers: Sequence[tuple[bytes, bytes]]) -> bool:
         if len(raw_headers) > self.max_header_count:
@@ -302,6 +315,12 @@ def _is_graph_batch(request: Request) -> bool:
         and segments[0].name in GRAPH_VERSIONS
         and (is_batch(segments[1:]))
     )
+
+
+def _is_sign_in(request: Request) -> bool:
+    """``POST /{tenant}/oauth2/v2.0/token``."""
+    names = [segment.name.lower() for segment in request.segments]
+    return request.method == "POST" and len(names) == 4 and names[1:] == ["oauth2", "v2.0", "token"]
 
 
 def _is_metadata(segments: Sequence[Segment]) -> bool:
