@@ -109,6 +109,15 @@ class TestHeaders:
         assert status != 200
         assert httpx.get(f"{server}/health").status_code == 200
 
+    def test_a_huge_header_pipelined_after_a_request_is_refused_too(self, server: str) -> None:
+        huge = _get("/health", b"x-big: " + b"a" * (48 * 1024 * 1024) + b"\r\n")
+        head = _get("/health") + huge
+
+        status, sent = _send_then_read(server, head)
+
+        assert status == 200
+        assert sent < len(head)
+
     def test_headers_within_the_limits_are_served(self, server: str) -> None:
         headers = [(b"x-repeated", b"a")] * 150 + [(b"x-long", b"b" * 30_000)]
 

@@ -131,8 +131,9 @@ class GuardedProtocol(HttpToolsProtocol):
         self._header_timeout: float = getattr(config, "header_timeout", 10.0)
         self._max_header_bytes: int = getattr(config, "max_header_bytes", 65_536)
         self._max_connections: int | None = getattr(config, "max_connections", None)
-        # Between requests and until a request's headers are complete: evictable, and counted and timed.
-        self.awaiting_headers = True
+        # From the end of one request's bytes (or the connection's start) until the next request's headers are
+        # complete: what arrives is counted against the header limit, and timed once it starts arriving.
+        self.reading_head = True
         self.waiting_since = 0.0
         self._header_bytes = 0
         self._tail = b""
@@ -150,8 +151,14 @@ class GuardedProtocol(HttpToolsProtocol):
         self._stop_timer()
         super().connection_lost(exc)
 
+    @property
+    def evictable(self) -> bool:
+        """Waiting for a request's headers with no answer under way: closing it loses no work."""
+        serving = self.cycle is not None and not self.cycle.response_complete
+        return self.reading_head and not serving and not self.transport.is_closing()
+
     def data_received(self, data: bytes) -> None:
-        if self.awaiting_headers and not self.transport.is_closing():
+        if self.reading_head and not self.transport.is_closing():
             if self._header_timer is None:
                 self._start_waiting()
             window = self._tail + data
@@ -164,21 +171,24 @@ class GuardedProtocol(HttpToolsProtocol):
         super().data_received(data)
 
     def on_headers_complete(self) -> None:
-        self.awaiting_headers = False
+        self.reading_head = False
         self._stop_timer()
         super().on_headers_complete()
 
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        # Whatever follows is the head of a pipelined request, even while this one is being answered.
+        self.reading_head = True
+        self._header_bytes = 0
+        self._tail = b""
+
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
-            self.awaiting_headers = True
-            self._header_bytes = 0
-            self._tail = b""
-            # Until the next request starts, uvicorn's keep-alive timeout applies.
-            self.waiting_since = self.loop.time()
+        # Until the next request starts, uvicorn's keep-alive timeout applies.
+        self.waiting_since = self.loop.time()
 
     def _start_waiting(self) -> None:
-        self.awaiting_headers = True
+        self.reading_head = True
         self.waiting_since = self.loop.time()
         self._stop_timer()
         self._header_timer = self.loop.call_later(self._header_timeout, self._timed_out)
@@ -190,8 +200,13 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def _timed_out(self) -> None:
         self._header_timer = None
-        if self.awaiting_headers and not self.transport.is_closing():
-            self._refuse(READ_TIMED_OUT if self._header_bytes else b"")
+        if not self.reading_head or self.transport.is_closing():
+            return
+        if self.cycle is not None and not self.cycle.response_complete:
+            # A pipelined request's head waits behind an answer still being written: not the client's fault.
+            self._header_timer = self.loop.call_later(self._header_timeout, self._timed_out)
+            return
+        self._refuse(READ_TIMED_OUT if self._header_bytes else b"")
 
     def _refuse(self, response: bytes) -> None:
         self._stop_timer()
@@ -205,10 +220,7 @@ class GuardedProtocol(HttpToolsProtocol):
         waiting = [
             other
             for other in self.connections
-            if isinstance(other, GuardedProtocol)
-            and other is not self
-            and other.awaiting_headers
-            and not other.transport.is_closing()
+            if isinstance(other, GuardedProtocol) and other is not self and other.evictable
         ]
         if not waiting:
             return False
