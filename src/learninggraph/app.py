@@ -40,8 +40,8 @@ from learninggraph.storage.migrations import upgrade
 SETTINGS_ENVIRONMENT_VARIABLE = "LEARNINGGRAPH_SETTINGS_JSON"
 # How long a process may spend the request budget it claimed from the database before it lapses.
 _LEASE_SECONDS = 0.5
-# Handler threads per worker on PostgreSQL: fewer than the connection pool holds, so a handler never
-# waits for a connection that another handler's thread is not using.
+# Handler threads per worker on PostgreSQL: with the edge's two sign-in threads, no more than the connection
+# pool holds, so a handler never waits for a connection that another handler's thread is not using.
 HANDLER_THREADS = 6
 _M_MMAP_THRESHOLD = -3
 

@@ -101,9 +101,9 @@ class Edge:
         # Where handlers run: inline on the event loop, or in threads when storage waits on a network
         # database, so one request's round trips do not stall every other request of the worker.
         self.executor = executor
-        # Without handler threads, the two kinds of request that take long still run in threads of their own,
-        # so they never hold the event loop: a $batch (up to its response budget; batches take turns) and a
-        # sign-in at the token endpoint (a password hash; a few at a time, the rest wait their turn).
+        # Requests that take long run in threads of their own, so they never hold the event loop nor every
+        # handler thread: sign-ins at the token endpoint (a password hash; two at a time, always), and without
+        # handler threads a $batch (up to its response budget; batches take turns).
         self._batch_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="learninggraph-batch")
         self._sign_in_lane = ThreadPoolExecutor(
             max_workers=SIGN_IN_THREADS, thread_name_prefix="learninggraph-sign-in"
@@ -146,7 +146,7 @@ class Edge:
         try:
             body = await self._read_body(headers, receive)
             request = self._build_request(scope, headers, body, request_id, client_request_id)
-            executor = self.executor or self._lane_for(request)
+            executor = self._executor_for(request)
             if executor is None:
                 response = self.dispatch(request)
             else:
@@ -162,12 +162,13 @@ class Edge:
             )
         await self._send(send, response, request_id, client_request_id, _wants_hsts(scope, headers))
 
-    def _lane_for(self, request: Request) -> Executor | None:
-        if _is_graph_batch(request):
-            return self._batch_lane
+    def _executor_for(self, request: Request) -> Executor | None:
+        """Where ``request`` runs: None for inline on the event loop."""
         if _is_sign_in(request):
             return self._sign_in_lane
-        return None
+        if self.executor is None and _is_graph_batch(request):
+            return self._batch_lane
+        return self.executor
 
     def _headers_fit(self, raw_headers: Sequence[tuple[bytes, bytes]]) -> bool:
         if len(raw_headers) > self.max_header_count:
