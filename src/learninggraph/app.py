@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
 import sys
@@ -18,7 +20,6 @@ from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
 from learninggraph.http.routing import Params, Route, Router
 from learninggraph.http.throttling import LeasedCounterStore, LoginGuard, Throttle, lease_units
 from learninggraph.identity.directory import Directory
-from learninggraph.identity.endpoints import is_token_request
 from learninggraph.identity.endpoints import routes as identity_routes
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, TokenVerifier
@@ -40,12 +41,14 @@ from learninggraph.storage.migrations import upgrade
 SETTINGS_ENVIRONMENT_VARIABLE = "LEARNINGGRAPH_SETTINGS_JSON"
 # How long a process may spend the request budget it claimed from the database before it lapses.
 _LEASE_SECONDS = 0.5
-# Handler threads per worker on PostgreSQL: fewer than the connection pool holds, so a handler never
-# waits for a connection that another handler's thread is not using.
+# Handler threads per worker on PostgreSQL: with the edge's two sign-in threads, no more than the connection
+# pool holds, so a handler never waits for a connection that another handler's thread is not using.
 HANDLER_THREADS = 6
+_M_MMAP_THRESHOLD = -3
 
 
 def create_app(settings: Settings) -> Edge:
+    return_large_blocks_to_the_system()
     database = Database(settings.database_url)
     upgrade(database)
     directory = Directory(database)
@@ -113,8 +116,25 @@ def create_app(settings: Settings) -> Edge:
         ),
         batch_group=database.grouped,
         executor=_executor_for(database),
-        blocking=is_token_request,
+        max_header_count=settings.max_header_count,
+        max_header_bytes=settings.max_header_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
+        max_batch_response_bytes=settings.max_batch_response_bytes,
     )
+
+
+def return_large_blocks_to_the_system() -> None:
+    """Has glibc map every block of 128 KiB or more on its own, so freeing it returns it to the system.
+
+    glibc otherwise raises that threshold after each large free, and later large responses then stay in
+    its heap: after one huge ``$batch`` the process kept hundreds of megabytes. No-op on other C libraries.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
 
 
 def _executor_for(database: Database) -> ThreadPoolExecutor | None:
@@ -148,8 +168,12 @@ def serve(
     keyfile: str | None = None,
     workers: int = 1,
 ) -> None:
-    import uvicorn
+    import dataclasses
 
+    from uvicorn import Server
+    from uvicorn.supervisors import Multiprocess
+
+    from learninggraph.http.connections import fit_connection_cap, server_config
     from learninggraph.identity.dev import apply_dev_identity_rules, dev_credentials
 
     database = Database(settings.database_url)
@@ -178,11 +202,19 @@ def serve(
         "ssl_keyfile": keyfile,
         "lifespan": "on",
     }
+    settings = dataclasses.replace(settings, max_connections=fit_connection_cap(settings.max_connections))
     if workers > 1:
         os.environ[SETTINGS_ENVIRONMENT_VARIABLE] = json.dumps(asdict(settings), default=list)
-        uvicorn.run("learninggraph.app:create_app_from_environment", factory=True, workers=workers, **common)
+        config = server_config(
+            "learninggraph.app:create_app_from_environment", settings, factory=True, workers=workers, **common
+        )
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
-        uvicorn.run(create_app(settings), **common)
+        config = server_config(create_app(settings), settings, **common)
+        server = Server(config)
+        server.run()
+        if not server.started:
+            raise SystemExit(3)
 
 
 def _announce(base: str, credentials: dict[str, str] | None, *, created: bool, public_url: str) -> None:

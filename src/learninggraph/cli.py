@@ -16,6 +16,7 @@ from learninggraph.domain.errors import GraphError
 from learninggraph.identity.certs import write_dev_certificates
 from learninggraph.identity.dev import DEV_CLIENT_ID, dev_credentials
 from learninggraph.identity.directory import Directory, DirectoryError
+from learninggraph.identity.external import TrustedIssuer
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, delegated_scopes
 from learninggraph.settings import DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_URL, Settings, public_origin
@@ -168,6 +169,8 @@ def _keys_rotate(args: argparse.Namespace, database: Database) -> int:
 def _serve(args: argparse.Namespace, database: Database) -> int:
     if (args.certfile is None) != (args.keyfile is None):
         raise ValueError("--certfile and --keyfile go together.")
+    for entry in args.trust_issuer:
+        TrustedIssuer.parse(entry)
     settings = Settings.from_env(
         database_url=args.database,
         trusted_issuers=tuple(args.trust_issuer) or None,
@@ -181,7 +184,17 @@ def _serve(args: argparse.Namespace, database: Database) -> int:
         login_failure_window_seconds=args.login_failure_window,
         trust_forwarded_headers=True if args.trust_forwarded_headers else None,
         public_url=args.public_url,
+        max_body_bytes=args.max_body_bytes,
+        max_header_bytes=args.max_header_bytes,
+        max_header_count=args.max_header_count,
+        header_timeout_seconds=args.header_timeout,
+        body_timeout_seconds=args.body_timeout,
+        keep_alive_timeout_seconds=args.keep_alive_timeout,
+        max_connections=args.max_connections or None,
+        max_batch_response_bytes=args.max_batch_response_bytes,
     )
+    if args.max_connections == 0:
+        settings = dataclasses.replace(settings, max_connections=None)
     if args.login_failure_limit == 0:
         settings = dataclasses.replace(settings, login_failure_limit=None)
     database.close()
@@ -283,7 +296,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--port", type=int, default=8000)
     sub.add_argument("--certfile", help="TLS certificate chain (PEM)")
     sub.add_argument("--keyfile", help="TLS private key (PEM)")
-    sub.add_argument("--trust-issuer", action="append", default=[], metavar="URL", help="trusted OIDC issuer")
+    sub.add_argument(
+        "--trust-issuer",
+        action="append",
+        default=[],
+        metavar="URL[=TENANT,...]",
+        help="trusted OIDC issuer: a URL with {tenantid}, or a fixed URL bound to the tenants named after '='",
+    )
     sub.add_argument("--audience", action="append", default=[], metavar="AUD", help="extra accepted audience")
     sub.add_argument("--workers", type=int, default=1)
     sub.add_argument(
@@ -337,7 +356,30 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="the failed sign-in window (default: 60)",
     )
+    _limits(sub)
     return parser
+
+
+def _limits(sub: argparse.ArgumentParser) -> None:
+    """The resource limits of ``serve``; defaults come from Settings, and docs/security.md explains each."""
+    defaults = Settings()
+    for flag, kind, metavar, default, text in (
+        ("--max-body-bytes", int, "N", defaults.max_body_bytes, "largest request body (413 past it)"),
+        ("--max-header-bytes", int, "N", defaults.max_header_bytes, "request line and headers (431 past it)"),
+        ("--max-header-count", int, "N", defaults.max_header_count, "headers per request (431 past it)"),
+        ("--header-timeout", float, "SECONDS", defaults.header_timeout_seconds, "time to send the headers"),
+        ("--body-timeout", float, "SECONDS", defaults.body_timeout_seconds, "time to send the body (408)"),
+        ("--keep-alive-timeout", float, "SECONDS", defaults.keep_alive_timeout_seconds, "idle time kept"),
+        ("--max-connections", int, "N", defaults.max_connections, "open connections per worker (0: no cap)"),
+        (
+            "--max-batch-response-bytes",
+            int,
+            "N",
+            defaults.max_batch_response_bytes,
+            "bytes the answers of one $batch may add up to",
+        ),
+    ):
+        sub.add_argument(flag, type=kind, metavar=metavar, help=f"{text} (default: {default})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

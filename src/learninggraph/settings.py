@@ -44,13 +44,36 @@ class Settings:
     # f"{public_url}/{tenantId}/v2.0". None: serve and running_server fill in the address they listen on
     # (without a server, tokens fall back to issuer_base).
     public_url: str | None = None
+    # Request line and headers: total bytes (431 at the connection layer past it) and header count (431).
+    max_header_bytes: int = 65_536
+    max_header_count: int = 200
+    # Seconds a client may take to send a request's headers, and then its body (408 past them).
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 30.0
+    # Seconds an idle keep-alive connection stays open between requests.
+    keep_alive_timeout_seconds: float = 5.0
+    # Open connections per worker; past it, the connection waiting longest for its headers is closed.
+    max_connections: int | None = 1000
+    # Bytes the responses of one $batch may add up to; later items are answered 503 instead.
+    max_batch_response_bytes: int = 16 * 1024 * 1024
 
     def __post_init__(self) -> None:
         for name in ("throttle_limit", "login_failure_limit", "login_failure_ceiling"):
             limit = getattr(self, name)
             if limit is not None and limit < 1:
                 raise ValueError(f"{name} must be at least 1 (leave it unset to turn it off), not {limit}.")
-        for name in ("throttle_window_seconds", "login_failure_window_seconds"):
+        for name in ("max_header_bytes", "max_header_count", "max_batch_response_bytes", "max_body_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}.")
+        if self.max_connections is not None and self.max_connections < 1:
+            raise ValueError(f"max_connections must be at least 1, not {self.max_connections}.")
+        for name in (
+            "throttle_window_seconds",
+            "login_failure_window_seconds",
+            "header_timeout_seconds",
+            "body_timeout_seconds",
+            "keep_alive_timeout_seconds",
+        ):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be more than 0 seconds, not {getattr(self, name)}.")
 

@@ -59,6 +59,7 @@ def running_server(settings: Settings, **uvicorn_options: Any) -> Iterator[str]:
     import uvicorn
 
     from learninggraph.app import create_app
+    from learninggraph.http.connections import server_config
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -69,7 +70,7 @@ def running_server(settings: Settings, **uvicorn_options: Any) -> Iterator[str]:
         settings = dataclasses.replace(settings, public_url=listening_origin("127.0.0.1", port, tls=tls))
     app = create_app(settings)
     options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "on", "ws": "none"}
-    config = uvicorn.Config(app, **{**options, **uvicorn_options})
+    config = server_config(app, settings, **{**options, **uvicorn_options})
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -167,11 +167,15 @@ class OidcIssuer:
         self.key = foreign_key()
         self.kid = thumbprint(self.key.public_key())
         self.requests: list[str] = []
+        # Cleared, the issuer holds every request (for up to 30 s) until it is set again: a slow issuer.
+        self.answering = threading.Event()
+        self.answering.set()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 outer.requests.append(self.path)
+                outer.answering.wait(30)
                 body: dict[str, object]
                 if self.path.endswith("/.well-known/openid-configuration"):
                     issuer = self.path.removesuffix("/.well-known/openid-configuration")
@@ -217,6 +221,7 @@ class OidcIssuer:
         return jwt.encode(payload, self.key, algorithm="RS256", headers={"kid": self.kid})
 
     def close(self) -> None:
+        self.answering.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)

@@ -43,6 +43,13 @@ class FailedDependency(GraphError):
     code = "failedDependency"
 
 
+class BatchOutputSpent(GraphError):
+    """An item not run (or, for a read, not kept) because the batch's responses reached their size budget."""
+
+    status = 503
+    code = "serviceNotAvailable"
+
+
 def is_batch(segments: Sequence[Segment]) -> bool:
     """Whether the path after the version is ``$batch``."""
     return len(segments) == 1 and segments[0].key_name is None and segments[0].name.lower() == "$batch"
@@ -82,24 +89,40 @@ class Batch:
     A batch that writes runs inside ``group`` (``Database.grouped``): its items still succeed or fail
     one by one, but their writes may be committed together, once, before the answer is sent. If that
     commit fails, the whole batch is answered with the error, so no item is reported as done that is not.
+
+    The items' response bodies may add up to ``max_response_bytes``: once they have, the remaining items
+    are not run, and a read whose answer would go past the budget is dropped (a write's answer is always
+    kept, since the write happened); either is answered 503 with ``Retry-After``, to be sent again alone or
+    in a later batch. The first item's answer is always kept, as it would be outside a batch.
     """
 
-    def __init__(self, dispatch: Dispatch, group: Group = nullcontext) -> None:
+    def __init__(
+        self, dispatch: Dispatch, group: Group = nullcontext, *, max_response_bytes: int = 16 * 1024 * 1024
+    ) -> None:
         self._dispatch = dispatch
         self._group = group
+        self._max_response_bytes = max_response_bytes
 
     def run(self, request: Request) -> Response:
         items = _parse(request.json_body())
         by_key = {item.key: item for item in items}
         outcomes: dict[str, _Outcome] = {}
         writes = any(item.method != "GET" for item in items)
+        spent = 0
         with self._group() if writes else nullcontext():
             for item in _execution_order(items, by_key):
                 failed = next((d for d in item.dependency_keys if outcomes[d].response.status >= 400), None)
-                if failed is None:
-                    outcomes[item.key] = self._run(request, item)
+                if failed is not None:
+                    outcome = self._not_run(request, item, by_key[failed], outcomes[failed])
+                elif spent >= self._max_response_bytes:
+                    outcome = self._over_budget(request, item)
                 else:
-                    outcomes[item.key] = self._not_run(request, item, by_key[failed], outcomes[failed])
+                    outcome = self._run(request, item)
+                    size = len(outcome.response.body)
+                    if spent and spent + size > self._max_response_bytes and item.method == "GET":
+                        outcome = self._over_budget(request, item)
+                spent += len(outcome.response.body)
+                outcomes[item.key] = outcome
         answers = [_answer(item, outcomes[item.key]) for item in items]
         return Response(200, _encode({"responses": answers}), JSON_CONTENT_TYPE)
 
@@ -123,6 +146,16 @@ class Batch:
         error = FailedDependency(
             f"Request '{item.id}' was not run because request '{dependency.id}', which it depends on, "
             f"failed with status {outcome.response.status}."
+        )
+        response = render_error(error, request_id=request_id, client_request_id=client_request_id)
+        return _Outcome(response, request_id, client_request_id)
+
+    def _over_budget(self, outer: Request, item: _Item) -> _Outcome:
+        request_id, client_request_id = _correlation_ids(outer, item)
+        error = BatchOutputSpent(
+            f"Request '{item.id}' was not answered because the responses of this batch reached the limit "
+            f"of {self._max_response_bytes} bytes; send it again in another request.",
+            headers={"Retry-After": "1"},
         )
         response = render_error(error, request_id=request_id, client_request_id=client_request_id)
         return _Outcome(response, request_id, client_request_id)

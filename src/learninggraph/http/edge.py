@@ -1,8 +1,9 @@
 """The ASGI application: raw HTTP in, a Request through the pipeline, raw HTTP out.
 
 Pipeline, in order:
-1. correlation ids (``request-id`` minted, ``client-request-id`` echoed or minted);
-2. body read with the size limit (413);
+1. headers counted and measured (431), repeated ones joined; correlation ids (``request-id`` minted,
+   ``client-request-id`` echoed or minted);
+2. body read with the size limit (413) and the body timeout (408);
 3. path split on the raw bytes, repeated slashes collapsed, key segments parsed;
 4. Graph paths (``/v1.0``, ``/beta``): bearer token → Principal (401), throttling (429);
    other paths: the public routes (token service, discovery, health);
@@ -45,8 +46,17 @@ Send = Callable[[Message], Awaitable[None]]
 log = logging.getLogger("learninggraph")
 
 GRAPH_VERSIONS = ("v1.0", "beta")
-# Threads for blocking requests when handlers otherwise run on the loop (SQLite).
-BLOCKING_THREADS = 4
+SIGN_IN_THREADS = 2
+
+
+class RequestHeaderFieldsTooLarge(GraphError):
+    status = 431
+    code = "requestHeaderFieldsTooLarge"
+
+
+class RequestTimeout(GraphError):
+    status = 408
+    code = "requestTimeout"
 
 
 class Authenticator(Protocol):
@@ -71,7 +81,10 @@ class Edge:
         metadata: Handler | None = None,
         batch_group: Group = nullcontext,
         executor: Executor | None = None,
-        blocking: Callable[[Request], bool] | None = None,
+        max_header_count: int = 200,
+        max_header_bytes: int = 65_536,
+        body_timeout_seconds: float = 30.0,
+        max_batch_response_bytes: int = 16 * 1024 * 1024,
     ) -> None:
         self.graph = graph
         self.metadata = metadata
@@ -81,13 +94,20 @@ class Edge:
         self.limiter = limiter
         self.trust_forwarded_headers = trust_forwarded_headers
         self.on_shutdown = on_shutdown
-        self._batch = Batch(self.dispatch, batch_group)
+        self.max_header_count = max_header_count
+        self.max_header_bytes = max_header_bytes
+        self.body_timeout_seconds = body_timeout_seconds
+        self._batch = Batch(self.dispatch, batch_group, max_response_bytes=max_batch_response_bytes)
         # Where handlers run: inline on the event loop, or in threads when storage waits on a network
         # database, so one request's round trips do not stall every other request of the worker.
         self.executor = executor
-        # Requests whose handler burns CPU (a password hash) run in a thread even when others run inline.
-        self.blocking = blocking
-        self._blocking_executor: ThreadPoolExecutor | None = None
+        # Requests that take long run in threads of their own, so they never hold the event loop nor every
+        # handler thread: sign-ins at the token endpoint (a password hash; two at a time, always), and without
+        # handler threads a $batch (up to its response budget; batches take turns).
+        self._batch_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="learninggraph-batch")
+        self._sign_in_lane = ThreadPoolExecutor(
+            max_workers=SIGN_IN_THREADS, thread_name_prefix="learninggraph-sign-in"
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -103,21 +123,25 @@ class Edge:
             elif message["type"] == "lifespan.shutdown":
                 if self.executor is not None:
                     self.executor.shutdown(wait=True)
-                if self._blocking_executor is not None:
-                    self._blocking_executor.shutdown(wait=True)
+                self._batch_lane.shutdown(wait=True)
+                self._sign_in_lane.shutdown(wait=True)
                 if self.on_shutdown is not None:
                     self.on_shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in scope["headers"]:
-            # ASGI servers hand header names over in lower case already.
-            name = raw_name.decode("latin-1")
-            value = raw_value.decode("latin-1")
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
+        headers = self._headers(raw_headers) if self._headers_fit(raw_headers) else None
         request_id = new_request_id()
+        if headers is None:
+            error = RequestHeaderFieldsTooLarge(
+                f"The request has more than {self.max_header_count} headers or more than "
+                f"{self.max_header_bytes} bytes of them."
+            )
+            response = render_error(error, request_id=request_id, client_request_id=request_id)
+            await self._send(send, response, request_id, request_id, is_https=False)
+            return
         client_request_id = headers.get("client-request-id", "")[:200] or request_id
         try:
             body = await self._read_body(headers, receive)
@@ -139,13 +163,26 @@ class Edge:
         await self._send(send, response, request_id, client_request_id, _wants_hsts(scope, headers))
 
     def _executor_for(self, request: Request) -> Executor | None:
-        if self.executor is not None or self.blocking is None or not self.blocking(request):
-            return self.executor
-        if self._blocking_executor is None:
-            self._blocking_executor = ThreadPoolExecutor(
-                max_workers=BLOCKING_THREADS, thread_name_prefix="learninggraph-blocking"
-            )
-        return self._blocking_executor
+        """Where ``request`` runs: None for inline on the event loop."""
+        if _is_sign_in(request):
+            return self._sign_in_lane
+        if self.executor is None and _is_graph_batch(request):
+            return self._batch_lane
+        return self.executor
+
+    def _headers_fit(self, raw_headers: Sequence[tuple[bytes, bytes]]) -> bool:
+        if len(raw_headers) > self.max_header_count:
+            return False
+        return sum(len(name) + len(value) + 4 for name, value in raw_headers) <= self.max_header_bytes
+
+    @staticmethod
+    def _headers(raw_headers: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+        """Headers by lower-case name; repeated ones joined with ``, `` in one pass."""
+        values: dict[str, list[str]] = {}
+        for raw_name, raw_value in raw_headers:
+            # ASGI servers hand header names over in lower case already.
+            values.setdefault(raw_name.decode("latin-1"), []).append(raw_value.decode("latin-1"))
+        return {name: ", ".join(parts) for name, parts in values.items()}
 
     def dispatch(self, request: Request) -> Response:
         """Routes one request; also used for the items of a JSON batch."""
@@ -183,17 +220,24 @@ class Edge:
                 raise self._too_large()
         chunks: list[bytes] = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                raise self._too_large()
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        try:
+            async with asyncio.timeout(self.body_timeout_seconds):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        break
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.max_body_bytes:
+                        raise self._too_large()
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            raise RequestTimeout(
+                f"The request body was not received within {self.body_timeout_seconds:g} seconds.",
+                headers={"Connection": "close"},
+            ) from None
         return b"".join(chunks)
 
     def _too_large(self) -> PayloadTooLarge:
@@ -262,6 +306,22 @@ class Edge:
             raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1", "replace")))
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": response.body})
+
+
+def _is_graph_batch(request: Request) -> bool:
+    segments = request.segments
+    return (
+        len(segments) == 2
+        and segments[0].key_name is None
+        and segments[0].name in GRAPH_VERSIONS
+        and (is_batch(segments[1:]))
+    )
+
+
+def _is_sign_in(request: Request) -> bool:
+    """``POST /{tenant}/oauth2/v2.0/token``."""
+    names = [segment.name.lower() for segment in request.segments]
+    return request.method == "POST" and len(names) == 4 and names[1:] == ["oauth2", "v2.0", "token"]
 
 
 def _is_metadata(segments: Sequence[Segment]) -> bool:

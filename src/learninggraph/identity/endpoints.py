@@ -18,7 +18,7 @@ from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import OPENID_SCOPES, TokenIssuer, requested_scopes
 from learninggraph.settings import Settings
 
-__all__ = ["TokenError", "is_token_request", "routes"]
+__all__ = ["TokenError", "routes"]
 
 CONTENT_TYPE = "application/json; charset=utf-8"
 GRANT_TYPES = ("client_credentials", "password")
@@ -68,16 +68,6 @@ def routes(
         Route((tenant, "discovery", "v2.0", "keys"), {"GET": service.jwks}),
         Route((tenant, "oauth2", "v2.0", "token"), {"POST": service.token}),
     ]
-
-
-def is_token_request(request: Request) -> bool:
-    """A POST to a token endpoint: its handler may hash a password, so it runs off the event loop."""
-    segments = request.segments
-    return (
-        request.method == "POST"
-        and len(segments) == 4
-        and [segment.name.lower() for segment in segments[1:]] == ["oauth2", "v2.0", "token"]
-    )
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:

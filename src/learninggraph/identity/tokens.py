@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import secrets
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -22,6 +20,7 @@ from learninggraph.domain.permissions import DELEGATED_PERMISSIONS
 from learninggraph.domain.principal import CallerKind, Principal
 from learninggraph.domain.roles import template_ids
 from learninggraph.identity.directory import Application, Directory, User
+from learninggraph.identity.external import ExternalIssuers
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.settings import Settings
 
@@ -35,8 +34,6 @@ MAX_TOKEN_CHARS = 16 * 1024
 CACHE_ENTRIES = 10_000
 # A cached token's tenant and user are looked up again after this long, so deletions are seen.
 DIRECTORY_RECHECK_SECONDS = 60.0
-EXTERNAL_REFETCH_SECONDS = 60.0
-EXTERNAL_TIMEOUT_SECONDS = 5.0
 _SERVICE_PRINCIPAL_NAMESPACE = uuid.UUID("6f1c1d59-2b8e-4f43-9d55-3e3f0f7f9a51")
 _PERMISSION_NAMES = {name.lower(): name for name in DELEGATED_PERMISSIONS}
 
@@ -158,68 +155,6 @@ class TokenIssuer:
         kid, key = self._keys.signing_key()
         token = jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid, "typ": "JWT"})
         return token, lifetime
-
-
-def _fetch_json(url: str) -> dict[str, Any]:
-    if not url.startswith(("https://", "http://")):
-        raise ValueError(f"not an http(s) URL: {url}")
-    with urllib.request.urlopen(url, timeout=EXTERNAL_TIMEOUT_SECONDS) as response:
-        document = json.loads(response.read(1_048_576))
-    if not isinstance(document, dict):
-        raise ValueError(f"{url} did not return a JSON object")
-    return document
-
-
-@dataclass(slots=True)
-class _IssuerKeys:
-    keys: dict[str, RSAPublicKey] = field(default_factory=dict)
-    fetched_at: float = float("-inf")
-
-
-class ExternalIssuers:
-    """Trusted outside OpenID Connect issuers and their signing keys, fetched and cached."""
-
-    def __init__(self, templates: Iterable[str], *, clock: Callable[[], float] = time.monotonic) -> None:
-        self._templates = tuple(t.rstrip("/") for t in templates)
-        self._clock = clock
-        self._issuers: dict[str, _IssuerKeys] = {}
-
-    def trusts(self, issuer: str, tenant_id: str) -> bool:
-        trimmed = issuer.rstrip("/")
-        return any(
-            trimmed == template.replace("{tenantid}", tenant_id).replace("{tenantId}", tenant_id)
-            for template in self._templates
-        )
-
-    def public_key(self, issuer: str, kid: str) -> RSAPublicKey | None:
-        entry = self._issuers.setdefault(issuer, _IssuerKeys())
-        key = entry.keys.get(kid)
-        if key is None and self._clock() - entry.fetched_at >= EXTERNAL_REFETCH_SECONDS:
-            entry.fetched_at = self._clock()
-            try:
-                entry.keys = self._fetch_keys(issuer)
-            except (OSError, ValueError) as exc:
-                log.warning("could not fetch the signing keys of trusted issuer %s: %s", issuer, exc)
-            key = entry.keys.get(kid)
-        return key
-
-    @staticmethod
-    def _fetch_keys(issuer: str) -> dict[str, RSAPublicKey]:
-        metadata = _fetch_json(f"{issuer.rstrip('/')}/.well-known/openid-configuration")
-        jwks_uri = metadata.get("jwks_uri")
-        if not isinstance(jwks_uri, str):
-            raise ValueError(f"the metadata of {issuer} has no jwks_uri")
-        keys: dict[str, RSAPublicKey] = {}
-        for jwk in _fetch_json(jwks_uri).get("keys", []):
-            if not isinstance(jwk, dict) or jwk.get("kty") != "RSA" or jwk.get("use", "sig") != "sig":
-                continue
-            try:
-                key = jwt.algorithms.RSAAlgorithm.from_jwk(jwk)
-            except jwt.PyJWTError:
-                continue
-            if isinstance(key, RSAPublicKey) and isinstance(jwk.get("kid"), str):
-                keys[jwk["kid"]] = key
-        return keys
 
 
 @dataclass(slots=True)
