@@ -219,8 +219,8 @@ class LearningGraphServer:
         return DirectoryAdmin(self.directory.database)
 
     def new_tenant(self, name: str = "Contoso") -> LearningGraph:
-        """A fresh tenant with the learning service plan, an all-permissions app and a licensed user who
-        is a Knowledge Administrator (so it may register learning providers)."""
+        """A fresh tenant with the learning service plan, an all-permissions app (public client flows allowed,
+        as the dev app) and a licensed user who is a Knowledge Administrator (so it may register providers)."""
         from learninggraph.domain.permissions import APPLICATION_PERMISSIONS, DELEGATED_PERMISSIONS
         from learninggraph.domain.roles import KNOWLEDGE_ADMINISTRATOR
 
@@ -232,6 +232,8 @@ class LearningGraphServer:
                 name="learninggraph test app",
                 permissions=APPLICATION_PERMISSIONS,
                 delegated_permissions=DELEGATED_PERMISSIONS,
+                # "Allow public client flows", as the dev app: password sign-ins may leave the secret out.
+                public_client=True,
             )
             user = tx.create_user(
                 tenant_id=tenant.id,

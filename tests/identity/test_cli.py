@@ -171,6 +171,7 @@ def test_token_is_issued_for_the_server_its_public_url_names(
     capsys: pytest.CaptureFixture[str], url: str
 ) -> None:
     tenant_id = _tenant(capsys, url)
+    _delegated_app(capsys, url, tenant_id)
     user = _json(capsys, "users", "create", "--tenant", tenant_id, "--name", "Adele", "--database", url)
     argv = ["token", "--tenant", tenant_id, "--user", user["id"], "--scope", PROVIDER_READ, "--database", url]
 
