@@ -33,13 +33,19 @@ from learninggraph.testing import running_server
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--examples", type=int, default=200, help="generated requests per operation (stateless)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--examples", type=int, default=200, help="generated requests per operation (stateless)"
+    )
     parser.add_argument("--stateful", action="store_true", help="follow the document's links")
     parser.add_argument("--requests", type=int, default=10_000, help="request budget (stateful)")
     parser.add_argument("--seconds", type=float, default=600, help="time bound (stateful)")
     parser.add_argument("--steps", type=int, default=40, help="steps per fuzzed scenario (stateful)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the token and learner choices (stateful)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the token and learner choices (stateful)"
+    )
     parser.add_argument("--json", type=Path, help="also write the stateful figures to this file")
     args = parser.parse_args()
     started = time.monotonic()
@@ -119,7 +125,9 @@ def _stateful(
     print(f"statuses: {dict(sorted(statuses.items()))}")
     print(f"5xx: {tally.server_errors}")
     print(f"answers not conforming to the document: {len(tally.failures)}")
-    print(f"operations reaching their success status: {sum(1 for o in operations if successes[o])}/{len(operations)}")
+    print(
+        f"operations reaching their success status: {sum(1 for o in operations if successes[o])}/{len(operations)}"
+    )
     for operation in operations:
         answered = {s: n for (label, s), n in sorted(tally.statuses.items()) if label == operation}
         print(f"  {successes[operation]:7d} ok  {operation}  {answered}")

@@ -24,8 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Err
 from schemathesis.core.transport import Response
+from schemathesis.generation import GenerationMode
 from schemathesis.generation.case import Case
 from schemathesis.generation.stateful.state_machine import DEFAULT_STATE_MACHINE_SETTINGS
+from schemathesis.schemas import BaseSchema
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -75,7 +77,9 @@ class FuzzIdentities:
                 tenant_id=tenant_id, display_name="Fuzz Administrator", licensed=True
             ),
             learner=directory.create_user(tenant_id=tenant_id, display_name="Fuzz Learner", licensed=True),
-            unlicensed=directory.create_user(tenant_id=tenant_id, display_name="Fuzz Visitor", licensed=False),
+            unlicensed=directory.create_user(
+                tenant_id=tenant_id, display_name="Fuzz Visitor", licensed=False
+            ),
         )
 
     def tokens(self, issuer: TokenIssuer) -> dict[str, str]:
@@ -127,15 +131,26 @@ class Tally:
 
 
 def stateful_machine(
-    base_url: str, tokens: Callable[[], dict[str, str]], learners: tuple[str, ...], tally: Tally, seed: int
+    base_url: str,
+    tokens: Callable[[], dict[str, str]],
+    learners: tuple[str, ...],
+    tally: Tally,
+    *,
+    seed: int,
+    path_regex: str | None = None,
 ) -> type[Any]:
     """A schemathesis state machine over the served document, signing each request with the right role.
 
-    One request in ten goes out with another role's token, so refusals are fuzzed too.
+    One request in ten goes out with another role's token, so refusals are fuzzed too. ``path_regex``
+    keeps the operations whose path matches (such as one API version).
     """
-    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
+    schema: BaseSchema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
+    if path_regex is not None:
+        schema = schema.include(path_regex=path_regex)
     schema.config.generation.update(
-        modes=["positive", "negative"], allow_x00=False, with_security_parameters=False
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        allow_x00=False,
+        with_security_parameters=False,
     )
     rng = random.Random(seed)
     current: dict[str, str] = {}
@@ -146,7 +161,7 @@ def stateful_machine(
             if not current:
                 current.update(tokens())
 
-        def before_call(self, case: Case) -> None:
+        def before_call(self, case: Case[Any]) -> None:
             # Values no earlier answer holds: a directory user as learner, and a provider that syncs
             # activities (most of the time, so the refusals stay fuzzed as well).
             body = case.body
@@ -157,7 +172,7 @@ def stateful_machine(
             if case.path.endswith("/learningProviders"):
                 body["isCourseActivitySyncEnabled"] = True
 
-        def get_call_kwargs(self, case: Case) -> dict[str, Any]:
+        def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
             role = role_for(case.path) if rng.random() < 0.9 else rng.choice(sorted(current))
             return {
                 "base_url": base_url,
@@ -165,12 +180,12 @@ def stateful_machine(
                 "headers": {"Authorization": f"Bearer {current[role]}"},
             }
 
-        def after_call(self, response: Response, case: Case) -> None:
+        def after_call(self, response: Response, case: Case[Any]) -> None:
             super().after_call(response, case)
             tally.statuses[(case.operation.label, response.status_code)] += 1
 
         def validate_response(
-            self, response: Response, case: Case, additional_checks: Any = None, **kwargs: Any
+            self, response: Response, case: Case[Any], additional_checks: Any = None, **kwargs: Any
         ) -> None:
             where = f"{case.method} {case.formatted_path} -> {response.status_code}"
             if response.status_code >= 500 or "Traceback" in response.text or 'File "' in response.text:
@@ -197,12 +212,13 @@ def run_stateful(
     steps: int = 40,
     scenarios_per_round: int = 5,
     seed: int = 0,
-    tally: Tally | None = None,
+    path_regex: str | None = None,
     on_round: Callable[[Tally], None] | None = None,
+    done: Callable[[Tally], bool] | None = None,
 ) -> Tally:
-    """Runs rounds of fuzzed scenarios until the request budget or the time bound is spent."""
-    tally = tally if tally is not None else Tally()
-    machine = stateful_machine(base_url, tokens, learners, tally, seed)
+    """Runs rounds of fuzzed scenarios until the request budget or the time bound is spent, or ``done``."""
+    tally = Tally()
+    machine = stateful_machine(base_url, tokens, learners, tally, seed=seed, path_regex=path_regex)
     round_settings = hypothesis.settings(
         DEFAULT_STATE_MACHINE_SETTINGS,
         max_examples=scenarios_per_round,
@@ -215,6 +231,8 @@ def run_stateful(
         machine.run(settings=round_settings)
         if on_round is not None:
             on_round(tally)
+        if done is not None and done(tally):
+            break
     return tally
 
 
@@ -265,3 +283,49 @@ def test_generated_requests_get_documented_answers_and_never_a_server_error(
     sent = run_operations(base_url, tokens, max_examples=MAX_EXAMPLES_PER_OPERATION)
 
     assert sent > 100
+
+
+STATEFUL_SECONDS = 90
+STATEFUL_REQUESTS = 3_000
+RESOURCES = ("learningCourseActivities", "learningContents", "learningProviders")
+ACTIONS = {"POST": "create", "GET": "read", "PATCH": "update", "DELETE": "delete"}
+
+
+def crud_reached(tally: Tally) -> set[tuple[str, str]]:
+    """Which (resource, action) pairs some operation succeeded at: reads count on one item only."""
+    reached = set()
+    for label in tally.successes():
+        method, path = label.split(" ", 1)
+        item = path.removesuffix("/$ref").endswith(("}", "')"))
+        if method == "GET" and not item:
+            continue
+        resource = max(RESOURCES, key=lambda r: path.rfind(r))
+        reached.add((resource, ACTIONS[method]))
+    return reached
+
+
+EVERY_CRUD_STEP = {(r, a) for r in RESOURCES for a in ACTIONS.values()}
+
+
+@pytest.fixture
+def identities(tenant: Tenant) -> FuzzIdentities:
+    return FuzzIdentities.create(tenant.directory, tenant.tenant_id)
+
+
+def test_fuzzed_sequences_create_read_update_and_delete_every_resource_without_a_server_error(
+    base_url: str, tenant: Tenant, identities: FuzzIdentities
+) -> None:
+    tally = run_stateful(
+        base_url,
+        lambda: identities.tokens(tenant.issuer),
+        identities.learners,
+        max_requests=STATEFUL_REQUESTS,
+        max_seconds=STATEFUL_SECONDS,
+        scenarios_per_round=1,
+        path_regex="^/v1\\.0/",
+        done=lambda t: crud_reached(t) == EVERY_CRUD_STEP,
+    )
+
+    assert tally.server_errors == 0
+    assert tally.failures == []
+    assert EVERY_CRUD_STEP - crud_reached(tally) == set()

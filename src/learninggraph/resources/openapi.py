@@ -114,13 +114,13 @@ def _operation(
         "responses": {status: {"$ref": "#/components/responses/error"} for status in ERROR_STATUSES},
     }
     if shape == "count":
-        operation["parameters"].append(_query("$filter"))
+        operation["parameters"].append(_query("$filter", entities))
         operation["responses"]["200"] = {
             "description": "The number of items",
             "content": {"text/plain": {"schema": {"type": "string", "pattern": "^[0-9]+$"}}},
         }
     elif method == "GET" and shape == "collection":
-        operation["parameters"] += [_query(name) for name in COLLECTION_OPTIONS]
+        operation["parameters"] += [_query(name, entities) for name in COLLECTION_OPTIONS]
         operation["responses"]["200"] = _json(
             "A page of the collection",
             {
@@ -135,7 +135,7 @@ def _operation(
             },
         )
     elif method == "GET":
-        operation["parameters"].append(_query("$select"))
+        operation["parameters"].append(_query("$select", entities))
         operation["responses"]["200"] = _json("The entity", entity_schema)
     elif method == "POST":
         operation["requestBody"] = _body(_request_schema(entities, api_version, path, create=True))
@@ -179,9 +179,18 @@ def _operation_id(method: str, api_version: str, path: str) -> str:
     return f"{method.lower()}_{api_version.replace('.', '')}_{cleaned}"
 
 
-def _query(name: str) -> dict[str, Any]:
+def _query(name: str, entities: tuple[EntityType, ...]) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
-    if name in ("$top", "$skip"):
+    names = sorted({p.name for e in entities for p in e.properties})
+    sortable = sorted({p.name for e in entities for p in e.properties if p.is_sortable})
+    if name == "$select" and names:
+        # A comma-separated list of property names (or *).
+        one = "(\\*|" + "|".join(names) + ")"
+        schema["pattern"] = f"^{one}(,{one})*$"
+    elif name == "$orderby" and sortable:
+        # A property, optionally followed by asc or desc (the server also takes a list of distinct ones).
+        schema["pattern"] = "^(" + "|".join(sortable) + ")( (asc|desc))?$"
+    elif name in ("$top", "$skip"):
         schema = {"type": "integer", "minimum": 0}
     elif name == "$count":
         schema = {"type": "boolean"}

@@ -46,9 +46,7 @@ def _provider_targets(provider: str) -> list[Target]:
             (f"Count{name}", "get", f"{path}/$count", {"provider": provider}, None),
         ]
     targets.append(("CreateContent", "post", CONTENTS, {"provider": provider}, None))
-    targets.append(
-        ("UpsertContentByExternalId", "patch", CONTENT_BY_KEY, {"provider": provider}, None)
-    )
+    targets.append(("UpsertContentByExternalId", "patch", CONTENT_BY_KEY, {"provider": provider}, None))
     return targets
 
 
@@ -98,7 +96,9 @@ def _activity_targets() -> list[Target]:
     for name, collection, parent, methods in scopes:
         for method in methods:
             by_id = {**parent, "activity": CREATED_ID}
-            targets.append((f"{method.capitalize()}{name}", method, f"{collection}/{{activity}}", by_id, None))
+            targets.append(
+                (f"{method.capitalize()}{name}", method, f"{collection}/{{activity}}", by_id, None)
+            )
             keyed = {**parent, "external": external}
             targets.append(
                 (f"{method.capitalize()}{name}ByExternalId", method, collection + ACTIVITY_KEY, keyed, None)

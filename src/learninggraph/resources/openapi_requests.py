@@ -16,14 +16,11 @@ from learninggraph.resources.learning_course_activities import entity as activit
 from learninggraph.resources.learning_providers import entity as providers
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
-# Text without NUL (neither database stores it) holding at least one non-blank character.
+# Text holding at least one non-blank character, and (as any text) no NUL, which neither database stores.
 _NON_BLANK = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
-_TEXT = "^[^\\x00]*$"
 # An absolute http(s) URL.
 _WEB_URL = "^https?://[A-Za-z0-9.-]+(/[^\\x00\\s]*)?$"
-_LOCAL_DATETIME = (
-    "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?([.][0-9]{1,7})?$"
-)
+_LOCAL_DATETIME = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?([.][0-9]{1,7})?$"
 # ISO 8601 durations up to a hundred years, the longest stored.
 _DURATION = "^P([0-9]{1,4}D)?(T([0-9]{1,3}H)?([0-9]{1,3}M)?([0-9]{1,3}S)?)?$"
 _SELF_INITIATED_V1_STATUSES = sorted(activities.SELF_INITIATED_STATUSES_V1)
@@ -91,10 +88,11 @@ def _closed(
 def _value_schema(entity: EntityType, prop: Property, api_version: str) -> dict[str, Any]:
     schema: dict[str, Any]
     if prop.kind is Kind.STRING:
-        pattern = _WEB_URL if prop.is_url else _NON_BLANK if not prop.nullable else _TEXT
-        schema = {"type": "string", "maxLength": prop.max_length, "pattern": pattern}
-        if not prop.nullable:
-            schema["minLength"] = 1
+        schema = {"type": "string", "maxLength": prop.max_length}
+        if prop.is_url:
+            schema["pattern"] = _WEB_URL
+        elif not prop.nullable:
+            schema.update(minLength=1, pattern=_NON_BLANK)
     elif prop.kind is Kind.BOOLEAN:
         schema = {"type": "boolean"}
     elif prop.kind is Kind.INT32:
@@ -116,7 +114,7 @@ def _value_schema(entity: EntityType, prop: Property, api_version: str) -> dict[
             members = _SELF_INITIATED_V1_STATUSES
         schema = {"type": "string", "enum": members}
     elif prop.kind is Kind.STRING_LIST:
-        item = {"type": "string", "maxLength": prop.max_length, "pattern": _TEXT}
+        item = {"type": "string", "maxLength": prop.max_length}
         schema = {"type": "array", "maxItems": 500, "items": item}
     elif prop.kind is Kind.DATETIME_TIME_ZONE:
         schema = {
@@ -132,7 +130,7 @@ def _value_schema(entity: EntityType, prop: Property, api_version: str) -> dict[
         schema = {
             "type": "object",
             "properties": {
-                "content": {"type": "string", "maxLength": 65_536, "pattern": _TEXT, "nullable": True},
+                "content": {"type": "string", "maxLength": 65_536, "nullable": True},
                 "contentType": {"type": "string", "enum": ["text", "html"], "nullable": True},
             },
             "additionalProperties": False,
