@@ -59,6 +59,23 @@ def test_arbitrary_text_is_a_date_time_or_invalid_never_another_error(text: str)
         parse_datetime(text)
 
 
+def test_a_date_time_before_the_year_1000_keeps_a_four_digit_year() -> None:
+    assert emit_datetime(parse_datetime("0404-10-22T19:25:39Z")) == "0404-10-22T19:25:39Z"
+    assert parse_local_datetime("0404-10-22T19:25") == "0404-10-22T19:25:00.0000000"
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+07:00", "9999-12-31T23:59:59-01:00"])
+def test_a_date_time_whose_offset_leaves_the_calendar_is_invalid(text: str) -> None:
+    with pytest.raises(InvalidValue):
+        parse_datetime(text)
+
+
+@pytest.mark.parametrize("text", ["P6269958800DT02H6M", "PT99999999999999H", "99999999999 days, 0:00:00"])
+def test_a_duration_too_long_for_any_clock_is_invalid(text: str) -> None:
+    with pytest.raises(InvalidValue):
+        parse_duration(text)
+
+
 def test_a_local_date_time_keeps_seven_fractional_digits() -> None:
     assert parse_local_datetime("2022-09-22T16:05:00") == "2022-09-22T16:05:00.0000000"
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import httpx
 import jsonschema
+import pytest
 from openapi_spec_validator import validate
 
-from tests.builders import Catalogue, Tenant
+from tests.builders import Catalogue, Tenant, content_body, provider_body
 
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 
@@ -84,3 +86,89 @@ class TestOpenApi:
 
         # Both activity types declare every property optional, so the body must not have to be one of them only.
         jsonschema.validate({"completionPercentage": 50}, {**schema, "components": document["components"]})
+
+
+class TestOpenApiLinks:
+    PROVIDERS = "/v1.0/employeeExperience/learningProviders"
+
+    def _document(self, base_url: str) -> dict[str, Any]:
+        document: dict[str, Any] = httpx.get(f"{base_url}/openapi.json").json()
+        return document
+
+    def test_a_created_providers_id_addresses_its_contents_and_activities(self, base_url: str) -> None:
+        paths = self._document(base_url)["paths"]
+        links = paths[self.PROVIDERS]["post"]["responses"]["201"]["links"]
+
+        assert links["CreateContent"]["parameters"] == {"provider": "$response.body#/id"}
+        assert links["ListProviderActivities"]["parameters"] == {"provider": "$response.body#/id"}
+
+    def test_a_created_content_feeds_an_activitys_learning_content_id(self, base_url: str) -> None:
+        paths = self._document(base_url)["paths"]
+        links = paths[f"{self.PROVIDERS}/{{provider}}/learningContents"]["post"]["responses"]["201"]["links"]
+
+        assert links["CreateProviderActivity"]["requestBody"]["learningContentId"] == "$response.body#/id"
+        assert links["GetContentByExternalId"]["parameters"]["external"] == "$response.body#/externalId"
+
+    def test_a_created_activity_is_addressed_by_its_learner_and_its_alternate_key(
+        self, base_url: str
+    ) -> None:
+        paths = self._document(base_url)["paths"]
+        post = paths["/v1.0/employeeExperience/learningCourseActivities"]["post"]
+        links = post["responses"]["201"]["links"]
+
+        assert links["GetUserActivity"]["parameters"]["user"] == "$response.body#/learnerUserId"
+        assert links["GetMyActivityByExternalId"]["parameters"] == {
+            "external": "$response.body#/externalcourseActivityId"
+        }
+
+    def test_every_operation_is_linked_so_stateful_fuzzing_reaches_it(self, base_url: str) -> None:
+        document = self._document(base_url)
+        operations = {op["operationId"] for methods in document["paths"].values() for op in methods.values()}
+        linked = set()
+        for methods in document["paths"].values():
+            for operation in methods.values():
+                for response in operation["responses"].values():
+                    for link in response.get("links", {}).values():
+                        linked |= {operation["operationId"], link["operationId"]}
+
+        assert operations - linked == set()
+
+
+class TestOpenApiRequestBodies:
+    def _schema(self, base_url: str, path: str, method: str) -> dict[str, Any]:
+        document = httpx.get(f"{base_url}/openapi.json").json()
+        schema = document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+        return {**schema, "components": document["components"]}
+
+    def test_a_provider_body_the_service_accepts_fits_and_one_without_a_display_name_does_not(
+        self, base_url: str
+    ) -> None:
+        schema = self._schema(base_url, "/v1.0/employeeExperience/learningProviders", "post")
+        body = provider_body()
+
+        jsonschema.validate(body, schema)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({k: v for k, v in body.items() if k != "displayName"}, schema)
+
+    def test_a_property_the_service_refuses_does_not_fit_a_content_body(self, base_url: str) -> None:
+        schema = self._schema(
+            base_url, "/v1.0/employeeExperience/learningProviders/{provider}/learningContents", "post"
+        )
+
+        jsonschema.validate(content_body(externalId="course-1", level="beginner"), schema)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(content_body(externalId="course-1", level="beginner", rating=5), schema)
+
+    def test_an_activity_body_names_one_type_and_v1_self_initiated_statuses_only(self, base_url: str) -> None:
+        path = "/v1.0/employeeExperience/learningProviders/{provider}/learningCourseActivities"
+        schema = self._schema(base_url, path, "post")
+        body = {
+            "@odata.type": "#microsoft.graph.learningSelfInitiatedCourse",
+            "learnerUserId": "u",
+            "learningContentId": "c",
+            "status": "inProgress",
+        }
+
+        jsonschema.validate(body, schema)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**body, "status": "notStarted"}, schema)

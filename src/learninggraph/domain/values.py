@@ -21,7 +21,7 @@ _DATETIME = re.compile(
     r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:?\d{2})?$"
 )
 _LOCAL_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?$")
-_STORED_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_STORED_FORMAT = "-%m-%dT%H:%M:%S.%fZ"  # after the four-digit year
 
 
 def _to_datetime(date: str, time: str, fraction: str | None, offset: str | None) -> datetime:
@@ -39,7 +39,15 @@ def _to_datetime(date: str, time: str, fraction: str | None, offset: str | None)
     if parsed.tzinfo is None:
         # Naive values (what the Python SDK writes for naive datetimes) are read as UTC.
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # an offset that moves the instant out of years 1 to 9999
+        raise InvalidValue(str(exc)) from exc
+
+
+def _fixed_width(value: datetime, rest: str) -> str:
+    """``strftime`` writes years before 1000 with fewer than four digits on some platforms."""
+    return f"{value.year:04d}" + value.strftime(rest)
 
 
 def parse_datetime(raw: object) -> str:
@@ -49,11 +57,11 @@ def parse_datetime(raw: object) -> str:
     match = _DATETIME.match(raw.strip())
     if match is None:
         raise InvalidValue("not an ISO 8601 date-time")
-    return _to_datetime(*match.groups()).strftime(_STORED_FORMAT)
+    return _fixed_width(_to_datetime(*match.groups()), _STORED_FORMAT)
 
 
 def datetime_to_stored(value: datetime) -> str:
-    return value.astimezone(UTC).strftime(_STORED_FORMAT)
+    return _fixed_width(value.astimezone(UTC), _STORED_FORMAT)
 
 
 def emit_datetime(stored: str) -> str:
@@ -73,7 +81,7 @@ def parse_local_datetime(raw: object) -> str:
         raise InvalidValue("not a local ISO 8601 date-time")
     date, time, fraction = match.groups()
     parsed = _to_datetime(date, time, fraction, "Z")
-    return parsed.strftime("%Y-%m-%dT%H:%M:%S.") + (fraction or "").ljust(7, "0")[:7]
+    return _fixed_width(parsed, "-%m-%dT%H:%M:%S.") + (fraction or "").ljust(7, "0")[:7]
 
 
 _ISO_DURATION = re.compile(
@@ -91,19 +99,25 @@ def parse_duration(raw: object) -> str:
     iso = _ISO_DURATION.match(text.upper())
     if iso is not None and text.upper() not in ("P", "PT") and not text.upper().endswith("T"):
         days, hours, minutes, seconds = (float(g) if g else 0.0 for g in iso.groups())
-        value = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        try:
+            value = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        except OverflowError:
+            raise InvalidValue("duration too long") from None
     else:
         py = _PY_DURATION.match(text)
         if py is None:
             raise InvalidValue("not a duration")
         days_s, hours_s, minutes_s, seconds_s, fraction = py.groups()
-        value = timedelta(
-            days=int(days_s or 0),
-            hours=int(hours_s),
-            minutes=int(minutes_s),
-            seconds=int(seconds_s or 0),
-            microseconds=int((fraction or "0").ljust(6, "0")),
-        )
+        try:
+            value = timedelta(
+                days=int(days_s or 0),
+                hours=int(hours_s),
+                minutes=int(minutes_s),
+                seconds=int(seconds_s or 0),
+                microseconds=int((fraction or "0").ljust(6, "0")),
+            )
+        except OverflowError:
+            raise InvalidValue("duration too long") from None
     if value > _MAX_DURATION:
         raise InvalidValue("duration too long")
     return format_duration(value)

@@ -17,6 +17,13 @@ from learninggraph.resources.learning_course_activities.entity import (
     LEARNING_SELF_INITIATED_COURSE,
 )
 from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER
+from learninggraph.resources.openapi_links import links
+from learninggraph.resources.openapi_requests import (
+    activity_create_body,
+    activity_update_body,
+    content_body,
+    provider_body,
+)
 
 VERSIONS = ("v1.0", "beta")
 # Which entity a collection segment holds; activities are polymorphic.
@@ -116,13 +123,13 @@ def _operation(
         "responses": {status: {"$ref": "#/components/responses/error"} for status in ERROR_STATUSES},
     }
     if shape == "count":
-        operation["parameters"].append(_query("$filter"))
+        operation["parameters"].append(_query("$filter", entities))
         operation["responses"]["200"] = {
             "description": "The number of items",
             "content": {"text/plain": {"schema": {"type": "string", "pattern": "^[0-9]+$"}}},
         }
     elif method == "GET" and shape == "collection":
-        operation["parameters"] += [_query(name) for name in COLLECTION_OPTIONS]
+        operation["parameters"] += [_query(name, entities) for name in COLLECTION_OPTIONS]
         operation["responses"]["200"] = _json(
             "A page of the collection",
             {
@@ -137,19 +144,13 @@ def _operation(
             },
         )
     elif method == "GET":
-        operation["parameters"].append(_query("$select"))
+        operation["parameters"].append(_query("$select", entities))
         operation["responses"]["200"] = _json("The entity", entity_schema)
     elif method == "POST":
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": entity_schema}},
-        }
+        operation["requestBody"] = _body(_request_schema(entities, api_version, path, create=True))
         operation["responses"]["201"] = _json("The created entity", entity_schema)
     elif method == "PATCH":
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": entity_schema}},
-        }
+        operation["requestBody"] = _body(_request_schema(entities, api_version, path, create=False))
         if entities and entities[0] is LEARNING_CONTENT:
             operation["responses"]["202"] = _json("The created or updated entity", entity_schema)
         else:
@@ -159,7 +160,27 @@ def _operation(
             )
     elif method == "DELETE":
         operation["responses"]["204"] = {"description": "Deleted"}
+    linked = links(method.lower(), path, lambda m, p: _operation_id(m.upper(), api_version, p))
+    if linked is not None:
+        status, described = linked
+        operation["responses"][status] = {**operation["responses"][status], "links": described}
     return operation
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _request_schema(
+    entities: tuple[EntityType, ...], api_version: str, path: str, *, create: bool
+) -> dict[str, Any]:
+    if entities == (LEARNING_PROVIDER,):
+        return provider_body(create=create)
+    if entities == (LEARNING_CONTENT,):
+        return content_body(create=create, keyed="externalId=" in path)
+    if create:
+        return activity_create_body(api_version, names_provider="{provider}" not in path)
+    return activity_update_body(api_version)
 
 
 def _operation_id(method: str, api_version: str, path: str) -> str:
@@ -167,9 +188,18 @@ def _operation_id(method: str, api_version: str, path: str) -> str:
     return f"{method.lower()}_{api_version.replace('.', '')}_{cleaned}"
 
 
-def _query(name: str) -> dict[str, Any]:
+def _query(name: str, entities: tuple[EntityType, ...]) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
-    if name in ("$top", "$skip"):
+    names = sorted({p.name for e in entities for p in e.properties})
+    sortable = sorted({p.name for e in entities for p in e.properties if p.is_sortable})
+    if name == "$select" and names:
+        # A comma-separated list of property names (or *).
+        one = "(\\*|" + "|".join(names) + ")"
+        schema["pattern"] = f"^{one}(,{one})*$"
+    elif name == "$orderby" and sortable:
+        # A property, optionally followed by asc or desc (the server also takes a list of distinct ones).
+        schema["pattern"] = "^(" + "|".join(sortable) + ")( (asc|desc))?$"
+    elif name in ("$top", "$skip"):
         schema = {"type": "integer", "minimum": 0}
     elif name == "$count":
         schema = {"type": "boolean"}
