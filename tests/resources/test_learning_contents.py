@@ -81,6 +81,18 @@ class TestUpsert:
         assert response.json()["externalId"] == "course-5"
         assert (response.json()["description"], response.json()["numberOfPages"]) == (None, None)
 
+    def test_a_patch_by_an_id_of_no_content_is_404_and_creates_nothing(self, tenant: Tenant) -> None:
+        provider = tenant.provider()
+        missing = "00000000-0000-4000-8000-0000000000c0"
+
+        response = tenant.app().patch(
+            tenant.url(f"{contents(provider['id'])}/{missing}"), json=content_body(title="Ghost")
+        )
+
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "notFound"
+        assert tenant.app().get(tenant.url(contents(provider["id"]))).json()["value"] == []
+
     def test_creating_without_the_required_properties_reports_each(self, tenant: Tenant) -> None:
         provider = tenant.provider()
 
