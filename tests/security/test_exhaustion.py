@@ -27,7 +27,7 @@ from learninggraph.identity.tokens import TokenIssuer
 from learninggraph.settings import Settings
 from learninggraph.storage.database import Database
 from learninggraph.testing import running_server
-from tests.builders import Tenant
+from tests.builders import LEARNER_ROLES, Tenant
 
 # Generous ceilings: the server must close or answer well before these.
 RECEIVE_SECONDS = 15.0
@@ -204,9 +204,14 @@ def thrifty_tenant(server_settings: Settings, new_database_url: Callable[[], str
     with running_server(settings) as url:
         database = Database(settings.database_url)
         directory = Directory(database)
-        issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=settings)
+        # Tokens name the server's address as their issuer, as the server's own do.
+        issuer = TokenIssuer(
+            keys=SigningKeys.load_or_create(database), settings=replace(settings, public_url=url)
+        )
         created = directory.create_tenant(name="Contoso")
-        learner = directory.create_user(tenant_id=created.id, display_name="Ada Learner", licensed=True)
+        learner = directory.create_user(
+            tenant_id=created.id, display_name="Ada Learner", licensed=True, roles=LEARNER_ROLES
+        )
         world = Tenant(url, directory, issuer, created.id, learner)
         yield world
         world.close()
@@ -292,7 +297,9 @@ class TestSignIns:
         database = Database(server_settings.database_url)
         directory = Directory(database)
         tenant = directory.create_tenant(name="Contoso")
-        app, secret = directory.create_application(tenant_id=tenant.id, name="app", permissions=[])
+        app, secret = directory.create_application(
+            tenant_id=tenant.id, name="app", permissions=[], delegated_permissions=["LearningProvider.Read"]
+        )
         user = directory.create_user(
             tenant_id=tenant.id, display_name="Ada", licensed=True, password="S3cret!pw"
         )

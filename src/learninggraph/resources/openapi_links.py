@@ -3,7 +3,7 @@
 A created provider's ``id`` addresses its contents and activities; a created or upserted content's
 ``id`` and ``externalId`` address the content and feed an activity's ``learningContentId``; a created
 activity's ``id``, ``externalcourseActivityId`` and ``learnerUserId`` address it under its provider,
-the tenant, its learner and ``/me``. Paths here are templates without the version prefix.
+the tenant, its learner and ``/me``, and the learner's ``employeeExperience`` container. Paths here are templates without the version prefix.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ PROVIDER_ACTIVITIES = f"{PROVIDER}/learningCourseActivities"
 TENANT_ACTIVITIES = "/employeeExperience/learningCourseActivities"
 USER_ACTIVITIES = "/users/{user}/employeeExperience/learningCourseActivities"
 MY_ACTIVITIES = "/me/employeeExperience/learningCourseActivities"
+CONTAINER = "/employeeExperience"
+USER_CONTAINER = "/users/{user}/employeeExperience"
+MY_CONTAINER = "/me/employeeExperience"
 ACTIVITY_KEY = "(externalcourseActivityId='{external}')"
 
 CREATED_ID = "$response.body#/id"
@@ -39,6 +42,7 @@ def _provider_targets(provider: str) -> list[Target]:
         ("DeleteProviderRef", "delete", f"{PROVIDER}/$ref", {"provider": provider}, None),
         ("CountProviders", "get", f"{PROVIDERS}/$count", {}, None),
         ("ListProviders", "get", PROVIDERS, {}, None),
+        ("GetContainer", "get", CONTAINER, {}, None),
     ]
     for name, path in (("Contents", CONTENTS), ("ProviderActivities", PROVIDER_ACTIVITIES)):
         targets += [
@@ -105,6 +109,8 @@ def _activity_targets() -> list[Target]:
             )
         targets.append((f"List{name}", "get", collection, parent, None))
         targets.append((f"Count{name}", "get", f"{collection}/$count", parent, None))
+    targets.append(("GetLearnersContainer", "get", USER_CONTAINER, {"user": learner}, None))
+    targets.append(("GetMyContainer", "get", MY_CONTAINER, {}, None))
     return targets
 
 
