@@ -138,6 +138,8 @@ class GuardedProtocol(HttpToolsProtocol):
         self._header_bytes = 0
         self._tail = b""
         self._header_timer: asyncio.TimerHandle | None = None
+        # A pipelined head past the limit while the previous answer is still being written: refused after it.
+        self._refuse_when_answered = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -158,6 +160,8 @@ class GuardedProtocol(HttpToolsProtocol):
         return self.reading_head and not serving and not self.transport.is_closing()
 
     def data_received(self, data: bytes) -> None:
+        if self._refuse_when_answered:
+            return
         if self.reading_head and not self.transport.is_closing():
             if self._header_timer is None:
                 self._start_waiting()
@@ -166,6 +170,11 @@ class GuardedProtocol(HttpToolsProtocol):
             self._header_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
             self._tail = window[-3:]
             if self._header_bytes > self._max_header_bytes:
+                if self.cycle is not None and not self.cycle.response_complete:
+                    # Answers go out in order: the request being served first, then the refusal.
+                    self._refuse_when_answered = True
+                    self.transport.pause_reading()
+                    return
                 self._refuse(HEADERS_TOO_LARGE)
                 return
         super().data_received(data)
@@ -184,6 +193,9 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        if self._refuse_when_answered:
+            self._refuse(HEADERS_TOO_LARGE)
+            return
         # Until the next request starts, uvicorn's keep-alive timeout applies.
         self.waiting_since = self.loop.time()
 
