@@ -255,3 +255,14 @@ class TestPoolMetric:
         text = httpx.get(f"{served.base_url}/metrics").text
 
         assert samples(text, "learninggraph_database_pool_connections") == {}
+
+
+def test_an_unknown_method_is_labelled_other_so_labels_stay_bounded(
+    serve_with: Callable[..., Served],
+) -> None:
+    served = serve_with(metrics="public")
+    httpx.request("BREW", f"{served.base_url}/health")
+
+    requests = samples(httpx.get(f"{served.base_url}/metrics").text, "learninggraph_http_requests_total")
+
+    assert [dict(labels)["method"] for labels in requests] == ["OTHER"]

@@ -28,6 +28,8 @@ from learninggraph.http.messages import Request, Response
 from learninggraph.http.routing import Params
 
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+# Any other method a client sends is labelled OTHER, so labels stay a small fixed set.
+_METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"})
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -67,11 +69,22 @@ class Metrics:
             registry=self.registry,
             multiprocess_mode="livesum",
         )
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def __call__(self, exchange: Exchange) -> None:
-        status = str(exchange.status)
-        self.requests.labels(exchange.route, exchange.method, status).inc()
-        self.latency.labels(exchange.route, exchange.method).observe(exchange.duration_seconds)
+        method = exchange.method if exchange.method in _METHODS else "OTHER"
+        key = (exchange.route, method, exchange.status)
+        children = self._children.get(key)
+        if children is None:
+            # labels() takes a lock and builds a key on each call; the pair is looked up once per label set.
+            status = str(exchange.status)
+            children = (
+                self.requests.labels(exchange.route, method, status),
+                self.latency.labels(exchange.route, method),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(exchange.duration_seconds)
         if exchange.status == 429:
             self.throttled.labels(exchange.route).inc()
         elif exchange.status >= 500:
