@@ -261,7 +261,7 @@ def test_an_unknown_method_is_labelled_other_so_labels_stay_bounded(
     serve_with: Callable[..., Served],
 ) -> None:
     served = serve_with(metrics="public")
-    httpx.request("BREW", f"{served.base_url}/health")
+    httpx.request("PROPFIND", f"{served.base_url}/health")
 
     requests = samples(httpx.get(f"{served.base_url}/metrics").text, "learninggraph_http_requests_total")
 
