@@ -6,6 +6,7 @@ import ctypes
 import ctypes.util
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -219,14 +220,18 @@ def serve(
     settings = dataclasses.replace(settings, max_connections=fit_connection_cap(settings.max_connections))
     listener = metrics_listener(settings.metrics)
     if workers > 1:
-        prepare_workers(workers, settings.metrics)
+        metrics_directory = prepare_workers(workers, settings.metrics)
         if listener is not None:
             start_listener(listener, None)
         os.environ[SETTINGS_ENVIRONMENT_VARIABLE] = json.dumps(asdict(settings), default=list)
         config = server_config(
             "learninggraph.app:create_app_from_environment", settings, factory=True, workers=workers, **common
         )
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        try:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        finally:
+            if metrics_directory is not None:
+                shutil.rmtree(metrics_directory, ignore_errors=True)
     else:
         app = create_app(settings)
         if listener is not None:
