@@ -167,7 +167,11 @@ def create_app_from_environment() -> Edge:
     raw: dict[str, Any] = json.loads(os.environ[SETTINGS_ENVIRONMENT_VARIABLE])
     for name in ("trusted_issuers", "extra_audiences"):
         raw[name] = tuple(raw.get(name, ()))
-    return create_app(Settings(**raw))
+    settings = Settings(**raw)
+    from learninggraph.http.access_log import configure_logging
+
+    configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
+    return create_app(settings)
 
 
 def serve(

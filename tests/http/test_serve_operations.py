@@ -62,10 +62,10 @@ def test_serve_from_a_config_file_logs_json_lines_and_serves_metrics_on_its_own_
     ).items()
 
 
-def test_with_two_workers_a_scrape_counts_the_requests_of_both(tmp_path: Path) -> None:
+def test_with_two_workers_a_scrape_counts_and_the_log_shows_the_requests_of_both(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEARNINGGRAPH_", "PROMETHEUS_"))}
-    options = ["--port", str(port), "--workers", "2", "--metrics", "public", "--log-level", "warning"]
+    options = ["--port", str(port), "--workers", "2", "--metrics", "public"]
     process = subprocess.Popen(
         [
             sys.executable,
@@ -77,8 +77,9 @@ def test_with_two_workers_a_scrape_counts_the_requests_of_both(tmp_path: Path) -
             *options,
         ],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         env=env,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -96,8 +97,9 @@ def test_with_two_workers_a_scrape_counts_the_requests_of_both(tmp_path: Path) -
         scraped = httpx.get(f"{base}/metrics").text
     finally:
         process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+        _, stderr = process.communicate(timeout=30)
 
+    assert sum(" GET /health 200 " in line for line in stderr.splitlines()) == 21
     line = next(
         line
         for line in scraped.splitlines()
