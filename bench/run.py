@@ -203,6 +203,9 @@ def serve_command(url: str, port: int) -> list[str]:
         "--no-dev-identity",
         "--public-url",
         PUBLIC_URL,
+        # Without the per-request access line: the figures are the API's, and stderr is a pipe nobody drains.
+        "--log-level",
+        "warning",
     ]
 
 

@@ -6,8 +6,10 @@ import ctypes
 import ctypes.util
 import json
 import os
+import shutil
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 from typing import Any
@@ -15,9 +17,12 @@ from typing import Any
 import msgspec
 
 from learninggraph import __version__
+from learninggraph.http.access_log import AccessLog, Exchange
 from learninggraph.http.edge import GRAPH_VERSIONS, Edge
-from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
-from learninggraph.http.routing import Params, Route, Router
+from learninggraph.http.messages import Response
+from learninggraph.http.metrics import Metrics, metrics_route
+from learninggraph.http.probes import health, readiness
+from learninggraph.http.routing import Route, Router
 from learninggraph.http.throttling import LeasedCounterStore, LoginGuard, Throttle, lease_units
 from learninggraph.identity.directory import Directory
 from learninggraph.identity.endpoints import routes as identity_routes
@@ -94,10 +99,19 @@ def create_app(settings: Settings) -> Edge:
             clock=time.time,
         )
     )
+    observers: list[Callable[[Exchange], None]] = [AccessLog(json_lines=settings.log_format == "json")]
+    service_routes = [Route(("health",), {"GET": health}), Route(("ready",), {"GET": readiness(database)})]
+    if settings.metrics != "off":
+        metrics = Metrics(database.pool_stats if database.dialect == "postgresql" else None)
+        observers.append(metrics)
+        if settings.metrics == "public":
+            service_routes.append(
+                Route(("metrics",), {"GET": metrics_route(metrics, settings.metrics_token)})
+            )
     public = Router(
         [
             *identity_routes(directory=directory, issuer=issuer, keys=keys, settings=settings, guard=guard),
-            Route(("health",), {"GET": _health}),
+            *service_routes,
             Route(
                 ("openapi.json",), {"GET": lambda request, params: Response(200, openapi, "application/json")}
             ),
@@ -120,6 +134,7 @@ def create_app(settings: Settings) -> Edge:
         max_header_bytes=settings.max_header_bytes,
         body_timeout_seconds=settings.body_timeout_seconds,
         max_batch_response_bytes=settings.max_batch_response_bytes,
+        observers=observers,
     )
 
 
@@ -147,16 +162,16 @@ def _executor_for(database: Database) -> ThreadPoolExecutor | None:
     return ThreadPoolExecutor(max_workers=HANDLER_THREADS, thread_name_prefix="learninggraph-handler")
 
 
-def _health(request: Request, _: Params) -> Response:
-    return Response(200, b'{"status":"ok"}', JSON_CONTENT_TYPE)
-
-
 def create_app_from_environment() -> Edge:
     """The factory each worker process calls when ``serve --workers N`` starts several."""
     raw: dict[str, Any] = json.loads(os.environ[SETTINGS_ENVIRONMENT_VARIABLE])
     for name in ("trusted_issuers", "extra_audiences"):
         raw[name] = tuple(raw.get(name, ()))
-    return create_app(Settings(**raw))
+    settings = Settings(**raw)
+    from learninggraph.http.access_log import configure_logging
+
+    configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
+    return create_app(settings)
 
 
 def serve(
@@ -173,9 +188,13 @@ def serve(
     from uvicorn import Server
     from uvicorn.supervisors import Multiprocess
 
+    from learninggraph.http.access_log import configure_logging
     from learninggraph.http.connections import fit_connection_cap, server_config
+    from learninggraph.http.metrics import prepare_workers, start_listener
     from learninggraph.identity.dev import apply_dev_identity_rules, dev_credentials
+    from learninggraph.settings import metrics_listener
 
+    configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
     database = Database(settings.database_url)
     upgrade(database)
     directory = Directory(database)
@@ -203,14 +222,27 @@ def serve(
         "lifespan": "on",
     }
     settings = dataclasses.replace(settings, max_connections=fit_connection_cap(settings.max_connections))
+    listener = metrics_listener(settings.metrics)
     if workers > 1:
+        metrics_directory = prepare_workers(workers, settings.metrics)
+        if listener is not None:
+            start_listener(listener, None)
         os.environ[SETTINGS_ENVIRONMENT_VARIABLE] = json.dumps(asdict(settings), default=list)
         config = server_config(
             "learninggraph.app:create_app_from_environment", settings, factory=True, workers=workers, **common
         )
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        try:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        finally:
+            if metrics_directory is not None:
+                shutil.rmtree(metrics_directory, ignore_errors=True)
     else:
-        config = server_config(create_app(settings), settings, **common)
+        app = create_app(settings)
+        if listener is not None:
+            start_listener(
+                listener, next((o.registry for o in app.observers if isinstance(o, Metrics)), None)
+            )
+        config = server_config(app, settings, **common)
         server = Server(config)
         server.run()
         if not server.started:

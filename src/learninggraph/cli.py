@@ -19,6 +19,7 @@ from learninggraph.identity.directory import Directory, DirectoryError
 from learninggraph.identity.external import TrustedIssuer
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, delegated_scopes
+from learninggraph.serve_options import add_serve_options, observability_settings, parse_with_config
 from learninggraph.settings import DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_URL, Settings, public_origin
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
@@ -192,6 +193,7 @@ def _serve(args: argparse.Namespace, database: Database) -> int:
         keep_alive_timeout_seconds=args.keep_alive_timeout,
         max_connections=args.max_connections or None,
         max_batch_response_bytes=args.max_batch_response_bytes,
+        **observability_settings(args),
     )
     if args.max_connections == 0:
         settings = dataclasses.replace(settings, max_connections=None)
@@ -357,6 +359,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the failed sign-in window (default: 60)",
     )
     _limits(sub)
+    add_serve_options(sub)
     return parser
 
 
@@ -383,7 +386,7 @@ def _limits(sub: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parse_with_config(_parser(), argv)
     run: Command = args.run
     database: Database | None = None
     try:

@@ -56,8 +56,16 @@ class Settings:
     max_connections: int | None = 1000
     # Bytes the responses of one $batch may add up to; later items are answered 503 instead.
     max_batch_response_bytes: int = 16 * 1024 * 1024
+    # The console log: one line per request at "info"; "text" (readable) or "json" (a JSON object a line).
+    log_format: str = "text"
+    log_level: str = "info"
+    # Prometheus metrics: "off", "public" (GET /metrics on the server's own port) or "[HOST:]PORT" (a separate
+    # listener; HOST defaults to 127.0.0.1). metrics_token: the bearer token /metrics asks for in "public" mode.
+    metrics: str = "off"
+    metrics_token: str | None = None
 
     def __post_init__(self) -> None:
+        _check_observability(self)
         for name in ("throttle_limit", "login_failure_limit", "login_failure_ceiling"):
             limit = getattr(self, name)
             if limit is not None and limit < 1:
@@ -91,6 +99,28 @@ class Settings:
             values["create_dev_identity"] = False
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _check_observability(settings: Settings) -> None:
+    if settings.log_format not in LOG_FORMATS:
+        raise ValueError(f"log_format must be one of {', '.join(LOG_FORMATS)}, not {settings.log_format!r}.")
+    if settings.log_level.lower() not in LOG_LEVELS:
+        raise ValueError(f"log_level must be one of {', '.join(LOG_LEVELS)}, not {settings.log_level!r}.")
+    metrics_listener(settings.metrics)
+
+
+def metrics_listener(metrics: str) -> tuple[str, int] | None:
+    """The separate metrics listener's (host, port) for ``[HOST:]PORT``; None for "off" and "public"."""
+    if metrics in ("off", "public"):
+        return None
+    host, _, port = metrics.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"metrics must be off, public or [HOST:]PORT, not {metrics!r}.")
+    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}

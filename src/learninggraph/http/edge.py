@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import nullcontext
@@ -33,10 +34,11 @@ from learninggraph.domain.errors import (
     PayloadTooLarge,
 )
 from learninggraph.domain.principal import Principal
+from learninggraph.http.access_log import Exchange, exchange_of
 from learninggraph.http.batch import Batch, Group, is_batch
 from learninggraph.http.errors import render_error
 from learninggraph.http.messages import Request, Response, Segment, parse_path, parse_prefer, parse_query
-from learninggraph.http.routing import Handler, Router
+from learninggraph.http.routing import Handler, Params, Router
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -85,6 +87,7 @@ class Edge:
         max_header_bytes: int = 65_536,
         body_timeout_seconds: float = 30.0,
         max_batch_response_bytes: int = 16 * 1024 * 1024,
+        observers: Sequence[Callable[[Exchange], None]] = (),
     ) -> None:
         self.graph = graph
         self.metadata = metadata
@@ -97,6 +100,8 @@ class Edge:
         self.max_header_count = max_header_count
         self.max_header_bytes = max_header_bytes
         self.body_timeout_seconds = body_timeout_seconds
+        # Told about every answered request (access log, metrics), after its answer is sent.
+        self.observers = tuple(observers)
         self._batch = Batch(self.dispatch, batch_group, max_response_bytes=max_batch_response_bytes)
         # Where handlers run: inline on the event loop, or in threads when storage waits on a network
         # database, so one request's round trips do not stall every other request of the worker.
@@ -131,6 +136,8 @@ class Edge:
                 return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        request: Request | None = None
         raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
         headers = self._headers(raw_headers) if self._headers_fit(raw_headers) else None
         request_id = new_request_id()
@@ -141,6 +148,7 @@ class Edge:
             )
             response = render_error(error, request_id=request_id, client_request_id=request_id)
             await self._send(send, response, request_id, request_id, is_https=False)
+            self._observe(scope, None, response.status, started, request_id)
             return
         client_request_id = headers.get("client-request-id", "")[:200] or request_id
         try:
@@ -161,6 +169,25 @@ class Edge:
                 client_request_id=client_request_id,
             )
         await self._send(send, response, request_id, client_request_id, _wants_hsts(scope, headers))
+        if self.observers:
+            self._observe(scope, request, response.status, started, request_id)
+
+    def _observe(
+        self, scope: Scope, request: Request | None, status: int, started: float, request_id: str
+    ) -> None:
+        exchange = exchange_of(
+            request,
+            method=scope["method"].upper(),
+            path=scope.get("path", ""),
+            status=status,
+            duration_seconds=time.perf_counter() - started,
+            request_id=request_id,
+        )
+        for observer in self.observers:
+            try:
+                observer(exchange)
+            except Exception:
+                log.exception("an observer failed on request %s", request_id)
 
     def _executor_for(self, request: Request) -> Executor | None:
         """Where ``request`` runs: None for inline on the event loop."""
@@ -192,21 +219,37 @@ class Edge:
             request.segments = segments[1:]
             if self.metadata is not None and _is_metadata(request.segments):
                 # Like Graph's, the service document needs no token.
+                request.route = f"/{request.version}/$metadata"
                 if request.method != "GET":
                     raise MethodNotAllowed(METHOD_NOT_ALLOWED)
                 return self.metadata(request, {})
+            batch = is_batch(request.segments)
+            resolved: tuple[Handler, Params] | GraphError
+            if batch:
+                request.route = f"/{request.version}/$batch"
+            else:
+                # Resolved first so even a refused request is labelled with its route; a 404 or 405 still
+                # comes after the token and throttling checks, as before.
+                try:
+                    handler, params, route = self.graph.resolve_route(request.method, request.segments)
+                    request.route = f"/{request.version}{route}"
+                    resolved = (handler, params)
+                except GraphError as error:
+                    resolved = error
             if request.principal is None:
                 request.principal = self.authenticator.authenticate(request.headers.get("authorization"))
-            if is_batch(request.segments):
+            if batch:
                 # The envelope itself is not throttled: each of its requests is, on its own.
                 if request.method != "POST":
                     raise MethodNotAllowed(METHOD_NOT_ALLOWED)
                 return self._batch.run(request)
             if self.limiter is not None:
                 self.limiter.check(request)
-            handler, params = self.graph.resolve(request.method, request.segments)
+            if isinstance(resolved, GraphError):
+                raise resolved
+            handler, params = resolved
         else:
-            handler, params = self.public.resolve(request.method, segments)
+            handler, params, request.route = self.public.resolve_route(request.method, segments)
         return handler(request, params)
 
     async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:

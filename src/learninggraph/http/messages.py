@@ -39,6 +39,8 @@ class Request:
     principal: Principal | None = None
     prefer: frozenset[str] = field(default_factory=frozenset)
     client_address: str = ""
+    # The matched route's template (``/v1.0/employeeExperience/learningProviders/{provider}``), for logs and metrics.
+    route: str = ""
 
     def json_body(self) -> dict[str, Any]:
         """The body as a JSON object; 415 for another media type, 400 saying where bad JSON breaks."""

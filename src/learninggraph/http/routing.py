@@ -68,6 +68,7 @@ class _Compiled:
     pattern: tuple[Part, ...]
     methods: Mapping[str, Handler]
     literals: tuple[tuple[int, str], ...]
+    template: str
 
 
 class Router:
@@ -80,9 +81,15 @@ class Router:
                 (i, part.lower()) for i, part in enumerate(route.pattern) if isinstance(part, str)
             )
             key = (len(route.pattern), _literal(route.pattern, 0), _literal(route.pattern, 1))
-            self._index.setdefault(key, []).append(_Compiled(route.pattern, route.methods, literals))
+            compiled = _Compiled(route.pattern, route.methods, literals, template(route.pattern))
+            self._index.setdefault(key, []).append(compiled)
 
     def resolve(self, method: str, segments: Sequence[Segment]) -> tuple[Handler, Params]:
+        handler, params, _ = self.resolve_route(method, segments)
+        return handler, params
+
+    def resolve_route(self, method: str, segments: Sequence[Segment]) -> tuple[Handler, Params, str]:
+        """The handler, its parameters and the matched route's template (``/learningProviders/{provider}``)."""
         lowered = [segment.name.lower() for segment in segments]
         length = len(lowered)
         first = lowered[0] if length > 0 else None
@@ -105,12 +112,25 @@ class Router:
                     continue
                 handler = route.methods.get(method)
                 if handler is not None:
-                    return handler, params
+                    return handler, params, route.template
                 allowed_elsewhere = True
         if allowed_elsewhere:
             raise MethodNotAllowed(METHOD_NOT_ALLOWED)
         path = "/".join(_describe(s) for s in segments)
         raise NotFound(f"Resource not found for the segment '{path}'.")
+
+
+def template(pattern: tuple[Part, ...]) -> str:
+    """The pattern as a path template: literal names, ``{param}`` and ``name(key='{param}')``."""
+    parts: list[str] = []
+    for part in pattern:
+        if isinstance(part, str):
+            parts.append(part)
+        elif isinstance(part, Param):
+            parts.append("{" + part.name + "}")
+        else:
+            parts.append(f"{part.segment}({part.key_names[0]}='{{{part.param}}}')")
+    return "/" + "/".join(parts)
 
 
 def _literal(pattern: tuple[Part, ...], position: int) -> str | None:

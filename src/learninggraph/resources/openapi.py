@@ -24,6 +24,7 @@ from learninggraph.resources.openapi_requests import (
     content_body,
     provider_body,
 )
+from learninggraph.resources.openapi_service import batch_schemas, service_paths
 
 VERSIONS = ("v1.0", "beta")
 # Which entity a collection segment holds; activities are polymorphic.
@@ -47,12 +48,13 @@ def openapi_document(routes: Sequence[Route], *, title: str, version: str) -> di
                     method, shape, entities, parameters, api_version, path
                 )
             paths[f"/{api_version}{path}"] = operations
+    paths.update(service_paths())
     return {
         "openapi": "3.0.3",
         "info": {"title": title, "version": version},
         "paths": paths,
         "components": {
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **batch_schemas()},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
             "responses": {
                 "error": {

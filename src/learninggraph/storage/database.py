@@ -122,6 +122,10 @@ class Database:
         """
         return nullcontext()
 
+    def pool_stats(self) -> dict[str, int] | None:
+        """The connection pool's figures (``pool_size``, ``pool_available``, ``requests_waiting``); None: no pool."""
+        return None
+
     def close(self) -> None:
         raise NotImplementedError
 

@@ -189,6 +189,9 @@ class PostgresDatabase(Database):
         )
         self._pool.open()
 
+    def pool_stats(self) -> dict[str, int] | None:
+        return self._pool.get_stats()
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         with self._session(writable=True) as conn:

@@ -1,0 +1,146 @@
+"""What one answered request was, as one record, and the access log's line of it (readable text or JSON).
+
+The edge builds an ``Exchange`` for every request and hands it to its observers (this log, the metrics, and
+later the request journal). Only the path is recorded, never the query string, headers or body, so tokens,
+secrets and passwords cannot reach a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from learninggraph.http.messages import Request
+
+ACCESS_LOGGER = "learninggraph.access"
+# The route label of a request no route matched, so arbitrary paths never become labels.
+UNMATCHED = "unmatched"
+SIGN_IN_GRANTS = ("client_credentials", "password", "refresh_token", "authorization_code")
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    method: str
+    path: str
+    route: str
+    status: int
+    duration_seconds: float
+    request_id: str
+    tenant: str
+    caller: str
+    # For a sign-in at the token endpoint, its grant type (``other`` for an unknown one); else "".
+    grant: str = ""
+
+
+def exchange_of(
+    request: Request | None, *, method: str, path: str, status: int, duration_seconds: float, request_id: str
+) -> Exchange:
+    """The record of one answer; ``request`` is None when it was refused before one could be built."""
+    if request is None:
+        return Exchange(method, path, UNMATCHED, status, duration_seconds, request_id, "", "")
+    principal = request.principal
+    tenant = caller = grant = ""
+    if principal is not None:
+        tenant = principal.tenant_id
+        caller = principal.user_id or principal.app_id
+    if is_sign_in(request):
+        tenant = request.segments[0].name
+        grant = _grant(request.body)
+    return Exchange(
+        request.method,
+        request.path,
+        request.route or UNMATCHED,
+        status,
+        duration_seconds,
+        request_id,
+        tenant,
+        caller,
+        grant,
+    )
+
+
+def is_sign_in(request: Request) -> bool:
+    """``POST /{tenant}/oauth2/v2.0/token``."""
+    segments = request.segments
+    return (
+        request.method == "POST"
+        and len(segments) == 4
+        and [segment.name.lower() for segment in segments[1:]] == ["oauth2", "v2.0", "token"]
+    )
+
+
+def _grant(body: bytes) -> str:
+    try:
+        values = parse_qs(body.decode("utf-8", "replace"), max_num_fields=50).get("grant_type", [""])
+    except ValueError:
+        return "other"
+    return values[0] if values[0] in SIGN_IN_GRANTS else "other"
+
+
+class AccessLog:
+    """Writes one line per request to the ``learninggraph.access`` logger at INFO, as text or JSON."""
+
+    def __init__(self, *, json_lines: bool = False, logger: logging.Logger | None = None) -> None:
+        self.json_lines = json_lines
+        self.logger = logger or logging.getLogger(ACCESS_LOGGER)
+
+    def __call__(self, exchange: Exchange) -> None:
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
+        self.logger.info("%s", self.line(exchange))
+
+    def line(self, exchange: Exchange) -> str:
+        duration_ms = round(exchange.duration_seconds * 1000, 1)
+        if self.json_lines:
+            return json.dumps(
+                {
+                    "method": exchange.method,
+                    "path": exchange.path,
+                    "status": exchange.status,
+                    "durationMs": duration_ms,
+                    "requestId": exchange.request_id,
+                    "tenant": exchange.tenant or None,
+                    "caller": exchange.caller or None,
+                    "route": exchange.route,
+                },
+                separators=(",", ":"),
+            )
+        return (
+            f"{exchange.method} {exchange.path} {exchange.status} {duration_ms}ms "
+            f"request-id={exchange.request_id} tenant={exchange.tenant or '-'} "
+            f"caller={exchange.caller or '-'} route={exchange.route}"
+        )
+
+
+def configure_logging(*, level: str = "info", json_lines: bool = False) -> AccessLog:
+    """Console logging for ``serve``: every learninggraph logger to stderr at ``level``; returns the access log."""
+    handler = logging.StreamHandler()
+    if json_lines:
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger("learninggraph")
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    root.propagate = False
+    return AccessLog(json_lines=json_lines)
+
+
+class _JsonFormatter(logging.Formatter):
+    """A JSON object per line: the access log's own object, or ``time``, ``level``, ``logger``, ``message``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.name == ACCESS_LOGGER:
+            return f'{{"time":{json.dumps(self.formatTime(record))},{message[1:]}'
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": message,
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)

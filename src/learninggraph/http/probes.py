@@ -1,0 +1,41 @@
+"""Liveness (``/health``: the process answers) and readiness (``/ready``: the database answers a query and
+every migration this version knows is applied). Neither needs a token; neither says more than what is wrong."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
+from learninggraph.http.routing import Handler, Params
+from learninggraph.storage.database import Database
+from learninggraph.storage.migrations import MIGRATIONS
+
+log = logging.getLogger("learninggraph.probes")
+
+
+def health(request: Request, _: Params) -> Response:
+    return Response(200, b'{"status":"ok"}', JSON_CONTENT_TYPE)
+
+
+def readiness(database: Database) -> Handler:
+    expected = {migration.version for migration in MIGRATIONS}
+
+    def ready(request: Request, _: Params) -> Response:
+        try:
+            with database.snapshot() as conn:
+                applied = {int(row[0]) for row in conn.fetch_all("SELECT version FROM schema_migrations")}
+        except Exception as exc:
+            log.warning("readiness: the database did not answer: %s", exc)
+            return _not_ready({"database": "unreachable"})
+        missing = sorted(expected - applied)
+        if missing:
+            return _not_ready({"database": "ok", "migrations": "pending", "pending": missing})
+        return Response(200, b'{"status":"ready"}', JSON_CONTENT_TYPE)
+
+    return ready
+
+
+def _not_ready(details: dict[str, object]) -> Response:
+    body = json.dumps({"status": "unavailable", **details}, separators=(",", ":")).encode()
+    return Response(503, body, JSON_CONTENT_TYPE, [("Retry-After", "5")])
