@@ -81,8 +81,13 @@ def test_the_default_database_is_not_created_in_the_working_directory_by_dev_cre
     assert list(tmp_path.iterdir()) == []
 
 
-def test_dev_cert_opens_no_database(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, _, _ = _run(capsys, "dev-cert", "--out", str(tmp_path / "certs"))
+def test_dev_cert_opens_no_database(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LEARNINGGRAPH_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    code, _, _ = _run(capsys, "dev-cert", "--out", "certs")
 
     assert code == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["certs"]
 
