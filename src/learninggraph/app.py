@@ -227,7 +227,7 @@ def _announce(
 ) -> None:
     out = sys.stdout
     database = "" if database_url == DEFAULT_DATABASE_URL else f" --database {shlex.quote(database_url)}"
-    options = database + ("" if public_url == DEFAULT_PUBLIC_URL else f" --public-url {public_url}")
+    public = "" if public_url == DEFAULT_PUBLIC_URL else f" --public-url {public_url}"
     out.write(f"learninggraph is serving Graph at {base}/v1.0 and {base}/beta\n")
     if credentials is not None:
         tenant = credentials["tenantId"]
@@ -245,7 +245,7 @@ def _announce(
             f"  curl -s {base}/{tenant}/oauth2/v2.0/token -d grant_type=client_credentials "
             f"-d client_id={credentials['clientId']} -d client_secret={credentials['clientSecret']} "
             "-d scope=https://graph.microsoft.com/.default\n"
-            f"or a delegated one: {own_command()} token --tenant "
-            f"{tenant} --user {credentials['userPrincipalName']} --scope LearningProvider.ReadWrite{options}\n"
+            f"or a delegated one: {own_command()} token{database} --tenant "
+            f"{tenant} --user {credentials['userPrincipalName']} --scope LearningProvider.ReadWrite{public}\n"
         )
     out.flush()
