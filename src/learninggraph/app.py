@@ -6,6 +6,7 @@ import ctypes
 import ctypes.util
 import json
 import os
+import shlex
 import shutil
 import sys
 import time
@@ -28,6 +29,7 @@ from learninggraph.identity.directory import Directory
 from learninggraph.identity.endpoints import routes as identity_routes
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, TokenVerifier
+from learninggraph.listening import bind_socket, own_command
 from learninggraph.odata.filter import FilterCache
 from learninggraph.resources.employee_experience import routes as containers
 from learninggraph.resources.learning_contents import routes as contents
@@ -38,7 +40,7 @@ from learninggraph.resources.learning_providers import routes as providers
 from learninggraph.resources.learning_providers.service import LearningProviderService
 from learninggraph.resources.metadata import csdl_document
 from learninggraph.resources.openapi import openapi_document
-from learninggraph.settings import DEFAULT_PUBLIC_URL, Settings, listening_origin
+from learninggraph.settings import DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_URL, Settings, listening_origin
 from learninggraph.storage.budgets import DatabaseCounterStore
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
@@ -194,6 +196,7 @@ def serve(
     from learninggraph.identity.dev import apply_dev_identity_rules, dev_credentials
     from learninggraph.settings import metrics_listener
 
+    sock = bind_socket(host, port)  # before anything is created or printed: a busy port is one error line
     configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
     database = Database(settings.database_url)
     upgrade(database)
@@ -208,7 +211,9 @@ def serve(
         hint = " Behind a proxy, give its address with --public-url."
     public_url = settings.public_url or base
     settings = replace(settings, public_url=public_url)
-    _announce(base, credentials, created=bool(created), public_url=public_url)
+    _announce(
+        base, credentials, created=bool(created), public_url=public_url, database_url=settings.database_url
+    )
     sys.stdout.write(f"Tokens name {public_url}/{{tenantId}}/v2.0 as their issuer.{hint}\n")
     sys.stdout.flush()
     common: dict[str, Any] = {
@@ -232,7 +237,7 @@ def serve(
             "learninggraph.app:create_app_from_environment", settings, factory=True, workers=workers, **common
         )
         try:
-            Multiprocess(config, sockets=[config.bind_socket()]).run()
+            Multiprocess(config, sockets=[sock]).run()
         finally:
             if metrics_directory is not None:
                 shutil.rmtree(metrics_directory, ignore_errors=True)
@@ -244,22 +249,27 @@ def serve(
             )
         config = server_config(app, settings, **common)
         server = Server(config)
-        server.run()
+        server.run(sockets=[sock])
         if not server.started:
             raise SystemExit(3)
 
 
-def _announce(base: str, credentials: dict[str, str] | None, *, created: bool, public_url: str) -> None:
+def _announce(
+    base: str, credentials: dict[str, str] | None, *, created: bool, public_url: str, database_url: str
+) -> None:
     out = sys.stdout
+    database = "" if database_url == DEFAULT_DATABASE_URL else f" --database {shlex.quote(database_url)}"
+    public = "" if public_url == DEFAULT_PUBLIC_URL else f" --public-url {public_url}"
     out.write(f"learninggraph is serving Graph at {base}/v1.0 and {base}/beta\n")
     if credentials is not None:
         tenant = credentials["tenantId"]
         out.write(
             ("Created" if created else "Using")
-            + " the development identity (see `learninggraph dev-credentials`):\n"
+            + f" the development identity (see `{own_command()} dev-credentials{database}`):\n"
             f"  tenantId          {tenant}\n"
             f"  clientId          {credentials['clientId']}\n"
             f"  clientSecret      {credentials['clientSecret']}\n"
+            f"  userId            {credentials['userId']} (the learner's id, e.g. for assignments)\n"
             f"  userPrincipalName {credentials['userPrincipalName']}\n"
             f"  password          {credentials['password']}\n"
             f"  directoryRoles    {credentials['directoryRoles']} (an administrator)\n"
@@ -267,9 +277,7 @@ def _announce(base: str, credentials: dict[str, str] | None, *, created: bool, p
             f"  curl -s {base}/{tenant}/oauth2/v2.0/token -d grant_type=client_credentials "
             f"-d client_id={credentials['clientId']} -d client_secret={credentials['clientSecret']} "
             "-d scope=https://graph.microsoft.com/.default\n"
-            "or a delegated one: learninggraph token --tenant "
-            f"{tenant} --user {credentials['userPrincipalName']} --scope LearningProvider.ReadWrite"
-            + ("" if public_url == DEFAULT_PUBLIC_URL else f" --public-url {public_url}")
-            + "\n"
+            f"or a delegated one: {own_command()} token{database} --tenant "
+            f"{tenant} --user {credentials['userPrincipalName']} --scope LearningProvider.ReadWrite{public}\n"
         )
     out.flush()

@@ -6,23 +6,24 @@ import argparse
 import dataclasses
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from learninggraph.cli_accounts import Command, add_app_commands, add_user_commands
+from learninggraph import __version__
+from learninggraph.cli_accounts import add_app_commands, add_user_commands
 from learninggraph.cli_accounts import add_command as _add
 from learninggraph.cli_accounts import print_json as _print_json
+from learninggraph.cli_database import open_database
+from learninggraph.cli_token import token_command
 from learninggraph.domain.errors import GraphError
 from learninggraph.identity.certs import write_dev_certificates
-from learninggraph.identity.dev import DEV_CLIENT_ID, dev_credentials
+from learninggraph.identity.dev import dev_credentials
 from learninggraph.identity.directory import Directory, DirectoryError
 from learninggraph.identity.external import TrustedIssuer
 from learninggraph.identity.keys import SigningKeys
-from learninggraph.identity.tokens import TokenIssuer, delegated_scopes
 from learninggraph.serve_options import add_serve_options, observability_settings, parse_with_config
 from learninggraph.settings import DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_URL, Settings, public_origin
 from learninggraph.storage.database import Database
-from learninggraph.storage.migrations import upgrade
 
 
 def _tenants_create(args: argparse.Namespace, database: Database) -> int:
@@ -86,61 +87,14 @@ def _users_create(args: argparse.Namespace, database: Database) -> int:
     return 0
 
 
-def _token(args: argparse.Namespace, database: Database) -> int:
-    directory = Directory(database)
-    if directory.tenant(args.tenant) is None:
-        raise DirectoryError(f"Tenant {args.tenant!r} does not exist.")
-    user = directory.find_user(args.tenant, args.user)
-    if user is None:
-        raise DirectoryError(f"No user {args.user!r} in tenant {args.tenant}.")
-    client_id = args.client_id or _default_client_id(directory, args.tenant)
-    app = directory.application(client_id)
-    if app is None or app.tenant_id != args.tenant:
-        raise DirectoryError(f"No application {client_id!r} in tenant {args.tenant}.")
-    try:
-        scopes = delegated_scopes(args.scope, app.delegated_permissions)
-    except ValueError as exc:
-        raise DirectoryError(f"Unknown delegated permission {exc}.") from None
-    if not scopes:
-        raise DirectoryError("Name at least one delegated permission with --scope.")
-    missing = scopes - app.delegated_permissions
-    if missing:
-        raise DirectoryError(
-            f"Application {client_id} has no consent for {', '.join(sorted(missing))}; grant it with "
-            f"'learninggraph apps consent grant --client-id {client_id} --permission ...'."
-        )
-    settings = Settings.from_env(database_url=database.url, public_url=args.public_url)
-    if settings.public_url is None:
-        settings = dataclasses.replace(settings, public_url=DEFAULT_PUBLIC_URL)
-    issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=settings)
-    token, expires_in = issuer.delegated_token(client_id, user, scopes)
-    print(f"# delegated token for {user.user_principal_name}, app {client_id}, expires in {expires_in} s")
-    print(f"# scp: {' '.join(sorted(scopes))}")
-    print(token)
-    return 0
-
-
-def _default_client_id(directory: Directory, tenant_id: str) -> str:
-    """The dev app in the dev tenant, else the tenant's first app with any delegated consent."""
-    dev_app = directory.application(DEV_CLIENT_ID)
-    if dev_app is not None and dev_app.tenant_id == tenant_id:
-        return dev_app.client_id
-    for app in directory.applications(tenant_id):
-        if app.delegated_permissions:
-            return app.client_id
-    raise DirectoryError(
-        f"Tenant {tenant_id} has no application with consented delegated permissions; register one with "
-        "'learninggraph apps create ... --delegated-permission ...' or name one with --client-id."
-    )
-
-
-def _dev_cert(args: argparse.Namespace, database: Database) -> int:
+def _dev_cert(args: argparse.Namespace, database: Database | None) -> int:
     ca, cert, key = write_dev_certificates(Path(args.out))
-    print(f"Wrote {ca} (CA), {cert} (server certificate for 127.0.0.1, ::1, localhost) and {key}")
-    print(f"Serve:  learninggraph serve --certfile {cert} --keyfile {key}")
-    print("Trust the CA in clients:")
-    print(f"  export REQUESTS_CA_BUNDLE={ca}   # requests, MSAL, sync azure-identity")
-    print(f"  export SSL_CERT_FILE={ca}        # httpx, aiohttp, async azure-identity")
+    print(
+        f"Wrote {ca} (CA), {cert} (server certificate for 127.0.0.1, ::1, localhost) and {key}\n"
+        f"Serve:  learninggraph serve --certfile {cert} --keyfile {key}\nTrust the CA in clients:\n"
+        f"  export REQUESTS_CA_BUNDLE={ca}   # requests, MSAL, sync azure-identity\n"
+        f"  export SSL_CERT_FILE={ca}        # httpx, aiohttp, async azure-identity"
+    )
     return 0
 
 
@@ -167,7 +121,7 @@ def _keys_rotate(args: argparse.Namespace, database: Database) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace, database: Database) -> int:
+def _serve(args: argparse.Namespace, database: Database | None) -> int:
     if (args.certfile is None) != (args.keyfile is None):
         raise ValueError("--certfile and --keyfile go together.")
     for entry in args.trust_issuer:
@@ -199,7 +153,6 @@ def _serve(args: argparse.Namespace, database: Database) -> int:
         settings = dataclasses.replace(settings, max_connections=None)
     if args.login_failure_limit == 0:
         settings = dataclasses.replace(settings, login_failure_limit=None)
-    database.close()
     from learninggraph.app import serve
 
     serve(
@@ -233,12 +186,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="learninggraph", description="A self-hostable Microsoft Graph employee-learning server."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     tenants = commands.add_parser("tenants", help="manage tenants").add_subparsers(
         dest="action", required=True
     )
     sub = _add(tenants, "create", _tenants_create, [common, as_json], "create a tenant")
+    sub.set_defaults(creates_database=True)
     sub.add_argument("--name", default="Contoso")
     sub.add_argument("--no-learning-plan", action="store_true", help="the tenant has no Viva Learning plan")
 
@@ -272,7 +227,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_user_commands(users, common, as_json)
 
-    sub = _add(commands, "token", _token, [common], "mint a delegated access token for a user")
+    sub = _add(commands, "token", token_command, [common], "mint a delegated access token for a user")
     sub.add_argument("--tenant", required=True)
     sub.add_argument("--user", required=True, help="user id or user principal name")
     sub.add_argument("--scope", action="append", required=True, help="delegated permission (repeat)")
@@ -285,7 +240,8 @@ def _parser() -> argparse.ArgumentParser:
         f"(default: $LEARNINGGRAPH_PUBLIC_URL or {DEFAULT_PUBLIC_URL})",
     )
 
-    sub = _add(commands, "dev-cert", _dev_cert, [common], "write a local CA and a server certificate")
+    sub = _add(commands, "dev-cert", _dev_cert, [], "write a local CA and a server certificate")
+    sub.set_defaults(uses_database=False)
     sub.add_argument("--out", required=True, metavar="DIR")
     _add(commands, "dev-credentials", _dev_credentials, [common, as_json], "show the dev identity")
     keys = commands.add_parser("keys", help="manage signing keys").add_subparsers(
@@ -294,6 +250,7 @@ def _parser() -> argparse.ArgumentParser:
     _add(keys, "rotate", _keys_rotate, [common], "rotate the token signing key")
 
     sub = _add(commands, "serve", _serve, [common], "run the server")
+    sub.set_defaults(uses_database=False)  # serve opens it itself, once its port is bound
     sub.add_argument("--host", default="127.0.0.1")
     sub.add_argument("--port", type=int, default=8000)
     sub.add_argument("--certfile", help="TLS certificate chain (PEM)")
@@ -387,11 +344,10 @@ def _limits(sub: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_with_config(_parser(), argv)
-    run: Command = args.run
+    run: Callable[[argparse.Namespace, Database | None], int] = args.run
     database: Database | None = None
     try:
-        database = Database(args.database)
-        upgrade(database)
+        database = open_database(args)
         return run(args, database)
     except (DirectoryError, ValueError, GraphError) as exc:
         message = exc.message if isinstance(exc, GraphError) else str(exc)

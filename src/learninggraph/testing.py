@@ -1,4 +1,7 @@
-"""Test against learninggraph: an in-process server, loopback credentials and the ``learninggraph`` fixture."""
+"""Test against learninggraph: an in-process server, loopback credentials and per-test tenants.
+
+Imports without pytest; the ``learninggraph`` fixture itself lives in ``learninggraph.pytest_plugin``.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import pytest
 
 from learninggraph.local_credentials import (
     GRAPH_SCOPE,
@@ -289,21 +290,3 @@ def local_server(database_path: Path | str, **uvicorn_options: Any) -> Iterator[
             yield LearningGraphServer(base_url, directory)
         finally:
             database.close()
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    for line in SDK_IMPORT_WARNINGS:
-        config.addinivalue_line("filterwarnings", line)
-
-
-@pytest.fixture(scope="session", name="learninggraph_server")
-def _learninggraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LearningGraphServer]:
-    """One learninggraph for the test session, on a throwaway SQLite database."""
-    with local_server(tmp_path_factory.mktemp("learninggraph") / "learninggraph.db") as server:
-        yield server
-
-
-@pytest.fixture(name="learninggraph")
-def _learninggraph(learninggraph_server: LearningGraphServer) -> LearningGraph:
-    """A fresh tenant on the session's learninggraph, for one test."""
-    return learninggraph_server.new_tenant()

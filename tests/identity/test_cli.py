@@ -277,6 +277,8 @@ def test_a_bad_permission_name_exits_2_with_a_one_line_message(
 
 
 def test_an_unknown_tenant_exits_2(capsys: pytest.CaptureFixture[str], url: str) -> None:
+    _tenant(capsys, url)
+
     code, _, err = _run(capsys, "users", "create", "--tenant", "nope", "--name", "Adele", "--database", url)
 
     assert code == 2 and "Traceback" not in err and len(err.splitlines()) == 1
@@ -306,6 +308,8 @@ def test_a_duplicate_user_principal_name_exits_2(capsys: pytest.CaptureFixture[s
 def test_dev_credentials_exits_1_when_the_dev_identity_is_absent(
     capsys: pytest.CaptureFixture[str], url: str
 ) -> None:
+    _tenant(capsys, url)
+
     code, out, err = _run(capsys, "dev-credentials", "--database", url)
 
     assert code == 1 and out == "" and err
@@ -328,6 +332,8 @@ def test_dev_credentials_json_prints_the_dev_identity(capsys: pytest.CaptureFixt
 
 
 def test_keys_rotate_prints_the_new_active_kid(capsys: pytest.CaptureFixture[str], url: str) -> None:
+    _tenant(capsys, url)
+
     code, out, _ = _run(capsys, "keys", "rotate", "--database", url)
 
     database = Database(url)
@@ -337,9 +343,9 @@ def test_keys_rotate_prints_the_new_active_kid(capsys: pytest.CaptureFixture[str
 
 
 def test_dev_cert_writes_a_ca_and_a_certificate_for_the_loopback_names(
-    capsys: pytest.CaptureFixture[str], url: str, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, _ = _run(capsys, "dev-cert", "--out", str(tmp_path / "certs"), "--database", url)
+    code, out, _ = _run(capsys, "dev-cert", "--out", str(tmp_path / "certs"))
 
     leaf = x509.load_pem_x509_certificate((tmp_path / "certs" / "cert.pem").read_bytes())
     names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value

@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import subprocess
 import sys
+from importlib.metadata import entry_points
 
 import httpx
 import pytest
@@ -110,9 +111,31 @@ def test_a_graph_client_without_the_sdk_installed_says_what_to_install(
         graph_service_client("http://127.0.0.1:1/v1.0", object())
 
 
+def test_learninggraph_testing_imports_in_an_environment_without_pytest() -> None:
+    probe = (
+        "import sys; sys.modules['pytest'] = None; "
+        "from learninggraph.testing import LocalClientSecretCredential, running_server, local_server; "
+        "print('imported')"
+    )
+
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "imported\n"
+
+
+def test_the_pytest11_entry_point_names_the_module_holding_the_fixtures() -> None:
+    (entry,) = [e for e in entry_points(group="pytest11") if e.name == "learninggraph"]
+
+    plugin = entry.load()
+
+    assert plugin.__name__ == "learninggraph.pytest_plugin"
+    assert {"_learninggraph", "_learninggraph_server", "pytest_configure"} <= set(vars(plugin))
+
+
 def test_importing_the_plugin_starts_nothing_and_loads_no_server_code() -> None:
     probe = (
-        "import sys, learninggraph.testing; "
+        "import sys, learninggraph.pytest_plugin; "
         "print(sorted(m for m in ('uvicorn', 'learninggraph.app', 'msgraph', 'httpx') if m in sys.modules))"
     )
 
