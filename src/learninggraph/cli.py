@@ -12,6 +12,7 @@ from pathlib import Path
 from learninggraph.cli_accounts import Command, add_app_commands, add_user_commands
 from learninggraph.cli_accounts import add_command as _add
 from learninggraph.cli_accounts import print_json as _print_json
+from learninggraph.cli_transfer import add_transfer_commands
 from learninggraph.domain.errors import GraphError
 from learninggraph.identity.certs import write_dev_certificates
 from learninggraph.identity.dev import DEV_CLIENT_ID, dev_credentials
@@ -357,6 +358,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the failed sign-in window (default: 60)",
     )
     _limits(sub)
+    add_transfer_commands(commands, common, serve=sub)
     return parser
 
 
