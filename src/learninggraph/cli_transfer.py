@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,13 +88,33 @@ def _serving(serve: Command) -> Command:
         if args.import_file is not None:
             counts = import_from(database.url, args.import_file)
             print(f"Imported {_summary(counts)} from {args.import_file}", file=sys.stderr)
-        status = serve(args, database)
-        if args.export_on_exit is not None:
+        if args.export_on_exit is None:
+            return serve(args, database)
+        with _stop_signals_kept():
+            status = serve(args, database)
             counts = export_to(database.url, args.export_on_exit, secrets=args.include_secrets)
             print(f"Exported {_summary(counts)} to {args.export_on_exit}", file=sys.stderr)
         return status
 
     return run
+
+
+@contextmanager
+def _stop_signals_kept() -> Iterator[None]:
+    """SIGINT and SIGTERM only noted while the block runs, so the export after a graceful stop completes.
+
+    The server handles both itself and, once shut down, raises the signal again for the handler that was
+    there before it: here that is this one, so the process goes on to export and then exits normally.
+    """
+    stops = (signal.SIGINT, signal.SIGTERM)
+    previous = {stop: signal.getsignal(stop) for stop in stops}
+    for stop in stops:
+        signal.signal(stop, lambda number, frame: None)
+    try:
+        yield
+    finally:
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
 
 
 def _secrets_flag(sub: argparse.ArgumentParser) -> None:
