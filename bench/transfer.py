@@ -1,8 +1,8 @@
 """Times ``export`` and ``import`` on the benchmark data set and prints rows per second each way.
 
-    python -m bench.transfer --database sqlite:///bench.db --target sqlite:///copy.db --file bench.jsonl
+    python bench/transfer.py --database sqlite:///bench.db --target sqlite:///copy.db --file bench.jsonl
 
-The source database is loaded with ``bench.dataset`` first if it holds no tenant (``--scale`` sets its size:
+The source database is loaded with ``bench/dataset.py`` first if it holds no tenant (``--scale`` sets its size:
 1.0 is 1,000,000 course activities). The target must be empty. The export is read back from the target and
 compared byte for byte with the first, so the figures are for a lossless round trip.
 """
@@ -12,10 +12,13 @@ from __future__ import annotations
 import argparse
 import filecmp
 import json
+import sys
 import time
 from pathlib import Path
 
-from bench.dataset import Shape, load
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dataset import Shape, load
 
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
