@@ -215,3 +215,14 @@ def test_an_export_on_a_terminal_shows_counts_rate_and_time_left(
         os.close(primary)
         os.close(secondary)
     assert "export: 100%" in shown and "17.0/17.0" in shown and "rows/s" in shown and "<00:00" in shown
+
+
+def test_an_export_of_an_unknown_tenant_is_refused_and_writes_no_file(
+    new_database_url: Callable[[], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = new_database_url()
+    populate(source)
+    out = tmp_path / "out.jsonl"
+    said = failure(capsys, "export", "--database", source, "--tenant", "no-such-tenant", "--output", str(out))
+    assert "no tenant 'no-such-tenant'" in said
+    assert list(tmp_path.iterdir()) == []

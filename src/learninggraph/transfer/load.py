@@ -111,7 +111,10 @@ def _write_transaction(url: str) -> Iterator[tuple[Writer, type[Exception]]]:
             raw.execute("PRAGMA foreign_keys=ON")
             raw.execute("PRAGMA busy_timeout=5000")
             raw.execute("PRAGMA cache_size=-262144")
-            raw.execute("BEGIN IMMEDIATE")
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise TransferError(f"the database is busy ({exc}): nothing was imported") from None
             try:
                 yield _SqliteWriter(raw), sqlite3.Error
             except BaseException:
