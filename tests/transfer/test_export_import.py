@@ -226,3 +226,32 @@ def test_an_export_of_an_unknown_tenant_is_refused_and_writes_no_file(
     said = failure(capsys, "export", "--database", source, "--tenant", "no-such-tenant", "--output", str(out))
     assert "no tenant 'no-such-tenant'" in said
     assert list(tmp_path.iterdir()) == []
+
+
+def _index_definitions(url: str) -> list[str]:
+    database = Database(url)
+    try:
+        with database.snapshot() as conn:
+            if database.dialect == "sqlite":
+                rows = conn.fetch_all(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                )
+            else:
+                rows = conn.fetch_all("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+        return sorted(str(row[0]) for row in rows)
+    finally:
+        database.close()
+
+
+def test_an_import_keeps_every_index_of_the_schema_whether_it_succeeds_or_not(
+    new_database_url: Callable[[], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, target, refused = new_database_url(), new_database_url(), new_database_url()
+    populate(source)
+    indexes = _index_definitions(source)
+    lines = export_file(source, tmp_path / "out.jsonl").splitlines(keepends=True)
+    assert run_cli("import", "--database", target, str(tmp_path / "out.jsonl")) == 0
+    (tmp_path / "clashing.jsonl").write_bytes(b"".join([*lines, lines[-1]]))
+    failure(capsys, "import", "--database", refused, str(tmp_path / "clashing.jsonl"))
+    assert _index_definitions(target) == indexes
+    assert _index_definitions(refused) == indexes

@@ -41,6 +41,10 @@ _ORDER = {kind.name: index for index, kind in enumerate(KINDS)}
 class Writer(Protocol):
     def run(self, sql: str) -> None: ...
 
+    def begin_kind(self, kind: Kind) -> None: ...
+
+    def finish(self) -> None: ...
+
     def insert(self, kind: Kind, columns: tuple[str, ...], rows: list[tuple[Value, ...]]) -> None: ...
 
     def existing(self, kind: Kind, keys: list[tuple[Value, ...]]) -> tuple[Value, ...] | None: ...
@@ -49,8 +53,28 @@ class Writer(Protocol):
 
 
 class _SqliteWriter:
+    """Into an empty table, its secondary indexes are dropped first and built again at the end, in the same
+    transaction: one sort per index instead of a B-tree insert per row (about twice as fast overall)."""
+
     def __init__(self, raw: sqlite3.Connection) -> None:
         self._raw = raw
+        self._dropped: list[str] = []
+
+    def begin_kind(self, kind: Kind) -> None:
+        if self._raw.execute(f"SELECT 1 FROM {kind.table} LIMIT 1").fetchone() is not None:
+            return
+        indexes = self._raw.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (kind.table,),
+        ).fetchall()
+        for name, sql in indexes:
+            self._raw.execute(f'DROP INDEX "{name}"')
+            self._dropped.append(sql)
+
+    def finish(self) -> None:
+        for sql in self._dropped:
+            self._raw.execute(sql)
+        self._dropped = []
 
     def run(self, sql: str) -> None:
         self._raw.execute(sql)
@@ -73,6 +97,12 @@ class _SqliteWriter:
 class _PostgresWriter:
     def __init__(self, raw: Any) -> None:
         self._raw = raw
+
+    def begin_kind(self, kind: Kind) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
 
     def run(self, sql: str) -> None:
         self._raw.execute(sql)
@@ -168,10 +198,13 @@ def import_file(url: str, source: BinaryIO) -> dict[str, int]:
                 if kind is not batch.kind or columns != batch.columns or len(batch.rows) >= BATCH_ROWS:
                     bar.update(batch.flush())
                     _check_order(batch.kind, kind, writer, number + offset)
+                    if kind is not batch.kind:
+                        writer.begin_kind(kind)
                     batch.kind, batch.columns = kind, columns
                 batch.rows.append(values)
                 counts[kind.name] += 1
         bar.update(batch.flush())
+        writer.finish()
     return {name: count for name, count in counts.items() if count}
 
 
