@@ -255,3 +255,16 @@ def test_an_import_keeps_every_index_of_the_schema_whether_it_succeeds_or_not(
     failure(capsys, "import", "--database", refused, str(tmp_path / "clashing.jsonl"))
     assert _index_definitions(target) == indexes
     assert _index_definitions(refused) == indexes
+
+
+def test_an_import_whose_record_refers_to_a_missing_row_is_refused_and_writes_nothing(
+    new_database_url: Callable[[], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, target = new_database_url(), new_database_url()
+    populate(source)
+    lines = export_file(source, tmp_path / "out.jsonl").splitlines(keepends=True)
+    orphan = tmp_path / "orphan.jsonl"
+    orphan.write_bytes(b"".join(line for line in lines if b'"kind":"learningContent"' not in line))
+    said = failure(capsys, "import", "--database", target, str(orphan))
+    assert "a courseActivity record was refused by the database" in said
+    assert _count(target, "tenants") == 0
