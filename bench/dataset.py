@@ -11,6 +11,7 @@ import json
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from learninggraph.identity.tokens import TokenIssuer
 from learninggraph.settings import Settings
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
+from learninggraph.transfer.records import progress
 
 STATUSES = ("notStarted", "inProgress", "completed")
 # The issuer origin of the data set's tokens: bench servers are started with it as their --public-url.
@@ -66,6 +68,11 @@ def load(database_url: str, shape: Shape, out: Path, *, seed: int = 7) -> dict[s
     providers_per_tenant = max(1, shape.providers // shape.tenants)
     contents_per_provider = shape.contents // shape.providers
     activities_per_tenant = shape.activities // shape.tenants
+    bar = progress(
+        shape.tenants
+        * (learners_per_tenant + providers_per_tenant * contents_per_provider + activities_per_tenant),
+        "load",
+    )
     for t in range(shape.tenants):
         tenant = directory.create_tenant(name=f"Bench tenant {t}")
         app, secret = directory.create_application(
@@ -75,6 +82,7 @@ def load(database_url: str, shape: Shape, out: Path, *, seed: int = 7) -> dict[s
             str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(learners_per_tenant)
         ]
         _insert_learners(database, tenant.id, learner_ids)
+        bar.update(len(learner_ids))
         providers = [str(uuid.uuid4()) for _ in range(providers_per_tenant)]
         contents: dict[str, list[str]] = {}
         with database.transaction() as conn:
@@ -109,8 +117,9 @@ def load(database_url: str, shape: Shape, out: Path, *, seed: int = 7) -> dict[s
                             f"https://bench.example/c/{c}",
                         ),
                     )
+        bar.update(sum(len(c) for c in contents.values()))
         activity_ids = _insert_activities(
-            database, tenant.id, providers, contents, learner_ids, activities_per_tenant, rng
+            database, tenant.id, providers, contents, learner_ids, activities_per_tenant, rng, bar.update
         )
         listing_learners = rng.sample(learner_ids, min(200, len(learner_ids)))
         app_token, _ = issuer.application_token(app)
@@ -135,7 +144,8 @@ def load(database_url: str, shape: Shape, out: Path, *, seed: int = 7) -> dict[s
                 "learnerTokens": learner_tokens,
             }
         )
-        print(f"  tenant {t + 1}/{shape.tenants} loaded ({time.monotonic() - started:.0f} s)", flush=True)
+        bar.write(f"  tenant {t + 1}/{shape.tenants} loaded ({time.monotonic() - started:.0f} s)")
+    bar.close()
     database.close()
     sample["shape"] = shape.__dict__
     sample["loadSeconds"] = round(time.monotonic() - started, 1)
@@ -162,6 +172,7 @@ def _insert_activities(
     learner_ids: list[str],
     count: int,
     rng: random.Random,
+    advance: Callable[[int], object],
 ) -> list[str]:
     ids: list[str] = []
     for start in range(0, count, BATCH):
@@ -190,6 +201,7 @@ def _insert_activities(
                         None if is_assignment else "2026-01-01T00:00:00.000000Z",
                     ),
                 )
+        advance(min(count, start + BATCH) - start)
     return ids
 
 

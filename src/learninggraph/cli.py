@@ -15,6 +15,7 @@ from learninggraph.cli_accounts import add_command as _add
 from learninggraph.cli_accounts import print_json as _print_json
 from learninggraph.cli_database import open_database
 from learninggraph.cli_token import token_command
+from learninggraph.cli_transfer import add_transfer_commands
 from learninggraph.domain.errors import GraphError
 from learninggraph.identity.certs import write_dev_certificates
 from learninggraph.identity.dev import dev_credentials
@@ -317,6 +318,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _limits(sub)
     add_serve_options(sub)
+    add_transfer_commands(commands, common, serve=sub)
     return parser
 
 
