@@ -90,16 +90,23 @@ def file_defaults(
         raise ValueError(f"cannot read the configuration file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"the configuration file {path} is not valid TOML: {exc}") from None
-    actions = {a.dest: a for a in serve_parser._actions if a.dest not in _NOT_SETTINGS}
+    # A key is a flag's name with `_` for `-` (`--export-on-exit` → `export_on_exit`, `--import` → `import`).
+    actions = {
+        option[2:].replace("-", "_"): a
+        for a in serve_parser._actions
+        if a.dest not in _NOT_SETTINGS
+        for option in a.option_strings
+        if option.startswith("--")
+    }
     values: dict[str, Any] = {}
     for key, value in table.items():
         action = actions.get(key)
         if action is None:
             raise ValueError(f"unknown setting {key!r} in the configuration file {path}")
         _check_type(key, value, action, path)
-        if key in ENVIRONMENT and ENVIRONMENT[key] in env:
+        if action.dest in ENVIRONMENT and ENVIRONMENT[action.dest] in env:
             continue
-        values[key] = list(value) if isinstance(value, list) else value
+        values[action.dest] = list(value) if isinstance(value, list) else value
     return values
 
 
