@@ -35,6 +35,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: needs the PostgreSQL backend")
     config.addinivalue_line("markers", "sqlite: shows what only the SQLite backend does")
+    config.addinivalue_line(
+        "markers", "backend_independent: uses no session database; runs in the SQLite pass only"
+    )
 
 
 def _backend(config: pytest.Config) -> str:
@@ -51,7 +54,10 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     other = "sqlite" if _backend(config) == "postgresql" else "postgresql"
     skip = pytest.mark.skip(reason=f"needs {other}: run with {BACKEND_VARIABLE}={other}")
+    once = pytest.mark.skip(reason="backend-independent: runs in the SQLite pass")
     for item in items:
+        if other == "sqlite" and item.get_closest_marker("backend_independent") is not None:
+            item.add_marker(once)
         if item.get_closest_marker(other) is not None:
             item.add_marker(skip)
 

@@ -13,6 +13,9 @@ import pytest
 
 from tests.distribution.processes import free_port
 
+# Each runs its own server on a SQLite file of its own: one pass is enough.
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = re.search(
     r"<!-- ci-recipe -->\n```sh\n(.*?)^```", (ROOT / "docs" / "ci.md").read_text(), re.S | re.M

@@ -21,6 +21,9 @@ import pytest
 from learninggraph.identity.dev import DEV_CLIENT_ID, DEV_CLIENT_SECRET, DEV_TENANT_ID
 from tests.distribution.processes import environment_without, free_port, started, wait_until_healthy
 
+# Each runs its own server on a SQLite file of its own: one pass is enough.
+pytestmark = pytest.mark.backend_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -21,6 +21,9 @@ from learninggraph.identity.dev import DEV_USER_ID
 from tests.distribution.processes import free_port, started, wait_until_healthy
 from tests.distribution.readme_blocks import Block, readme_blocks
 
+# Each runs its own server on a SQLite file of its own: one pass is enough.
+pytestmark = pytest.mark.backend_independent
+
 BLOCKS = readme_blocks()
 FIRST_FIVE_MINUTES = "First five minutes"  # run by a test of its own, which also checks what it prints
 RUN = [b for b in BLOCKS if not b.mark.startswith("not run") and b.heading != FIRST_FIVE_MINUTES]

@@ -13,6 +13,9 @@ import pytest
 from learninggraph.identity.dev import DEV_USER_ID
 from tests.distribution.processes import environment_without, free_port, started, wait_until_healthy
 
+# Each runs its own server on a SQLite file of its own: one pass is enough.
+pytestmark = pytest.mark.backend_independent
+
 VENV_BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
 DELEGATED = "or a delegated one: "
