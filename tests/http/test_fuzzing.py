@@ -230,6 +230,8 @@ def run_stateful(
         max_examples=scenarios_per_round,
         stateful_step_count=steps,
         database=None,
+        # Hypothesis derandomizes under CI=true: every round would replay the same scenarios.
+        derandomize=False,
     )
     deadline = time.monotonic() + max_seconds
     with requests.Session() as session:  # one kept-alive connection for the whole run
@@ -297,10 +299,9 @@ def test_generated_requests_get_documented_answers_and_never_a_server_error(
     assert sent > 100
 
 
-# The run stops as soon as every step is reached (10-30 s on two cores); the bounds are for the rare run whose
-# random sequences take long to chain a provider, a content and an activity all the way to the activity's delete.
-STATEFUL_SECONDS = 300
-STATEFUL_REQUESTS = 15_000
+# The run stops as soon as every step is reached (10-30 s on two cores); the bounds are for a busy machine.
+STATEFUL_SECONDS = 180
+STATEFUL_REQUESTS = 5_000
 RESOURCES = ("learningCourseActivities", "learningContents", "learningProviders")
 ACTIONS = {"POST": "create", "GET": "read", "PATCH": "update", "DELETE": "delete"}
 
