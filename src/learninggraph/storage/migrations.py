@@ -231,3 +231,12 @@ def upgrade(database: Database) -> list[int]:
             )
         applied.append(migration.version)
     return applied
+
+
+def upgrade_at(url: str) -> list[int]:
+    """Applies every migration not yet applied to the database at ``url``, through a connection of its own."""
+    database = Database(url)
+    try:
+        return upgrade(database)
+    finally:
+        database.close()

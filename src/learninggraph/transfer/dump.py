@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, Protocol
 import msgspec
 
 from learninggraph.storage.database import DatabaseUrl
-from learninggraph.storage.migrations import upgrade
+from learninggraph.storage.migrations import upgrade_at
 from learninggraph.transfer.records import (
     BATCH_ROWS,
     FORMAT,
@@ -78,13 +78,7 @@ class _PostgresReader:
 @contextmanager
 def read_snapshot(url: str) -> Iterator[Reader]:
     """One read transaction over the whole database at ``url`` (migrated first, so it has every table)."""
-    from learninggraph.storage.database import Database
-
-    database = Database(url)
-    try:
-        upgrade(database)
-    finally:
-        database.close()
+    upgrade_at(url)
     parsed = DatabaseUrl.parse(url)
     if parsed.scheme == "sqlite":
         raw = sqlite3.connect(parsed.path, isolation_level=None)

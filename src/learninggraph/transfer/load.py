@@ -16,8 +16,8 @@ import msgspec
 from msgspec import UNSET
 from msgspec.structs import astuple
 
-from learninggraph.storage.database import Database, DatabaseUrl
-from learninggraph.storage.migrations import upgrade
+from learninggraph.storage.database import DatabaseUrl
+from learninggraph.storage.migrations import upgrade_at
 from learninggraph.transfer.records import (
     BATCH_ROWS,
     KIND_BY_NAME,
@@ -171,11 +171,7 @@ def psycopg_error() -> type[Exception]:
 @contextmanager
 def _write_transaction(url: str) -> Iterator[tuple[Writer, type[Exception]]]:
     """One write transaction at ``url`` (migrated first); yields the writer and its driver's error class."""
-    database = Database(url)
-    try:
-        upgrade(database)
-    finally:
-        database.close()
+    upgrade_at(url)
     parsed = DatabaseUrl.parse(url)
     if parsed.scheme == "sqlite":
         raw = sqlite3.connect(parsed.path, isolation_level=None)
