@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from learninggraph.cli import main
-from learninggraph.domain import errors
 from learninggraph.domain.permissions import APPLICATION_PERMISSIONS, CONTENT_READ_ALL
+from learninggraph.resources.learning_course_activities import errors
 from learninggraph.settings import Settings
 from tests.builders import Catalogue, Tenant
 

@@ -118,7 +118,8 @@ class ServiceUnavailable(GraphError):
     code = "serviceUnavailable"
 
 
-# Messages fixed by the Graph documentation; kept verbatim, typographic apostrophes included.
+# Messages fixed by the Graph documentation that no one resource owns; kept verbatim, typographic apostrophes
+# included. Each resource folder keeps its own in its ``errors`` module.
 METHOD_NOT_ALLOWED = (
     "This method isn't supported for this entity type. "
     "See the Microsoft Graph documentation for the methods applicable to this entity."
@@ -126,21 +127,8 @@ METHOD_NOT_ALLOWED = (
 NO_ACCESS = (
     "Your account doesn't have access to this report or data. Contact your administrator to request access."
 )
+# The tenant's learning plan, checked before any resource is looked at.
 NO_SERVICE_PLAN = "You don't have an adequate service plan for this request."
-PROVIDER_NOT_ENABLED = "This provider isn't enabled for the given tenant."
-BAD_REGISTRATION_ID = (
-    "There was an issue with your request. "
-    "Make sure the registrationId you entered is valid or registered for your tenant."
-)
-PROVIDER_NOT_VALID_FOR_CONTENT = (
-    "The provider isn't valid to create course activity for the given learning content"
-)
-LICENSE_NOT_VALID_ON_CREATE = "The user license isn't valid to perform the operation"
-LICENSE_NOT_VALID_ON_UPDATE = "The user license is not valid to perform the operation"
-# Each page prints its own wording: the get and update pages with a typographic apostrophe, delete without.
-ACTIVITY_NOT_FOUND_ON_GET = "The requested assignment ID doesn’t exist."
-ACTIVITY_NOT_FOUND_ON_UPDATE = "The assignment ID requested doesn’t exist."
-ACTIVITY_NOT_FOUND_ON_DELETE = "The requested assignment ID doesn't exist."
 INTERNAL_ERROR = "Internal server error."
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 from urllib.parse import quote
 
@@ -11,16 +13,18 @@ import msgspec
 from learninggraph.domain.entity import EntityType, Kind, Property
 from learninggraph.domain.values import emit_datetime
 from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
+from learninggraph.storage.rows import Record
 
 _encode = msgspec.json.Encoder().encode
 
 Emit = Callable[[Any, bool], Any]
+# At most this many distinct ``$select`` plans are kept per renderer; clients choose them, so it is bounded.
+_PLANS_KEPT = 64
 
 
-def _emit_for(prop: Property) -> Emit:
+def _emit_for(prop: Property) -> Emit | None:
+    """How a stored value becomes its JSON value; None: it is already (str, int, bool, None)."""
     kind = prop.kind
-    if kind is Kind.BOOLEAN:
-        return lambda v, _u: None if v is None else bool(v)
     if kind is Kind.DATETIME:
         return lambda v, _u: None if v is None else emit_datetime(v)
     if kind is Kind.ENUM:
@@ -30,38 +34,90 @@ def _emit_for(prop: Property) -> Emit:
     if kind in (Kind.STRING_LIST, Kind.DATETIME_TIME_ZONE, Kind.ITEM_BODY):
         # Stored as JSON text already: embedded without decoding.
         return lambda v, _u: None if v is None else msgspec.Raw(v.encode())
-    return lambda v, _u: v
+    return None
+
+
+def _getter(columns: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """Reads the named attributes of a record as one tuple, in order."""
+    if not columns:
+        return lambda _record: ()
+    if len(columns) == 1:
+        single = attrgetter(columns[0])
+        return lambda record: (single(record),)
+    return attrgetter(*columns)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The properties one response shows: their names, a getter of their values, and the values to convert."""
+
+    names: tuple[str, ...]
+    get: Callable[[Any], tuple[Any, ...]]
+    emits: tuple[tuple[str, Emit], ...]
+
+    @classmethod
+    def of(cls, props: Sequence[Property]) -> _Plan:
+        emits = ((p.name, _emit_for(p)) for p in props)
+        return cls(
+            tuple(p.name for p in props),
+            _getter([p.column for p in props]),
+            tuple((name, emit) for name, emit in emits if emit is not None),
+        )
 
 
 class Renderer:
-    """Stored rows (columns in the entity's property order) → Graph JSON objects."""
+    """Stored records → Graph JSON objects: each property read from the record's attribute of its column."""
 
-    def __init__(
-        self, entity: EntityType, *, with_odata_type: bool, layout: EntityType | None = None, offset: int = 0
-    ) -> None:
-        """``layout`` is the entity whose property order the row follows (a union for polymorphic sets)."""
+    def __init__(self, entity: EntityType, *, with_odata_type: bool) -> None:
         self.entity = entity
         self.with_odata_type = with_odata_type
-        order = list((layout or entity).properties)
-        self._fields = [
-            (prop, prop.name, order.index(prop) + offset, _emit_for(prop)) for prop in entity.properties
-        ]
+        self._all = _Plan.of(entity.properties)
+        self._plans: dict[tuple[Property, ...], _Plan] = {}
+        # The last selection asked for: every record of a page asks with the same object.
+        self._last: tuple[object, _Plan] = ((), self._all)
+
+    def _plan(self, select: Sequence[Property]) -> _Plan:
+        last_select, last_plan = self._last
+        if select is last_select:
+            return last_plan
+        key = tuple(select)
+        plan = self._plans.get(key)
+        if plan is None:
+            wanted = set(key)
+            plan = _Plan.of([p for p in self.entity.properties if p in wanted])
+            if len(self._plans) >= _PLANS_KEPT:
+                self._plans.clear()
+            self._plans[key] = plan
+        self._last = (select, plan)
+        return plan
 
     def render(
-        self, row: Sequence[Any], *, select: Sequence[Property] = (), include_unknown: bool = False
+        self, record: Record, *, select: Sequence[Property] = (), include_unknown: bool = False
     ) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.with_odata_type:
-            out["@odata.type"] = self.entity.odata_type
-        if not select:
-            for _, name, index, emit in self._fields:
-                out[name] = emit(row[index], include_unknown)
-            return out
-        wanted = set(select)
-        for prop, name, index, emit in self._fields:
-            if prop in wanted:
-                out[name] = emit(row[index], include_unknown)
+        """The JSON object of ``record``; ``select`` limits it to those properties (in declaration order)."""
+        plan = self._plan(select) if select else self._all
+        out: dict[str, Any] = {"@odata.type": self.entity.odata_type} if self.with_odata_type else {}
+        out.update(zip(plan.names, plan.get(record), strict=True))
+        for name, emit in plan.emits:
+            # Replacing a value keeps its key's place: the order stays the declaration's.
+            out[name] = emit(out[name], include_unknown)
         return out
+
+
+class PolymorphicRenderer:
+    """Records of a polymorphic set: each rendered as the type its ``odata_type`` field names."""
+
+    def __init__(self, *entities: EntityType) -> None:
+        self._by_type = {entity.name: Renderer(entity, with_odata_type=True) for entity in entities}
+
+    def render(
+        self, record: Record, *, select: Sequence[Property] = (), include_unknown: bool = False
+    ) -> dict[str, Any]:
+        renderer = self._by_type[_odata_type(record)]
+        return renderer.render(record, select=select, include_unknown=include_unknown)
+
+
+_odata_type = attrgetter("odata_type")
 
 
 def context_url(request: Request, fragment: str, *, select: Sequence[Property] = (), entity: bool) -> str:

@@ -37,6 +37,7 @@ from learninggraph.identity.records import (
     get_application,
     get_tenant,
     get_user,
+    licence_sql,
     user_of,
 )
 from learninggraph.storage.database import Connection, Database, UniqueViolation
@@ -51,6 +52,7 @@ __all__ = [
     "canonical_permissions",
     "get_tenant",
     "get_user",
+    "licence_sql",
     "new_client_secret",
     "slug",
     "unknown_tenant",

@@ -97,6 +97,18 @@ def get_user(conn: Connection, tenant_id: str, user_id: str) -> User | None:
     return None if row is None else user_of(row)
 
 
+def licence_sql(tenant_column: str, user_column: str) -> str:
+    """A scalar subquery: the learning licence of the user two column references name (NULL: no such user).
+
+    For reading a learner's licence in another table's SELECT list, in the same statement as its row;
+    in the select list, not in FROM, it reads the user without locking the user's row.
+    """
+    return (
+        "SELECT u.has_learning_license FROM users u"
+        f" WHERE u.tenant_id = {tenant_column} AND u.id = {user_column}"
+    )
+
+
 def get_application(conn: Connection, client_id: str) -> Application | None:
     row = conn.fetch_one(f"SELECT {APP_COLUMNS} FROM applications WHERE client_id = ?", (client_id,))
     return None if row is None else application_of(row)

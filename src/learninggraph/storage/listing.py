@@ -1,4 +1,4 @@
-"""Pages of a collection: OData options → one parameterised SELECT, keyset paging when unordered."""
+"""Pages of a collection: OData options → one parameterised SELECT of records, keyset paging if unordered."""
 
 from __future__ import annotations
 
@@ -6,34 +6,38 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
 from learninggraph.domain.errors import BadRequest
 from learninggraph.odata.options import QueryOptions
-from learninggraph.storage.database import Connection, Row
+from learninggraph.storage.database import Connection
+from learninggraph.storage.rows import Record, Selection
 from learninggraph.storage.sql_filter import order_by_sql, to_sql
+
+# Keyset paging and the tie-break of every order read the record's ``id``.
+K = TypeVar("K", bound=Record)
 
 
 @dataclass(frozen=True, slots=True)
-class Page:
-    rows: list[Row]
+class Page(Generic[K]):
+    records: list[K]
     next_token: str | None
     count: int | None
 
 
 @dataclass(frozen=True, slots=True)
-class Listing:
+class Listing(Generic[K]):
     """What to select from where: ``scope`` is the fixed WHERE (tenant, parent) of the collection."""
 
     table: str
-    columns: str
+    selection: Selection[K]
     scope: str
     scope_params: Sequence[Any]
 
 
-def _where(listing: Listing, options: QueryOptions) -> tuple[list[str], list[Any]]:
+def _where(listing: Listing[Any], options: QueryOptions) -> tuple[list[str], list[Any]]:
     where = [listing.scope]
     params: list[Any] = list(listing.scope_params)
     if options.filter is not None:
@@ -43,13 +47,13 @@ def _where(listing: Listing, options: QueryOptions) -> tuple[list[str], list[Any
     return where, params
 
 
-def count_rows(conn: Connection, listing: Listing, options: QueryOptions) -> int:
+def count_rows(conn: Connection, listing: Listing[Any], options: QueryOptions) -> int:
     where, params = _where(listing, options)
     row = conn.fetch_one(f"SELECT COUNT(*) FROM {listing.table} WHERE {' AND '.join(where)}", params)
     return int(row[0]) if row else 0
 
 
-def fetch_page(conn: Connection, listing: Listing, options: QueryOptions, *, page_size: int) -> Page:
+def fetch_page(conn: Connection, listing: Listing[K], options: QueryOptions, *, page_size: int) -> Page[K]:
     where, params = _where(listing, options)
     count = count_rows(conn, listing, options) if options.count else None
     size = options.top if options.top is not None else page_size
@@ -71,22 +75,20 @@ def fetch_page(conn: Connection, listing: Listing, options: QueryOptions, *, pag
             params.append(token["k"])
         order = "id"
     sql = (
-        f"SELECT {listing.columns} FROM {listing.table} WHERE {' AND '.join(where)} "
+        f"SELECT {listing.selection.columns} FROM {listing.table} WHERE {' AND '.join(where)} "
         f"ORDER BY {order} LIMIT ? OFFSET ?"
     )
     rows = conn.fetch_all(sql, [*params, size + 1, offset])
     next_token: str | None = None
     if len(rows) > size:
-        rows = rows[:size]
+        del rows[size:]
+        records = listing.selection.all(rows)
         if options.orderby:
             next_token = _encode_token({"o": offset + size})
         else:
-            next_token = _encode_token({"k": rows[-1][_id_index(listing)]})
-    return Page(rows, next_token, count)
-
-
-def _id_index(listing: Listing) -> int:
-    return [c.strip() for c in listing.columns.split(",")].index("id")
+            next_token = _encode_token({"k": records[-1].id})
+        return Page(records, next_token, count)
+    return Page(listing.selection.all(rows), next_token, count)
 
 
 def _encode_token(value: dict[str, Any]) -> str:

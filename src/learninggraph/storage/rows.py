@@ -1,11 +1,60 @@
-"""INSERT and UPDATE statements built from an entity's property → column map."""
+"""Typed records in and out of tables: the SELECT list a record type reads, and INSERT/UPDATE by property.
+
+A record type derives from ``Record`` (a frozen, array-like ``msgspec.Struct`` with the primary key
+``id``); its field names are column names, in the order a SELECT lists them: ``Selection`` derives that
+list from the fields, so a column's name and its position in a row cannot drift apart. Rows are decoded once, in C, by ``msgspec.convert``; booleans
+stored as 0/1 arrive as ``bool``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Generic, TypeVar
 
-from learninggraph.storage.database import Connection
+import msgspec
+
+from learninggraph.storage.database import Connection, Row
+
+
+class Record(msgspec.Struct, frozen=True, array_like=True):
+    """A stored entity as read: one field per column, ``id`` first."""
+
+    id: str
+
+
+R = TypeVar("R", bound=Record)
+
+
+class Selection(Generic[R]):
+    """The columns one record type reads, and how rows of them become records.
+
+    ``computed`` gives a field an SQL expression instead of a column of the table (read in the same
+    statement, e.g. a correlated subquery); ``covers`` lists columns the record must carry (an entity
+    declaration's), checked once here so a record that misses one fails at import, not at request time.
+    """
+
+    __slots__ = ("_many", "columns", "fields", "record")
+
+    def __init__(
+        self, record: type[R], *, computed: Mapping[str, str] | None = None, covers: Iterable[str] = ()
+    ) -> None:
+        fields: tuple[str, ...] = record.__struct_fields__
+        missing = [column for column in covers if column not in fields]
+        unknown = [name for name in computed or {} if name not in fields]
+        if missing or unknown:
+            raise TypeError(f"{record.__name__}: no field for {missing}, no such field {unknown}")
+        self.record = record
+        self.fields = fields
+        extra = computed or {}
+        self.columns = ", ".join(f"({extra[f]}) AS {f}" if f in extra else f for f in fields)
+        self._many: Any = list[record]  # type: ignore[valid-type]
+
+    def one(self, row: Row | None) -> R | None:
+        return None if row is None else msgspec.convert(row, self.record, strict=False)
+
+    def all(self, rows: list[Row]) -> list[R]:
+        records: list[R] = msgspec.convert(rows, self._many, strict=False)
+        return records
 
 
 def insert_row(

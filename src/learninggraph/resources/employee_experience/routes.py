@@ -23,6 +23,7 @@ from learninggraph.resources.employee_experience.entity import (
     EMPLOYEE_EXPERIENCE,
     EMPLOYEE_EXPERIENCE_USER,
 )
+from learninggraph.resources.employee_experience.records import UserContainerRecord
 from learninggraph.resources.learning_course_activities.routes import ME_NEEDS_DELEGATION
 from learninggraph.storage.database import Database
 
@@ -55,7 +56,7 @@ def routes(database: Database, *, max_page_size: int) -> list[Route]:
                 select=options.select,
                 entity=True,
             ),
-            render_user((user_id,), select=options.select),
+            render_user(UserContainerRecord(user_id), select=options.select),
         )
 
     def get_user_container(request: Request, params: Params) -> Response:

@@ -7,37 +7,43 @@ from typing import Any
 
 from learninggraph.domain.fields import is_storable_id
 from learninggraph.resources.learning_contents.entity import LEARNING_CONTENT
-from learninggraph.storage.database import Connection, Row
+from learninggraph.resources.learning_contents.records import CONTENT, OWNER, ContentRecord
+from learninggraph.storage.database import Connection
 from learninggraph.storage.listing import Listing
 from learninggraph.storage.rows import insert_row, update_row
 
 TABLE = "learning_contents"
-COLUMNS = ", ".join(p.column for p in LEARNING_CONTENT.properties)
 _COLUMN_OF = {p.name: p.column for p in LEARNING_CONTENT.properties}
 
 
-def get(conn: Connection, tenant_id: str, provider_id: str, content_id: str) -> Row | None:
+def get(conn: Connection, tenant_id: str, provider_id: str, content_id: str) -> ContentRecord | None:
     """The content; inside a write transaction it stays locked until the transaction ends."""
     if not is_storable_id(content_id):
         return None
-    return conn.fetch_one(
-        f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND provider_id = ? AND id = ?",
-        (tenant_id, provider_id, content_id),
-        lock=True,
+    return CONTENT.one(
+        conn.fetch_one(
+            f"SELECT {CONTENT.columns} FROM {TABLE} WHERE tenant_id = ? AND provider_id = ? AND id = ?",
+            (tenant_id, provider_id, content_id),
+            lock=True,
+        )
     )
 
 
-def get_by_external_id(conn: Connection, tenant_id: str, provider_id: str, external_id: str) -> Row | None:
+def get_by_external_id(
+    conn: Connection, tenant_id: str, provider_id: str, external_id: str
+) -> ContentRecord | None:
     """The content with that externalId, locked like ``get``.
 
     In a write transaction the key is claimed even while no such content exists, so two upserts of a
     new externalId run one after the other (the second updates what the first created) on every backend.
     """
     conn.exclusive(f"learning_contents/{tenant_id}/{provider_id}/{external_id}")
-    return conn.fetch_one(
-        f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND provider_id = ? AND external_id = ?",
-        (tenant_id, provider_id, external_id),
-        lock=True,
+    return CONTENT.one(
+        conn.fetch_one(
+            f"SELECT {CONTENT.columns} FROM {TABLE} WHERE tenant_id = ? AND provider_id = ? AND external_id = ?",
+            (tenant_id, provider_id, external_id),
+            lock=True,
+        )
     )
 
 
@@ -45,14 +51,16 @@ def provider_of(conn: Connection, tenant_id: str, content_id: str) -> str | None
     """The provider that owns a content of the tenant, or None when there is no such content."""
     if not is_storable_id(content_id):
         return None
-    row = conn.fetch_one(
-        f"SELECT provider_id FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, content_id)
+    owner = OWNER.one(
+        conn.fetch_one(
+            f"SELECT {OWNER.columns} FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, content_id)
+        )
     )
-    return None if row is None else str(row[0])
+    return None if owner is None else owner.provider_id
 
 
-def listing(tenant_id: str, provider_id: str) -> Listing:
-    return Listing(TABLE, COLUMNS, "tenant_id = ? AND provider_id = ?", (tenant_id, provider_id))
+def listing(tenant_id: str, provider_id: str) -> Listing[ContentRecord]:
+    return Listing(TABLE, CONTENT, "tenant_id = ? AND provider_id = ?", (tenant_id, provider_id))
 
 
 def insert(conn: Connection, tenant_id: str, provider_id: str, values: Mapping[str, Any]) -> None:

@@ -43,7 +43,7 @@ def routes(
         caller = require(request, READ_CONTENTS)
         options = parse_query_options(request.query, LEARNING_CONTENT, max_top=max_page_size, filters=filters)
         page = service.list(caller, params["provider"], options, page_size=page_size)
-        items = [render(row, select=options.select) for row in page.rows]
+        items = [render(row, select=options.select) for row in page.records]
         context = context_url(request, _collection(params["provider"]), select=options.select, entity=False)
         return collection_response(request, context, items, next_token=page.next_token, count=page.count)
 

@@ -5,14 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from learninggraph.domain.errors import (
-    BAD_REGISTRATION_ID,
-    BadRequest,
-    Conflict,
-    NotFound,
-    ValidationFailed,
-    field_invalid,
-)
+from learninggraph.domain.errors import BadRequest, NotFound, ValidationFailed, field_invalid
 from learninggraph.domain.fields import (
     Decoded,
     decode_properties,
@@ -30,11 +23,12 @@ from learninggraph.resources.learning_contents.entity import (
     REQUIRED_ON_CREATE,
     WRITABLE,
 )
-from learninggraph.resources.learning_providers import repository as providers
-from learninggraph.storage.database import Connection, Database, Row, UniqueViolation
+from learninggraph.resources.learning_contents.errors import content_not_found, external_id_taken
+from learninggraph.resources.learning_contents.records import ContentRecord
+from learninggraph.resources.learning_providers import queries as providers
+from learninggraph.storage.database import Connection, Database, UniqueViolation
 from learninggraph.storage.listing import Page, count_rows, fetch_page
 
-_ID = 0  # position of id in a stored row
 _REPLACED = WRITABLE - {"externalId"}
 
 
@@ -47,16 +41,17 @@ class ContentKey:
     external_id: str | None = None
 
 
-def content_not_found(key: ContentKey) -> NotFound:
-    named = f"id '{key.content_id}'" if key.content_id is not None else f"externalId '{key.external_id}'"
-    return NotFound(f"The learning content with {named} was not found for this provider.")
+def _not_found(key: ContentKey) -> NotFound:
+    return content_not_found(key.content_id, key.external_id)
 
 
 class LearningContentService:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def list(self, caller: Principal, provider_id: str, options: QueryOptions, *, page_size: int) -> Page:
+    def list(
+        self, caller: Principal, provider_id: str, options: QueryOptions, *, page_size: int
+    ) -> Page[ContentRecord]:
         with self.database.snapshot() as conn:
             _require_provider(conn, caller, provider_id)
             return fetch_page(
@@ -68,16 +63,16 @@ class LearningContentService:
             _require_provider(conn, caller, provider_id)
             return count_rows(conn, repository.listing(caller.tenant_id, provider_id), options)
 
-    def get(self, caller: Principal, key: ContentKey) -> Row:
+    def get(self, caller: Principal, key: ContentKey) -> ContentRecord:
         _check_key(key)
         with self.database.snapshot() as conn:
             _require_provider(conn, caller, key.provider_id)
-            row = _find(conn, caller, key)
-        if row is None:
-            raise content_not_found(key)
-        return row
+            record = _find(conn, caller, key)
+        if record is None:
+            raise _not_found(key)
+        return record
 
-    def create(self, caller: Principal, provider_id: str, body: dict[str, Any]) -> Row:
+    def create(self, caller: Principal, provider_id: str, body: dict[str, Any]) -> ContentRecord:
         decoded = _decode(body)
         require_present(decoded, REQUIRED_ON_CREATE)
         decoded.raise_if_failed()
@@ -85,7 +80,7 @@ class LearningContentService:
             _require_provider(conn, caller, provider_id)
             return self._insert(conn, caller, provider_id, decoded.values)
 
-    def upsert(self, caller: Principal, key: ContentKey, body: dict[str, Any]) -> Row:
+    def upsert(self, caller: Principal, key: ContentKey, body: dict[str, Any]) -> ContentRecord:
         """Creates the content when the key names none, else replaces its metadata with the body's.
 
         As the update page says, an existing content's metadata is replaced: a property the body leaves
@@ -100,18 +95,18 @@ class LearningContentService:
         decoded.raise_if_failed()
         with self.database.transaction() as conn:
             _require_provider(conn, caller, key.provider_id)
-            row = _find(conn, caller, key)
-            if row is None:
+            record = _find(conn, caller, key)
+            if record is None:
                 if key.external_id is None:
-                    raise content_not_found(key)
+                    raise _not_found(key)
                 values = {"externalId": key.external_id, **decoded.values}
                 return self._insert(conn, caller, key.provider_id, values, check_required=True)
-            if sent_external_id is not None and sent_external_id != row[1]:
+            if sent_external_id is not None and sent_external_id != record.external_id:
                 # The alternate key is immutable once set.
                 raise BadRequest("Input field externalId is invalid", details=[field_invalid("externalId")])
-            content_id = str(row[_ID])
-            repository.update(conn, caller.tenant_id, content_id, _replacement(row[1], decoded.values))
-            updated = repository.get(conn, caller.tenant_id, key.provider_id, content_id)
+            replacement = _replacement(record.external_id, decoded.values)
+            repository.update(conn, caller.tenant_id, record.id, replacement)
+            updated = repository.get(conn, caller.tenant_id, key.provider_id, record.id)
         assert updated is not None
         return updated
 
@@ -119,10 +114,10 @@ class LearningContentService:
         _check_key(key)
         with self.database.transaction() as conn:
             _require_provider(conn, caller, key.provider_id)
-            row = _find(conn, caller, key)
-            if row is None:
-                raise content_not_found(key)
-            repository.delete(conn, caller.tenant_id, str(row[_ID]))
+            record = _find(conn, caller, key)
+            if record is None:
+                raise _not_found(key)
+            repository.delete(conn, caller.tenant_id, record.id)
 
     def _insert(
         self,
@@ -132,7 +127,7 @@ class LearningContentService:
         values: dict[str, Any],
         *,
         check_required: bool = False,
-    ) -> Row:
+    ) -> ContentRecord:
         if check_required:
             check = _with(values)
             require_present(check, REQUIRED_ON_CREATE)
@@ -144,12 +139,10 @@ class LearningContentService:
         try:
             repository.insert(conn, caller.tenant_id, provider_id, stored)
         except UniqueViolation:
-            raise Conflict(
-                f"A learning content with externalId '{stored['externalId']}' already exists for this provider."
-            ) from None
-        row = repository.get(conn, caller.tenant_id, provider_id, stored["id"])
-        assert row is not None
-        return row
+            raise external_id_taken(stored["externalId"]) from None
+        record = repository.get(conn, caller.tenant_id, provider_id, stored["id"])
+        assert record is not None
+        return record
 
 
 def _decode(body: dict[str, Any]) -> Decoded:
@@ -188,11 +181,10 @@ def _check_key(key: ContentKey) -> None:
 
 
 def _require_provider(conn: Connection, caller: Principal, provider_id: str) -> None:
-    if providers.is_sync_enabled(conn, caller.tenant_id, provider_id) is None:
-        raise BadRequest(BAD_REGISTRATION_ID)
+    providers.require_registered(conn, caller.tenant_id, provider_id)
 
 
-def _find(conn: Connection, caller: Principal, key: ContentKey) -> Row | None:
+def _find(conn: Connection, caller: Principal, key: ContentKey) -> ContentRecord | None:
     if key.content_id is not None:
         return repository.get(conn, caller.tenant_id, key.provider_id, key.content_id)
     assert key.external_id is not None

@@ -9,7 +9,7 @@ from learninggraph.domain.errors import BadRequest
 from learninggraph.http.access import caller_of
 from learninggraph.http.messages import Request, Response
 from learninggraph.http.odata_json import (
-    Renderer,
+    PolymorphicRenderer,
     collection_response,
     context_url,
     count_response,
@@ -25,11 +25,11 @@ from learninggraph.resources.learning_course_activities.entity import (
     LEARNING_COURSE_ACTIVITY,
     LEARNING_SELF_INITIATED_COURSE,
 )
+from learninggraph.resources.learning_course_activities.records import ActivityRecord
 from learninggraph.resources.learning_course_activities.service import (
     ActivityKey,
     LearningCourseActivityService,
 )
-from learninggraph.storage.database import Row
 
 ITEM_OPTIONS = frozenset({"$select"})
 COUNT_OPTIONS = frozenset({"$filter"})
@@ -79,15 +79,10 @@ def routes(
     max_page_size: int,
     filters: FilterCache | None = None,
 ) -> list[Route]:
-    renderers = {
-        entity.name: Renderer(entity, with_odata_type=True, layout=LEARNING_COURSE_ACTIVITY, offset=1).render
-        for entity in (LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE)
-    }
+    renderer = PolymorphicRenderer(LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE)
 
-    def render(row: Row, request: Request, select: Any = ()) -> dict[str, Any]:
-        return renderers[str(row[0])](
-            row, select=select, include_unknown=request.includes_unknown_enum_members
-        )
+    def render(record: ActivityRecord, request: Request, select: Any = ()) -> dict[str, Any]:
+        return renderer.render(record, select=select, include_unknown=request.includes_unknown_enum_members)
 
     def list_activities(request: Request, params: Params) -> Response:
         context, provider, learner = _scope(request, params)
@@ -97,7 +92,7 @@ def routes(
         page = service.list(
             caller_of(request), options, provider_id=provider, learner_id=learner, page_size=page_size
         )
-        items = [render(row, request, options.select) for row in page.rows]
+        items = [render(row, request, options.select) for row in page.records]
         return collection_response(
             request,
             context_url(request, context, select=options.select, entity=False),

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from learninggraph.domain import errors
 from learninggraph.domain.entity import EntityType, Kind
-from learninggraph.domain.errors import BadRequest, Forbidden, field_invalid
+from learninggraph.domain.errors import BadRequest, Forbidden, field_empty, field_invalid
 from learninggraph.domain.fields import Decoded
 from learninggraph.domain.principal import Principal
 from learninggraph.identity.directory import get_user
-from learninggraph.resources.learning_contents import repository as contents
+from learninggraph.resources.learning_contents import queries as contents
 from learninggraph.resources.learning_course_activities.entity import (
     LEARNING_SELF_INITIATED_COURSE,
     SELF_INITIATED_STATUSES_V1,
+)
+from learninggraph.resources.learning_course_activities.errors import (
+    LICENSE_NOT_VALID_ON_CREATE,
+    LICENSE_NOT_VALID_ON_UPDATE,
+    PROVIDER_NOT_VALID_FOR_CONTENT,
 )
 from learninggraph.storage.database import Connection
 
@@ -33,7 +37,7 @@ def check_rules(entity: EntityType, values: dict[str, Any], version: str, decode
     for name in ("learnerUserId", "learningContentId", "learningProviderId", "externalcourseActivityId"):
         value = values.get(name)
         if isinstance(value, str) and not value.strip():
-            decoded.fail(errors.field_empty(name))
+            decoded.fail(field_empty(name))
 
 
 def is_sentinel(entity: EntityType, name: str, value: Any) -> bool:
@@ -73,11 +77,9 @@ def check_content_and_learner(
             "Input field learningContentId is invalid", details=[field_invalid("learningContentId")]
         )
     if owner != provider_id:
-        raise Forbidden(errors.PROVIDER_NOT_VALID_FOR_CONTENT)
+        raise Forbidden(PROVIDER_NOT_VALID_FOR_CONTENT)
     learner = get_user(conn, caller.tenant_id, str(values["learnerUserId"]))
     if learner is None:
         raise BadRequest("Input field learnerUserId is invalid", details=[field_invalid("learnerUserId")])
     if not learner.has_learning_license:
-        raise Forbidden(
-            errors.LICENSE_NOT_VALID_ON_CREATE if on_create else errors.LICENSE_NOT_VALID_ON_UPDATE
-        )
+        raise Forbidden(LICENSE_NOT_VALID_ON_CREATE if on_create else LICENSE_NOT_VALID_ON_UPDATE)

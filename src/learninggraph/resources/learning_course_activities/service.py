@@ -8,27 +8,11 @@ licence → uniqueness of externalcourseActivityId.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from learninggraph.domain import errors
 from learninggraph.domain.entity import EntityType
-from learninggraph.domain.errors import (
-    BadRequest,
-    Conflict,
-    Forbidden,
-    NotFound,
-    ValidationFailed,
-    field_invalid,
-    field_required,
-)
-from learninggraph.domain.fields import (
-    Decoded,
-    decode_properties,
-    is_storable_id,
-    key_errors,
-    require_present,
-)
+from learninggraph.domain.errors import NO_ACCESS, Forbidden, field_invalid, field_required
+from learninggraph.domain.fields import Decoded, decode_properties, require_present
 from learninggraph.domain.ids import new_id
 from learninggraph.domain.permissions import (
     READ_ANY_ACTIVITY,
@@ -39,13 +23,19 @@ from learninggraph.domain.permissions import (
     WRITE_SELF_INITIATED,
     reads_other_learners,
 )
-from learninggraph.domain.principal import Permissions, Principal
-from learninggraph.identity.directory import get_user
+from learninggraph.domain.principal import Principal
 from learninggraph.odata.options import QueryOptions
 from learninggraph.resources.learning_course_activities import repository, rules
+from learninggraph.resources.learning_course_activities.checks import (
+    ActivityKey,
+    locate,
+    require,
+    require_learner_view,
+    require_plan,
+    sees_learner,
+)
 from learninggraph.resources.learning_course_activities.entity import (
     CREATABLE,
-    EXTERNAL_ID,
     IDENTIFYING,
     LEARNING_ASSIGNMENT,
     LEARNING_COURSE_ACTIVITY,
@@ -54,8 +44,17 @@ from learninggraph.resources.learning_course_activities.entity import (
     UPDATABLE,
     type_named,
 )
-from learninggraph.resources.learning_providers import repository as providers
-from learninggraph.storage.database import Connection, Database, Row, UniqueViolation
+from learninggraph.resources.learning_course_activities.errors import (
+    ACTIVITY_NOT_FOUND_ON_DELETE,
+    ACTIVITY_NOT_FOUND_ON_GET,
+    ACTIVITY_NOT_FOUND_ON_UPDATE,
+    LICENSE_NOT_VALID_ON_UPDATE,
+    PROVIDER_NOT_VALID_FOR_CONTENT,
+    external_id_taken,
+)
+from learninggraph.resources.learning_course_activities.records import ActivityInContext, ActivityRecord
+from learninggraph.resources.learning_providers import queries as providers
+from learninggraph.storage.database import Connection, Database, UniqueViolation
 from learninggraph.storage.listing import Listing, Page, count_rows, fetch_page
 
 ODATA_TYPE = "@odata.type"
@@ -71,18 +70,8 @@ _WRITE = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ActivityKey:
-    """How a request names one activity, and under which parent it asked for it."""
-
-    activity_id: str | None = None
-    external_id: str | None = None
-    provider_id: str | None = None
-    learner_id: str | None = None
-
-
-def type_of(row: Row) -> EntityType:
-    return _TYPES[str(row[0])]
+def type_of(record: ActivityRecord) -> EntityType:
+    return _TYPES[record.odata_type]
 
 
 class LearningCourseActivityService:
@@ -99,9 +88,9 @@ class LearningCourseActivityService:
         provider_id: str | None = None,
         learner_id: str | None = None,
         page_size: int,
-    ) -> Page:
+    ) -> Page[ActivityRecord]:
         with self.database.snapshot() as conn:
-            listing = self._listing(conn, caller, provider_id=provider_id, learner_id=learner_id)
+            listing = _listing(conn, caller, provider_id=provider_id, learner_id=learner_id)
             return fetch_page(conn, listing, options, page_size=page_size)
 
     def count(
@@ -113,39 +102,23 @@ class LearningCourseActivityService:
         learner_id: str | None = None,
     ) -> int:
         with self.database.snapshot() as conn:
-            listing = self._listing(conn, caller, provider_id=provider_id, learner_id=learner_id)
+            listing = _listing(conn, caller, provider_id=provider_id, learner_id=learner_id)
             return count_rows(conn, listing, options)
 
-    def get(self, caller: Principal, key: ActivityKey) -> Row:
-        _require(caller, READ_ANY_ACTIVITY)
+    def get(self, caller: Principal, key: ActivityKey) -> ActivityRecord:
+        require(caller, READ_ANY_ACTIVITY)
         with self.database.snapshot() as conn:
-            _require_plan(caller)
+            require_plan(caller)
             if key.learner_id is not None:
-                _require_learner_view(conn, caller, key.learner_id, listing=False)
-            row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_GET, context=True)
-        _require(caller, _READ[type_of(row).name])
-        if not _sees_learner(caller, str(repository.value_of(row, "learnerUserId"))):
-            raise Forbidden(errors.NO_ACCESS)
+                require_learner_view(conn, caller, key.learner_id, listing=False)
+            record = locate(conn, caller, key, ACTIVITY_NOT_FOUND_ON_GET)
+        require(caller, _READ[type_of(record).name])
+        if not sees_learner(caller, record.learner_user_id):
+            raise Forbidden(NO_ACCESS)
         # The get page lists the provider-not-enabled row: an activity of a provider whose sync is off is
         # not served one by one (lists still show it; their page lists no such error).
-        _require_enabled(row[repository.PROVIDER_ENABLED])
-        return row
-
-    def _listing(
-        self, conn: Connection, caller: Principal, *, provider_id: str | None, learner_id: str | None
-    ) -> Listing:
-        _require(caller, READ_ANY_ACTIVITY)
-        _require_plan(caller)
-        if learner_id is not None:
-            _require_learner_view(conn, caller, learner_id, listing=True)
-        elif not caller.is_application and not reads_other_learners(caller):
-            learner_id = caller.user_id
-        if provider_id is not None and providers.is_sync_enabled(conn, caller.tenant_id, provider_id) is None:
-            raise BadRequest(errors.BAD_REGISTRATION_ID)
-        readable = [name for name, needed in _READ.items() if needed.granted_to(caller)]
-        return repository.listing(
-            caller.tenant_id, provider_id=provider_id, learner_id=learner_id, types=readable
-        )
+        providers.require_sync_enabled(record.provider_sync_enabled)
+        return record
 
     # Writes
 
@@ -157,56 +130,26 @@ class LearningCourseActivityService:
         provider_id: str | None,
         version: str,
         include_unknown_enum_members: bool,
-    ) -> Row:
-        _require(caller, WRITE_ANY_ACTIVITY)
+    ) -> ActivityRecord:
+        require(caller, WRITE_ANY_ACTIVITY)
         entity = type_named(body.get(ODATA_TYPE))
         if entity is not None:
-            _require(caller, _WRITE[entity.name])
-        decoded = Decoded()
-        if entity is None:
-            decoded.fail(field_required(ODATA_TYPE) if ODATA_TYPE not in body else field_invalid(ODATA_TYPE))
+            require(caller, _WRITE[entity.name])
         with self.database.transaction() as conn:
-            _require_plan(caller)
-            body_provider = body.get("learningProviderId")
-            provider = provider_id if provider_id is not None else body_provider
-            if provider is None:
-                decoded.fail(field_required("learningProviderId"))
-            elif not isinstance(provider, str):
-                decoded.fail(field_invalid("learningProviderId"))
-            else:
-                _require_enabled_provider(conn, caller, provider)
-            if entity is None:
-                decoded.raise_if_failed()
-            assert entity is not None
-            fields = decode_properties(
-                entity,
-                body,
-                accepted=CREATABLE[entity.name],
-                include_unknown_enum_members=include_unknown_enum_members,
-                skip=_SKIP,
+            require_plan(caller)
+            entity, values = _new_values(
+                conn, caller, entity, body, provider_id, version, include_unknown_enum_members
             )
-            decoded.errors.extend(e for e in fields.errors if e not in decoded.errors)
-            values = fields.values
-            require_present(fields, REQUIRED_ON_CREATE[entity.name])
-            decoded.errors.extend(e for e in fields.errors if e not in decoded.errors)
-            if provider_id is not None and values.get("learningProviderId") not in (None, provider_id):
-                decoded.fail(field_invalid("learningProviderId"))
-            rules.check_rules(entity, values, version, decoded)
-            decoded.raise_if_failed()
-            assert isinstance(provider, str)
-            values["learningProviderId"] = provider
+            provider = values["learningProviderId"]
             rules.check_content_and_learner(conn, caller, values, provider, on_create=True)
             values = {"id": new_id(), **values}
             try:
                 repository.insert(conn, caller.tenant_id, entity.name, values)
             except UniqueViolation:
-                raise Conflict(
-                    "A course activity with externalcourseActivityId "
-                    f"'{values.get('externalcourseActivityId')}' already exists for this provider."
-                ) from None
-            row = repository.get(conn, caller.tenant_id, values["id"])
-        assert row is not None
-        return row
+                raise external_id_taken(values.get("externalcourseActivityId")) from None
+            record = repository.get(conn, caller.tenant_id, values["id"])
+        assert record is not None
+        return record
 
     def update(
         self,
@@ -217,144 +160,140 @@ class LearningCourseActivityService:
         version: str,
         read_back: bool = True,
         include_unknown_enum_members: bool = False,
-    ) -> Row | None:
-        """Applies the changes; returns the updated row when ``read_back`` (a 204 answer needs none)."""
-        _require(caller, WRITE_ANY_ACTIVITY)
+    ) -> ActivityRecord | None:
+        """Applies the changes; returns the updated record when ``read_back`` (a 204 answer needs none)."""
+        require(caller, WRITE_ANY_ACTIVITY)
         with self.database.transaction() as conn:
-            _require_plan(caller)
-            row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_UPDATE, context=True)
-            entity = type_of(row)
-            _require(caller, _WRITE[entity.name])
-            _require_enabled(row[repository.PROVIDER_ENABLED])
-            decoded = Decoded()
-            if ODATA_TYPE in body and type_named(body[ODATA_TYPE]) is not entity:
-                decoded.fail(field_invalid(ODATA_TYPE))
-            # An evolvable enum's sentinel in a PATCH means "absent" (what a client read without the
-            # Prefer header and sends back); its later members are written only with that header, or
-            # resent unchanged (rules.newly_evolvable).
-            sent = {name: value for name, value in body.items() if not rules.is_sentinel(entity, name, value)}
-            fields = decode_properties(
-                entity,
-                sent,
-                accepted=UPDATABLE[entity.name] | IDENTIFYING,
-                include_unknown_enum_members=True,
-                skip=_SKIP,
-            )
-            decoded.errors.extend(fields.errors)
-            changes: dict[str, Any] = {}
-            foreign_content = False
-            provider_id = str(repository.value_of(row, "learningProviderId"))
-            for name, value in fields.values.items():
-                stored = repository.value_of(row, name)
-                if name in UPDATABLE[entity.name]:
-                    if rules.newly_evolvable(entity, name, value, stored, include_unknown_enum_members):
-                        decoded.fail(field_invalid(name))
-                    changes[name] = value
-                elif value == stored:
-                    continue
-                elif name == "learningContentId" and rules.owned_elsewhere(conn, caller, value, provider_id):
-                    foreign_content = True
-                else:
-                    decoded.fail(field_invalid(name))
-            if "status" in changes and changes["status"] is None:
-                decoded.fail(field_required("status"))
-            rules.check_rules(entity, changes, version, decoded)
-            decoded.raise_if_failed()
-            if foreign_content:
-                raise Forbidden(errors.PROVIDER_NOT_VALID_FOR_CONTENT)
-            if not row[repository.LEARNER_LICENSED]:  # None: the learner is no longer in the directory
-                raise Forbidden(errors.LICENSE_NOT_VALID_ON_UPDATE)
-            activity_id = str(repository.value_of(row, "id"))
-            repository.update(conn, caller.tenant_id, activity_id, changes)
-            return repository.get(conn, caller.tenant_id, activity_id) if read_back else None
+            require_plan(caller)
+            record = locate(conn, caller, key, ACTIVITY_NOT_FOUND_ON_UPDATE)
+            entity = type_of(record)
+            require(caller, _WRITE[entity.name])
+            providers.require_sync_enabled(record.provider_sync_enabled)
+            changes = _changes(conn, caller, record, entity, body, version, include_unknown_enum_members)
+            if not record.learner_licensed:  # None: the learner is no longer in the directory
+                raise Forbidden(LICENSE_NOT_VALID_ON_UPDATE)
+            repository.update(conn, caller.tenant_id, record.id, changes)
+            return repository.get(conn, caller.tenant_id, record.id) if read_back else None
 
     def delete(self, caller: Principal, key: ActivityKey) -> None:
-        _require(caller, WRITE_ANY_ACTIVITY)
+        require(caller, WRITE_ANY_ACTIVITY)
         with self.database.transaction() as conn:
-            _require_plan(caller)
-            row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_DELETE, context=True)
-            _require(caller, _WRITE[type_of(row).name])
-            _require_enabled(row[repository.PROVIDER_ENABLED])
-            repository.delete(conn, caller.tenant_id, str(repository.value_of(row, "id")))
+            require_plan(caller)
+            record = locate(conn, caller, key, ACTIVITY_NOT_FOUND_ON_DELETE)
+            require(caller, _WRITE[type_of(record).name])
+            providers.require_sync_enabled(record.provider_sync_enabled)
+            repository.delete(conn, caller.tenant_id, record.id)
 
 
-def _require(caller: Principal, permissions: Permissions) -> None:
-    if not permissions.granted_to(caller):
-        raise Forbidden(errors.NO_ACCESS)
+def _listing(
+    conn: Connection, caller: Principal, *, provider_id: str | None, learner_id: str | None
+) -> Listing[ActivityRecord]:
+    require(caller, READ_ANY_ACTIVITY)
+    require_plan(caller)
+    if learner_id is not None:
+        require_learner_view(conn, caller, learner_id, listing=True)
+    elif not caller.is_application and not reads_other_learners(caller):
+        learner_id = caller.user_id
+    if provider_id is not None:
+        providers.require_registered(conn, caller.tenant_id, provider_id)
+    readable = [name for name, needed in _READ.items() if needed.granted_to(caller)]
+    return repository.listing(
+        caller.tenant_id, provider_id=provider_id, learner_id=learner_id, types=readable
+    )
 
 
-def _require_plan(caller: Principal) -> None:
-    # The caller carries the plan: the token check reads it from the directory (no query per request).
-    if not caller.has_learning_plan:
-        raise Forbidden(errors.NO_SERVICE_PLAN)
-
-
-def _require_enabled_provider(conn: Connection, caller: Principal, provider_id: str) -> None:
-    _require_enabled(providers.is_sync_enabled(conn, caller.tenant_id, provider_id))
-
-
-def _require_enabled(enabled: object) -> None:
-    """A provider's isCourseActivitySyncEnabled as read (None: there is no such provider)."""
-    if enabled is None:
-        raise BadRequest(errors.BAD_REGISTRATION_ID)
-    if not enabled:
-        raise BadRequest(errors.PROVIDER_NOT_ENABLED)
-
-
-def _sees_learner(caller: Principal, learner_id: str) -> bool:
-    return caller.is_application or learner_id == caller.user_id or reads_other_learners(caller)
-
-
-def _require_learner_view(conn: Connection, caller: Principal, learner_id: str, *, listing: bool) -> None:
-    """The /users/{id} and /me views: listing them is for signed-in users only, as documented."""
-    if listing and caller.is_application:
-        raise Forbidden(errors.NO_ACCESS)
-    # Callers asking for themselves need no lookup: the token check keeps their account verified.
-    if learner_id != caller.user_id and (
-        not is_storable_id(learner_id) or get_user(conn, caller.tenant_id, learner_id) is None
-    ):
-        raise NotFound(f"The user '{learner_id}' was not found.")
-    if not _sees_learner(caller, learner_id):
-        raise Forbidden(errors.NO_ACCESS)
-
-
-def _locate(
-    conn: Connection, caller: Principal, key: ActivityKey, not_found: str, *, context: bool = False
-) -> Row:
-    if key.external_id is not None:
-        # The key segment's externalcourseActivityId is judged as the body's is.
-        problems = key_errors(EXTERNAL_ID, key.external_id)
-        if problems:
-            raise ValidationFailed(problems)
-    if (
-        key.provider_id is not None
-        and providers.is_sync_enabled(conn, caller.tenant_id, key.provider_id) is None
-    ):
-        raise BadRequest(errors.BAD_REGISTRATION_ID)
-    rows: list[Row]
-    if key.activity_id is not None:
-        found = repository.get(conn, caller.tenant_id, key.activity_id, context=context)
-        rows = [] if found is None else [found]
+def _new_values(
+    conn: Connection,
+    caller: Principal,
+    entity: EntityType | None,
+    body: dict[str, Any],
+    provider_id: str | None,
+    version: str,
+    include_unknown_enum_members: bool,
+) -> tuple[EntityType, dict[str, Any]]:
+    """The type and the values of a new activity, every input field judged at once; its provider enabled."""
+    decoded = Decoded()
+    if entity is None:
+        decoded.fail(field_required(ODATA_TYPE) if ODATA_TYPE not in body else field_invalid(ODATA_TYPE))
+    provider = provider_id if provider_id is not None else body.get("learningProviderId")
+    if provider is None:
+        decoded.fail(field_required("learningProviderId"))
+    elif not isinstance(provider, str):
+        decoded.fail(field_invalid("learningProviderId"))
     else:
-        assert key.external_id is not None
-        rows = repository.find_by_external_id(
-            conn, caller.tenant_id, key.external_id, provider_id=key.provider_id, context=context
-        )
-    rows = [
-        row
-        for row in rows
-        if (key.provider_id is None or repository.value_of(row, "learningProviderId") == key.provider_id)
-        and (key.learner_id is None or repository.value_of(row, "learnerUserId") == key.learner_id)
-    ]
-    if not rows:
-        raise NotFound(not_found)
-    if len(rows) > 1:
-        raise BadRequest(
-            f"More than one provider has a course activity with externalcourseActivityId '{key.external_id}'; "
-            "address it under its provider: /employeeExperience/learningProviders/{registrationId}/"
-            "learningCourseActivities(externalcourseActivityId='...')."
-        )
-    return rows[0]
+        providers.require_sync_enabled(providers.sync_state(conn, caller.tenant_id, provider))
+    if entity is None:
+        decoded.raise_if_failed()
+    assert entity is not None
+    fields = decode_properties(
+        entity,
+        body,
+        accepted=CREATABLE[entity.name],
+        include_unknown_enum_members=include_unknown_enum_members,
+        skip=_SKIP,
+    )
+    decoded.errors.extend(e for e in fields.errors if e not in decoded.errors)
+    values = fields.values
+    require_present(fields, REQUIRED_ON_CREATE[entity.name])
+    decoded.errors.extend(e for e in fields.errors if e not in decoded.errors)
+    if provider_id is not None and values.get("learningProviderId") not in (None, provider_id):
+        decoded.fail(field_invalid("learningProviderId"))
+    rules.check_rules(entity, values, version, decoded)
+    decoded.raise_if_failed()
+    assert isinstance(provider, str)
+    values["learningProviderId"] = provider
+    return entity, values
 
+
+def _changes(
+    conn: Connection,
+    caller: Principal,
+    record: ActivityInContext,
+    entity: EntityType,
+    body: dict[str, Any],
+    version: str,
+    include_unknown_enum_members: bool,
+) -> dict[str, Any]:
+    """What a PATCH changes, every input field judged at once; identifying properties only resent unchanged."""
+    decoded = Decoded()
+    if ODATA_TYPE in body and type_named(body[ODATA_TYPE]) is not entity:
+        decoded.fail(field_invalid(ODATA_TYPE))
+    # An evolvable enum's sentinel in a PATCH means "absent" (what a client read without the Prefer header
+    # and sends back); its later members are written only with that header, or resent unchanged
+    # (rules.newly_evolvable).
+    sent = {name: value for name, value in body.items() if not rules.is_sentinel(entity, name, value)}
+    fields = decode_properties(
+        entity,
+        sent,
+        accepted=UPDATABLE[entity.name] | IDENTIFYING,
+        include_unknown_enum_members=True,
+        skip=_SKIP,
+    )
+    decoded.errors.extend(fields.errors)
+    changes: dict[str, Any] = {}
+    foreign_content = False
+    for name, value in fields.values.items():
+        stored = getattr(record, _COLUMN_OF[name])
+        if name in UPDATABLE[entity.name]:
+            if rules.newly_evolvable(entity, name, value, stored, include_unknown_enum_members):
+                decoded.fail(field_invalid(name))
+            changes[name] = value
+        elif value == stored:
+            continue
+        elif name == "learningContentId" and rules.owned_elsewhere(conn, caller, value, record.provider_id):
+            foreign_content = True
+        else:
+            decoded.fail(field_invalid(name))
+    if "status" in changes and changes["status"] is None:
+        decoded.fail(field_required("status"))
+    rules.check_rules(entity, changes, version, decoded)
+    decoded.raise_if_failed()
+    if foreign_content:
+        raise Forbidden(PROVIDER_NOT_VALID_FOR_CONTENT)
+    return changes
+
+
+# The record's attribute holding each property's stored value: its column.
+_COLUMN_OF = {p.name: p.column for p in LEARNING_COURSE_ACTIVITY.properties}
 
 __all__ = ["LEARNING_COURSE_ACTIVITY", "ActivityKey", "LearningCourseActivityService", "type_of"]

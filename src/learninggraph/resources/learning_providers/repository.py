@@ -7,37 +7,49 @@ from typing import Any
 
 from learninggraph.domain.fields import is_storable_id
 from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER
-from learninggraph.storage.database import Connection, Row
+from learninggraph.resources.learning_providers.records import PROVIDER, SYNC, ProviderRecord
+from learninggraph.storage.database import Connection
 from learninggraph.storage.listing import Listing
 from learninggraph.storage.rows import insert_row, update_row
 
 TABLE = "learning_providers"
-COLUMNS = ", ".join(p.column for p in LEARNING_PROVIDER.properties)
 _COLUMN_OF = {p.name: p.column for p in LEARNING_PROVIDER.properties}
 
 
-def get(conn: Connection, tenant_id: str, provider_id: str) -> Row | None:
+def get(conn: Connection, tenant_id: str, provider_id: str) -> ProviderRecord | None:
     """The provider; inside a write transaction it stays locked until the transaction ends."""
     if not is_storable_id(provider_id):
         return None
-    return conn.fetch_one(
-        f"SELECT {COLUMNS} FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, provider_id), lock=True
+    return PROVIDER.one(
+        conn.fetch_one(
+            f"SELECT {PROVIDER.columns} FROM {TABLE} WHERE tenant_id = ? AND id = ?",
+            (tenant_id, provider_id),
+            lock=True,
+        )
     )
 
 
-def is_sync_enabled(conn: Connection, tenant_id: str, provider_id: str) -> bool | None:
+def sync_state(conn: Connection, tenant_id: str, provider_id: str) -> bool | None:
     """The provider's isCourseActivitySyncEnabled, or None when there is no such provider."""
     if not is_storable_id(provider_id):
         return None
-    row = conn.fetch_one(
-        f"SELECT is_course_activity_sync_enabled FROM {TABLE} WHERE tenant_id = ? AND id = ?",
-        (tenant_id, provider_id),
+    found = SYNC.one(
+        conn.fetch_one(
+            f"SELECT {SYNC.columns} FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, provider_id)
+        )
     )
-    return None if row is None else bool(row[0])
+    return None if found is None else found.is_course_activity_sync_enabled
 
 
-def listing(tenant_id: str) -> Listing:
-    return Listing(TABLE, COLUMNS, "tenant_id = ?", (tenant_id,))
+def sync_state_sql(tenant_column: str, provider_column: str) -> str:
+    return (
+        f"SELECT p.is_course_activity_sync_enabled FROM {TABLE} p"
+        f" WHERE p.tenant_id = {tenant_column} AND p.id = {provider_column}"
+    )
+
+
+def listing(tenant_id: str) -> Listing[ProviderRecord]:
+    return Listing(TABLE, PROVIDER, "tenant_id = ?", (tenant_id,))
 
 
 def insert(conn: Connection, tenant_id: str, values: Mapping[str, Any], created_at: str) -> None:

@@ -39,7 +39,7 @@ def routes(
             request.query, LEARNING_PROVIDER, max_top=max_page_size, filters=filters
         )
         page = service.list(caller, options, page_size=page_size)
-        items = [render(row, select=options.select) for row in page.rows]
+        items = [render(row, select=options.select) for row in page.records]
         context = context_url(request, COLLECTION, select=options.select, entity=False)
         return collection_response(request, context, items, next_token=page.next_token, count=page.count)
 

@@ -5,26 +5,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from learninggraph.domain.errors import NotFound
 from learninggraph.domain.fields import decode_properties, require_present
 from learninggraph.domain.ids import new_id
 from learninggraph.domain.principal import Principal
 from learninggraph.odata.options import QueryOptions
 from learninggraph.resources.learning_providers import repository
 from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER, REQUIRED_ON_CREATE, WRITABLE
-from learninggraph.storage.database import Database, Row
+from learninggraph.resources.learning_providers.errors import provider_not_found
+from learninggraph.resources.learning_providers.records import ProviderRecord
+from learninggraph.storage.database import Database
 from learninggraph.storage.listing import Page, count_rows, fetch_page
-
-
-def provider_not_found(provider_id: str) -> NotFound:
-    return NotFound(f"The learning provider '{provider_id}' was not found.")
 
 
 class LearningProviderService:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def list(self, caller: Principal, options: QueryOptions, *, page_size: int) -> Page:
+    def list(self, caller: Principal, options: QueryOptions, *, page_size: int) -> Page[ProviderRecord]:
         with self.database.snapshot() as conn:
             return fetch_page(conn, repository.listing(caller.tenant_id), options, page_size=page_size)
 
@@ -32,14 +29,14 @@ class LearningProviderService:
         with self.database.snapshot() as conn:
             return count_rows(conn, repository.listing(caller.tenant_id), options)
 
-    def get(self, caller: Principal, provider_id: str) -> Row:
+    def get(self, caller: Principal, provider_id: str) -> ProviderRecord:
         with self.database.snapshot() as conn:
-            row = repository.get(conn, caller.tenant_id, provider_id)
-        if row is None:
+            record = repository.get(conn, caller.tenant_id, provider_id)
+        if record is None:
             raise provider_not_found(provider_id)
-        return row
+        return record
 
-    def create(self, caller: Principal, body: dict[str, Any]) -> Row:
+    def create(self, caller: Principal, body: dict[str, Any]) -> ProviderRecord:
         decoded = decode_properties(
             LEARNING_PROVIDER,
             body,
@@ -55,11 +52,11 @@ class LearningProviderService:
             values["isCourseActivitySyncEnabled"] = False
         with self.database.transaction() as conn:
             repository.insert(conn, caller.tenant_id, values, datetime.now(UTC).isoformat())
-            row = repository.get(conn, caller.tenant_id, values["id"])
-        assert row is not None
-        return row
+            record = repository.get(conn, caller.tenant_id, values["id"])
+        assert record is not None
+        return record
 
-    def update(self, caller: Principal, provider_id: str, body: dict[str, Any]) -> Row:
+    def update(self, caller: Principal, provider_id: str, body: dict[str, Any]) -> ProviderRecord:
         decoded = decode_properties(
             LEARNING_PROVIDER,
             body,
@@ -75,9 +72,9 @@ class LearningProviderService:
             if repository.get(conn, caller.tenant_id, provider_id) is None:
                 raise provider_not_found(provider_id)
             repository.update(conn, caller.tenant_id, provider_id, values)
-            row = repository.get(conn, caller.tenant_id, provider_id)
-        assert row is not None
-        return row
+            record = repository.get(conn, caller.tenant_id, provider_id)
+        assert record is not None
+        return record
 
     def delete(self, caller: Principal, provider_id: str) -> None:
         with self.database.transaction() as conn:

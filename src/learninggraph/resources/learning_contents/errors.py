@@ -1,0 +1,14 @@
+"""What the learningContent operations answer when the content they name is not there."""
+
+from __future__ import annotations
+
+from learninggraph.domain.errors import Conflict, NotFound
+
+
+def content_not_found(content_id: str | None, external_id: str | None) -> NotFound:
+    named = f"id '{content_id}'" if content_id is not None else f"externalId '{external_id}'"
+    return NotFound(f"The learning content with {named} was not found for this provider.")
+
+
+def external_id_taken(external_id: object) -> Conflict:
+    return Conflict(f"A learning content with externalId '{external_id}' already exists for this provider.")

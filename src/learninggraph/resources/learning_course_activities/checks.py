@@ -1,0 +1,89 @@
+"""Who may reach which course activity: permissions, the tenant's plan, the learner views, and the lookup.
+
+``locate`` finds the one activity a request's key names, in context (its provider's sync flag and its
+learner's licence read in the same statement), after the checks its path asks for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from learninggraph.domain.errors import NO_ACCESS, NO_SERVICE_PLAN, Forbidden, NotFound, ValidationFailed
+from learninggraph.domain.fields import is_storable_id, key_errors
+from learninggraph.domain.permissions import reads_other_learners
+from learninggraph.domain.principal import Permissions, Principal
+from learninggraph.identity.directory import get_user
+from learninggraph.resources.learning_course_activities import repository
+from learninggraph.resources.learning_course_activities.entity import EXTERNAL_ID
+from learninggraph.resources.learning_course_activities.errors import external_id_ambiguous, user_not_found
+from learninggraph.resources.learning_course_activities.records import ActivityInContext
+from learninggraph.resources.learning_providers import queries as providers
+from learninggraph.storage.database import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityKey:
+    """How a request names one activity, and under which parent it asked for it."""
+
+    activity_id: str | None = None
+    external_id: str | None = None
+    provider_id: str | None = None
+    learner_id: str | None = None
+
+
+def require(caller: Principal, permissions: Permissions) -> None:
+    if not permissions.granted_to(caller):
+        raise Forbidden(NO_ACCESS)
+
+
+def require_plan(caller: Principal) -> None:
+    # The caller carries the plan: the token check reads it from the directory (no query per request).
+    if not caller.has_learning_plan:
+        raise Forbidden(NO_SERVICE_PLAN)
+
+
+def sees_learner(caller: Principal, learner_id: str) -> bool:
+    return caller.is_application or learner_id == caller.user_id or reads_other_learners(caller)
+
+
+def require_learner_view(conn: Connection, caller: Principal, learner_id: str, *, listing: bool) -> None:
+    """The /users/{id} and /me views: listing them is for signed-in users only, as documented."""
+    if listing and caller.is_application:
+        raise Forbidden(NO_ACCESS)
+    # Callers asking for themselves need no lookup: the token check keeps their account verified.
+    if learner_id != caller.user_id and (
+        not is_storable_id(learner_id) or get_user(conn, caller.tenant_id, learner_id) is None
+    ):
+        raise user_not_found(learner_id)
+    if not sees_learner(caller, learner_id):
+        raise Forbidden(NO_ACCESS)
+
+
+def locate(conn: Connection, caller: Principal, key: ActivityKey, not_found: str) -> ActivityInContext:
+    if key.external_id is not None:
+        # The key segment's externalcourseActivityId is judged as the body's is.
+        problems = key_errors(EXTERNAL_ID, key.external_id)
+        if problems:
+            raise ValidationFailed(problems)
+    if key.provider_id is not None:
+        providers.require_registered(conn, caller.tenant_id, key.provider_id)
+    found: list[ActivityInContext]
+    if key.activity_id is not None:
+        one = repository.get_in_context(conn, caller.tenant_id, key.activity_id)
+        found = [] if one is None else [one]
+    else:
+        assert key.external_id is not None
+        found = repository.find_in_context(
+            conn, caller.tenant_id, key.external_id, provider_id=key.provider_id
+        )
+    found = [
+        record
+        for record in found
+        if (key.provider_id is None or record.provider_id == key.provider_id)
+        and (key.learner_id is None or record.learner_user_id == key.learner_id)
+    ]
+    if not found:
+        raise NotFound(not_found)
+    if len(found) > 1:
+        raise external_id_ambiguous(key.external_id)
+    return found[0]

@@ -1,0 +1,33 @@
+"""What the learningCourseActivity operations answer when refused; kept verbatim from the Graph pages."""
+
+from __future__ import annotations
+
+from learninggraph.domain.errors import BadRequest, Conflict, NotFound
+
+PROVIDER_NOT_VALID_FOR_CONTENT = (
+    "The provider isn't valid to create course activity for the given learning content"
+)
+LICENSE_NOT_VALID_ON_CREATE = "The user license isn't valid to perform the operation"
+LICENSE_NOT_VALID_ON_UPDATE = "The user license is not valid to perform the operation"
+# Each page prints its own wording: the get and update pages with a typographic apostrophe, delete without.
+ACTIVITY_NOT_FOUND_ON_GET = "The requested assignment ID doesn’t exist."
+ACTIVITY_NOT_FOUND_ON_UPDATE = "The assignment ID requested doesn’t exist."
+ACTIVITY_NOT_FOUND_ON_DELETE = "The requested assignment ID doesn't exist."
+
+
+def user_not_found(user_id: str) -> NotFound:
+    return NotFound(f"The user '{user_id}' was not found.")
+
+
+def external_id_taken(external_id: object) -> Conflict:
+    return Conflict(
+        f"A course activity with externalcourseActivityId '{external_id}' already exists for this provider."
+    )
+
+
+def external_id_ambiguous(external_id: str | None) -> BadRequest:
+    return BadRequest(
+        f"More than one provider has a course activity with externalcourseActivityId '{external_id}'; "
+        "address it under its provider: /employeeExperience/learningProviders/{registrationId}/"
+        "learningCourseActivities(externalcourseActivityId='...')."
+    )
