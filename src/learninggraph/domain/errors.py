@@ -127,6 +127,8 @@ METHOD_NOT_ALLOWED = (
 NO_ACCESS = (
     "Your account doesn't have access to this report or data. Contact your administrator to request access."
 )
+# Every /me path, asked with an application's token.
+ME_NEEDS_DELEGATION = "/me request is only valid with delegated authentication flow."
 # The tenant's learning plan, checked before any resource is looked at.
 NO_SERVICE_PLAN = "You don't have an adequate service plan for this request."
 INTERNAL_ERROR = "Internal server error."

@@ -38,6 +38,7 @@ from learninggraph.identity.records import (
     get_tenant,
     get_user,
     licence_sql,
+    user_not_found,
     user_of,
 )
 from learninggraph.storage.database import Connection, Database, UniqueViolation
@@ -56,6 +57,7 @@ __all__ = [
     "new_client_secret",
     "slug",
     "unknown_tenant",
+    "user_not_found",
 ]
 
 _ID_PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,128}")

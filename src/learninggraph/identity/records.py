@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from learninggraph.domain.errors import NotFound
 from learninggraph.domain.permissions import APPLICATION_PERMISSIONS, DELEGATED_PERMISSIONS
 from learninggraph.domain.roles import canonical_role
 from learninggraph.storage.database import Connection, Row
@@ -95,6 +96,11 @@ def get_user(conn: Connection, tenant_id: str, user_id: str) -> User | None:
         f"SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? AND id = ?", (tenant_id, user_id)
     )
     return None if row is None else user_of(row)
+
+
+def user_not_found(user_id: str) -> NotFound:
+    """What a path naming a user the tenant does not have answers (``/users/{id}/...``)."""
+    return NotFound(f"The user '{user_id}' was not found.")
 
 
 def licence_sql(tenant_column: str, user_column: str) -> str:

@@ -6,7 +6,7 @@ id. Reading them needs a learning permission; another user's container needs a t
 
 from __future__ import annotations
 
-from learninggraph.domain.errors import NO_ACCESS, BadRequest, Forbidden, NotFound
+from learninggraph.domain.errors import ME_NEEDS_DELEGATION, NO_ACCESS, BadRequest, Forbidden
 from learninggraph.domain.permissions import (
     APPLICATION_PERMISSIONS,
     DELEGATED_PERMISSIONS,
@@ -17,14 +17,13 @@ from learninggraph.http.access import caller_of, require
 from learninggraph.http.messages import Request, Response
 from learninggraph.http.odata_json import Renderer, context_url, entity_response, quote_key
 from learninggraph.http.routing import Param, Params, Route
-from learninggraph.identity.directory import get_user
+from learninggraph.identity.directory import get_user, user_not_found
 from learninggraph.odata.options import parse_query_options
 from learninggraph.resources.employee_experience.entity import (
     EMPLOYEE_EXPERIENCE,
     EMPLOYEE_EXPERIENCE_USER,
 )
 from learninggraph.resources.employee_experience.records import UserContainerRecord
-from learninggraph.resources.learning_course_activities.routes import ME_NEEDS_DELEGATION
 from learninggraph.storage.database import Database
 
 ITEM_OPTIONS = frozenset({"$select"})
@@ -87,4 +86,4 @@ def _require_user(database: Database, caller: Principal, user_id: str) -> None:
         raise Forbidden(NO_ACCESS)
     with database.snapshot() as conn:
         if get_user(conn, caller.tenant_id, user_id) is None:
-            raise NotFound(f"The user '{user_id}' was not found.")
+            raise user_not_found(user_id)

@@ -12,10 +12,10 @@ from learninggraph.domain.errors import NO_ACCESS, NO_SERVICE_PLAN, Forbidden, N
 from learninggraph.domain.fields import is_storable_id, key_errors
 from learninggraph.domain.permissions import reads_other_learners
 from learninggraph.domain.principal import Permissions, Principal
-from learninggraph.identity.directory import get_user
+from learninggraph.identity.directory import get_user, user_not_found
 from learninggraph.resources.learning_course_activities import repository
 from learninggraph.resources.learning_course_activities.entity import EXTERNAL_ID
-from learninggraph.resources.learning_course_activities.errors import external_id_ambiguous, user_not_found
+from learninggraph.resources.learning_course_activities.errors import external_id_ambiguous
 from learninggraph.resources.learning_course_activities.records import ActivityInContext
 from learninggraph.resources.learning_providers import queries as providers
 from learninggraph.storage.database import Connection

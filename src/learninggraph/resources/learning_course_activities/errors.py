@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from learninggraph.domain.errors import BadRequest, Conflict, NotFound
+from learninggraph.domain.errors import BadRequest, Conflict
 
 PROVIDER_NOT_VALID_FOR_CONTENT = (
     "The provider isn't valid to create course activity for the given learning content"
@@ -13,10 +13,6 @@ LICENSE_NOT_VALID_ON_UPDATE = "The user license is not valid to perform the oper
 ACTIVITY_NOT_FOUND_ON_GET = "The requested assignment ID doesn’t exist."
 ACTIVITY_NOT_FOUND_ON_UPDATE = "The assignment ID requested doesn’t exist."
 ACTIVITY_NOT_FOUND_ON_DELETE = "The requested assignment ID doesn't exist."
-
-
-def user_not_found(user_id: str) -> NotFound:
-    return NotFound(f"The user '{user_id}' was not found.")
 
 
 def external_id_taken(external_id: object) -> Conflict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from learninggraph.domain.errors import BadRequest
+from learninggraph.domain.errors import ME_NEEDS_DELEGATION, BadRequest
 from learninggraph.http.access import caller_of
 from learninggraph.http.messages import Request, Response
 from learninggraph.http.odata_json import (
@@ -34,7 +34,6 @@ from learninggraph.resources.learning_course_activities.service import (
 ITEM_OPTIONS = frozenset({"$select"})
 COUNT_OPTIONS = frozenset({"$filter"})
 EXTERNAL_KEY_NAMES = ("externalcourseactivityid",)
-ME_NEEDS_DELEGATION = "/me request is only valid with delegated authentication flow."
 
 
 def _scope(request: Request, params: Params) -> tuple[str, str | None, str | None]:
