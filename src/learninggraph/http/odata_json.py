@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 from urllib.parse import quote
@@ -17,52 +17,44 @@ from learninggraph.storage.rows import Record
 
 _encode = msgspec.json.Encoder().encode
 
-Emit = Callable[[Any, bool], Any]
+RenderRecord = Callable[[Any, bool], dict[str, Any]]
 # At most this many distinct ``$select`` plans are kept per renderer; clients choose them, so it is bounded.
 _PLANS_KEPT = 64
+_JSON_TEXT = frozenset({Kind.STRING_LIST, Kind.DATETIME_TIME_ZONE, Kind.ITEM_BODY})
 
 
-def _emit_for(prop: Property) -> Emit | None:
-    """How a stored value becomes its JSON value; None: it is already (str, int, bool, None)."""
-    kind = prop.kind
-    if kind is Kind.DATETIME:
-        return lambda v, _u: None if v is None else emit_datetime(v)
-    if kind is Kind.ENUM:
-        enum = prop.enum
-        assert enum is not None
-        return lambda v, u: None if v is None else enum.emit(v, include_unknown_members=u)
-    if kind in (Kind.STRING_LIST, Kind.DATETIME_TIME_ZONE, Kind.ITEM_BODY):
+def _value(prop: Property, index: int, names: dict[str, Any]) -> str:
+    """The expression that turns record ``r``'s attribute for ``prop`` into its JSON value."""
+    column = prop.column
+    if not column.isidentifier() or keyword.iskeyword(column):
+        raise ValueError(f"column {column!r} of {prop.name} is not an attribute name")
+    if prop.kind is Kind.DATETIME:
+        return f"(None if r.{column} is None else _datetime(r.{column}))"
+    if prop.kind is Kind.ENUM:
+        assert prop.enum is not None
+        names[f"_enum{index}"] = prop.enum.emit
+        return f"(None if r.{column} is None else _enum{index}(r.{column}, include_unknown_members=u))"
+    if prop.kind in _JSON_TEXT:
         # Stored as JSON text already: embedded without decoding.
-        return lambda v, _u: None if v is None else msgspec.Raw(v.encode())
-    return None
+        return f"(None if r.{column} is None else _raw(r.{column}.encode()))"
+    # Strings, numbers, durations and booleans (records decode 0/1 to bool) are JSON as they are.
+    return f"r.{column}"
 
 
-def _getter(columns: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
-    """Reads the named attributes of a record as one tuple, in order."""
-    if not columns:
-        return lambda _record: ()
-    if len(columns) == 1:
-        single = attrgetter(columns[0])
-        return lambda record: (single(record),)
-    return attrgetter(*columns)
+def _compile(entity: EntityType, props: Sequence[Property], *, with_odata_type: bool) -> RenderRecord:
+    """One function that builds the JSON object of a record: a single dict display, read by attribute.
 
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """The properties one response shows: their names, a getter of their values, and the values to convert."""
-
-    names: tuple[str, ...]
-    get: Callable[[Any], tuple[Any, ...]]
-    emits: tuple[tuple[str, Emit], ...]
-
-    @classmethod
-    def of(cls, props: Sequence[Property]) -> _Plan:
-        emits = ((p.name, _emit_for(p)) for p in props)
-        return cls(
-            tuple(p.name for p in props),
-            _getter([p.column for p in props]),
-            tuple((name, emit) for name, emit in emits if emit is not None),
-        )
+    Generated once per entity (and per ``$select``) from the declaration alone, as ``dataclasses`` does
+    for ``__init__``: property names enter as string literals (``repr``), columns only as identifiers.
+    """
+    names: dict[str, Any] = {"_datetime": emit_datetime, "_raw": msgspec.Raw}
+    items = [f"{prop.name!r}: {_value(prop, i, names)}" for i, prop in enumerate(props)]
+    if with_odata_type:
+        items.insert(0, f"'@odata.type': {entity.odata_type!r}")
+    source = f"def render(r, u):\n    return {{{', '.join(items)}}}\n"
+    exec(compile(source, f"<renderer of {entity.name}>", "exec"), names)
+    render: RenderRecord = names["render"]
+    return render
 
 
 class Renderer:
@@ -71,12 +63,12 @@ class Renderer:
     def __init__(self, entity: EntityType, *, with_odata_type: bool) -> None:
         self.entity = entity
         self.with_odata_type = with_odata_type
-        self._all = _Plan.of(entity.properties)
-        self._plans: dict[tuple[Property, ...], _Plan] = {}
+        self._all = _compile(entity, entity.properties, with_odata_type=with_odata_type)
+        self._plans: dict[tuple[Property, ...], RenderRecord] = {}
         # The last selection asked for: every record of a page asks with the same object.
-        self._last: tuple[object, _Plan] = ((), self._all)
+        self._last: tuple[object, RenderRecord] = ((), self._all)
 
-    def _plan(self, select: Sequence[Property]) -> _Plan:
+    def _plan(self, select: Sequence[Property]) -> RenderRecord:
         last_select, last_plan = self._last
         if select is last_select:
             return last_plan
@@ -84,7 +76,8 @@ class Renderer:
         plan = self._plans.get(key)
         if plan is None:
             wanted = set(key)
-            plan = _Plan.of([p for p in self.entity.properties if p in wanted])
+            props = [p for p in self.entity.properties if p in wanted]
+            plan = _compile(self.entity, props, with_odata_type=self.with_odata_type)
             if len(self._plans) >= _PLANS_KEPT:
                 self._plans.clear()
             self._plans[key] = plan
@@ -95,13 +88,7 @@ class Renderer:
         self, record: Record, *, select: Sequence[Property] = (), include_unknown: bool = False
     ) -> dict[str, Any]:
         """The JSON object of ``record``; ``select`` limits it to those properties (in declaration order)."""
-        plan = self._plan(select) if select else self._all
-        out: dict[str, Any] = {"@odata.type": self.entity.odata_type} if self.with_odata_type else {}
-        out.update(zip(plan.names, plan.get(record), strict=True))
-        for name, emit in plan.emits:
-            # Replacing a value keeps its key's place: the order stays the declaration's.
-            out[name] = emit(out[name], include_unknown)
-        return out
+        return (self._plan(select) if select else self._all)(record, include_unknown)
 
 
 class PolymorphicRenderer:
