@@ -52,7 +52,8 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
     return_large_blocks_to_the_system()
     served = registry.served(resources)
     database = Database(settings.database_url)
-    upgrade(database, registry.migrations(served))
+    migrations = registry.migrations(served)
+    upgrade(database, migrations)
     directory = Directory(database)
     keys = SigningKeys.load_or_create(database)
     issuer = TokenIssuer(keys=keys, settings=settings)
@@ -93,7 +94,10 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         )
     )
     observers: list[Callable[[Exchange], None]] = [AccessLog(json_lines=settings.log_format == "json")]
-    service_routes = [Route(("health",), {"GET": health}), Route(("ready",), {"GET": readiness(database)})]
+    service_routes = [
+        Route(("health",), {"GET": health}),
+        Route(("ready",), {"GET": readiness(database, migrations)}),
+    ]
     if settings.metrics != "off":
         metrics = Metrics(database.pool_stats if database.dialect == "postgresql" else None)
         observers.append(metrics)

@@ -135,3 +135,26 @@ def test_the_app_the_registry_builds_serves_no_notes(base_url: str, tenant: Tena
     assert response.status_code == 404
     assert "learningNote" not in metadata
     assert f"/v1.0{NOTES}" not in openapi["paths"]
+
+
+def test_the_example_app_is_not_ready_until_the_resources_own_migration_is_applied(
+    example_database: str, example_url: str
+) -> None:
+    database = Database(example_database)
+    try:
+        with database.transaction() as conn:
+            row = conn.fetch_one("SELECT name, applied_at FROM schema_migrations WHERE version = 1001")
+            conn.execute("DELETE FROM schema_migrations WHERE version = 1001")
+        assert row is not None
+        try:
+            response = httpx.get(f"{example_url}/ready")
+        finally:
+            with database.transaction() as conn:
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (1001, ?, ?)", row
+                )
+    finally:
+        database.close()
+
+    assert response.status_code == 503
+    assert response.json()["pending"] == [1001]
