@@ -10,7 +10,7 @@ import shlex
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 from typing import Any
@@ -19,7 +19,7 @@ import msgspec
 
 from learninggraph import __version__
 from learninggraph.http.access_log import AccessLog, Exchange
-from learninggraph.http.edge import GRAPH_VERSIONS, Edge
+from learninggraph.http.edge import Edge
 from learninggraph.http.messages import Response
 from learninggraph.http.metrics import Metrics, metrics_route
 from learninggraph.http.probes import health, readiness
@@ -31,15 +31,8 @@ from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, TokenVerifier
 from learninggraph.listening import bind_socket, own_command
 from learninggraph.odata.filter import FilterCache
-from learninggraph.resources.employee_experience import routes as containers
-from learninggraph.resources.learning_contents import routes as contents
-from learninggraph.resources.learning_contents.service import LearningContentService
-from learninggraph.resources.learning_course_activities import routes as activities
-from learninggraph.resources.learning_course_activities.service import LearningCourseActivityService
-from learninggraph.resources.learning_providers import routes as providers
-from learninggraph.resources.learning_providers.service import LearningProviderService
-from learninggraph.resources.metadata import csdl_document
-from learninggraph.resources.openapi import openapi_document
+from learninggraph.resources import registry
+from learninggraph.resources.descriptor import Resource, Wiring
 from learninggraph.settings import DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_URL, Settings, listening_origin
 from learninggraph.storage.budgets import DatabaseCounterStore
 from learninggraph.storage.database import Database
@@ -54,28 +47,27 @@ HANDLER_THREADS = 6
 _M_MMAP_THRESHOLD = -3
 
 
-def create_app(settings: Settings) -> Edge:
+def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edge:
+    """The app of ``settings``, serving the registered resources and ``resources`` (a test's own) after them."""
     return_large_blocks_to_the_system()
+    served = registry.served(resources)
     database = Database(settings.database_url)
-    upgrade(database)
+    migrations = registry.migrations(served)
+    upgrade(database, migrations)
     directory = Directory(database)
     keys = SigningKeys.load_or_create(database)
     issuer = TokenIssuer(keys=keys, settings=settings)
     verifier = TokenVerifier(keys=keys, directory=directory, settings=settings)
-    paging: dict[str, Any] = {
-        "page_size": settings.default_page_size,
-        "max_page_size": settings.max_page_size,
-        "filters": FilterCache(),
-    }
-    graph_routes = [
-        *providers.routes(LearningProviderService(database), **paging),
-        *contents.routes(LearningContentService(database), **paging),
-        *activities.routes(LearningCourseActivityService(database), **paging),
-        *containers.routes(database, max_page_size=settings.max_page_size),
-    ]
+    wiring = Wiring(
+        database,
+        page_size=settings.default_page_size,
+        max_page_size=settings.max_page_size,
+        filters=FilterCache(),
+    )
+    graph_routes = registry.routes(served, wiring)
     graph = Router(graph_routes)
-    openapi = msgspec.json.encode(openapi_document(graph_routes, title="learninggraph", version=__version__))
-    csdl = {version: csdl_document(version) for version in GRAPH_VERSIONS}
+    openapi = msgspec.json.encode(registry.openapi(graph_routes, served, version=__version__))
+    csdl = registry.metadata_documents(served)
     # Budgets live in the database, so a limit holds across workers and servers (wall-clock time).
     budgets = DatabaseCounterStore(database)
     throttle = (
@@ -102,7 +94,10 @@ def create_app(settings: Settings) -> Edge:
         )
     )
     observers: list[Callable[[Exchange], None]] = [AccessLog(json_lines=settings.log_format == "json")]
-    service_routes = [Route(("health",), {"GET": health}), Route(("ready",), {"GET": readiness(database)})]
+    service_routes = [
+        Route(("health",), {"GET": health}),
+        Route(("ready",), {"GET": readiness(database, migrations)}),
+    ]
     if settings.metrics != "off":
         metrics = Metrics(database.pool_stats if database.dialect == "postgresql" else None)
         observers.append(metrics)
@@ -199,7 +194,7 @@ def serve(
     sock = bind_socket(host, port)  # before anything is created or printed: a busy port is one error line
     configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
     database = Database(settings.database_url)
-    upgrade(database)
+    upgrade(database, registry.migrations(registry.served()))
     directory = Directory(database)
     SigningKeys.load_or_create(database)
     created = apply_dev_identity_rules(database, settings, host=host, warn=sys.stderr)

@@ -28,6 +28,7 @@ from learninggraph.settings import Settings, listening_origin
 if TYPE_CHECKING:
     from learninggraph.identity.administration import DirectoryAdmin
     from learninggraph.identity.directory import Directory
+    from learninggraph.resources.descriptor import Resource
 
 __all__ = [
     "GRAPH_SCOPE",
@@ -51,8 +52,12 @@ _SDK_PACKAGES = {"v1.0": ("msgraph", "msgraph-sdk"), "beta": ("msgraph_beta", "m
 
 
 @contextmanager
-def running_server(settings: Settings, **uvicorn_options: Any) -> Iterator[str]:
+def running_server(
+    settings: Settings, resources: Sequence[Resource] = (), /, **uvicorn_options: Any
+) -> Iterator[str]:
     """Serves create_app(settings) on 127.0.0.1 until the block ends; yields the base URL.
+
+    ``resources``: resources served beside the registered ones (a test's own example, say).
 
     Without ``settings.public_url`` the server's tokens name the bound address as their issuer
     (``http(s)://127.0.0.1:PORT/{tenantId}/v2.0``); mint tokens for it with ``public_url`` set to the URL yielded.
@@ -69,7 +74,7 @@ def running_server(settings: Settings, **uvicorn_options: Any) -> Iterator[str]:
     tls = bool(uvicorn_options.get("ssl_certfile"))
     if settings.public_url is None:
         settings = dataclasses.replace(settings, public_url=listening_origin("127.0.0.1", port, tls=tls))
-    app = create_app(settings)
+    app = create_app(settings, resources=resources)
     options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "on", "ws": "none"}
     config = server_config(app, settings, **{**options, **uvicorn_options})
     server = uvicorn.Server(config)

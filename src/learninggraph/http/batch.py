@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from learninggraph.domain.errors import INTERNAL_ERROR, BadRequest, GraphError, InternalServerError
+from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.http.errors import render_error
 from learninggraph.http.messages import (
     JSON_CONTENT_TYPE,
@@ -30,7 +31,6 @@ log = logging.getLogger("learninggraph")
 
 MAX_REQUESTS = 20
 METHODS = frozenset({"GET", "POST", "PATCH", "DELETE", "PUT"})
-VERSIONS = ("v1.0", "beta")
 
 Dispatch = Callable[[Request], Response]
 Group = Callable[[], AbstractContextManager[object]]
@@ -290,7 +290,7 @@ def _target(item: _Item, version: str) -> tuple[str, str]:
     else:
         path, _, query = url.partition("?")
     parts_of_path = [part for part in path.split("/") if part]
-    if parts_of_path and parts_of_path[0].lower() in VERSIONS:
+    if parts_of_path and parts_of_path[0].lower() in GRAPH_VERSIONS:
         named = parts_of_path.pop(0)
         if named.lower() != version.lower():
             raise BadRequest(

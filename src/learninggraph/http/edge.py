@@ -34,6 +34,7 @@ from learninggraph.domain.errors import (
     PayloadTooLarge,
 )
 from learninggraph.domain.principal import Principal
+from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.http.access_log import Exchange, exchange_of
 from learninggraph.http.batch import Batch, Group, is_batch
 from learninggraph.http.errors import render_error
@@ -47,7 +48,6 @@ Send = Callable[[Message], Awaitable[None]]
 
 log = logging.getLogger("learninggraph")
 
-GRAPH_VERSIONS = ("v1.0", "beta")
 SIGN_IN_THREADS = 2
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 
 from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
 from learninggraph.http.routing import Handler, Params
 from learninggraph.storage.database import Database
-from learninggraph.storage.migrations import MIGRATIONS
+from learninggraph.storage.migrations import MIGRATIONS, Migration
 
 log = logging.getLogger("learninggraph.probes")
 
@@ -18,8 +19,9 @@ def health(request: Request, _: Params) -> Response:
     return Response(200, b'{"status":"ok"}', JSON_CONTENT_TYPE)
 
 
-def readiness(database: Database) -> Handler:
-    expected = {migration.version for migration in MIGRATIONS}
+def readiness(database: Database, migrations: Sequence[Migration] = MIGRATIONS) -> Handler:
+    """Ready when the database answers and every one of ``migrations`` (the app's) is applied."""
+    expected = {migration.version for migration in migrations}
 
     def ready(request: Request, _: Params) -> Response:
         try:

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from learninggraph.domain.errors import TooManyRequests, retry_after_message
+from learninggraph.domain.rate_budget import units_that_fit, wait_after
 from learninggraph.http.messages import Request
 
 Clock = Callable[[], float]
 
-# Float noise in `limit * (window / limit)` must not turn the last allowed request into a rejection.
-_EPSILON = 1e-9
 # Idle keys dropped per call: more than one insertion's worth, so the store cannot outgrow its traffic.
 _EVICTIONS_PER_CALL = 2
 # Leases kept before the expired ones are swept out.
@@ -27,9 +26,10 @@ class CounterStore(Protocol):
     """Where budgets live, as one number per key: the key's theoretical arrival time (GCRA).
 
     A budget of ``limit`` per ``window`` seconds spends ``interval = window / limit`` seconds of
-    "time credit" per unit; a key may run up to ``window`` seconds ahead of ``now``. Each method is one
-    atomic step, so a store shared by several processes (a database table, Redis) can implement it with
-    a single conditional update, and the limiters above it do not change.
+    "time credit" per unit; a key may run up to ``window`` seconds ahead of ``now`` (the arithmetic is
+    ``domain.rate_budget``'s). Each method is one atomic step, so a store shared by several processes can
+    implement it as one short transaction (the database's, ``storage.budgets``: insert the key if new, read
+    its row under a lock, write the new arrival time) and the limiters above it do not change.
     """
 
     def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
@@ -39,20 +39,6 @@ class CounterStore(Protocol):
     def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
         """Seconds until every one of the keys may spend a unit (0.0: all may now); spends nothing."""
         ...
-
-
-def units_that_fit(arrival: float | None, *, now: float, interval: float, window: float, most: int) -> int:
-    """How many units a key whose theoretical arrival time is ``arrival`` may spend at ``now``."""
-    start = now if arrival is None or arrival < now else arrival
-    room = (now + window - start) / interval
-    return max(0, min(most, math.floor(room + _EPSILON)))
-
-
-def wait_after(arrival: float | None, *, now: float, interval: float, window: float) -> float:
-    """Seconds until a key whose theoretical arrival time is ``arrival`` may spend one unit (0.0: now)."""
-    if arrival is None or units_that_fit(arrival, now=now, interval=interval, window=window, most=1):
-        return 0.0
-    return arrival + interval - window - now
 
 
 def spend_one(store: CounterStore, key: str, *, now: float, interval: float, window: float) -> float:

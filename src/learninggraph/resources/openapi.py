@@ -1,52 +1,63 @@
-"""The OpenAPI 3 document of exactly what is served, generated from the route table and entity declarations."""
+"""The OpenAPI 3 document of exactly what is served, generated from the route table and the resources' descriptors."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from learninggraph.domain.entity import EntityType, Kind, Property
+from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.http.routing import Key, Param, Route
-from learninggraph.resources.employee_experience.entity import (
-    EMPLOYEE_EXPERIENCE,
-    EMPLOYEE_EXPERIENCE_USER,
-)
-from learninggraph.resources.learning_contents.entity import LEARNING_CONTENT
-from learninggraph.resources.learning_course_activities.entity import (
-    LEARNING_ASSIGNMENT,
-    LEARNING_SELF_INITIATED_COURSE,
-)
-from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER
+from learninggraph.resources.descriptor import OpenApiParts, Resource
 from learninggraph.resources.openapi_links import links
-from learninggraph.resources.openapi_requests import (
-    activity_create_body,
-    activity_update_body,
-    content_body,
-    provider_body,
-)
 from learninggraph.resources.openapi_service import batch_schemas, service_paths
 
-VERSIONS = ("v1.0", "beta")
-# Which entity a collection segment holds; activities are polymorphic.
-COLLECTIONS: dict[str, tuple[EntityType, ...]] = {
-    "learningproviders": (LEARNING_PROVIDER,),
-    "learningcontents": (LEARNING_CONTENT,),
-    "learningcourseactivities": (LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE),
-}
 COLLECTION_OPTIONS = ("$filter", "$select", "$orderby", "$top", "$skip", "$count", "$skiptoken")
 ERROR_STATUSES = ("400", "401", "403", "404", "405", "409", "413", "415", "429", "503")
 
 
-def openapi_document(routes: Sequence[Route], *, title: str, version: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _Served:
+    """What one path serves: its entity types, the resource that owns them, and its shape."""
+
+    entities: tuple[EntityType, ...] = ()
+    owner: OpenApiParts | None = None
+    shape: str = "item"
+
+
+class _Index:
+    """The resources' OpenAPI parts, looked up by collection segment, singleton and key name."""
+
+    def __init__(self, resources: Sequence[Resource]) -> None:
+        self.collections: dict[str, tuple[tuple[EntityType, ...], OpenApiParts]] = {}
+        self.key_names: dict[str, str] = {}
+        self.singletons = [r.openapi for r in resources if r.openapi.singletons is not None]
+        for resource in resources:
+            for segment, entities in resource.openapi.collections.items():
+                self.collections[segment] = (entities, resource.openapi)
+            self.key_names.update(resource.openapi.key_names)
+
+    def singleton(self, segments: Sequence[str]) -> _Served | None:
+        for parts in self.singletons:
+            assert parts.singletons is not None
+            entities = parts.singletons(segments)
+            if entities is not None:
+                return _Served(entities, parts)
+        return None
+
+
+def openapi_document(
+    routes: Sequence[Route], resources: Sequence[Resource], *, title: str, version: str
+) -> dict[str, Any]:
+    index = _Index(resources)
     paths: dict[str, Any] = {}
-    for api_version in VERSIONS:
+    for api_version in GRAPH_VERSIONS:
         for route in routes:
-            path, parameters, entities, shape = _describe(route)
+            path, parameters, served = _describe(route, index)
             operations: dict[str, Any] = {}
             for method in sorted(route.methods):
-                operations[method.lower()] = _operation(
-                    method, shape, entities, parameters, api_version, path
-                )
+                operations[method.lower()] = _operation(method, served, parameters, api_version, path)
             paths[f"/{api_version}{path}"] = operations
     paths.update(service_paths())
     return {
@@ -54,7 +65,7 @@ def openapi_document(routes: Sequence[Route], *, title: str, version: str) -> di
         "info": {"title": title, "version": version},
         "paths": paths,
         "components": {
-            "schemas": {**_schemas(), **batch_schemas()},
+            "schemas": {**_schemas(resources), **batch_schemas()},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
             "responses": {
                 "error": {
@@ -67,43 +78,34 @@ def openapi_document(routes: Sequence[Route], *, title: str, version: str) -> di
     }
 
 
-def _describe(route: Route) -> tuple[str, list[dict[str, Any]], tuple[EntityType, ...], str]:
-    """The path template, its parameters, the entity it serves and whether it is a collection, item or count."""
+def _describe(route: Route, index: _Index) -> tuple[str, list[dict[str, Any]], _Served]:
+    """The path template, its parameters, and what it serves (entities, owner, collection, item or count)."""
     segments: list[str] = []
     parameters: list[dict[str, Any]] = []
-    entities: tuple[EntityType, ...] = ()
-    shape = "item"
+    served = _Served()
     for part in route.pattern:
         if isinstance(part, str):
             segments.append(part)
-            if part == "employeeExperience":
-                # The tenant's singleton, or a user's container under users/{id} and me.
-                entities = (
-                    (EMPLOYEE_EXPERIENCE_USER,) if segments[0] in ("users", "me") else (EMPLOYEE_EXPERIENCE,)
-                )
-            elif part.lower() in COLLECTIONS:
-                entities, shape = COLLECTIONS[part.lower()], "collection"
-            elif part == "$count":
-                shape = "count"
-            elif part == "$ref":
-                shape = "ref"
+            singleton = index.singleton(segments)
+            if singleton is not None:
+                served = _Served(singleton.entities, singleton.owner, served.shape)
+            elif part.lower() in index.collections:
+                entities, owner = index.collections[part.lower()]
+                served = _Served(entities, owner, "collection")
+            elif part in ("$count", "$ref"):
+                served = _Served(served.entities, served.owner, part.removeprefix("$"))
         elif isinstance(part, Param):
             segments.append("{" + part.name + "}")
             parameters.append(_path_parameter(part.name))
-            if shape == "collection":
-                shape = "item"
+            if served.shape == "collection":
+                served = _Served(served.entities, served.owner, "item")
         else:
             assert isinstance(part, Key)
-            segments.append(f"{part.segment}({_key_name(part)}='{{{part.param}}}')")
+            segments.append(f"{part.segment}({index.key_names[part.key_names[0]]}='{{{part.param}}}')")
             parameters.append(_path_parameter(part.param))
-            entities, shape = COLLECTIONS[part.segment.lower()], "item"
-    return "/" + "/".join(segments), parameters, entities, shape
-
-
-def _key_name(key: Key) -> str:
-    return {"externalid": "externalId", "externalcourseactivityid": "externalcourseActivityId"}[
-        key.key_names[0]
-    ]
+            entities, owner = index.collections[part.segment.lower()]
+            served = _Served(entities, owner, "item")
+    return "/" + "/".join(segments), parameters, served
 
 
 def _path_parameter(name: str) -> dict[str, Any]:
@@ -111,13 +113,9 @@ def _path_parameter(name: str) -> dict[str, Any]:
 
 
 def _operation(
-    method: str,
-    shape: str,
-    entities: tuple[EntityType, ...],
-    parameters: list[dict[str, Any]],
-    api_version: str,
-    path: str,
+    method: str, served: _Served, parameters: list[dict[str, Any]], api_version: str, path: str
 ) -> dict[str, Any]:
+    entities, shape = served.entities, served.shape
     entity_schema = _entity_ref(entities)
     operation: dict[str, Any] = {
         "operationId": _operation_id(method, api_version, path),
@@ -149,11 +147,11 @@ def _operation(
         operation["parameters"].append(_query("$select", entities))
         operation["responses"]["200"] = _json("The entity", entity_schema)
     elif method == "POST":
-        operation["requestBody"] = _body(_request_schema(entities, api_version, path, create=True))
+        operation["requestBody"] = _body(_request_schema(served, api_version, path, create=True))
         operation["responses"]["201"] = _json("The created entity", entity_schema)
     elif method == "PATCH":
-        operation["requestBody"] = _body(_request_schema(entities, api_version, path, create=False))
-        if entities and entities[0] is LEARNING_CONTENT:
+        operation["requestBody"] = _body(_request_schema(served, api_version, path, create=False))
+        if served.owner is not None and served.owner.upsert:
             operation["responses"]["202"] = _json("The created or updated entity", entity_schema)
         else:
             operation["responses"]["204"] = {"description": "Updated"}
@@ -173,16 +171,11 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-def _request_schema(
-    entities: tuple[EntityType, ...], api_version: str, path: str, *, create: bool
-) -> dict[str, Any]:
-    if entities == (LEARNING_PROVIDER,):
-        return provider_body(create=create)
-    if entities == (LEARNING_CONTENT,):
-        return content_body(create=create, keyed="externalId=" in path)
-    if create:
-        return activity_create_body(api_version, names_provider="{provider}" not in path)
-    return activity_update_body(api_version)
+def _request_schema(served: _Served, api_version: str, path: str, *, create: bool) -> dict[str, Any]:
+    owner = served.owner
+    if owner is None or owner.request_body is None:
+        raise ValueError(f"{path}: a write to a path whose resource declares no request body")
+    return owner.request_body(api_version, path, create)
 
 
 def _operation_id(method: str, api_version: str, path: str) -> str:
@@ -227,17 +220,9 @@ def _entity_ref(entities: tuple[EntityType, ...]) -> dict[str, Any]:
     }
 
 
-def _schemas() -> dict[str, Any]:
+def _schemas(resources: Sequence[Resource]) -> dict[str, Any]:
     schemas: dict[str, Any] = {
-        entity.name: _entity_schema(entity)
-        for entity in (
-            EMPLOYEE_EXPERIENCE,
-            EMPLOYEE_EXPERIENCE_USER,
-            LEARNING_PROVIDER,
-            LEARNING_CONTENT,
-            LEARNING_ASSIGNMENT,
-            LEARNING_SELF_INITIATED_COURSE,
-        )
+        entity.name: _entity_schema(entity) for resource in resources for entity in resource.entities
     }
     schemas["dateTimeTimeZone"] = {
         "type": "object",

@@ -1,19 +1,17 @@
-"""The request bodies of the OpenAPI document: what each write accepts, as the services validate it.
+"""The JSON schemas of write bodies in the OpenAPI document, built from an entity's declared properties.
 
 A body that fits these schemas passes the field checks (the rules that need stored data, such as an
 existing content or a licensed learner, can still refuse it); each schema is closed, since the
-services refuse any property they do not accept.
+services refuse any property they do not accept. Each resource's ``bodies`` module says which properties
+each of its writes accepts and requires.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from learninggraph.domain.entity import EntityType, Kind, Property
-from learninggraph.resources.learning_contents import entity as contents
-from learninggraph.resources.learning_course_activities import entity as activities
-from learninggraph.resources.learning_providers import entity as providers
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 # Text holding at least one non-blank character, and (as any text) no NUL, which neither database stores.
@@ -23,58 +21,21 @@ _WEB_URL = "^https?://[A-Za-z0-9.-]+(/[^\\x00\\s]*)?$"
 _LOCAL_DATETIME = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?([.][0-9]{1,7})?$"
 # ISO 8601 durations up to a hundred years, the longest stored.
 _DURATION = "^P([0-9]{1,4}D)?(T([0-9]{1,3}H)?([0-9]{1,3}M)?([0-9]{1,3}S)?)?$"
-_SELF_INITIATED_V1_STATUSES = sorted(activities.SELF_INITIATED_STATUSES_V1)
 
 
-def provider_body(*, create: bool) -> dict[str, Any]:
-    return _closed(
-        providers.LEARNING_PROVIDER,
-        providers.WRITABLE,
-        providers.REQUIRED_ON_CREATE if create else (),
-    )
-
-
-def content_body(*, create: bool, keyed: bool = False) -> dict[str, Any]:
-    """``create``: a POST; else a PATCH, which never changes externalId, and which creates the content
-    when the URL's ``externalId`` (``keyed``) names none: then the other required fields are needed."""
-    if create:
-        return _closed(contents.LEARNING_CONTENT, contents.WRITABLE, contents.REQUIRED_ON_CREATE)
-    required = [name for name in contents.REQUIRED_ON_CREATE if name != "externalId"] if keyed else []
-    return _closed(contents.LEARNING_CONTENT, contents.WRITABLE - {"externalId"}, required)
-
-
-def activity_create_body(api_version: str, *, names_provider: bool) -> dict[str, Any]:
-    """Either activity type; ``names_provider``: the URL does not name the provider, so the body must."""
-    variants = []
-    for entity in (activities.LEARNING_ASSIGNMENT, activities.LEARNING_SELF_INITIATED_COURSE):
-        required = [*activities.REQUIRED_ON_CREATE[entity.name]]
-        if names_provider:
-            required.append("learningProviderId")
-        schema = _closed(entity, activities.CREATABLE[entity.name], required, api_version=api_version)
-        schema["properties"]["@odata.type"] = {"type": "string", "enum": [entity.odata_type]}
-        schema["required"].insert(0, "@odata.type")
-        variants.append(schema)
-    return {"anyOf": variants}
-
-
-def activity_update_body(api_version: str) -> dict[str, Any]:
-    return {
-        "anyOf": [
-            _closed(entity, activities.UPDATABLE[entity.name], (), api_version=api_version)
-            for entity in (activities.LEARNING_ASSIGNMENT, activities.LEARNING_SELF_INITIATED_COURSE)
-        ]
-    }
-
-
-def _closed(
+def closed(
     entity: EntityType,
     accepted: Collection[str],
     required: Sequence[str],
     *,
-    api_version: str = "v1.0",
+    enum_members: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
+    """An object of ``entity``'s ``accepted`` properties and no other, the ``required`` ones listed as such.
+
+    ``enum_members``: the members an enum property accepts where fewer than its type's (by property name).
+    """
     properties = {
-        prop.name: _value_schema(entity, prop, api_version)
+        prop.name: _value_schema(prop, (enum_members or {}).get(prop.name))
         for prop in entity.properties
         if prop.name in accepted
     }
@@ -85,7 +46,7 @@ def _closed(
     return schema
 
 
-def _value_schema(entity: EntityType, prop: Property, api_version: str) -> dict[str, Any]:
+def _value_schema(prop: Property, accepted_members: Sequence[str] | None) -> dict[str, Any]:
     schema: dict[str, Any]
     if prop.kind is Kind.STRING:
         schema = {"type": "string", "maxLength": prop.max_length}
@@ -106,12 +67,8 @@ def _value_schema(entity: EntityType, prop: Property, api_version: str) -> dict[
         assert prop.enum is not None
         # The sentinel cannot be written; the members after it need a Prefer header.
         members = [m for m in prop.enum.members if m != "unknownFutureValue" and m not in prop.enum.evolvable]
-        if (
-            entity is activities.LEARNING_SELF_INITIATED_COURSE
-            and prop.name == "status"
-            and api_version == "v1.0"
-        ):
-            members = _SELF_INITIATED_V1_STATUSES
+        if accepted_members is not None:
+            members = list(accepted_members)
         schema = {"type": "string", "enum": members}
     elif prop.kind is Kind.STRING_LIST:
         item = {"type": "string", "maxLength": prop.max_length}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-VERSIONS = ("v1.0", "beta")
+from learninggraph.domain.versions import GRAPH_VERSIONS
 
 _ERROR = {"$ref": "#/components/responses/error"}
 
@@ -41,7 +41,7 @@ def service_paths() -> dict[str, Any]:
             }
         },
     }
-    for version in VERSIONS:
+    for version in GRAPH_VERSIONS:
         paths[f"/{version}/$batch"] = {
             "post": {
                 "operationId": f"post_{version.replace('.', '')}_batch",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 
-from learninggraph.http.throttling import units_that_fit, wait_after
+from learninggraph.domain.rate_budget import units_that_fit, wait_after
 from learninggraph.storage.database import Database
 
 # How often one process sweeps out keys whose budget is whole again (seconds of its clock).

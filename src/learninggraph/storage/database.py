@@ -2,132 +2,42 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
 import threading
-from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
-from urllib.parse import unquote, urlsplit
 
-from learninggraph.domain.errors import Conflict, ServiceUnavailable, retry_after_message
+from learninggraph.domain.errors import Conflict
+from learninggraph.storage.connection import (
+    RETRY_AFTER_SECONDS,
+    Connection,
+    Database,
+    DatabaseUrl,
+    Params,
+    Row,
+    UniqueViolation,
+    unavailable,
+)
 
-Row = tuple[Any, ...]
-Params = Sequence[Any]
-
-RETRY_AFTER_SECONDS = 2
-
-
-class UniqueViolation(Exception):
-    """An insert or update broke a unique constraint."""
-
-
-@dataclass(frozen=True, slots=True)
-class DatabaseUrl:
-    scheme: str
-    path: str
-
-    @classmethod
-    def parse(cls, url: str) -> DatabaseUrl:
-        parts = urlsplit(url)
-        if parts.scheme == "sqlite":
-            # sqlite:///relative.db, sqlite:////absolute.db, sqlite:///:memory:
-            raw = unquote(parts.path)
-            path = raw[1:] if raw.startswith("/") else raw
-            if not path:
-                raise ValueError(f"no file in database URL {url!r}")
-            return cls("sqlite", path)
-        if parts.scheme in ("postgresql", "postgres"):
-            return cls("postgresql", url)
-        raise ValueError(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://...")
+__all__ = [
+    "RETRY_AFTER_SECONDS",
+    "Connection",
+    "Database",
+    "DatabaseUrl",
+    "Params",
+    "Row",
+    "SqliteDatabase",
+    "UniqueViolation",
+    "unavailable",
+]
 
 
-def unavailable(reason: object) -> ServiceUnavailable:
-    """The 503 every backend raises when the database cannot serve the request right now."""
-    # The pages' 503 row is all a client reads; the reason is for the operator's log.
-    logging.getLogger("learninggraph").warning("database unavailable: %s", reason)
-    return ServiceUnavailable(
-        retry_after_message(RETRY_AFTER_SECONDS), headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
-    )
+def _postgres() -> type[Database]:
+    from learninggraph.storage.postgres import PostgresDatabase
 
-
-class Connection(ABC):
-    """A connection inside a transaction; the only thing repositories see.
-
-    ``lock=True`` marks the read of a read-check-write: inside ``transaction()`` the rows read stay
-    locked against other writers until the transaction ends (SQLite's write transaction already
-    excludes every other writer; PostgreSQL adds ``FOR NO KEY UPDATE``). Snapshots ignore it.
-    """
-
-    @abstractmethod
-    def fetch_one(self, sql: str, params: Params = (), *, lock: bool = False) -> Row | None: ...
-
-    @abstractmethod
-    def fetch_all(self, sql: str, params: Params = (), *, lock: bool = False) -> list[Row]: ...
-
-    @abstractmethod
-    def execute(self, sql: str, params: Params = ()) -> int:
-        """Runs a statement and returns the number of rows it changed."""
-
-    @abstractmethod
-    def exclusive(self, name: str) -> None:
-        """Makes write transactions that claim the same name run one after another.
-
-        For check-then-insert steps a row lock cannot cover, because the row may not exist yet (one
-        active signing key, one schema upgrade at a time, an upsert of a new key): a transaction-scoped
-        advisory lock on PostgreSQL, a no-op on SQLite, whose write transactions are serial already.
-        Snapshots ignore it.
-        """
-
-
-class Database:
-    """The database at one URL; ``Database(url)`` builds the backend its scheme names.
-
-    Repositories write SQL with ``?`` placeholders and talk to a ``Connection``; a ``Database`` hands
-    out a connection inside a transaction that commits when the block ends and rolls back on any
-    exception, so a failed request leaves nothing half-written. SQLite lives in this module,
-    PostgreSQL in ``storage.postgres`` (imported only when a URL asks for it).
-    """
-
-    dialect: ClassVar[str]
-    url: str
-
-    def __new__(cls, url: str) -> Database:
-        if cls is not Database:
-            return super().__new__(cls)
-        if DatabaseUrl.parse(url).scheme == "postgresql":
-            from learninggraph.storage.postgres import PostgresDatabase
-
-            return super().__new__(PostgresDatabase)
-        return super().__new__(SqliteDatabase)
-
-    def transaction(self) -> AbstractContextManager[Connection]:
-        """A write transaction: commits when the block ends, rolls back when it raises."""
-        raise NotImplementedError
-
-    def snapshot(self) -> AbstractContextManager[Connection]:
-        """A read transaction: every statement in the block sees the same state."""
-        raise NotImplementedError
-
-    def grouped(self) -> AbstractContextManager[None]:
-        """A block whose transactions may be committed together, each still succeeding or failing alone.
-
-        Where a backend groups them, each ``transaction()`` inside is a savepoint of one outer
-        transaction that commits when the block ends; if that commit fails, the block raises and none of
-        its work is kept. Backends that do not group run each transaction as usual.
-        """
-        return nullcontext()
-
-    def pool_stats(self) -> dict[str, int] | None:
-        """The connection pool's figures (``pool_size``, ``pool_available``, ``requests_waiting``); None: no pool."""
-        return None
-
-    def close(self) -> None:
-        raise NotImplementedError
+    return PostgresDatabase
 
 
 class SqliteConnection(Connection):
@@ -326,3 +236,6 @@ class _SqliteSnapshot:
                 database._raw.execute("COMMIT")
         finally:
             database._lock.release()
+
+
+Database.backends.update(sqlite=lambda: SqliteDatabase, postgresql=_postgres)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -195,8 +195,11 @@ def _run(conn: Connection, statements: Iterable[Statement], dialect: str) -> Non
             conn.execute(rendered)
 
 
-def upgrade(database: Database) -> list[int]:
-    """Applies every migration not yet applied; returns the versions it applied.
+def upgrade(database: Database, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
+    """Applies every one of ``migrations`` not yet applied; returns the versions it applied.
+
+    ``migrations`` defaults to the first ones, which create every registered resource's tables;
+    ``resources.registry.migrations()`` adds those that resources bring themselves.
 
     Safe to run from several processes at once: each transaction claims the schema first (SQLite's
     BEGIN IMMEDIATE, an advisory lock on PostgreSQL) and re-checks what is applied under that claim.
@@ -215,7 +218,7 @@ def upgrade(database: Database) -> list[int]:
         )
         done = {row[0] for row in conn.fetch_all("SELECT version FROM schema_migrations")}
     applied: list[int] = []
-    for migration in MIGRATIONS:
+    for migration in migrations:
         if migration.version in done:
             continue
         with database.transaction() as conn:
@@ -233,10 +236,10 @@ def upgrade(database: Database) -> list[int]:
     return applied
 
 
-def upgrade_at(url: str) -> list[int]:
+def upgrade_at(url: str, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
     """Applies every migration not yet applied to the database at ``url``, through a connection of its own."""
     database = Database(url)
     try:
-        return upgrade(database)
+        return upgrade(database, migrations)
     finally:
         database.close()

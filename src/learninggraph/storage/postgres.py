@@ -18,7 +18,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from learninggraph.domain.errors import BadRequest, Conflict, ServiceUnavailable
-from learninggraph.storage.database import (
+from learninggraph.storage.connection import (
     Connection,
     Database,
     Params,
@@ -30,8 +30,8 @@ from learninggraph.storage.database import (
 log = logging.getLogger(__name__)
 
 POOL_MIN_SIZE = 1
-# Handlers call storage inline on the event loop, so one worker uses one connection at a time; the
-# rest serve other threads (CLI, tests) and a future thread-pool design.
+# Handlers run in a thread pool, not on the event loop: each of a worker's handler threads (``app.HANDLER_THREADS``)
+# and the edge's sign-in threads holds a connection while its statements travel, and there is one for each.
 POOL_MAX_SIZE = 8
 # How long a request waits for a pooled connection while the database looks healthy ...
 POOL_WAIT_SECONDS = 2.0

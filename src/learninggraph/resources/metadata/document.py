@@ -1,90 +1,39 @@
-"""The CSDL document of one API version, generated from the entity declarations in Graph's own shape.
+"""The CSDL document of one API version, written in Graph's own shape from the resources' CSDL parts.
 
 Types are written as Microsoft's metadata writes them: schema ``microsoft.graph`` with alias ``graph``, members
 in alphabetical order, alternate keys in the ``Org.OData.Core.V1`` vocabulary. Beta adds Microsoft's property
-descriptions and the Capabilities annotations of the learning paths; v1.0 carries neither, as in Graph.
+descriptions and the Capabilities annotations of the learning paths; v1.0 carries neither, as in Graph. The types
+every Graph service shares (``entity``, ``directoryObject``, ``user``, ``dateTimeTimeZone``, ``itemBody``) are
+declared here; each resource brings its own types and the navigation it adds to others.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from xml.etree import ElementTree as ET
 
-from learninggraph.domain.entity import EntityType, Kind, Property
-from learninggraph.domain.values import ASSIGNMENT_TYPE, BODY_TYPE, COURSE_STATUS, LEVEL
-from learninggraph.resources.employee_experience.entity import EMPLOYEE_EXPERIENCE_USER
-from learninggraph.resources.learning_contents.entity import LEARNING_CONTENT
-from learninggraph.resources.learning_course_activities.entity import (
-    BASE,
-    LEARNING_ASSIGNMENT,
-    LEARNING_SELF_INITIATED_COURSE,
-)
-from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER
+from learninggraph.domain.values import BODY_TYPE
+from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.resources.metadata import beta_annotations
+from learninggraph.resources.metadata.csdl import (
+    ALIAS,
+    ENTITY_ID,
+    NAMESPACE,
+    ContainerEntry,
+    CsdlParts,
+    Declared,
+    Member,
+    structural,
+)
 from learninggraph.resources.metadata.vocabulary import EDM, Annotation, alternate_key, description, write
 
 EDMX = "http://docs.oasis-open.org/odata/ns/edmx"
-NAMESPACE = "microsoft.graph"
-ALIAS = "graph"
 CONTAINER = "GraphService"
-VERSIONS = ("v1.0", "beta")
-ENUMS = sorted((COURSE_STATUS, ASSIGNMENT_TYPE, LEVEL, BODY_TYPE), key=lambda enum: enum.name)
 
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """A structural or navigation property as the document declares it."""
-
-    name: str
-    type: str
-    nullable: bool = True
-    navigation: bool = False
-    contained: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Declared:
-    """A complex or entity type: what its element carries, before the version's annotations."""
-
-    name: str
-    members: tuple[Member, ...]
-    complex: bool = False
-    base: str | None = None
-    abstract: bool = False
-    open: bool = False
-    key: str | None = None
-    alternate_key: str | None = None
-
-
-def _structural(prop: Property) -> Member:
-    if prop.kind is Kind.DATETIME_TIME_ZONE:
-        edm_type = f"{ALIAS}.dateTimeTimeZone"
-    elif prop.kind is Kind.ITEM_BODY:
-        edm_type = f"{ALIAS}.itemBody"
-    else:
-        edm_type = _aliased(prop.edm_type)
-    return Member(prop.name, edm_type, nullable=prop.nullable)
-
-
-def _aliased(type_name: str) -> str:
-    prefix = f"{NAMESPACE}."
-    return ALIAS + "." + type_name.removeprefix(prefix) if type_name.startswith(prefix) else type_name
-
-
-def _own(entity: EntityType, inherited: Sequence[Property]) -> tuple[Member, ...]:
-    """The properties an entity declares itself, not those of its base types."""
-    names = {p.name for p in inherited}
-    return tuple(_structural(p) for p in entity.properties if p.name not in names)
-
-
-def _collection_of(name: str, type_name: str, *, contained: bool) -> Member:
-    return Member(name, f"Collection({ALIAS}.{type_name})", navigation=True, contained=contained)
-
-
-def _declarations() -> tuple[Declared, ...]:
-    entity_id = EMPLOYEE_EXPERIENCE_USER.properties[0]
-    return (
+# Graph's shared types, which the resources' types derive from or refer to.
+SHARED = CsdlParts(
+    types=(
         Declared(
             "dateTimeTimeZone",
             (Member("dateTime", "Edm.String", nullable=False), Member("timeZone", "Edm.String")),
@@ -97,71 +46,20 @@ def _declarations() -> tuple[Declared, ...]:
         ),
         # Graph's base of every directory object; declared so that user has its true base type.
         Declared(
-            "directoryObject",
-            (Member("deletedDateTime", "Edm.DateTimeOffset"),),
-            base="entity",
-            open=True,
+            "directoryObject", (Member("deletedDateTime", "Edm.DateTimeOffset"),), base="entity", open=True
         ),
-        Declared(
-            "employeeExperience",
-            (
-                _collection_of("learningCourseActivities", "learningCourseActivity", contained=True),
-                _collection_of("learningProviders", "learningProvider", contained=True),
-            ),
-        ),
-        Declared(
-            EMPLOYEE_EXPERIENCE_USER.name,
-            (_collection_of("learningCourseActivities", "learningCourseActivity", contained=False),),
-            base="entity",
-        ),
-        Declared("entity", (_structural(entity_id),), abstract=True, key=entity_id.name),
-        Declared(LEARNING_ASSIGNMENT.name, _own(LEARNING_ASSIGNMENT, BASE), base="learningCourseActivity"),
-        Declared(
-            LEARNING_CONTENT.name,
-            _own(LEARNING_CONTENT, (entity_id,)),
-            base="entity",
-            alternate_key="externalId",
-        ),
-        Declared(
-            "learningCourseActivity",
-            tuple(_structural(p) for p in BASE if p.name != entity_id.name),
-            base="entity",
-            alternate_key="externalcourseActivityId",
-        ),
-        Declared(
-            LEARNING_PROVIDER.name,
-            (
-                *_own(LEARNING_PROVIDER, (entity_id,)),
-                _collection_of("learningContents", "learningContent", contained=True),
-                _collection_of("learningCourseActivities", "learningCourseActivity", contained=True),
-            ),
-            base="entity",
-        ),
-        Declared(
-            LEARNING_SELF_INITIATED_COURSE.name,
-            _own(LEARNING_SELF_INITIATED_COURSE, BASE),
-            base="learningCourseActivity",
-        ),
-        Declared(
-            "user",
-            (
-                Member(
-                    "employeeExperience",
-                    f"{ALIAS}.{EMPLOYEE_EXPERIENCE_USER.name}",
-                    navigation=True,
-                    contained=True,
-                ),
-            ),
-            base="directoryObject",
-            open=True,
-        ),
-    )
+        Declared("entity", (structural(ENTITY_ID),), abstract=True, key=ENTITY_ID.name),
+        Declared("user", (), base="directoryObject", open=True),
+    ),
+    enums=(BODY_TYPE,),
+)
 
 
-def csdl_document(version: str) -> bytes:
-    """The ``$metadata`` of ``v1.0`` or ``beta``."""
-    if version not in VERSIONS:
+def csdl_document(version: str, resources: Sequence[CsdlParts]) -> bytes:
+    """The ``$metadata`` of ``v1.0`` or ``beta`` holding the shared types and the resources' parts."""
+    if version not in GRAPH_VERSIONS:
         raise ValueError(f"no metadata for API version {version!r}")
+    parts = (SHARED, *resources)
     beta = version == "beta"
     descriptions: Mapping[tuple[str, str], str] = beta_annotations.DESCRIPTIONS if beta else {}
     ET.register_namespace("edmx", EDMX)
@@ -169,19 +67,40 @@ def csdl_document(version: str) -> bytes:
     root = ET.Element(f"{{{EDMX}}}Edmx", {"Version": "4.0"})
     services = ET.SubElement(root, f"{{{EDMX}}}DataServices")
     schema = ET.SubElement(services, f"{{{EDM}}}Schema", {"Namespace": NAMESPACE, "Alias": ALIAS})
-    for enum in ENUMS:
-        element = ET.SubElement(schema, f"{{{EDM}}}EnumType", {"Name": enum.name})
-        for value, member in enumerate(enum.members):
+    enums = {enum.name: enum for part in parts for enum in part.enums}
+    for name in sorted(enums):
+        element = ET.SubElement(schema, f"{{{EDM}}}EnumType", {"Name": name})
+        for value, member in enumerate(enums[name].members):
             ET.SubElement(element, f"{{{EDM}}}Member", {"Name": member, "Value": str(value)})
-    for declared in _declarations():
+    for declared in declarations(parts):
         _type(schema, declared, descriptions)
-    _container(schema)
+    _container(schema, [entry for part in parts for entry in part.container])
     if beta:
         for target, annotations in beta_annotations.CAPABILITY_ANNOTATIONS:
             _annotations(schema, target, annotations)
     ET.indent(root, space="  ")
     document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return document
+
+
+def declarations(parts: Sequence[CsdlParts]) -> list[Declared]:
+    """Every type with the members other parts add to it: complex types first, each kind by name.
+
+    A type declared twice, or a member added to a type nobody declares, is a mistake in a descriptor.
+    """
+    types: dict[str, Declared] = {}
+    for part in parts:
+        for declared in part.types:
+            if declared.name in types:
+                raise ValueError(f"the CSDL type {declared.name!r} is declared twice")
+            types[declared.name] = declared
+    for part in parts:
+        for type_name, member in part.members:
+            if type_name not in types:
+                raise ValueError(f"{member.name!r} is added to {type_name!r}, which no resource declares")
+            target = types[type_name]
+            types[type_name] = replace(target, members=(*target.members, member))
+    return sorted(types.values(), key=lambda declared: (not declared.complex, declared.name))
 
 
 def _type(schema: ET.Element, declared: Declared, descriptions: Mapping[tuple[str, str], str]) -> None:
@@ -214,22 +133,17 @@ def _type(schema: ET.Element, declared: Declared, descriptions: Mapping[tuple[st
         write(element, alternate_key(declared.alternate_key))
 
 
-def _container(schema: ET.Element) -> None:
+def _container(schema: ET.Element, entries: Sequence[ContainerEntry]) -> None:
     container = ET.SubElement(schema, f"{{{EDM}}}EntityContainer", {"Name": CONTAINER})
-    users = ET.SubElement(container, f"{{{EDM}}}EntitySet", {"Name": "users", "EntityType": f"{ALIAS}.user"})
-    ET.SubElement(
-        users,
-        f"{{{EDM}}}NavigationPropertyBinding",
-        {
-            "Path": "employeeExperience/learningCourseActivities",
-            "Target": "employeeExperience/learningCourseActivities",
-        },
-    )
-    ET.SubElement(
-        container,
-        f"{{{EDM}}}Singleton",
-        {"Name": "employeeExperience", "Type": f"{ALIAS}.employeeExperience"},
-    )
+    for entry in entries:
+        if entry.singleton:
+            attributes = {"Name": entry.name, "Type": f"{ALIAS}.{entry.type}"}
+            element = ET.SubElement(container, f"{{{EDM}}}Singleton", attributes)
+        else:
+            attributes = {"Name": entry.name, "EntityType": f"{ALIAS}.{entry.type}"}
+            element = ET.SubElement(container, f"{{{EDM}}}EntitySet", attributes)
+        for path, target in entry.bindings:
+            ET.SubElement(element, f"{{{EDM}}}NavigationPropertyBinding", {"Path": path, "Target": target})
 
 
 def _annotations(schema: ET.Element, target: str, annotations: Sequence[Annotation]) -> None:

@@ -1,0 +1,67 @@
+"""The resources the app serves, in order, and what is assembled from their descriptors.
+
+``ROOT`` is the ``employeeExperience`` containers every learning resource hangs under; ``RESOURCES`` the ones
+under it, in the order their routes are matched and listed in ``/openapi.json``. From their descriptors come
+the route table, ``$metadata`` of each version, ``/openapi.json`` and the migrations. ``create_app`` takes
+extra resources (a test's) and passes them through the same functions, after the registered ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from learninggraph.domain.versions import GRAPH_VERSIONS
+from learninggraph.http.routing import Route
+from learninggraph.resources import (
+    employee_experience,
+    learning_contents,
+    learning_course_activities,
+    learning_providers,
+)
+from learninggraph.resources.descriptor import Resource, Wiring
+from learninggraph.resources.metadata import csdl_document
+from learninggraph.resources.openapi import openapi_document
+from learninggraph.storage.migrations import MIGRATIONS, Migration
+
+ROOT = employee_experience.RESOURCE
+RESOURCES: tuple[Resource, ...] = (
+    learning_providers.RESOURCE,
+    learning_contents.RESOURCE,
+    learning_course_activities.RESOURCE,
+)
+
+
+def served(extra: Sequence[Resource] = ()) -> tuple[Resource, ...]:
+    """Every resource an app serves: the root, the registered ones, then ``extra``; each name once."""
+    resources = (ROOT, *RESOURCES, *extra)
+    names = [resource.name for resource in resources]
+    if len(set(names)) != len(names):
+        raise ValueError(f"a resource is registered twice: {names}")
+    return resources
+
+
+def routes(resources: Sequence[Resource], wiring: Wiring) -> list[Route]:
+    """The Graph route table: each resource's routes in order, the root's (fixed and few) last."""
+    ordered = sorted(resources, key=lambda resource: resource is ROOT)
+    return [route for resource in ordered for route in resource.routes(wiring)]
+
+
+def metadata_documents(resources: Sequence[Resource]) -> dict[str, bytes]:
+    """``$metadata`` of each API version."""
+    parts = [resource.csdl for resource in resources]
+    return {version: csdl_document(version, parts) for version in GRAPH_VERSIONS}
+
+
+def openapi(graph_routes: Sequence[Route], resources: Sequence[Resource], *, version: str) -> dict[str, Any]:
+    """``/openapi.json`` of ``graph_routes``, the routes built from ``resources``."""
+    return openapi_document(graph_routes, resources, title="learninggraph", version=version)
+
+
+def migrations(resources: Sequence[Resource] = ()) -> tuple[Migration, ...]:
+    """The first migrations and those the resources bring, by version; a version taken twice is an error."""
+    every = [*MIGRATIONS, *(m for resource in resources for m in resource.migrations)]
+    versions = [migration.version for migration in every]
+    if len(set(versions)) != len(versions):
+        raise ValueError(f"a migration version is taken twice: {sorted(versions)}")
+    return tuple(sorted(every, key=lambda migration: migration.version))
