@@ -19,11 +19,13 @@ import msgspec
 
 from learninggraph import __version__
 from learninggraph.http.access_log import AccessLog, Exchange
-from learninggraph.http.edge import GRAPH_VERSIONS, Edge
-from learninggraph.http.messages import Response
+from learninggraph.http.edge import Edge
+from learninggraph.http.messages import GRAPH_VERSIONS, Response
 from learninggraph.http.metrics import Metrics, metrics_route
+from learninggraph.http.pipeline import request_steps
 from learninggraph.http.probes import health, readiness
-from learninggraph.http.routing import Route, Router
+from learninggraph.http.reading import Reading
+from learninggraph.http.routing import Operation, Router
 from learninggraph.http.throttling import LeasedCounterStore, LoginGuard, Throttle, lease_units
 from learninggraph.identity.directory import Directory
 from learninggraph.identity.endpoints import routes as identity_routes
@@ -60,83 +62,109 @@ def create_app(settings: Settings) -> Edge:
     upgrade(database)
     directory = Directory(database)
     keys = SigningKeys.load_or_create(database)
-    issuer = TokenIssuer(keys=keys, settings=settings)
     verifier = TokenVerifier(keys=keys, directory=directory, settings=settings)
-    paging: dict[str, Any] = {
-        "page_size": settings.default_page_size,
-        "max_page_size": settings.max_page_size,
-        "filters": FilterCache(),
-    }
-    graph_routes = [
-        *providers.routes(LearningProviderService(database), **paging),
-        *contents.routes(LearningContentService(database), **paging),
-        *activities.routes(LearningCourseActivityService(database), **paging),
-        *containers.routes(database, max_page_size=settings.max_page_size),
-    ]
-    graph = Router(graph_routes)
-    openapi = msgspec.json.encode(openapi_document(graph_routes, title="learninggraph", version=__version__))
-    csdl = {version: csdl_document(version) for version in GRAPH_VERSIONS}
     # Budgets live in the database, so a limit holds across workers and servers (wall-clock time).
     budgets = DatabaseCounterStore(database)
-    throttle = (
-        None
-        if settings.throttle_limit is None
-        else Throttle(
-            limit=settings.throttle_limit,
-            window_seconds=settings.throttle_window_seconds,
-            store=LeasedCounterStore(
-                budgets, units=lease_units(settings.throttle_limit), seconds=_LEASE_SECONDS
-            ),
-            clock=time.time,
-        )
-    )
-    guard = (
-        None
-        if settings.login_failure_limit is None
-        else LoginGuard(
-            limit=settings.login_failure_limit,
-            window_seconds=settings.login_failure_window_seconds,
-            ceiling=settings.login_failure_ceiling,
-            store=budgets,
-            clock=time.time,
-        )
-    )
+    graph = graph_router(database, settings)
     observers: list[Callable[[Exchange], None]] = [AccessLog(json_lines=settings.log_format == "json")]
-    service_routes = [Route(("health",), {"GET": health}), Route(("ready",), {"GET": readiness(database)})]
+    metrics = None
     if settings.metrics != "off":
         metrics = Metrics(database.pool_stats if database.dialect == "postgresql" else None)
         observers.append(metrics)
-        if settings.metrics == "public":
-            service_routes.append(
-                Route(("metrics",), {"GET": metrics_route(metrics, settings.metrics_token)})
-            )
-    public = Router(
-        [
-            *identity_routes(directory=directory, issuer=issuer, keys=keys, settings=settings, guard=guard),
-            *service_routes,
-            Route(
-                ("openapi.json",), {"GET": lambda request, params: Response(200, openapi, "application/json")}
-            ),
-        ]
-    )
+    public = public_router(database, directory, keys, settings, budgets, graph=graph, metrics=metrics)
     return Edge(
-        graph=graph,
-        public=public,
-        authenticator=verifier,
-        max_body_bytes=settings.max_body_bytes,
-        limiter=throttle,
-        trust_forwarded_headers=settings.trust_forwarded_headers,
-        on_shutdown=database.close,
-        metadata=lambda request, params: Response(
-            200, csdl[request.version], "application/xml;charset=utf-8"
+        pipeline=request_steps(
+            graph=graph,
+            public=public,
+            authenticator=verifier,
+            max_top=settings.max_page_size,
+            filters=FilterCache(),
+            limiter=_throttle(settings, budgets),
+            service_documents={version: csdl_document(version) for version in GRAPH_VERSIONS},
+            batch_group=database.grouped,
+            max_batch_response_bytes=settings.max_batch_response_bytes,
         ),
-        batch_group=database.grouped,
+        reading=Reading(
+            max_body_bytes=settings.max_body_bytes,
+            max_header_count=settings.max_header_count,
+            max_header_bytes=settings.max_header_bytes,
+            body_timeout_seconds=settings.body_timeout_seconds,
+            trust_forwarded_headers=settings.trust_forwarded_headers,
+        ),
+        on_shutdown=database.close,
         executor=_executor_for(database),
-        max_header_count=settings.max_header_count,
-        max_header_bytes=settings.max_header_bytes,
-        body_timeout_seconds=settings.body_timeout_seconds,
-        max_batch_response_bytes=settings.max_batch_response_bytes,
         observers=observers,
+    )
+
+
+def graph_router(database: Database, settings: Settings) -> Router:
+    """Every Graph operation, declared by its resource; one without declared permissions is refused here."""
+    page_size = settings.default_page_size
+    return Router(
+        [
+            *providers.routes(LearningProviderService(database), page_size=page_size),
+            *contents.routes(LearningContentService(database), page_size=page_size),
+            *activities.routes(LearningCourseActivityService(database), page_size=page_size),
+            *containers.routes(database),
+        ],
+        require_permissions=True,
+    )
+
+
+def public_router(
+    database: Database,
+    directory: Directory,
+    keys: SigningKeys,
+    settings: Settings,
+    budgets: DatabaseCounterStore,
+    *,
+    graph: Router,
+    metrics: Metrics | None,
+) -> Router:
+    """The routes outside the Graph versions: the token service, probes, metrics and the OpenAPI document."""
+    issuer = TokenIssuer(keys=keys, settings=settings)
+    openapi = msgspec.json.encode(openapi_document(graph.routes, title="learninggraph", version=__version__))
+    operations = [
+        *identity_routes(
+            directory=directory,
+            issuer=issuer,
+            keys=keys,
+            settings=settings,
+            guard=_login_guard(settings, budgets),
+        ),
+        Operation("health", "GET", ("health",), health),
+        Operation("ready", "GET", ("ready",), readiness(database)),
+        Operation(
+            "openapi", "GET", ("openapi.json",), lambda context: Response(200, openapi, "application/json")
+        ),
+    ]
+    if metrics is not None and settings.metrics == "public":
+        operations.append(
+            Operation("metrics", "GET", ("metrics",), metrics_route(metrics, settings.metrics_token))
+        )
+    return Router(operations)
+
+
+def _throttle(settings: Settings, budgets: DatabaseCounterStore) -> Throttle | None:
+    if settings.throttle_limit is None:
+        return None
+    return Throttle(
+        limit=settings.throttle_limit,
+        window_seconds=settings.throttle_window_seconds,
+        store=LeasedCounterStore(budgets, units=lease_units(settings.throttle_limit), seconds=_LEASE_SECONDS),
+        clock=time.time,
+    )
+
+
+def _login_guard(settings: Settings, budgets: DatabaseCounterStore) -> LoginGuard | None:
+    if settings.login_failure_limit is None:
+        return None
+    return LoginGuard(
+        limit=settings.login_failure_limit,
+        window_seconds=settings.login_failure_window_seconds,
+        ceiling=settings.login_failure_ceiling,
+        store=budgets,
+        clock=time.time,
     )
 
 

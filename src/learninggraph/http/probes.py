@@ -6,22 +6,23 @@ from __future__ import annotations
 import json
 import logging
 
-from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
-from learninggraph.http.routing import Handler, Params
+from learninggraph.http.context import RequestContext
+from learninggraph.http.messages import JSON_CONTENT_TYPE, Response
+from learninggraph.http.routing import Handler
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import MIGRATIONS
 
 log = logging.getLogger("learninggraph.probes")
 
 
-def health(request: Request, _: Params) -> Response:
+def health(context: RequestContext) -> Response:
     return Response(200, b'{"status":"ok"}', JSON_CONTENT_TYPE)
 
 
 def readiness(database: Database) -> Handler:
     expected = {migration.version for migration in MIGRATIONS}
 
-    def ready(request: Request, _: Params) -> Response:
+    def ready(context: RequestContext) -> Response:
         try:
             with database.snapshot() as conn:
                 applied = {int(row[0]) for row in conn.fetch_all("SELECT version FROM schema_migrations")}
