@@ -1,6 +1,8 @@
 """learningCourseActivity use cases and Viva Learning's rules for them.
 
-Order of checks on a write, so the first answer a caller gets is the most useful one:
+The routes declare the union of both types' permissions, which the edge checks first; the permission of
+the activity's own type is checked here, once the type is known. Order of checks on a write, so the first
+answer a caller gets is the most useful one:
 permission for the activity's type → the tenant's service plan → the registrationId → the provider's
 isCourseActivitySyncEnabled → every input field at once → the content's provider → the learner's
 licence → uniqueness of externalcourseActivityId.
@@ -31,10 +33,8 @@ from learninggraph.domain.fields import (
 )
 from learninggraph.domain.ids import new_id
 from learninggraph.domain.permissions import (
-    READ_ANY_ACTIVITY,
     READ_ASSIGNMENTS,
     READ_SELF_INITIATED,
-    WRITE_ANY_ACTIVITY,
     WRITE_ASSIGNMENTS,
     WRITE_SELF_INITIATED,
     reads_other_learners,
@@ -117,7 +117,6 @@ class LearningCourseActivityService:
             return count_rows(conn, listing, options)
 
     def get(self, caller: Principal, key: ActivityKey) -> Row:
-        _require(caller, READ_ANY_ACTIVITY)
         with self.database.snapshot() as conn:
             _require_plan(caller)
             if key.learner_id is not None:
@@ -134,7 +133,6 @@ class LearningCourseActivityService:
     def _listing(
         self, conn: Connection, caller: Principal, *, provider_id: str | None, learner_id: str | None
     ) -> Listing:
-        _require(caller, READ_ANY_ACTIVITY)
         _require_plan(caller)
         if learner_id is not None:
             _require_learner_view(conn, caller, learner_id, listing=True)
@@ -158,7 +156,6 @@ class LearningCourseActivityService:
         version: str,
         include_unknown_enum_members: bool,
     ) -> Row:
-        _require(caller, WRITE_ANY_ACTIVITY)
         entity = type_named(body.get(ODATA_TYPE))
         if entity is not None:
             _require(caller, _WRITE[entity.name])
@@ -219,7 +216,6 @@ class LearningCourseActivityService:
         include_unknown_enum_members: bool = False,
     ) -> Row | None:
         """Applies the changes; returns the updated row when ``read_back`` (a 204 answer needs none)."""
-        _require(caller, WRITE_ANY_ACTIVITY)
         with self.database.transaction() as conn:
             _require_plan(caller)
             row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_UPDATE, context=True)
@@ -269,7 +265,6 @@ class LearningCourseActivityService:
             return repository.get(conn, caller.tenant_id, activity_id) if read_back else None
 
     def delete(self, caller: Principal, key: ActivityKey) -> None:
-        _require(caller, WRITE_ANY_ACTIVITY)
         with self.database.transaction() as conn:
             _require_plan(caller)
             row = _locate(conn, caller, key, errors.ACTIVITY_NOT_FOUND_ON_DELETE, context=True)
