@@ -22,8 +22,10 @@ from learninggraph.http.access_log import AccessLog, Exchange
 from learninggraph.http.edge import Edge
 from learninggraph.http.messages import Response
 from learninggraph.http.metrics import Metrics, metrics_route
+from learninggraph.http.pipeline import request_steps
 from learninggraph.http.probes import health, readiness
-from learninggraph.http.routing import Route, Router
+from learninggraph.http.reading import Reading
+from learninggraph.http.routing import Operation, Router
 from learninggraph.http.throttling import LeasedCounterStore, LoginGuard, Throttle, lease_units
 from learninggraph.identity.directory import Directory
 from learninggraph.identity.endpoints import routes as identity_routes
@@ -36,7 +38,7 @@ from learninggraph.resources.descriptor import Resource, Wiring
 from learninggraph.settings import DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_URL, Settings, listening_origin
 from learninggraph.storage.budgets import DatabaseCounterStore
 from learninggraph.storage.database import Database
-from learninggraph.storage.migrations import upgrade
+from learninggraph.storage.migrations import Migration, upgrade
 
 SETTINGS_ENVIRONMENT_VARIABLE = "LEARNINGGRAPH_SETTINGS_JSON"
 # How long a process may spend the request budget it claimed from the database before it lapses.
@@ -56,82 +58,104 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
     upgrade(database, migrations)
     directory = Directory(database)
     keys = SigningKeys.load_or_create(database)
-    issuer = TokenIssuer(keys=keys, settings=settings)
     verifier = TokenVerifier(keys=keys, directory=directory, settings=settings)
-    wiring = Wiring(
-        database,
-        page_size=settings.default_page_size,
-        max_page_size=settings.max_page_size,
-        filters=FilterCache(),
-    )
-    graph_routes = registry.routes(served, wiring)
-    graph = Router(graph_routes)
-    openapi = msgspec.json.encode(registry.openapi(graph_routes, served, version=__version__))
-    csdl = registry.metadata_documents(served)
     # Budgets live in the database, so a limit holds across workers and servers (wall-clock time).
     budgets = DatabaseCounterStore(database)
-    throttle = (
-        None
-        if settings.throttle_limit is None
-        else Throttle(
-            limit=settings.throttle_limit,
-            window_seconds=settings.throttle_window_seconds,
-            store=LeasedCounterStore(
-                budgets, units=lease_units(settings.throttle_limit), seconds=_LEASE_SECONDS
-            ),
-            clock=time.time,
-        )
-    )
-    guard = (
-        None
-        if settings.login_failure_limit is None
-        else LoginGuard(
-            limit=settings.login_failure_limit,
-            window_seconds=settings.login_failure_window_seconds,
-            ceiling=settings.login_failure_ceiling,
-            store=budgets,
-            clock=time.time,
-        )
-    )
+    graph = graph_router(database, settings, served)
+    openapi = msgspec.json.encode(registry.openapi(graph.routes, served, version=__version__))
     observers: list[Callable[[Exchange], None]] = [AccessLog(json_lines=settings.log_format == "json")]
-    service_routes = [
-        Route(("health",), {"GET": health}),
-        Route(("ready",), {"GET": readiness(database, migrations)}),
-    ]
+    metrics = None
     if settings.metrics != "off":
         metrics = Metrics(database.pool_stats if database.dialect == "postgresql" else None)
         observers.append(metrics)
-        if settings.metrics == "public":
-            service_routes.append(
-                Route(("metrics",), {"GET": metrics_route(metrics, settings.metrics_token)})
-            )
-    public = Router(
-        [
-            *identity_routes(directory=directory, issuer=issuer, keys=keys, settings=settings, guard=guard),
-            *service_routes,
-            Route(
-                ("openapi.json",), {"GET": lambda request, params: Response(200, openapi, "application/json")}
-            ),
-        ]
+    public = public_router(
+        database, directory, keys, settings, budgets, openapi=openapi, migrations=migrations, metrics=metrics
     )
     return Edge(
-        graph=graph,
-        public=public,
-        authenticator=verifier,
-        max_body_bytes=settings.max_body_bytes,
-        limiter=throttle,
-        trust_forwarded_headers=settings.trust_forwarded_headers,
-        on_shutdown=database.close,
-        metadata=lambda request, params: Response(
-            200, csdl[request.version], "application/xml;charset=utf-8"
+        pipeline=request_steps(
+            graph=graph,
+            public=public,
+            authenticator=verifier,
+            max_top=settings.max_page_size,
+            filters=FilterCache(),
+            limiter=_throttle(settings, budgets),
+            service_documents=registry.metadata_documents(served),
+            batch_group=database.grouped,
+            max_batch_response_bytes=settings.max_batch_response_bytes,
         ),
-        batch_group=database.grouped,
+        reading=Reading(
+            max_body_bytes=settings.max_body_bytes,
+            max_header_count=settings.max_header_count,
+            max_header_bytes=settings.max_header_bytes,
+            body_timeout_seconds=settings.body_timeout_seconds,
+            trust_forwarded_headers=settings.trust_forwarded_headers,
+        ),
+        on_shutdown=database.close,
         executor=_executor_for(database),
-        max_header_count=settings.max_header_count,
-        max_header_bytes=settings.max_header_bytes,
-        body_timeout_seconds=settings.body_timeout_seconds,
-        max_batch_response_bytes=settings.max_batch_response_bytes,
         observers=observers,
+    )
+
+
+def graph_router(database: Database, settings: Settings, served: Sequence[Resource]) -> Router:
+    """Every Graph operation, declared by its resource; one without declared permissions is refused here."""
+    wiring = Wiring(database, page_size=settings.default_page_size)
+    return Router(registry.routes(served, wiring), require_permissions=True)
+
+
+def public_router(
+    database: Database,
+    directory: Directory,
+    keys: SigningKeys,
+    settings: Settings,
+    budgets: DatabaseCounterStore,
+    *,
+    openapi: bytes,
+    migrations: Sequence[Migration],
+    metrics: Metrics | None,
+) -> Router:
+    """The routes outside the Graph versions: the token service, probes, metrics and the OpenAPI document."""
+    issuer = TokenIssuer(keys=keys, settings=settings)
+    operations = [
+        *identity_routes(
+            directory=directory,
+            issuer=issuer,
+            keys=keys,
+            settings=settings,
+            guard=_login_guard(settings, budgets),
+        ),
+        Operation("health", "GET", ("health",), health),
+        Operation("ready", "GET", ("ready",), readiness(database, migrations)),
+        Operation(
+            "openapi", "GET", ("openapi.json",), lambda context: Response(200, openapi, "application/json")
+        ),
+    ]
+    if metrics is not None and settings.metrics == "public":
+        operations.append(
+            Operation("metrics", "GET", ("metrics",), metrics_route(metrics, settings.metrics_token))
+        )
+    return Router(operations)
+
+
+def _throttle(settings: Settings, budgets: DatabaseCounterStore) -> Throttle | None:
+    if settings.throttle_limit is None:
+        return None
+    return Throttle(
+        limit=settings.throttle_limit,
+        window_seconds=settings.throttle_window_seconds,
+        store=LeasedCounterStore(budgets, units=lease_units(settings.throttle_limit), seconds=_LEASE_SECONDS),
+        clock=time.time,
+    )
+
+
+def _login_guard(settings: Settings, budgets: DatabaseCounterStore) -> LoginGuard | None:
+    if settings.login_failure_limit is None:
+        return None
+    return LoginGuard(
+        limit=settings.login_failure_limit,
+        window_seconds=settings.login_failure_window_seconds,
+        ceiling=settings.login_failure_ceiling,
+        store=budgets,
+        clock=time.time,
     )
 
 
@@ -194,7 +218,7 @@ def serve(
     sock = bind_socket(host, port)  # before anything is created or printed: a busy port is one error line
     configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
     database = Database(settings.database_url)
-    upgrade(database, registry.migrations(registry.served()))
+    upgrade(database)
     directory = Directory(database)
     SigningKeys.load_or_create(database)
     created = apply_dev_identity_rules(database, settings, host=host, warn=sys.stderr)

@@ -11,10 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
-from learninggraph.domain.principal import CallerKind, Principal
+from learninggraph.domain.principal import CallerKind, Permissions, Principal
+from learninggraph.http.context import RequestContext
 from learninggraph.http.edge import Edge
-from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
-from learninggraph.http.routing import Params, Route, Router
+from learninggraph.http.messages import JSON_CONTENT_TYPE, Response
+from learninggraph.http.pipeline import request_steps
+from learninggraph.http.reading import Reading
+from learninggraph.http.routing import Operation, Router
 from tests.builders import Catalogue, Tenant, content_body, provider_body
 from tests.graph_sdk import graph_client
 from tests.identity.conftest import serving
@@ -442,25 +445,30 @@ class TestDependencies:
 
 class _AnyCaller:
     def authenticate(self, authorization: str | None) -> Principal:
-        return Principal("t", "a", CallerKind.APPLICATION, frozenset())
+        return Principal("t", "a", CallerKind.APPLICATION, frozenset({"Any"}))
 
 
-def _explode(request: Request, params: Params) -> Response:
+def _explode(context: RequestContext) -> Response:
     raise RuntimeError("secret internal detail")
 
 
-def _fine(request: Request, params: Params) -> Response:
+def _fine(context: RequestContext) -> Response:
     return Response(200, b"{}", JSON_CONTENT_TYPE)
+
+
+ANYONE = Permissions(application=frozenset({"Any"}))
 
 
 @pytest.fixture(scope="module")
 def fragile_server() -> Iterator[str]:
     """An edge with a route that fails unexpectedly beside one that works."""
+    operations = [
+        Operation("boom", "GET", ("boom",), _explode, ANYONE),
+        Operation("fine", "GET", ("fine",), _fine, ANYONE),
+    ]
     edge = Edge(
-        graph=Router([Route(("boom",), {"GET": _explode}), Route(("fine",), {"GET": _fine})]),
-        public=Router([]),
-        authenticator=_AnyCaller(),
-        max_body_bytes=65536,
+        pipeline=request_steps(graph=Router(operations), public=Router([]), authenticator=_AnyCaller()),
+        reading=Reading(max_body_bytes=65536),
     )
     with serving(edge) as base_url:
         yield base_url

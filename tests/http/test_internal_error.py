@@ -12,28 +12,34 @@ import httpx
 import pytest
 import uvicorn
 
-from learninggraph.domain.principal import CallerKind, Principal
+from learninggraph.domain.principal import CallerKind, Permissions, Principal
+from learninggraph.http.context import RequestContext
 from learninggraph.http.edge import Edge
-from learninggraph.http.messages import Request, Response
-from learninggraph.http.routing import Params, Route, Router
+from learninggraph.http.messages import Response
+from learninggraph.http.pipeline import request_steps
+from learninggraph.http.reading import Reading
+from learninggraph.http.routing import Operation, Router
 
 
 class _AnyCaller:
     def authenticate(self, authorization: str | None) -> Principal:
-        return Principal("t", "a", CallerKind.APPLICATION, frozenset())
+        return Principal("t", "a", CallerKind.APPLICATION, frozenset({"Any"}))
 
 
-def _explode(request: Request, params: Params) -> Response:
+def _explode(context: RequestContext) -> Response:
     raise RuntimeError("secret internal detail")
 
 
 @pytest.fixture(scope="module")
 def failing_server() -> Iterator[str]:
+    anyone = Permissions(application=frozenset({"Any"}))
     edge = Edge(
-        graph=Router([Route(("boom",), {"GET": _explode})]),
-        public=Router([]),
-        authenticator=_AnyCaller(),
-        max_body_bytes=1024,
+        pipeline=request_steps(
+            graph=Router([Operation("boom", "GET", ("boom",), _explode, anyone)]),
+            public=Router([]),
+            authenticator=_AnyCaller(),
+        ),
+        reading=Reading(max_body_bytes=1024),
     )
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

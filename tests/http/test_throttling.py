@@ -15,7 +15,6 @@ import pytest
 from learninggraph.domain.errors import TooManyRequests
 from learninggraph.domain.permissions import APPLICATION_PERMISSIONS
 from learninggraph.domain.principal import CallerKind, Principal
-from learninggraph.http.messages import Request
 from learninggraph.http.throttling import (
     LeasedCounterStore,
     MemoryCounterStore,
@@ -43,21 +42,6 @@ class FakeClock:
         return self.now
 
 
-def request_by(principal: Principal) -> Request:
-    return Request(
-        method="GET",
-        path=ACTIVITIES,
-        segments=(),
-        query={},
-        headers={},
-        body=b"",
-        base_url="http://127.0.0.1",
-        request_id="r",
-        client_request_id="c",
-        principal=principal,
-    )
-
-
 def app(app_id: str = "app-1", tenant_id: str = "tenant-1") -> Principal:
     return Principal(tenant_id, app_id, CallerKind.APPLICATION, frozenset())
 
@@ -70,7 +54,7 @@ def refused_after(throttle: Throttle, principal: Principal) -> int:
     """How many calls pass before the first refusal (at most 100)."""
     for passed in range(100):
         try:
-            throttle.check(request_by(principal))
+            throttle.check(principal)
         except TooManyRequests:
             return passed
     return 100
@@ -87,7 +71,7 @@ class TestThrottle:
         refused_after(throttle, app())
 
         with pytest.raises(TooManyRequests) as refusal:
-            throttle.check(request_by(app()))
+            throttle.check(app())
 
         assert refusal.value.headers == {"Retry-After": "3"}
         assert refusal.value.message == "Retry after 1 minutes"
@@ -97,7 +81,7 @@ class TestThrottle:
         refused_after(throttle, app())
 
         with pytest.raises(TooManyRequests) as refusal:
-            throttle.check(request_by(app()))
+            throttle.check(app())
 
         assert refusal.value.headers == {"Retry-After": "150"}
         assert refusal.value.message == "Retry after 3 minutes"
@@ -160,7 +144,7 @@ class TestThrottle:
                 return super().claim(key, now=now, interval=interval, window=window, most=most)
 
         store = Recording()
-        Throttle(limit=1, window_seconds=1, store=store).check(request_by(user("ada")))
+        Throttle(limit=1, window_seconds=1, store=store).check(user("ada"))
 
         assert store.keys == ["user\x00tenant-1\x00app-1\x00ada"]
 

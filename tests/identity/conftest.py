@@ -27,6 +27,8 @@ from learninggraph.domain.permissions import (
     PROVIDER_READ_WRITE,
 )
 from learninggraph.http.edge import Edge
+from learninggraph.http.pipeline import request_steps
+from learninggraph.http.reading import Reading
 from learninggraph.http.routing import Router
 from learninggraph.identity.directory import Application, Directory, Tenant, User
 from learninggraph.identity.endpoints import routes
@@ -147,10 +149,12 @@ def identity_app(
 ) -> Edge:
     """The token service's routes behind the real edge, with an empty Graph router."""
     return Edge(
-        graph=Router([]),
-        public=Router(routes(directory=directory, issuer=minter, keys=keys, settings=config)),
-        authenticator=verifier,
-        max_body_bytes=1_048_576,
+        pipeline=request_steps(
+            graph=Router([]),
+            public=Router(routes(directory=directory, issuer=minter, keys=keys, settings=config)),
+            authenticator=verifier,
+        ),
+        reading=Reading(max_body_bytes=1_048_576),
     )
 
 

@@ -11,6 +11,8 @@ import pytest
 
 from learninggraph.domain.permissions import CONTENT_READ_WRITE_ALL, PROVIDER_READ
 from learninggraph.http.edge import Edge
+from learninggraph.http.pipeline import request_steps
+from learninggraph.http.reading import Reading
 from learninggraph.http.routing import Router
 from learninggraph.http.throttling import LoginGuard
 from learninggraph.identity.directory import Application, Directory
@@ -62,11 +64,14 @@ def guarded(
     clock = FakeClock()
     guard = LoginGuard(limit=LIMIT, window_seconds=WINDOW, ceiling=CEILING, clock=clock)
     edge = Edge(
-        graph=Router([]),
-        public=Router(routes(directory=directory, issuer=minter, keys=keys, settings=config, guard=guard)),
-        authenticator=verifier,
-        max_body_bytes=1_048_576,
-        trust_forwarded_headers=request.param,
+        pipeline=request_steps(
+            graph=Router([]),
+            public=Router(
+                routes(directory=directory, issuer=minter, keys=keys, settings=config, guard=guard)
+            ),
+            authenticator=verifier,
+        ),
+        reading=Reading(max_body_bytes=1_048_576, trust_forwarded_headers=request.param),
     )
     with serving(edge) as base_url:
         yield GuardedServer(base_url, clock)

@@ -8,7 +8,7 @@ from learninggraph.domain.entity import Property
 from learninggraph.domain.errors import BadRequest
 from learninggraph.odata.filter import Comparison
 from learninggraph.odata.options import (
-    SINGLE_ENTITY_OPTIONS,
+    ITEM_OPTIONS,
     OrderBy,
     QueryOptions,
     parse_query_options,
@@ -58,11 +58,11 @@ REFUSED_NAMES = [
     ids=["unknown-dollar-option", "same-option-twice", "expand", "search-without-dollar", "not-allowed-here"],
 )
 def test_an_option_that_cannot_be_used_is_refused_by_name(raw: dict[str, str], message: str) -> None:
-    assert refusal(raw, SINGLE_ENTITY_OPTIONS).message == message
+    assert refusal(raw, ITEM_OPTIONS).message == message
 
 
 def test_a_single_entity_request_accepts_select() -> None:
-    assert parse({"$select": "id"}, SINGLE_ENTITY_OPTIONS).select == (ID,)
+    assert parse({"$select": "id"}, ITEM_OPTIONS).select == (ID,)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Request
 
 ACCESS_LOGGER = "learninggraph.access"
@@ -35,12 +36,19 @@ class Exchange:
 
 
 def exchange_of(
-    request: Request | None, *, method: str, path: str, status: int, duration_seconds: float, request_id: str
+    context: RequestContext | None,
+    *,
+    method: str,
+    path: str,
+    status: int,
+    duration_seconds: float,
+    request_id: str,
 ) -> Exchange:
-    """The record of one answer; ``request`` is None when it was refused before one could be built."""
-    if request is None:
+    """The record of one answer; ``context`` is None when it was refused before a request could be read."""
+    if context is None:
         return Exchange(method, path, UNMATCHED, status, duration_seconds, request_id, "", "")
-    principal = request.principal
+    request = context.request
+    principal = context.principal
     tenant = caller = grant = ""
     if principal is not None:
         tenant = principal.tenant_id
@@ -51,7 +59,7 @@ def exchange_of(
     return Exchange(
         request.method,
         request.path,
-        request.route or UNMATCHED,
+        context.route or UNMATCHED,
         status,
         duration_seconds,
         request_id,

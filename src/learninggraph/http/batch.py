@@ -16,6 +16,7 @@ import msgspec
 
 from learninggraph.domain.errors import INTERNAL_ERROR, BadRequest, GraphError, InternalServerError
 from learninggraph.domain.versions import GRAPH_VERSIONS
+from learninggraph.http.context import RequestContext
 from learninggraph.http.errors import render_error
 from learninggraph.http.messages import (
     JSON_CONTENT_TYPE,
@@ -31,8 +32,7 @@ log = logging.getLogger("learninggraph")
 
 MAX_REQUESTS = 20
 METHODS = frozenset({"GET", "POST", "PATCH", "DELETE", "PUT"})
-
-Dispatch = Callable[[Request], Response]
+Dispatch = Callable[[RequestContext], Response]
 Group = Callable[[], AbstractContextManager[object]]
 
 _encode = msgspec.json.Encoder().encode
@@ -84,7 +84,7 @@ class _Outcome:
 
 
 class Batch:
-    """Runs the requests of one ``$batch`` through ``dispatch``, as the outer request's caller.
+    """Runs the requests of one ``$batch`` through ``dispatch`` (the request's steps), as the batch's caller.
 
     A batch that writes runs inside ``group`` (``Database.grouped``): its items still succeed or fail
     one by one, but their writes may be committed together, once, before the answer is sent. If that
@@ -103,8 +103,8 @@ class Batch:
         self._group = group
         self._max_response_bytes = max_response_bytes
 
-    def run(self, request: Request) -> Response:
-        items = _parse(request.json_body())
+    def run(self, context: RequestContext) -> Response:
+        items = _parse(context.request.json_body())
         by_key = {item.key: item for item in items}
         outcomes: dict[str, _Outcome] = {}
         writes = any(item.method != "GET" for item in items)
@@ -113,23 +113,25 @@ class Batch:
             for item in _execution_order(items, by_key):
                 failed = next((d for d in item.dependency_keys if outcomes[d].response.status >= 400), None)
                 if failed is not None:
-                    outcome = self._not_run(request, item, by_key[failed], outcomes[failed])
+                    outcome = self._not_run(context.request, item, by_key[failed], outcomes[failed])
                 elif spent >= self._max_response_bytes:
-                    outcome = self._over_budget(request, item)
+                    outcome = self._over_budget(context.request, item)
                 else:
-                    outcome = self._run(request, item)
+                    outcome = self._run(context, item)
                     size = len(outcome.response.body)
                     if spent and spent + size > self._max_response_bytes and item.method == "GET":
-                        outcome = self._over_budget(request, item)
+                        outcome = self._over_budget(context.request, item)
                 spent += len(outcome.response.body)
                 outcomes[item.key] = outcome
         answers = [_answer(item, outcomes[item.key]) for item in items]
         return Response(200, _encode({"responses": answers}), JSON_CONTENT_TYPE)
 
-    def _run(self, outer: Request, item: _Item) -> _Outcome:
+    def _run(self, batch: RequestContext, item: _Item) -> _Outcome:
+        outer = batch.request
         request_id, client_request_id = _correlation_ids(outer, item)
         try:
-            response = self._dispatch(_sub_request(outer, item, request_id, client_request_id))
+            request = _sub_request(outer, item, batch.version, request_id, client_request_id)
+            response = self._dispatch(RequestContext(request, principal=batch.principal))
         except GraphError as error:
             response = render_error(error, request_id=request_id, client_request_id=client_request_id)
         except Exception:
@@ -250,11 +252,13 @@ def _execution_order(items: list[_Item], by_key: dict[str, _Item]) -> list[_Item
     return order
 
 
-def _sub_request(outer: Request, item: _Item, request_id: str, client_request_id: str) -> Request:
+def _sub_request(
+    outer: Request, item: _Item, version: str, request_id: str, client_request_id: str
+) -> Request:
     """The item as a request of its own; 400 (for this item only) when it cannot be one."""
     if item.method not in METHODS:
         raise BadRequest(f"The method '{item.method}' of request '{item.id}' is not supported in a batch.")
-    raw_path, raw_query = _target(item, outer.version)
+    raw_path, raw_query = _target(item, version)
     segments = parse_path(raw_path)
     if is_batch(segments[1:]):
         raise BadRequest(f"Request '{item.id}' is a batch; batches cannot be nested.")
@@ -269,7 +273,6 @@ def _sub_request(outer: Request, item: _Item, request_id: str, client_request_id
         base_url=outer.base_url,
         request_id=request_id,
         client_request_id=client_request_id,
-        principal=outer.principal,
         prefer=parse_prefer(headers.get("prefer", "")),
         client_address=outer.client_address,
     )

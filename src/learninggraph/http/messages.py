@@ -1,4 +1,8 @@
-"""The request and response values every handler sees, and how raw HTTP becomes them."""
+"""The request as read and the response to send, and how raw HTTP becomes them.
+
+A ``Request`` is what the client sent, read once and never changed; what the request path learns about it
+(version, route, caller, options) goes into its ``http.context.RequestContext``.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ from urllib.parse import unquote, unquote_plus
 import msgspec
 
 from learninggraph.domain.errors import BadRequest, UnsupportedMediaType
-from learninggraph.domain.principal import Principal
 
+# The API versions a Graph path starts with.
 JSON_CONTENT_TYPE = (
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 )
@@ -24,7 +28,7 @@ class Segment(NamedTuple):
     key_value: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Request:
     method: str
     path: str
@@ -35,12 +39,8 @@ class Request:
     base_url: str
     request_id: str
     client_request_id: str
-    version: str = ""
-    principal: Principal | None = None
-    prefer: frozenset[str] = field(default_factory=frozenset)
+    prefer: frozenset[str] = frozenset()
     client_address: str = ""
-    # The matched route's template (``/v1.0/employeeExperience/learningProviders/{provider}``), for logs and metrics.
-    route: str = ""
 
     def json_body(self) -> dict[str, Any]:
         """The body as a JSON object; 415 for another media type, 400 saying where bad JSON breaks."""

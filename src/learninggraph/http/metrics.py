@@ -24,8 +24,9 @@ from prometheus_client import (
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from learninggraph.http.access_log import Exchange
-from learninggraph.http.messages import Request, Response
-from learninggraph.http.routing import Params
+from learninggraph.http.context import RequestContext
+from learninggraph.http.messages import Response
+from learninggraph.http.routing import Handler
 
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
 # Any other method a client sends is labelled OTHER, so labels stay a small fixed set.
@@ -126,13 +127,13 @@ def start_listener(address: tuple[str, int], own: CollectorRegistry | None) -> N
     start_http_server(address[1], addr=address[0], registry=scrape_registry(own))
 
 
-def metrics_route(metrics: Metrics, token: str | None) -> Callable[[Request, Params], Response]:
+def metrics_route(metrics: Metrics, token: str | None) -> Handler:
     """``GET /metrics`` on the public port; with ``token``, only for ``Authorization: Bearer <token>``."""
     expected = None if token is None else f"Bearer {token}".encode()
 
-    def handler(request: Request, _: Params) -> Response:
+    def handler(context: RequestContext) -> Response:
         if expected is not None:
-            given = request.headers.get("authorization", "").encode("latin-1", "replace")
+            given = context.request.headers.get("authorization", "").encode("latin-1", "replace")
             if not hmac.compare_digest(given, expected):
                 return Response(
                     401, b"unauthorized\n", "text/plain; charset=utf-8", [("WWW-Authenticate", "Bearer")]

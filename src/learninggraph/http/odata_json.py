@@ -12,6 +12,7 @@ import msgspec
 
 from learninggraph.domain.entity import EntityType, Kind, Property
 from learninggraph.domain.values import emit_datetime
+from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
 from learninggraph.storage.rows import Record
 
@@ -107,12 +108,14 @@ class PolymorphicRenderer:
 _odata_type = attrgetter("odata_type")
 
 
-def context_url(request: Request, fragment: str, *, select: Sequence[Property] = (), entity: bool) -> str:
+def context_url(
+    context: RequestContext, fragment: str, *, select: Sequence[Property] = (), entity: bool
+) -> str:
     if select:
         fragment += "(" + ",".join(p.name for p in select) + ")"
     if entity:
         fragment += "/$entity"
-    return f"{request.base_url}/{request.version}/$metadata#{fragment}"
+    return f"{context.request.base_url}/{context.version}/$metadata#{fragment}"
 
 
 def quote_key(value: str) -> str:
@@ -121,7 +124,6 @@ def quote_key(value: str) -> str:
 
 
 def entity_response(
-    request: Request,
     context: str,
     item: dict[str, Any],
     *,

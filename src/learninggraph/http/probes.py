@@ -7,15 +7,16 @@ import json
 import logging
 from collections.abc import Sequence
 
-from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
-from learninggraph.http.routing import Handler, Params
+from learninggraph.http.context import RequestContext
+from learninggraph.http.messages import JSON_CONTENT_TYPE, Response
+from learninggraph.http.routing import Handler
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import MIGRATIONS, Migration
 
 log = logging.getLogger("learninggraph.probes")
 
 
-def health(request: Request, _: Params) -> Response:
+def health(context: RequestContext) -> Response:
     return Response(200, b'{"status":"ok"}', JSON_CONTENT_TYPE)
 
 
@@ -23,7 +24,7 @@ def readiness(database: Database, migrations: Sequence[Migration] = MIGRATIONS) 
     """Ready when the database answers and every one of ``migrations`` (the app's) is applied."""
     expected = {migration.version for migration in migrations}
 
-    def ready(request: Request, _: Params) -> Response:
+    def ready(context: RequestContext) -> Response:
         try:
             with database.snapshot() as conn:
                 applied = {int(row[0]) for row in conn.fetch_all("SELECT version FROM schema_migrations")}

@@ -1,43 +1,39 @@
-"""Route tables over parsed path segments.
+"""Route declarations and the tables that match parsed path segments to them.
 
-A pattern is a tuple of parts: a literal segment name (matched without regard to case), a
-``Param`` capturing a plain segment, or a ``Key`` matching ``name(keyName='value')``. A path that
-matches a pattern but not its method is a 405; a path that matches nothing is a 404.
+An ``Operation`` declares one route: its stable name, method, path pattern, handler, the permissions it accepts,
+whether it needs a signed-in user, and the OData query options it takes. The edge enforces the declaration the
+same way for every route (``http.access``, ``http.pipeline``); the handler only does the operation's work.
+
+A pattern is a tuple of parts: a literal segment name (matched without regard to case), a ``Param`` capturing
+a plain segment, or a ``Key`` matching ``name(keyName='value')``. A path that matches a pattern but not its
+method is a 405; a path that matches nothing is a 404.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from learninggraph.domain.errors import METHOD_NOT_ALLOWED, MethodNotAllowed, NotFound
-from learninggraph.http.messages import Request, Response, Segment
-
-Params = dict[str, str]
-Handler = Callable[[Request, Params], Response]
-
-
-@dataclass(frozen=True, slots=True)
-class Param:
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Key:
-    """``segment(keyName='value')``; the value is captured as ``param``."""
-
-    segment: str
-    key_names: tuple[str, ...]
-    param: str
-
-
-Part = str | Param | Key
+from learninggraph.http.context import Handler, Key, Operation, Param, Params, Part
+from learninggraph.http.messages import Segment
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
+    """The operations of one path pattern, by method (as the OpenAPI document describes them)."""
+
     pattern: tuple[Part, ...]
-    methods: Mapping[str, Handler]
+    methods: Mapping[str, Operation]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """What a path resolved to: the operation, its path parameters and its route template."""
+
+    operation: Operation
+    params: Params
+    template: str
 
 
 def _match(route: _Compiled, segments: Sequence[Segment]) -> Params | None:
@@ -66,17 +62,31 @@ class _Compiled:
     """A route with its literal segments lowered once: (position, name) pairs, checked first."""
 
     pattern: tuple[Part, ...]
-    methods: Mapping[str, Handler]
+    methods: Mapping[str, Operation]
     literals: tuple[tuple[int, str], ...]
     template: str
 
 
 class Router:
-    """Routes indexed by path length and first two segments, so a request meets one or two candidates."""
+    """Operations indexed by path length and first two segments, so a request meets one or two candidates.
 
-    def __init__(self, routes: Sequence[Route]) -> None:
+    With ``require_permissions`` (the Graph router), an operation that declares none is refused when the
+    table is built, so no route can be served without its permission check.
+    """
+
+    def __init__(self, operations: Sequence[Operation], *, require_permissions: bool = False) -> None:
+        self.operations = tuple(operations)
+        self.routes = group(self.operations)
+        names = [operation.name for operation in self.operations]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"Operation names must be unique: {', '.join(repeated)}.")
+        if require_permissions:
+            undeclared = [operation.name for operation in self.operations if operation.permissions is None]
+            if undeclared:
+                raise ValueError(f"Operations without declared permissions: {', '.join(undeclared)}.")
         self._index: dict[tuple[int, str | None, str | None], list[_Compiled]] = {}
-        for route in routes:
+        for route in self.routes:
             literals = tuple(
                 (i, part.lower()) for i, part in enumerate(route.pattern) if isinstance(part, str)
             )
@@ -84,12 +94,8 @@ class Router:
             compiled = _Compiled(route.pattern, route.methods, literals, template(route.pattern))
             self._index.setdefault(key, []).append(compiled)
 
-    def resolve(self, method: str, segments: Sequence[Segment]) -> tuple[Handler, Params]:
-        handler, params, _ = self.resolve_route(method, segments)
-        return handler, params
-
-    def resolve_route(self, method: str, segments: Sequence[Segment]) -> tuple[Handler, Params, str]:
-        """The handler, its parameters and the matched route's template (``/learningProviders/{provider}``)."""
+    def resolve(self, method: str, segments: Sequence[Segment]) -> Match:
+        """The operation for ``method`` on the path; 405 when the path is served for other methods, else 404."""
         lowered = [segment.name.lower() for segment in segments]
         length = len(lowered)
         first = lowered[0] if length > 0 else None
@@ -110,14 +116,25 @@ class Router:
                 params = _match(route, segments)
                 if params is None:
                     continue
-                handler = route.methods.get(method)
-                if handler is not None:
-                    return handler, params, route.template
+                operation = route.methods.get(method)
+                if operation is not None:
+                    return Match(operation, params, route.template)
                 allowed_elsewhere = True
         if allowed_elsewhere:
             raise MethodNotAllowed(METHOD_NOT_ALLOWED)
         path = "/".join(_describe(s) for s in segments)
         raise NotFound(f"Resource not found for the segment '{path}'.")
+
+
+def group(operations: Sequence[Operation]) -> list[Route]:
+    """The operations by path pattern, in the order their patterns first appear; one operation per method."""
+    by_pattern: dict[tuple[Part, ...], dict[str, Operation]] = {}
+    for operation in operations:
+        methods = by_pattern.setdefault(operation.pattern, {})
+        if operation.method in methods:
+            raise ValueError(f"Two operations for {operation.method} {template(operation.pattern)}.")
+        methods[operation.method] = operation
+    return [Route(pattern, methods) for pattern, methods in by_pattern.items()]
 
 
 def template(pattern: tuple[Part, ...]) -> str:
@@ -142,3 +159,18 @@ def _describe(segment: Segment) -> str:
     if segment.key_name is None:
         return segment.name
     return f"{segment.name}({segment.key_name}='{segment.key_value}')"
+
+
+__all__ = [
+    "Handler",
+    "Key",
+    "Match",
+    "Operation",
+    "Param",
+    "Params",
+    "Part",
+    "Route",
+    "Router",
+    "group",
+    "template",
+]

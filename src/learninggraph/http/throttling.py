@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from learninggraph.domain.errors import TooManyRequests, retry_after_message
+from learninggraph.domain.principal import Principal
 from learninggraph.domain.rate_budget import units_that_fit, wait_after
-from learninggraph.http.messages import Request
 
 Clock = Callable[[], float]
 
@@ -181,11 +181,8 @@ class Throttle(_Budgeted):
     their user of that app, so one busy user does not starve the app's other users.
     """
 
-    def check(self, request: Request) -> None:
+    def check(self, principal: Principal) -> None:
         """Spends one request of the caller's budget; TooManyRequests with Retry-After when it is gone."""
-        principal = request.principal
-        if principal is None:  # the edge authenticates every Graph request before throttling it
-            return
         if principal.user_id is None:
             key = f"app\x00{principal.tenant_id}\x00{principal.app_id}"
         else:

@@ -11,8 +11,9 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 import msgspec
 
+from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Request, Response
-from learninggraph.http.routing import Param, Params, Route
+from learninggraph.http.routing import Operation, Param
 from learninggraph.identity.directory import Application, Directory, Tenant, TokenError, unknown_tenant
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import OPENID_SCOPES, TokenIssuer, requested_scopes
@@ -60,13 +61,19 @@ def routes(
     keys: SigningKeys,
     settings: Settings,
     guard: LoginGuard | None = None,
-) -> list[Route]:
+) -> list[Operation]:
+    """The token service's declarations: public routes, taking no token (they are how one is obtained)."""
     service = _TokenService(directory, issuer, keys, settings, guard)
     tenant = Param("tenant")
     return [
-        Route((tenant, "v2.0", ".well-known", "openid-configuration"), {"GET": service.openid_configuration}),
-        Route((tenant, "discovery", "v2.0", "keys"), {"GET": service.jwks}),
-        Route((tenant, "oauth2", "v2.0", "token"), {"POST": service.token}),
+        Operation(
+            "identity.openidConfiguration",
+            "GET",
+            (tenant, "v2.0", ".well-known", "openid-configuration"),
+            service.openid_configuration,
+        ),
+        Operation("identity.keys", "GET", (tenant, "discovery", "v2.0", "keys"), service.jwks),
+        Operation("identity.token", "POST", (tenant, "oauth2", "v2.0", "token"), service.token),
     ]
 
 
@@ -184,9 +191,10 @@ class _TokenService:
             raise TokenError(unknown.status, error, unknown.code, unknown.description)
         return tenant
 
-    def openid_configuration(self, request: Request, params: Params) -> Response:
+    def openid_configuration(self, context: RequestContext) -> Response:
+        request = context.request
         try:
-            tenant = self._tenant(params["tenant"], "invalid_tenant")
+            tenant = self._tenant(context.params["tenant"], "invalid_tenant")
         except TokenError as error:
             return error_response(request, error)
         base = f"{request.base_url}/{tenant.id}"
@@ -212,18 +220,18 @@ class _TokenService:
             },
         )
 
-    def jwks(self, request: Request, params: Params) -> Response:
+    def jwks(self, context: RequestContext) -> Response:
         try:
-            self._tenant(params["tenant"], "invalid_tenant")
+            self._tenant(context.params["tenant"], "invalid_tenant")
         except TokenError as error:
-            return error_response(request, error)
+            return error_response(context.request, error)
         return _json(200, self._keys.jwks())
 
-    def token(self, request: Request, params: Params) -> Response:
+    def token(self, context: RequestContext) -> Response:
         try:
-            return self._token(request, params["tenant"])
+            return self._token(context.request, context.params["tenant"])
         except TokenError as error:
-            response = error_response(request, error)
+            response = error_response(context.request, error)
             if isinstance(error, _Locked):
                 response.headers.append(("Retry-After", str(error.retry_after)))
             return response

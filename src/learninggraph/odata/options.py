@@ -13,7 +13,11 @@ from learninggraph.odata.filter import Expr, FilterCache, parse_filter
 ALL_COLLECTION_OPTIONS = frozenset(
     {"$filter", "$select", "$orderby", "$top", "$skip", "$count", "$skiptoken", "$format"}
 )
-SINGLE_ENTITY_OPTIONS = frozenset({"$select", "$format"})
+# What a route may declare: a collection takes them all, one entity its selection, a $count its filter;
+# ``$format=json`` is accepted wherever a JSON body is answered.
+COLLECTION_OPTIONS = ALL_COLLECTION_OPTIONS
+ITEM_OPTIONS = frozenset({"$select", "$format"})
+COUNT_OPTIONS = frozenset({"$filter"})
 UNSUPPORTED_OPTIONS = frozenset({"$expand", "$search"})
 KNOWN_OPTIONS = ALL_COLLECTION_OPTIONS | UNSUPPORTED_OPTIONS
 

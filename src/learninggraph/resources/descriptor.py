@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from learninggraph.domain.entity import EntityType
-from learninggraph.http.routing import Route
-from learninggraph.odata.filter import FilterCache
+from learninggraph.http.routing import Operation
 from learninggraph.resources.metadata.csdl import CsdlParts
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import Migration
@@ -21,20 +20,13 @@ from learninggraph.storage.migrations import Migration
 
 @dataclass(frozen=True, slots=True)
 class Wiring:
-    """What the app hands every routes factory: the database and the paging settings."""
+    """What the app hands every routes factory: the database and the default page size."""
 
     database: Database
     page_size: int
-    max_page_size: int
-    filters: FilterCache
-
-    @property
-    def paging(self) -> dict[str, Any]:
-        """The keyword arguments of a collection's routes: page sizes and the shared ``$filter`` cache."""
-        return {"page_size": self.page_size, "max_page_size": self.max_page_size, "filters": self.filters}
 
 
-RoutesFactory = Callable[[Wiring], Sequence[Route]]
+RoutesFactory = Callable[[Wiring], Sequence[Operation]]
 # The JSON schema of a write's body: (API version, path template, create: POST rather than PATCH).
 RequestBody = Callable[[str, str, bool], dict[str, Any]]
 # The entities a singleton segment serves, given the literal segments up to and including it; None: not one.

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from learninggraph.domain.versions import GRAPH_VERSIONS
-from learninggraph.http.routing import Route
+from learninggraph.http.routing import Operation, Route
 from learninggraph.resources import (
     employee_experience,
     learning_contents,
@@ -41,7 +41,7 @@ def served(extra: Sequence[Resource] = ()) -> tuple[Resource, ...]:
     return resources
 
 
-def routes(resources: Sequence[Resource], wiring: Wiring) -> list[Route]:
+def routes(resources: Sequence[Resource], wiring: Wiring) -> list[Operation]:
     """The Graph route table: each resource's routes in order, the root's (fixed and few) last."""
     ordered = sorted(resources, key=lambda resource: resource is ROOT)
     return [route for resource in ordered for route in resource.routes(wiring)]

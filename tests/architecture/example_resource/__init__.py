@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from learninggraph.http.routing import Route
+from learninggraph.http.routing import Operation
 from learninggraph.resources.descriptor import OpenApiParts, Resource, Wiring
 from learninggraph.resources.metadata import ENTITY_ID, CsdlParts, Declared, collection_of, own
 from learninggraph.resources.openapi_requests import closed
@@ -20,7 +20,7 @@ from tests.architecture.example_resource.entity import LEARNING_NOTE
 from tests.architecture.example_resource.tables import MIGRATION
 
 
-def _routes(wiring: Wiring) -> Sequence[Route]:
+def _routes(wiring: Wiring) -> Sequence[Operation]:
     return routes.routes(wiring.database)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from learninggraph.domain.entity import EntityType
-from learninggraph.http.routing import Route
+from learninggraph.http.routing import Operation
 from learninggraph.resources.descriptor import OpenApiParts, Resource, Wiring
 from learninggraph.resources.employee_experience import routes
 from learninggraph.resources.employee_experience.entity import EMPLOYEE_EXPERIENCE, EMPLOYEE_EXPERIENCE_USER
@@ -18,8 +18,8 @@ from learninggraph.resources.metadata import ALIAS, ContainerEntry, CsdlParts, D
 _ACTIVITIES = "employeeExperience/learningCourseActivities"
 
 
-def _routes(wiring: Wiring) -> Sequence[Route]:
-    return routes.routes(wiring.database, max_page_size=wiring.max_page_size)
+def _routes(wiring: Wiring) -> Sequence[Operation]:
+    return routes.routes(wiring.database)
 
 
 def _container_at(segments: Sequence[str]) -> tuple[EntityType, ...] | None:

@@ -6,19 +6,22 @@ id. Reading them needs a learning permission; another user's container needs a t
 
 from __future__ import annotations
 
-from learninggraph.domain.errors import ME_NEEDS_DELEGATION, NO_ACCESS, BadRequest, Forbidden
+from dataclasses import dataclass
+from functools import partial
+
+from learninggraph.domain.errors import NO_ACCESS, Forbidden
 from learninggraph.domain.permissions import (
     APPLICATION_PERMISSIONS,
     DELEGATED_PERMISSIONS,
     READ_OTHER_LEARNERS,
 )
 from learninggraph.domain.principal import Permissions, Principal
-from learninggraph.http.access import caller_of, require
-from learninggraph.http.messages import Request, Response
+from learninggraph.http.context import RequestContext
+from learninggraph.http.messages import Response
 from learninggraph.http.odata_json import Renderer, context_url, entity_response, quote_key
-from learninggraph.http.routing import Param, Params, Route
+from learninggraph.http.routing import Operation, Param
 from learninggraph.identity.directory import get_user, user_not_found
-from learninggraph.odata.options import parse_query_options
+from learninggraph.odata.options import ITEM_OPTIONS
 from learninggraph.resources.employee_experience.entity import (
     EMPLOYEE_EXPERIENCE,
     EMPLOYEE_EXPERIENCE_USER,
@@ -26,56 +29,60 @@ from learninggraph.resources.employee_experience.entity import (
 from learninggraph.resources.employee_experience.records import UserContainerRecord
 from learninggraph.storage.database import Database
 
-ITEM_OPTIONS = frozenset({"$select"})
 # Any learning permission of the caller's kind admits the containers.
 READ_CONTAINER = Permissions(application=APPLICATION_PERMISSIONS, delegated=DELEGATED_PERMISSIONS)
 
 
-def routes(database: Database, *, max_page_size: int) -> list[Route]:
-    render_user = Renderer(EMPLOYEE_EXPERIENCE_USER, with_odata_type=False).render
+@dataclass(frozen=True, slots=True)
+class Containers:
+    """What the handlers work with: the database (to find other users) and the user container's renderer."""
 
-    def get_tenant_container(request: Request, params: Params) -> Response:
-        require(request, READ_CONTAINER)
-        options = parse_query_options(
-            request.query, EMPLOYEE_EXPERIENCE, max_top=max_page_size, allowed=ITEM_OPTIONS
-        )
-        return entity_response(
-            request, context_url(request, "employeeExperience", select=options.select, entity=False), {}
-        )
+    database: Database
+    renderer: Renderer
 
-    def user_container(request: Request, user_id: str) -> Response:
-        options = parse_query_options(
-            request.query, EMPLOYEE_EXPERIENCE_USER, max_top=max_page_size, allowed=ITEM_OPTIONS
-        )
-        return entity_response(
-            request,
-            context_url(
-                request,
-                f"users('{quote_key(user_id)}')/employeeExperience",
-                select=options.select,
-                entity=True,
-            ),
-            render_user(UserContainerRecord(user_id), select=options.select),
-        )
 
-    def get_user_container(request: Request, params: Params) -> Response:
-        caller = require(request, READ_CONTAINER)
-        _require_user(database, caller, params["user"])
-        return user_container(request, params["user"])
+def get_tenant_container(context: RequestContext) -> Response:
+    url = context_url(context, "employeeExperience", select=context.options.select, entity=False)
+    return entity_response(url, {})
 
-    def get_my_container(request: Request, params: Params) -> Response:
-        # As on every /me path, an application is told so before its permissions are looked at.
-        user_id = caller_of(request).user_id
-        if user_id is None:
-            raise BadRequest(ME_NEEDS_DELEGATION)
-        require(request, READ_CONTAINER)
-        return user_container(request, user_id)
 
+def get_user_container(containers: Containers, context: RequestContext) -> Response:
+    user_id = context.params["user"]
+    _require_user(containers.database, context.caller, user_id)
+    return _user_container(containers, context, user_id)
+
+
+def get_my_container(containers: Containers, context: RequestContext) -> Response:
+    user_id = context.caller.user_id  # a signed-in user: the route is declared so
+    assert user_id is not None
+    return _user_container(containers, context, user_id)
+
+
+def _user_container(containers: Containers, context: RequestContext, user_id: str) -> Response:
+    select = context.options.select
+    fragment = f"users('{quote_key(user_id)}')/employeeExperience"
+    url = context_url(context, fragment, select=select, entity=True)
+    return entity_response(url, containers.renderer.render(UserContainerRecord(user_id), select=select))
+
+
+def routes(database: Database) -> list[Operation]:
+    """The declarations, bound to the database; the names are stable (logs and the journal record them)."""
+    c = Containers(database, Renderer(EMPLOYEE_EXPERIENCE_USER, with_odata_type=False))
+    read, user = READ_CONTAINER, EMPLOYEE_EXPERIENCE_USER
     return [
-        Route(("employeeExperience",), {"GET": get_tenant_container}),
-        Route(("users", Param("user"), "employeeExperience"), {"GET": get_user_container}),
-        Route(("me", "employeeExperience"), {"GET": get_my_container}),
-    ]
+        Operation(
+            "employeeExperience.get", "GET", ("employeeExperience",), get_tenant_container, read,
+            entity=EMPLOYEE_EXPERIENCE, options=ITEM_OPTIONS,
+        ),
+        Operation(
+            "users.employeeExperience.get", "GET", ("users", Param("user"), "employeeExperience"),
+            partial(get_user_container, c), read, entity=user, options=ITEM_OPTIONS,
+        ),
+        Operation(
+            "me.employeeExperience.get", "GET", ("me", "employeeExperience"), partial(get_my_container, c),
+            read, signed_in_user=True, entity=user, options=ITEM_OPTIONS,
+        ),
+    ]  # fmt: skip
 
 
 def _require_user(database: Database, caller: Principal, user_id: str) -> None:

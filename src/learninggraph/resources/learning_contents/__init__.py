@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from learninggraph.domain.values import LEVEL
-from learninggraph.http.routing import Route
+from learninggraph.http.routing import Operation
 from learninggraph.resources.descriptor import OpenApiParts, Resource, Wiring
 from learninggraph.resources.learning_contents import routes
 from learninggraph.resources.learning_contents.bodies import content_body
@@ -17,8 +17,8 @@ from learninggraph.resources.learning_contents.service import LearningContentSer
 from learninggraph.resources.metadata import ENTITY_ID, CsdlParts, Declared, collection_of, own
 
 
-def _routes(wiring: Wiring) -> Sequence[Route]:
-    return routes.routes(LearningContentService(wiring.database), **wiring.paging)
+def _routes(wiring: Wiring) -> Sequence[Operation]:
+    return routes.routes(LearningContentService(wiring.database), page_size=wiring.page_size)
 
 
 RESOURCE = Resource(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from learninggraph.domain.values import ASSIGNMENT_TYPE, COURSE_STATUS
-from learninggraph.http.routing import Route
+from learninggraph.http.routing import Operation
 from learninggraph.resources.descriptor import OpenApiParts, Resource, Wiring
 from learninggraph.resources.learning_course_activities import routes
 from learninggraph.resources.learning_course_activities.bodies import activity_body
@@ -23,8 +23,8 @@ from learninggraph.resources.metadata import ENTITY_ID, CsdlParts, Declared, col
 _ACTIVITY = "learningCourseActivity"
 
 
-def _routes(wiring: Wiring) -> Sequence[Route]:
-    return routes.routes(LearningCourseActivityService(wiring.database), **wiring.paging)
+def _routes(wiring: Wiring) -> Sequence[Operation]:
+    return routes.routes(LearningCourseActivityService(wiring.database), page_size=wiring.page_size)
 
 
 RESOURCE = Resource(

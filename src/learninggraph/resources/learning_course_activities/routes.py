@@ -1,13 +1,20 @@
-"""HTTP operations on learningCourseActivities: under a provider, the tenant, a user and /me."""
+"""HTTP operations on learningCourseActivities under a provider, the tenant, a user and /me.
+
+Each view of the collection declares the same operations; ``View`` tells a handler which parent the path
+named. The routes declare the union of the assignment and self-initiated permissions: which of the two
+applies depends on the activity's stored type, so the service checks that one once it has read the row.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from functools import partial
 from typing import Any
 
-from learninggraph.domain.errors import ME_NEEDS_DELEGATION, BadRequest
-from learninggraph.http.access import caller_of
-from learninggraph.http.messages import Request, Response
+from learninggraph.domain.permissions import READ_ANY_ACTIVITY, WRITE_ANY_ACTIVITY
+from learninggraph.http.context import RequestContext
+from learninggraph.http.messages import Response
 from learninggraph.http.odata_json import (
     PolymorphicRenderer,
     collection_response,
@@ -17,9 +24,8 @@ from learninggraph.http.odata_json import (
     no_content,
     quote_key,
 )
-from learninggraph.http.routing import Handler, Key, Param, Params, Route
-from learninggraph.odata.filter import FilterCache
-from learninggraph.odata.options import parse_query_options
+from learninggraph.http.routing import Key, Operation, Param, Part
+from learninggraph.odata.options import COLLECTION_OPTIONS, COUNT_OPTIONS, ITEM_OPTIONS
 from learninggraph.resources.learning_course_activities.entity import (
     LEARNING_ASSIGNMENT,
     LEARNING_COURSE_ACTIVITY,
@@ -31,189 +37,173 @@ from learninggraph.resources.learning_course_activities.service import (
     LearningCourseActivityService,
 )
 
-ITEM_OPTIONS = frozenset({"$select"})
-COUNT_OPTIONS = frozenset({"$filter"})
 EXTERNAL_KEY_NAMES = ("externalcourseactivityid",)
+ACTIVITIES = "learningCourseActivities"
 
 
-def _scope(request: Request, params: Params) -> tuple[str, str | None, str | None]:
-    """The context fragment, provider id and learner id of the collection a request names."""
-    if "provider" in params:
-        provider = params["provider"]
-        return (
-            f"employeeExperience/learningProviders('{quote_key(provider)}')/learningCourseActivities",
-            provider,
-            None,
-        )
-    if "user" in params:
-        user = params["user"]
-        return f"users('{quote_key(user)}')/employeeExperience/learningCourseActivities", None, user
-    if params.get("me") == "me":
-        caller = caller_of(request)
-        if caller.user_id is None:
-            raise BadRequest(ME_NEEDS_DELEGATION)
-        return (
-            f"users('{quote_key(caller.user_id)}')/employeeExperience/learningCourseActivities",
-            None,
-            caller.user_id,
-        )
-    return "employeeExperience/learningCourseActivities", None, None
+class View(Enum):
+    """Which parent a path names the collection under."""
+
+    PROVIDER = "learningProviders.learningCourseActivities"
+    TENANT = "learningCourseActivities"
+    USER = "users.learningCourseActivities"
+    ME = "me.learningCourseActivities"
 
 
-def _key(request: Request, params: Params) -> tuple[str, ActivityKey]:
-    context, provider, learner = _scope(request, params)
+@dataclass(frozen=True, slots=True)
+class Activities:
+    """What the handlers work with: the service, the renderer of both activity types and the default page size."""
+
+    service: LearningCourseActivityService
+    renderer: PolymorphicRenderer
+    page_size: int
+
+    def render(self, record: ActivityRecord, context: RequestContext, select: Any = ()) -> dict[str, Any]:
+        include_unknown = context.request.includes_unknown_enum_members
+        return self.renderer.render(record, select=select, include_unknown=include_unknown)
+
+
+def _scope(view: View, context: RequestContext) -> tuple[str, str | None, str | None]:
+    """The context fragment, provider id and learner id of the collection the path names."""
+    if view is View.PROVIDER:
+        provider = context.params["provider"]
+        return f"employeeExperience/learningProviders('{quote_key(provider)}')/{ACTIVITIES}", provider, None
+    if view is View.USER:
+        user = context.params["user"]
+        return f"users('{quote_key(user)}')/employeeExperience/{ACTIVITIES}", None, user
+    if view is View.ME:
+        user_id = context.caller.user_id  # a signed-in user: the route is declared so
+        assert user_id is not None
+        return f"users('{quote_key(user_id)}')/employeeExperience/{ACTIVITIES}", None, user_id
+    return f"employeeExperience/{ACTIVITIES}", None, None
+
+
+def _key(view: View, context: RequestContext) -> tuple[str, ActivityKey]:
+    fragment, provider, learner = _scope(view, context)
+    params = context.params
     key = ActivityKey(
         activity_id=params.get("activity"),
         external_id=params.get("external"),
         provider_id=provider,
         learner_id=learner,
     )
-    return context, key
+    return fragment, key
 
 
-def routes(
-    service: LearningCourseActivityService,
-    *,
-    page_size: int,
-    max_page_size: int,
-    filters: FilterCache | None = None,
-) -> list[Route]:
-    renderer = PolymorphicRenderer(LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE)
+def list_activities(activities: Activities, view: View, context: RequestContext) -> Response:
+    fragment, provider, learner = _scope(view, context)
+    options = context.options
+    page = activities.service.list(
+        context.caller, options, provider_id=provider, learner_id=learner, page_size=activities.page_size
+    )
+    items = [activities.render(row, context, options.select) for row in page.records]
+    url = context_url(context, fragment, select=options.select, entity=False)
+    return collection_response(context.request, url, items, next_token=page.next_token, count=page.count)
 
-    def render(record: ActivityRecord, request: Request, select: Any = ()) -> dict[str, Any]:
-        return renderer.render(record, select=select, include_unknown=request.includes_unknown_enum_members)
 
-    def list_activities(request: Request, params: Params) -> Response:
-        context, provider, learner = _scope(request, params)
-        options = parse_query_options(
-            request.query, LEARNING_COURSE_ACTIVITY, max_top=max_page_size, filters=filters
-        )
-        page = service.list(
-            caller_of(request), options, provider_id=provider, learner_id=learner, page_size=page_size
-        )
-        items = [render(row, request, options.select) for row in page.records]
-        return collection_response(
-            request,
-            context_url(request, context, select=options.select, entity=False),
-            items,
-            next_token=page.next_token,
-            count=page.count,
-        )
+def count_activities(activities: Activities, view: View, context: RequestContext) -> Response:
+    _, provider, learner = _scope(view, context)
+    return count_response(
+        activities.service.count(context.caller, context.options, provider_id=provider, learner_id=learner)
+    )
 
-    def count_activities(request: Request, params: Params) -> Response:
-        _, provider, learner = _scope(request, params)
-        options = parse_query_options(
-            request.query,
-            LEARNING_COURSE_ACTIVITY,
-            max_top=max_page_size,
-            filters=filters,
-            allowed=COUNT_OPTIONS,
-        )
-        return count_response(
-            service.count(caller_of(request), options, provider_id=provider, learner_id=learner)
-        )
 
-    def create_activity(request: Request, params: Params) -> Response:
-        context, provider, _ = _scope(request, params)
-        row = service.create(
-            caller_of(request),
-            request.json_body(),
-            provider_id=provider,
-            version=request.version,
-            include_unknown_enum_members=request.includes_unknown_enum_members,
-        )
-        item = render(row, request)
-        location = f"{request.base_url}/{request.version}/employeeExperience/learningCourseActivities/{quote_key(item['id'])}"
-        return entity_response(
-            request,
-            context_url(request, context, entity=True),
-            item,
-            status=201,
-            headers=[("Location", location)],
-        )
+def create_activity(activities: Activities, view: View, context: RequestContext) -> Response:
+    fragment, provider, _ = _scope(view, context)
+    request = context.request
+    row = activities.service.create(
+        context.caller,
+        request.json_body(),
+        provider_id=provider,
+        version=context.version,
+        include_unknown_enum_members=request.includes_unknown_enum_members,
+    )
+    item = activities.render(row, context)
+    location = f"{context.base_url}/{context.version}/employeeExperience/{ACTIVITIES}/{quote_key(item['id'])}"
+    url = context_url(context, fragment, entity=True)
+    return entity_response(url, item, status=201, headers=[("Location", location)])
 
-    def get_activity(request: Request, params: Params) -> Response:
-        context, key = _key(request, params)
-        options = parse_query_options(
-            request.query,
-            LEARNING_COURSE_ACTIVITY,
-            max_top=max_page_size,
-            filters=filters,
-            allowed=ITEM_OPTIONS,
-        )
-        row = service.get(caller_of(request), key)
-        return entity_response(
-            request,
-            context_url(request, context, select=options.select, entity=True),
-            render(row, request, options.select),
-        )
 
-    def update_activity(request: Request, params: Params) -> Response:
-        context, key = _key(request, params)
-        row = service.update(
-            caller_of(request),
-            key,
-            request.json_body(),
-            version=request.version,
-            read_back=request.wants_representation,
-            include_unknown_enum_members=request.includes_unknown_enum_members,
-        )
-        if row is not None:
-            return entity_response(
-                request,
-                context_url(request, context, entity=True),
-                render(row, request),
-                headers=[("Preference-Applied", "return=representation")],
-            )
+def get_activity(activities: Activities, view: View, context: RequestContext) -> Response:
+    fragment, key = _key(view, context)
+    select = context.options.select
+    row = activities.service.get(context.caller, key)
+    url = context_url(context, fragment, select=select, entity=True)
+    return entity_response(url, activities.render(row, context, select))
+
+
+def update_activity(activities: Activities, view: View, context: RequestContext) -> Response:
+    fragment, key = _key(view, context)
+    request = context.request
+    row = activities.service.update(
+        context.caller,
+        key,
+        request.json_body(),
+        version=context.version,
+        read_back=request.wants_representation,
+        include_unknown_enum_members=request.includes_unknown_enum_members,
+    )
+    if row is None:
         return no_content()
-
-    def delete_activity(request: Request, params: Params) -> Response:
-        _, key = _key(request, params)
-        service.delete(caller_of(request), key)
-        return no_content()
-
-    def me(handler: Handler) -> Handler:
-        def with_me(request: Request, params: Params) -> Response:
-            return handler(request, {**params, "me": "me"})
-
-        return with_me
-
-    writable: dict[str, Handler] = {"GET": get_activity, "PATCH": update_activity, "DELETE": delete_activity}
-    read_only: dict[str, Handler] = {"GET": get_activity}
-    table: list[Route] = []
-
-    def add(
-        base: tuple[Any, ...],
-        collection: dict[str, Handler],
-        item: dict[str, Handler],
-        wrap: Callable[[Handler], Handler] | None = None,
-    ) -> None:
-        def wrapped(methods: dict[str, Handler]) -> dict[str, Handler]:
-            return methods if wrap is None else {m: wrap(h) for m, h in methods.items()}
-
-        table.append(Route(base, wrapped(collection)))
-        table.append(Route((*base, "$count"), wrapped({"GET": count_activities})))
-        table.append(Route((*base, Param("activity")), wrapped(item)))
-        table.append(
-            Route(
-                (*base[:-1], Key("learningCourseActivities", EXTERNAL_KEY_NAMES, "external")), wrapped(item)
-            )
-        )
-
-    add(
-        ("employeeExperience", "learningProviders", Param("provider"), "learningCourseActivities"),
-        {"GET": list_activities, "POST": create_activity},
-        writable,
+    url = context_url(context, fragment, entity=True)
+    return entity_response(
+        url, activities.render(row, context), headers=[("Preference-Applied", "return=representation")]
     )
-    add(
-        ("employeeExperience", "learningCourseActivities"),
-        {"GET": list_activities, "POST": create_activity},
-        writable,
+
+
+def delete_activity(activities: Activities, view: View, context: RequestContext) -> Response:
+    _, key = _key(view, context)
+    activities.service.delete(context.caller, key)
+    return no_content()
+
+
+def _view_operations(a: Activities, view: View, base: tuple[Part, ...], *, writable: bool) -> list[Operation]:
+    """One view's declarations: list, count and get (by id or external id); create, update and delete
+    where the view is writable. Reads accept either type's read permission, writes either type's write
+    permission: the service then requires the one of the activity's own type."""
+    name, me, entity = view.value, view is View.ME, LEARNING_COURSE_ACTIVITY
+    by_id = (*base, Param("activity"))
+    by_external_id = (*base[:-1], Key(ACTIVITIES, EXTERNAL_KEY_NAMES, "external"))
+    read, write = READ_ANY_ACTIVITY, WRITE_ANY_ACTIVITY
+    get = partial(get_activity, a, view)
+    operations = [
+        Operation(
+            f"{name}.list", "GET", base, partial(list_activities, a, view), read, me,
+            entity=entity, options=COLLECTION_OPTIONS,
+        ),
+        Operation(
+            f"{name}.count", "GET", (*base, "$count"), partial(count_activities, a, view), read, me,
+            entity=entity, options=COUNT_OPTIONS,
+        ),
+        Operation(f"{name}.get", "GET", by_id, get, read, me, entity=entity, options=ITEM_OPTIONS),
+        Operation(
+            f"{name}.getByExternalId", "GET", by_external_id, get, read, me,
+            entity=entity, options=ITEM_OPTIONS,
+        ),
+    ]  # fmt: skip
+    if writable:
+        update, delete = partial(update_activity, a, view), partial(delete_activity, a, view)
+        operations += [
+            Operation(f"{name}.create", "POST", base, partial(create_activity, a, view), write),
+            Operation(f"{name}.update", "PATCH", by_id, update, write),
+            Operation(f"{name}.delete", "DELETE", by_id, delete, write),
+            Operation(f"{name}.updateByExternalId", "PATCH", by_external_id, update, write),
+            Operation(f"{name}.deleteByExternalId", "DELETE", by_external_id, delete, write),
+        ]
+    return operations
+
+
+def routes(service: LearningCourseActivityService, *, page_size: int) -> list[Operation]:
+    """The declarations of every view, bound to the service; the names are stable (the journal records them)."""
+    a = Activities(
+        service, PolymorphicRenderer(LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE), page_size
     )
-    add(
-        ("users", Param("user"), "employeeExperience", "learningCourseActivities"),
-        {"GET": list_activities},
-        read_only,
-    )
-    add(("me", "employeeExperience", "learningCourseActivities"), {"GET": list_activities}, read_only, me)
-    return table
+    providers = ("employeeExperience", "learningProviders", Param("provider"), ACTIVITIES)
+    return [
+        *_view_operations(a, View.PROVIDER, providers, writable=True),
+        *_view_operations(a, View.TENANT, ("employeeExperience", ACTIVITIES), writable=True),
+        *_view_operations(
+            a, View.USER, ("users", Param("user"), "employeeExperience", ACTIVITIES), writable=False
+        ),
+        *_view_operations(a, View.ME, ("me", "employeeExperience", ACTIVITIES), writable=False),
+    ]

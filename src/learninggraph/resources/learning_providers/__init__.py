@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from learninggraph.http.routing import Route
+from learninggraph.http.routing import Operation
 from learninggraph.resources.descriptor import OpenApiParts, Resource, Wiring
 from learninggraph.resources.learning_providers import routes
 from learninggraph.resources.learning_providers.bodies import provider_body
@@ -16,8 +16,8 @@ from learninggraph.resources.learning_providers.service import LearningProviderS
 from learninggraph.resources.metadata import ENTITY_ID, CsdlParts, Declared, collection_of, own
 
 
-def _routes(wiring: Wiring) -> Sequence[Route]:
-    return routes.routes(LearningProviderService(wiring.database), **wiring.paging)
+def _routes(wiring: Wiring) -> Sequence[Operation]:
+    return routes.routes(LearningProviderService(wiring.database), page_size=wiring.page_size)
 
 
 RESOURCE = Resource(

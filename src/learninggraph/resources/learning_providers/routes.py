@@ -1,10 +1,13 @@
-"""HTTP operations on /employeeExperience/learningProviders."""
+"""HTTP operations on /employeeExperience/learningProviders: the route declarations and their handlers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
+
 from learninggraph.domain.permissions import READ_PROVIDERS, WRITE_PROVIDERS
-from learninggraph.http.access import require
-from learninggraph.http.messages import Request, Response
+from learninggraph.http.context import RequestContext
+from learninggraph.http.messages import Response
 from learninggraph.http.odata_json import (
     Renderer,
     collection_response,
@@ -13,82 +16,89 @@ from learninggraph.http.odata_json import (
     entity_response,
     no_content,
 )
-from learninggraph.http.routing import Param, Params, Route
-from learninggraph.odata.filter import FilterCache
-from learninggraph.odata.options import parse_query_options
+from learninggraph.http.routing import Operation, Param
+from learninggraph.odata.options import COLLECTION_OPTIONS, COUNT_OPTIONS, ITEM_OPTIONS
 from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER
 from learninggraph.resources.learning_providers.service import LearningProviderService
 
 COLLECTION = "employeeExperience/learningProviders"
-ITEM_OPTIONS = frozenset({"$select"})
-COUNT_OPTIONS = frozenset({"$filter"})
 
 
-def routes(
-    service: LearningProviderService,
-    *,
-    page_size: int,
-    max_page_size: int,
-    filters: FilterCache | None = None,
-) -> list[Route]:
-    render = Renderer(LEARNING_PROVIDER, with_odata_type=False).render
+@dataclass(frozen=True, slots=True)
+class Providers:
+    """What the handlers work with: the service, the renderer and the default page size."""
 
-    def list_providers(request: Request, _: Params) -> Response:
-        caller = require(request, READ_PROVIDERS)
-        options = parse_query_options(
-            request.query, LEARNING_PROVIDER, max_top=max_page_size, filters=filters
+    service: LearningProviderService
+    renderer: Renderer
+    page_size: int
+
+
+def list_providers(providers: Providers, context: RequestContext) -> Response:
+    options = context.options
+    page = providers.service.list(context.caller, options, page_size=providers.page_size)
+    items = [providers.renderer.render(row, select=options.select) for row in page.records]
+    url = context_url(context, COLLECTION, select=options.select, entity=False)
+    return collection_response(context.request, url, items, next_token=page.next_token, count=page.count)
+
+
+def count_providers(providers: Providers, context: RequestContext) -> Response:
+    return count_response(providers.service.count(context.caller, context.options))
+
+
+def create_provider(providers: Providers, context: RequestContext) -> Response:
+    row = providers.service.create(context.caller, context.request.json_body())
+    item = providers.renderer.render(row)
+    location = f"{context.base_url}/{context.version}/{COLLECTION}/{item['id']}"
+    url = context_url(context, COLLECTION, entity=True)
+    return entity_response(url, item, status=201, headers=[("Location", location)])
+
+
+def get_provider(providers: Providers, context: RequestContext) -> Response:
+    select = context.options.select
+    row = providers.service.get(context.caller, context.params["provider"])
+    url = context_url(context, COLLECTION, select=select, entity=True)
+    return entity_response(url, providers.renderer.render(row, select=select))
+
+
+def update_provider(providers: Providers, context: RequestContext) -> Response:
+    request = context.request
+    row = providers.service.update(context.caller, context.params["provider"], request.json_body())
+    if request.wants_representation:
+        url = context_url(context, COLLECTION, entity=True)
+        return entity_response(
+            url, providers.renderer.render(row), headers=[("Preference-Applied", "return=representation")]
         )
-        page = service.list(caller, options, page_size=page_size)
-        items = [render(row, select=options.select) for row in page.records]
-        context = context_url(request, COLLECTION, select=options.select, entity=False)
-        return collection_response(request, context, items, next_token=page.next_token, count=page.count)
+    return no_content()
 
-    def count_providers(request: Request, _: Params) -> Response:
-        caller = require(request, READ_PROVIDERS)
-        options = parse_query_options(
-            request.query, LEARNING_PROVIDER, max_top=max_page_size, filters=filters, allowed=COUNT_OPTIONS
-        )
-        return count_response(service.count(caller, options))
 
-    def create_provider(request: Request, _: Params) -> Response:
-        caller = require(request, WRITE_PROVIDERS)
-        row = service.create(caller, request.json_body())
-        item = render(row)
-        location = f"{request.base_url}/{request.version}/{COLLECTION}/{item['id']}"
-        context = context_url(request, COLLECTION, entity=True)
-        return entity_response(request, context, item, status=201, headers=[("Location", location)])
+def delete_provider(providers: Providers, context: RequestContext) -> Response:
+    providers.service.delete(context.caller, context.params["provider"])
+    return no_content()
 
-    def get_provider(request: Request, params: Params) -> Response:
-        caller = require(request, READ_PROVIDERS)
-        options = parse_query_options(
-            request.query, LEARNING_PROVIDER, max_top=max_page_size, filters=filters, allowed=ITEM_OPTIONS
-        )
-        row = service.get(caller, params["provider"])
-        context = context_url(request, COLLECTION, select=options.select, entity=True)
-        return entity_response(request, context, render(row, select=options.select))
 
-    def update_provider(request: Request, params: Params) -> Response:
-        caller = require(request, WRITE_PROVIDERS)
-        row = service.update(caller, params["provider"], request.json_body())
-        if request.wants_representation:
-            context = context_url(request, COLLECTION, entity=True)
-            return entity_response(
-                request, context, render(row), headers=[("Preference-Applied", "return=representation")]
-            )
-        return no_content()
-
-    def delete_provider(request: Request, params: Params) -> Response:
-        caller = require(request, WRITE_PROVIDERS)
-        service.delete(caller, params["provider"])
-        return no_content()
-
-    provider = Param("provider")
+def routes(service: LearningProviderService, *, page_size: int) -> list[Operation]:
+    """The declarations, bound to the service; the names are stable (logs and the journal record them)."""
+    p = Providers(service, Renderer(LEARNING_PROVIDER, with_odata_type=False), page_size)
+    base = ("employeeExperience", "learningProviders")
+    item = (*base, Param("provider"))
+    read, write, entity = READ_PROVIDERS, WRITE_PROVIDERS, LEARNING_PROVIDER
     return [
-        Route(("employeeExperience", "learningProviders"), {"GET": list_providers, "POST": create_provider}),
-        Route(("employeeExperience", "learningProviders", "$count"), {"GET": count_providers}),
-        Route(
-            ("employeeExperience", "learningProviders", provider),
-            {"GET": get_provider, "PATCH": update_provider, "DELETE": delete_provider},
+        Operation(
+            "learningProviders.list", "GET", base, partial(list_providers, p), read,
+            entity=entity, options=COLLECTION_OPTIONS,
         ),
-        Route(("employeeExperience", "learningProviders", provider, "$ref"), {"DELETE": delete_provider}),
-    ]
+        Operation("learningProviders.create", "POST", base, partial(create_provider, p), write),
+        Operation(
+            "learningProviders.count", "GET", (*base, "$count"), partial(count_providers, p), read,
+            entity=entity, options=COUNT_OPTIONS,
+        ),
+        Operation(
+            "learningProviders.get", "GET", item, partial(get_provider, p), read,
+            entity=entity, options=ITEM_OPTIONS,
+        ),
+        Operation("learningProviders.update", "PATCH", item, partial(update_provider, p), write),
+        Operation("learningProviders.delete", "DELETE", item, partial(delete_provider, p), write),
+        Operation(
+            "learningProviders.deleteRef", "DELETE", (*item, "$ref"), partial(delete_provider, p), write
+        ),
+    ]  # fmt: skip

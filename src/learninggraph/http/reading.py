@@ -1,0 +1,137 @@
+"""The first steps of every request, on the event loop: raw ASGI headers, body and path into a ``Request``.
+
+1. ``read_headers``: counted and measured (431), repeated ones joined;
+2. ``read_body``: the size limit (413) and the body timeout (408);
+3. ``parse_request``: the path split on the raw bytes, repeated slashes collapsed, key segments parsed; the
+   query options; the client's scheme, host and address (from the proxy's headers only when trusted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from learninggraph.domain.errors import BadRequest, GraphError, NotFound, PayloadTooLarge
+from learninggraph.http.messages import Request, parse_path, parse_prefer, parse_query
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+
+
+class RequestHeaderFieldsTooLarge(GraphError):
+    status = 431
+    code = "requestHeaderFieldsTooLarge"
+
+
+class RequestTimeout(GraphError):
+    status = 408
+    code = "requestTimeout"
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The limits and trust the first steps apply."""
+
+    max_body_bytes: int
+    max_header_count: int = 200
+    max_header_bytes: int = 65_536
+    body_timeout_seconds: float = 30.0
+    trust_forwarded_headers: bool = False
+
+    def read_headers(self, raw_headers: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+        """Headers by lower-case name, repeated ones joined with ``, ``; 431 past the count or size limit."""
+        if len(raw_headers) > self.max_header_count or (
+            sum(len(name) + len(value) + 4 for name, value in raw_headers) > self.max_header_bytes
+        ):
+            raise RequestHeaderFieldsTooLarge(
+                f"The request has more than {self.max_header_count} headers or more than "
+                f"{self.max_header_bytes} bytes of them."
+            )
+        values: dict[str, list[str]] = {}
+        for raw_name, raw_value in raw_headers:
+            # ASGI servers hand header names over in lower case already.
+            values.setdefault(raw_name.decode("latin-1"), []).append(raw_value.decode("latin-1"))
+        return {name: ", ".join(parts) for name, parts in values.items()}
+
+    async def read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
+        declared = headers.get("content-length")
+        if declared is not None:
+            try:
+                length = int(declared)
+            except ValueError:
+                raise BadRequest("The Content-Length header is not a number.") from None
+            if length > self.max_body_bytes:
+                raise self._too_large()
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.body_timeout_seconds):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        break
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.max_body_bytes:
+                        raise self._too_large()
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            raise RequestTimeout(
+                f"The request body was not received within {self.body_timeout_seconds:g} seconds.",
+                headers={"Connection": "close"},
+            ) from None
+        return b"".join(chunks)
+
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(f"The request body is larger than the limit of {self.max_body_bytes} bytes.")
+
+    def parse_request(
+        self, scope: Scope, headers: dict[str, str], body: bytes, request_id: str, client_request_id: str
+    ) -> Request:
+        raw_path_bytes: bytes | None = scope.get("raw_path")
+        raw_path = raw_path_bytes.decode("latin-1") if raw_path_bytes else scope["path"]
+        raw_path = raw_path.split("?", 1)[0]
+        try:
+            query = parse_query(scope.get("query_string", b"").decode("utf-8"))
+        except UnicodeDecodeError:
+            raise BadRequest("The query string is not valid UTF-8.") from None
+        segments = parse_path(raw_path)
+        if len(raw_path) > 8192:
+            raise NotFound("The request URL is too long.")
+        return Request(
+            method=scope["method"].upper(),
+            path="/" + "/".join(part for part in raw_path.split("/") if part),
+            segments=segments,
+            query=query,
+            headers=headers,
+            body=body,
+            base_url=self._base_url(scope, headers),
+            request_id=request_id,
+            client_request_id=client_request_id,
+            prefer=parse_prefer(headers.get("prefer", "")),
+            client_address=self._client_address(scope, headers),
+        )
+
+    def _base_url(self, scope: Scope, headers: dict[str, str]) -> str:
+        scheme: str = scope.get("scheme") or "http"
+        host = headers.get("host")
+        if self.trust_forwarded_headers:
+            scheme = headers.get("x-forwarded-proto", scheme).split(",")[0].strip()
+            host = headers.get("x-forwarded-host", host or "").split(",")[0].strip() or host
+        if not host:
+            server = scope.get("server") or ("127.0.0.1", 80)
+            host = f"{server[0]}:{server[1]}"
+        return f"{scheme}://{host}"
+
+    def _client_address(self, scope: Scope, headers: dict[str, str]) -> str:
+        client = scope.get("client")
+        client_address: str = client[0] if client else ""
+        if self.trust_forwarded_headers and "x-forwarded-for" in headers:
+            # The last entry is the one our own proxy added; earlier ones are whatever the caller claimed.
+            client_address = headers["x-forwarded-for"].rsplit(",", 1)[-1].strip() or client_address
+        return client_address
