@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from learninggraph.domain.entity import EntityType
 from learninggraph.domain.errors import METHOD_NOT_ALLOWED, MethodNotAllowed, NotFound
@@ -74,9 +74,9 @@ class Route:
     methods: Mapping[str, Operation]
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """What a path resolved to: the operation, its path parameters and its route template."""
+class Match(NamedTuple):
+    """What a path resolved to: the operation, its path parameters and its route template (a tuple: one per
+    request, so as cheap to build as one)."""
 
     operation: Operation
     params: Params
