@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from learninggraph.domain.errors import METHOD_NOT_ALLOWED, MethodNotAllowed, NotFound
 from learninggraph.http.context import Handler, Key, Operation, Param, Params, Part
@@ -27,9 +28,9 @@ class Route:
     methods: Mapping[str, Operation]
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """What a path resolved to: the operation, its path parameters and its route template."""
+class Match(NamedTuple):
+    """What a path resolved to: the operation, its path parameters and its route template (a tuple: one per
+    request, so as cheap to build as one)."""
 
     operation: Operation
     params: Params

@@ -175,7 +175,7 @@ def _number(value: object) -> float | None:
 
 
 class TokenVerifier:
-    """Bearer tokens → Principals; satisfies ``http.edge.Authenticator``."""
+    """Bearer tokens → Principals; satisfies ``http.pipeline.Authenticator``."""
 
     def __init__(
         self,
