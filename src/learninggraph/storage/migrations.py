@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -195,7 +195,11 @@ def _run(conn: Connection, statements: Iterable[Statement], dialect: str) -> Non
             conn.execute(rendered)
 
 
-def upgrade(database: Database) -> list[int]:
+# Told as a migration runs: the migration and how many of its statements are done (0 before the first).
+StepListener = Callable[[Migration, int], None]
+
+
+def upgrade(database: Database, on_step: StepListener | None = None) -> list[int]:
     """Applies every migration not yet applied; returns the versions it applied.
 
     Safe to run from several processes at once: each transaction claims the schema first (SQLite's
@@ -224,7 +228,12 @@ def upgrade(database: Database) -> list[int]:
             # Re-checked under the claim: another process may have just applied it.
             if conn.fetch_one("SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)):
                 continue
-            _run(conn, migration.statements, dialect)
+            if on_step is not None:
+                on_step(migration, 0)
+            for steps, statement in enumerate(migration.statements, start=1):
+                _run(conn, [statement], dialect)
+                if on_step is not None:
+                    on_step(migration, steps)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 (migration.version, migration.name, datetime.now(UTC).isoformat()),
@@ -233,10 +242,10 @@ def upgrade(database: Database) -> list[int]:
     return applied
 
 
-def upgrade_at(url: str) -> list[int]:
+def upgrade_at(url: str, on_step: StepListener | None = None) -> list[int]:
     """Applies every migration not yet applied to the database at ``url``, through a connection of its own."""
     database = Database(url)
     try:
-        return upgrade(database)
+        return upgrade(database, on_step)
     finally:
         database.close()

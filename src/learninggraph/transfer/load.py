@@ -18,6 +18,7 @@ import msgspec
 from msgspec import UNSET
 from msgspec.structs import astuple
 
+from learninggraph.progress import progress
 from learninggraph.transfer.records import (
     BATCH_ROWS,
     KIND_BY_NAME,
@@ -28,7 +29,6 @@ from learninggraph.transfer.records import (
     Value,
     check_header,
     import_type,
-    progress,
     record_decoder,
 )
 from learninggraph.transfer.writers import Writer, write_transaction

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from learninggraph.progress import upgrade_at_showing_progress
 from learninggraph.storage.database import DatabaseUrl
-from learninggraph.storage.migrations import upgrade_at
 from learninggraph.transfer.records import KIND_BY_NAME, Kind, TransferError, Value
 
 _KIND_BY_TABLE = {kind.table: kind for kind in KIND_BY_NAME.values()}
@@ -169,7 +169,7 @@ class _PostgresWriter:
 @contextmanager
 def write_transaction(url: str) -> Iterator[tuple[Writer, type[Exception]]]:
     """One write transaction at ``url`` (migrated first); yields the writer and its driver's error class."""
-    upgrade_at(url)
+    upgrade_at_showing_progress(url)
     if DatabaseUrl.parse(url).scheme == "sqlite":
         with _sqlite_transaction(DatabaseUrl.parse(url).path) as writer:
             yield writer, sqlite3.Error
