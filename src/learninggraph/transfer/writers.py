@@ -206,8 +206,6 @@ def _sqlite_transaction(path: str) -> Iterator[_SqliteWriter]:
         raw.execute("PRAGMA foreign_keys=OFF")
         raw.execute("PRAGMA busy_timeout=5000")
         raw.execute("PRAGMA cache_size=-262144")
-        # The index builds sort in memory rather than in temporary files.
-        raw.execute("PRAGMA temp_store=MEMORY")
         try:
             raw.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
