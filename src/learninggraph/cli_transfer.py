@@ -82,6 +82,8 @@ def _export(args: argparse.Namespace, database: Database) -> int:
 
 
 def _import(args: argparse.Namespace, database: Database) -> int:
+    # The import has a connection of its own; with no other open, SQLite can load a new file unjournalled.
+    database.close()
     counts = import_from(database.url, args.file)
     print(f"Imported {_summary(counts)}", file=sys.stderr)
     return 0

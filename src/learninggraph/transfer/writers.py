@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, Protocol
 
 from learninggraph.progress import upgrade_at_showing_progress
@@ -200,10 +200,13 @@ def _sqlite_transaction(path: str) -> Iterator[_SqliteWriter]:
     # and dropped per value, half the insert time of a row with five nulls); a registered adapter is found at
     # once. It gives None back unchanged, so every connection of the process binds NULL exactly as before.
     sqlite3.register_adapter(type(None), _NULL.get)
-    raw = sqlite3.connect(path, isolation_level=None)
+    # No wait while trying the journal mode (another connection keeps it as it is); 5 s for the lock after.
+    raw = sqlite3.connect(path, isolation_level=None, timeout=0)
+    journal_switched = False
     try:
         # Checked once at the end instead (``finish``); this pragma cannot change inside a transaction.
         raw.execute("PRAGMA foreign_keys=OFF")
+        journal_switched = _rollback_journal_if_new(raw)
         raw.execute("PRAGMA busy_timeout=5000")
         raw.execute("PRAGMA cache_size=-262144")
         try:
@@ -218,4 +221,28 @@ def _sqlite_transaction(path: str) -> Iterator[_SqliteWriter]:
             raise
         raw.execute("COMMIT")
     finally:
+        if journal_switched:
+            _back_to_wal(raw)
         raw.close()
+
+
+def _rollback_journal_if_new(raw: sqlite3.Connection) -> bool:
+    """Into a database that holds no records yet, the import runs in rollback-journal mode: pages past the
+    file's size at the start need no journal, so the rows are written once, where WAL writes them to the log
+    and copies them again at the checkpoint. Just as durable (the journal and ``synchronous=FULL`` make the
+    commit atomic; a crash leaves a hot journal the next opening rolls back). Only when no other connection
+    has the file open (the mode cannot change then): otherwise the import stays in WAL."""
+    for kind in KIND_BY_NAME.values():
+        if raw.execute(f"SELECT 1 FROM {kind.table} LIMIT 1").fetchone() is not None:
+            return False
+    try:
+        mode = raw.execute("PRAGMA journal_mode=DELETE").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return mode is not None and str(mode[0]).lower() == "delete"
+
+
+def _back_to_wal(raw: sqlite3.Connection) -> None:
+    """WAL again, as the server keeps it (a server that opened the file meanwhile sets it itself)."""
+    with suppress(sqlite3.OperationalError):
+        raw.execute("PRAGMA journal_mode=WAL")
