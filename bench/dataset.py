@@ -20,10 +20,10 @@ from learninggraph.domain.permissions import APPLICATION_PERMISSIONS
 from learninggraph.identity.directory import Directory
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer
+from learninggraph.progress import progress
 from learninggraph.settings import Settings
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
-from learninggraph.transfer.records import progress
 
 STATUSES = ("notStarted", "inProgress", "completed")
 # The issuer origin of the data set's tokens: bench servers are started with it as their --public-url.

@@ -213,12 +213,13 @@ def serve(
     from learninggraph.http.connections import fit_connection_cap, server_config
     from learninggraph.http.metrics import prepare_workers, start_listener
     from learninggraph.identity.dev import apply_dev_identity_rules, dev_credentials
+    from learninggraph.progress import upgrade_showing_progress
     from learninggraph.settings import metrics_listener
 
     sock = bind_socket(host, port)  # before anything is created or printed: a busy port is one error line
     configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
     database = Database(settings.database_url)
-    upgrade(database)
+    upgrade_showing_progress(database, registry.migrations(registry.served()))
     directory = Directory(database)
     SigningKeys.load_or_create(database)
     created = apply_dev_identity_rules(database, settings, host=host, warn=sys.stderr)

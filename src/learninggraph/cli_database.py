@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from learninggraph.progress import upgrade_showing_progress
 from learninggraph.storage.database import Database, DatabaseUrl
-from learninggraph.storage.migrations import upgrade
 
 MEMORY = ":memory:"
 
@@ -37,5 +37,5 @@ def open_database(args: argparse.Namespace) -> Database | None:
                 "'learninggraph tenants create' to create one)"
             )
     database = Database(args.database)
-    upgrade(database)
+    upgrade_showing_progress(database)
     return database

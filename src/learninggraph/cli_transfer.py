@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from learninggraph.cli_accounts import Subcommands, add_command
+from learninggraph.cli_database import missing_sqlite_file
+from learninggraph.progress import upgrade_at_showing_progress
 from learninggraph.storage.database import Database
 from learninggraph.transfer.dump import export
 from learninggraph.transfer.load import import_file
@@ -80,6 +82,8 @@ def _export(args: argparse.Namespace, database: Database) -> int:
 
 
 def _import(args: argparse.Namespace, database: Database) -> int:
+    # The import has a connection of its own; with no other open, SQLite can load a new file unjournalled.
+    database.close()
     counts = import_from(database.url, args.file)
     print(f"Imported {_summary(counts)}", file=sys.stderr)
     return 0
@@ -91,6 +95,10 @@ def _serving(serve: ServeCommand) -> ServeCommand:
     def run(args: argparse.Namespace, database: Database | None) -> int:
         # serve opens its database itself, once its port is bound: the transfers go by its URL.
         url: str = args.database
+        if sys.stderr.isatty() and missing_sqlite_file(url) is None:
+            # An existing database is upgraded here, where a long migration can show its bar; serve then
+            # finds the schema current. Off a terminal serve upgrades it itself, as it always has.
+            upgrade_at_showing_progress(url)
         if args.import_file is not None:
             counts = import_from(url, args.import_file)
             print(f"Imported {_summary(counts)} from {args.import_file}", file=sys.stderr)

@@ -268,3 +268,18 @@ def test_an_import_whose_record_refers_to_a_missing_row_is_refused_and_writes_no
     said = failure(capsys, "import", "--database", target, str(orphan))
     assert "a courseActivity record was refused by the database" in said
     assert _count(target, "tenants") == 0
+
+
+def test_a_refused_import_leaves_a_database_that_held_records_exactly_as_it_was(
+    new_database_url: Callable[[], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, target = new_database_url(), new_database_url()
+    populate(source)
+    populate(target)
+    before = export_file(target, tmp_path / "before.jsonl", "--include-secrets")
+    # New tenants for the target, and every record fine but the last, which repeats the one before it.
+    lines = export_file(source, tmp_path / "out.jsonl").splitlines(keepends=True)
+    (tmp_path / "repeated.jsonl").write_bytes(b"".join([*lines, lines[-1]]))
+    said = failure(capsys, "import", "--database", target, str(tmp_path / "repeated.jsonl"))
+    assert "courseActivity" in said and "nothing was imported" in said
+    assert export_file(target, tmp_path / "after.jsonl", "--include-secrets") == before

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from tests.postgres_server import PostgresServer, find_bin_dir
-from tests.transfer.world import export_file, kinds, populate, records, run_cli
+from tests.transfer.world import export_file, failure, kinds, populate, records, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +62,53 @@ def test_the_round_trip_data_set_populates_every_column_somewhere(tmp_path: Path
         assert empty == [], (kind, empty)
     activity_types = {r["odata_type"] for r in records(data)[1] if r["kind"] == "courseActivity"}
     assert len(activity_types) == 2
+
+
+# Every character the COPY text format escapes, the end-of-data marker, quotes, unicode beyond the BMP.
+_AWKWARD = "tab\there\nnew line\r\rback\\slash \\N \\. \"double\" 'single' é 学 😀 \x01 end"
+
+
+def _awkward_export(data: bytes) -> bytes:
+    """The export with awkward text in free-text and JSON-text columns, an empty string beside a null."""
+    header, rows = records(data)
+    notes_seen = 0
+    for row in rows:
+        if row["kind"] == "courseActivity":
+            row["notes"] = [_AWKWARD, "", None][notes_seen % 3]
+            notes_seen += 1
+        elif row["kind"] == "learningContent":
+            row["additional_tags"] = msgspec.json.encode([_AWKWARD, "", "\\"]).decode()
+            row["title"] = _AWKWARD
+        elif row["kind"] == "user":
+            row["display_name"] = _AWKWARD
+    assert notes_seen >= 3
+    return b"".join(msgspec.json.encode(line) + b"\n" for line in [header, *rows])
+
+
+def test_awkward_text_goes_through_postgresql_copy_and_back_byte_for_byte(
+    new_postgresql_url: Callable[[], str], tmp_path: Path
+) -> None:
+    source = _sqlite_url(tmp_path, "source.db")
+    populate(source)
+    awkward = _awkward_export(export_file(source, tmp_path / "plain.jsonl"))
+    (tmp_path / "awkward.jsonl").write_bytes(awkward)
+    postgresql = new_postgresql_url()
+    assert run_cli("import", "--database", postgresql, str(tmp_path / "awkward.jsonl")) == 0
+    assert export_file(postgresql, tmp_path / "from-postgresql.jsonl") == awkward
+    sqlite_again = _sqlite_url(tmp_path, "again.db")
+    assert run_cli("import", "--database", sqlite_again, str(tmp_path / "from-postgresql.jsonl")) == 0
+    assert export_file(sqlite_again, tmp_path / "again.jsonl") == awkward
+
+
+def test_a_file_repeating_a_record_is_refused_by_an_empty_postgresql_and_leaves_it_empty(
+    new_postgresql_url: Callable[[], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On PostgreSQL an empty table's keys are built after its rows: the repeat is found there."""
+    source = _sqlite_url(tmp_path, "source.db")
+    populate(source)
+    lines = export_file(source, tmp_path / "out.jsonl").splitlines(keepends=True)
+    (tmp_path / "repeated.jsonl").write_bytes(b"".join([*lines, lines[-1]]))
+    postgresql = new_postgresql_url()
+    said = failure(capsys, "import", "--database", postgresql, str(tmp_path / "repeated.jsonl"))
+    assert "a courseActivity record appears twice in the file" in said and "nothing was imported" in said
+    assert kinds(export_file(postgresql, tmp_path / "after.jsonl", "--include-secrets")) == {}

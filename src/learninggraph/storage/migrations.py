@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -195,11 +195,18 @@ def _run(conn: Connection, statements: Iterable[Statement], dialect: str) -> Non
             conn.execute(rendered)
 
 
-def upgrade(database: Database, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
+# Told as a migration runs: the migration and how many of its statements are done (0 before the first).
+StepListener = Callable[[Migration, int], None]
+
+
+def upgrade(
+    database: Database, migrations: Sequence[Migration] = MIGRATIONS, on_step: StepListener | None = None
+) -> list[int]:
     """Applies every one of ``migrations`` not yet applied; returns the versions it applied.
 
     ``migrations`` defaults to the first ones, which create every registered resource's tables;
-    ``resources.registry.migrations()`` adds those that resources bring themselves.
+    ``resources.registry.migrations()`` adds those that resources bring themselves. ``on_step`` is told
+    of each statement of a migration as it runs (progress bars on big databases).
 
     Safe to run from several processes at once: each transaction claims the schema first (SQLite's
     BEGIN IMMEDIATE, an advisory lock on PostgreSQL) and re-checks what is applied under that claim.
@@ -227,7 +234,12 @@ def upgrade(database: Database, migrations: Sequence[Migration] = MIGRATIONS) ->
             # Re-checked under the claim: another process may have just applied it.
             if conn.fetch_one("SELECT 1 FROM schema_migrations WHERE version = ?", (migration.version,)):
                 continue
-            _run(conn, migration.statements, dialect)
+            if on_step is not None:
+                on_step(migration, 0)
+            for steps, statement in enumerate(migration.statements, start=1):
+                _run(conn, [statement], dialect)
+                if on_step is not None:
+                    on_step(migration, steps)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 (migration.version, migration.name, datetime.now(UTC).isoformat()),
@@ -236,10 +248,12 @@ def upgrade(database: Database, migrations: Sequence[Migration] = MIGRATIONS) ->
     return applied
 
 
-def upgrade_at(url: str, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
+def upgrade_at(
+    url: str, migrations: Sequence[Migration] = MIGRATIONS, on_step: StepListener | None = None
+) -> list[int]:
     """Applies every migration not yet applied to the database at ``url``, through a connection of its own."""
     database = Database(url)
     try:
-        return upgrade(database, migrations)
+        return upgrade(database, migrations, on_step)
     finally:
         database.close()

@@ -13,8 +13,8 @@ from typing import Any, BinaryIO, Protocol
 
 import msgspec
 
+from learninggraph.progress import progress, upgrade_at_showing_progress
 from learninggraph.storage.database import DatabaseUrl
-from learninggraph.storage.migrations import upgrade_at
 from learninggraph.transfer.records import (
     BATCH_ROWS,
     FORMAT,
@@ -26,7 +26,6 @@ from learninggraph.transfer.records import (
     count_sql,
     export_type,
     exported_kinds,
-    progress,
     select_sql,
 )
 
@@ -78,7 +77,7 @@ class _PostgresReader:
 @contextmanager
 def read_snapshot(url: str) -> Iterator[Reader]:
     """One read transaction over the whole database at ``url`` (migrated first, so it has every table)."""
-    upgrade_at(url)
+    upgrade_at_showing_progress(url)
     parsed = DatabaseUrl.parse(url)
     if parsed.scheme == "sqlite":
         raw = sqlite3.connect(parsed.path, isolation_level=None)

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import functools
 import operator
-import sys
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
-from tqdm import tqdm
 
 from learninggraph.storage.migrations import MIGRATIONS
 
@@ -256,16 +254,3 @@ def check_header(header: Header) -> None:
         )
     if header.schemaVersion < 1:
         raise TransferError(f"schema version {header.schemaVersion} is not valid")
-
-
-def progress(total: int | None, description: str) -> tqdm[Any]:
-    """A bar on standard error with counts, rate and time left; none when standard error is not a terminal."""
-    return tqdm(
-        total=total,
-        desc=description,
-        unit=" rows",
-        unit_scale=True,
-        file=sys.stderr,
-        disable=not sys.stderr.isatty(),
-        dynamic_ncols=True,
-    )

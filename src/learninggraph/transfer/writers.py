@@ -1,0 +1,248 @@
+"""Where an import's rows go: one writer per backend, each inside the import's single write transaction.
+
+Into a table that is empty when its first record arrives, each writer defers the work a bulk load can do
+once at the end instead of once per row, all inside the same transaction, so a refused import rolls it back
+with everything else: SQLite builds its secondary indexes after the rows are in and checks foreign keys once
+(``PRAGMA foreign_key_check``) instead of per row; PostgreSQL also builds its primary keys and unique
+constraints (on tables no foreign key refers to) and checks its foreign keys once, at the end.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any, Protocol
+
+from learninggraph.progress import upgrade_at_showing_progress
+from learninggraph.storage.database import DatabaseUrl
+from learninggraph.transfer.records import KIND_BY_NAME, Kind, TransferError, Value
+
+_KIND_BY_TABLE = {kind.table: kind for kind in KIND_BY_NAME.values()}
+
+
+class Writer(Protocol):
+    def run(self, sql: str) -> None: ...
+
+    def begin_kind(self, kind: Kind) -> None: ...
+
+    def finish(self) -> None: ...
+
+    def insert(self, kind: Kind, columns: tuple[str, ...], rows: list[tuple[Value, ...]]) -> None: ...
+
+    def existing(self, kind: Kind, keys: list[tuple[Value, ...]]) -> tuple[Value, ...] | None: ...
+
+    def holds_any(self, kind: Kind) -> bool: ...
+
+
+def _refused(kind: Kind, reason: str) -> TransferError:
+    return TransferError(f"a {kind.name} record was refused by the database ({reason}): nothing was imported")
+
+
+class _SqliteWriter:
+    """Foreign keys are off for the import's connection (set before its transaction) and checked for every
+    table it wrote to before it commits; into an empty table, the secondary indexes are dropped first and
+    built again at the end (one sort per index instead of a B-tree insert per row)."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self._raw = raw
+        self._dropped: list[str] = []
+        self._written: list[Kind] = []
+
+    def begin_kind(self, kind: Kind) -> None:
+        self._written.append(kind)
+        if self.holds_any(kind):
+            return
+        indexes = self._raw.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (kind.table,),
+        ).fetchall()
+        for name, sql in indexes:
+            self._raw.execute(f'DROP INDEX "{name}"')
+            self._dropped.append(sql)
+
+    def finish(self) -> None:
+        for sql in self._dropped:
+            self._raw.execute(sql)
+        self._dropped = []
+        for kind in self._written:
+            broken = self._raw.execute(f"PRAGMA foreign_key_check({kind.table})").fetchone()
+            if broken is not None:
+                raise _refused(kind, f"FOREIGN KEY constraint failed: no {broken[2]} row it refers to")
+
+    def run(self, sql: str) -> None:
+        self._raw.execute(sql)
+
+    def insert(self, kind: Kind, columns: tuple[str, ...], rows: list[tuple[Value, ...]]) -> None:
+        marks = ", ".join("?" * len(columns))
+        self._raw.executemany(f"INSERT INTO {kind.table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def holds_any(self, kind: Kind) -> bool:
+        return self._raw.execute(f"SELECT 1 FROM {kind.table} LIMIT 1").fetchone() is not None
+
+    def existing(self, kind: Kind, keys: list[tuple[Value, ...]]) -> tuple[Value, ...] | None:
+        where = " AND ".join(f"{column} = ?" for column in kind.key)
+        for key in keys:
+            if self._raw.execute(f"SELECT 1 FROM {kind.table} WHERE {where}", key).fetchone():
+                return key
+        return None
+
+
+# The table's indexes that no constraint owns.
+_PLAIN_INDEXES = (
+    "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+    "WHERE x.indrelid = %s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)"
+)
+_FOREIGN_KEYS = "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'"
+# Primary keys and unique constraints of a table no foreign key refers to (dropping a referred-to key would
+# take the other table's foreign key with it).
+_UNIQUE_KEYS = (
+    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+    "AND contype IN ('p', 'u') AND NOT EXISTS "
+    "(SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.confrelid = %s::regclass) ORDER BY contype, conname"
+)
+
+
+class _PostgresWriter:
+    """Into an empty table, its keys and plain indexes are built and its foreign keys checked once, after its
+    rows are in (one sort per index, one join per foreign key, instead of work per row)."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        # (kind, statement) run at the end, in this order: keys, plain indexes, foreign keys.
+        self._keys: list[tuple[Kind, str]] = []
+        self._indexes: list[tuple[Kind, str]] = []
+        self._foreign_keys: list[tuple[Kind, str]] = []
+
+    def begin_kind(self, kind: Kind) -> None:
+        if self.holds_any(kind):
+            return
+        table = kind.table
+        for name, definition in self._raw.execute(_UNIQUE_KEYS, (table, table)).fetchall():
+            self._raw.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            self._keys.append((kind, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
+        for name, definition in self._raw.execute(_PLAIN_INDEXES, (table,)).fetchall():
+            self._raw.execute(f'DROP INDEX "{name}"')
+            self._indexes.append((kind, definition))
+        for name, definition in self._raw.execute(_FOREIGN_KEYS, (table,)).fetchall():
+            self._raw.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            self._foreign_keys.append((kind, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
+
+    def finish(self) -> None:
+        import psycopg
+
+        for kind, statement in [*self._keys, *self._indexes, *self._foreign_keys]:
+            try:
+                self._raw.execute(statement)
+            except psycopg.errors.UniqueViolation as exc:
+                detail = (exc.diag.message_detail or "").removesuffix(".")
+                raise TransferError(
+                    f"a {kind.name} record appears twice in the file ({detail}): nothing was imported"
+                ) from None
+            except psycopg.Error as exc:
+                raise _refused(kind, str(exc).strip().splitlines()[0]) from None
+        self._keys, self._indexes, self._foreign_keys = [], [], []
+
+    def run(self, sql: str) -> None:
+        self._raw.execute(sql)
+
+    def insert(self, kind: Kind, columns: tuple[str, ...], rows: list[tuple[Value, ...]]) -> None:
+        with (
+            self._raw.cursor() as cursor,
+            cursor.copy(f"COPY {kind.table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            write = copy.write_row
+            for row in rows:
+                write(row)
+
+    def holds_any(self, kind: Kind) -> bool:
+        return self._raw.execute(f"SELECT 1 FROM {kind.table} LIMIT 1").fetchone() is not None
+
+    def existing(self, kind: Kind, keys: list[tuple[Value, ...]]) -> tuple[Value, ...] | None:
+        where = " AND ".join(f"{column} = %s" for column in kind.key)
+        for key in keys:
+            if self._raw.execute(f"SELECT 1 FROM {kind.table} WHERE {where}", key).fetchone():
+                return tuple(key)
+        return None
+
+
+@contextmanager
+def write_transaction(url: str) -> Iterator[tuple[Writer, type[Exception]]]:
+    """One write transaction at ``url`` (migrated first); yields the writer and its driver's error class."""
+    upgrade_at_showing_progress(url)
+    if DatabaseUrl.parse(url).scheme == "sqlite":
+        with _sqlite_transaction(DatabaseUrl.parse(url).path) as writer:
+            yield writer, sqlite3.Error
+        return
+    import psycopg
+
+    from learninggraph.storage.postgres import connection_string
+
+    with psycopg.connect(connection_string(url), autocommit=False) as conn:
+        conn.execute("SET LOCAL statement_timeout = 0")
+        # Room to sort each deferred key and index in memory (this transaction only).
+        conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        try:
+            yield _PostgresWriter(conn), psycopg.Error
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+
+# Maps None to None in C (a bound ``dict.get`` of an empty dict): no Python frame per value.
+_NULL: dict[None, None] = {}
+
+
+@contextmanager
+def _sqlite_transaction(path: str) -> Iterator[_SqliteWriter]:
+    # Python's sqlite3 binds None through its adapter lookup, which fails slowly (an AttributeError raised
+    # and dropped per value, half the insert time of a row with five nulls); a registered adapter is found at
+    # once. It gives None back unchanged, so every connection of the process binds NULL exactly as before.
+    sqlite3.register_adapter(type(None), _NULL.get)
+    # No wait while trying the journal mode (another connection keeps it as it is); 5 s for the lock after.
+    raw = sqlite3.connect(path, isolation_level=None, timeout=0)
+    journal_switched = False
+    try:
+        # Checked once at the end instead (``finish``); this pragma cannot change inside a transaction.
+        raw.execute("PRAGMA foreign_keys=OFF")
+        journal_switched = _rollback_journal_if_new(raw)
+        raw.execute("PRAGMA busy_timeout=5000")
+        raw.execute("PRAGMA cache_size=-262144")
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise TransferError(f"the database is busy ({exc}): nothing was imported") from None
+        try:
+            yield _SqliteWriter(raw)
+        except BaseException:
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
+            raise
+        raw.execute("COMMIT")
+    finally:
+        if journal_switched:
+            _back_to_wal(raw)
+        raw.close()
+
+
+def _rollback_journal_if_new(raw: sqlite3.Connection) -> bool:
+    """Into a database that holds no records yet, the import runs in rollback-journal mode: pages past the
+    file's size at the start need no journal, so the rows are written once, where WAL writes them to the log
+    and copies them again at the checkpoint. Just as durable (the journal and ``synchronous=FULL`` make the
+    commit atomic; a crash leaves a hot journal the next opening rolls back). Only when no other connection
+    has the file open (the mode cannot change then): otherwise the import stays in WAL."""
+    for kind in KIND_BY_NAME.values():
+        if raw.execute(f"SELECT 1 FROM {kind.table} LIMIT 1").fetchone() is not None:
+            return False
+    try:
+        mode = raw.execute("PRAGMA journal_mode=DELETE").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return mode is not None and str(mode[0]).lower() == "delete"
+
+
+def _back_to_wal(raw: sqlite3.Connection) -> None:
+    """WAL again, as the server keeps it (a server that opened the file meanwhile sets it itself)."""
+    with suppress(sqlite3.OperationalError):
+        raw.execute("PRAGMA journal_mode=WAL")
