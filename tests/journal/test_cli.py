@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import time
@@ -29,7 +30,7 @@ def url(tmp_path: Path) -> str:
     with migrated(url) as database:
         JournalStore(database).append(
             [
-                entry("t1", request_id="ok-1", caller=VENDOR, route="/c", method="GET"),
+                entry("t1", request_id="ok-1", caller=VENDOR, route="/c", operation=None, method="GET"),
                 entry(
                     "t1",
                     request_id="refused-1",
@@ -137,37 +138,36 @@ def test_permissions_for_an_app_without_entries_is_an_error(
     assert "no journal entries for app nobody" in err
 
 
+def _lines_until(process: subprocess.Popen[str], marker: str, seconds: float) -> list[str]:
+    """Lines the process prints until one holds ``marker`` or ``seconds`` pass."""
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.1)
+        if ready:
+            lines.append(process.stdout.readline())
+            if marker in lines[-1]:
+                break
+    return lines
+
+
 def test_journal_follow_prints_entries_as_they_are_stored(url: str) -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "learninggraph",
-            "journal",
-            "--database",
-            url,
-            "--tenant",
-            "t1",
-            "--follow",
-            "--poll",
-            "0.05",
-            "--limit",
-            "0",
-        ],
+    command = [sys.executable, "-m", "learninggraph", "journal", "--database", url, "--tenant", "t1"]
+    with subprocess.Popen(
+        [*command, "--follow", "--poll", "0.05"],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        time.sleep(1.0)
-        with migrated(url) as database:
-            JournalStore(database).append(
-                [entry("t2", request_id="not-mine"), entry("t1", request_id="late")]
-            )
-        assert process.stdout is not None
-        line = process.stdout.readline()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    ) as process:
+        try:
+            before = _lines_until(process, "refused-1", 30)
+            with migrated(url) as database:
+                JournalStore(database).append(
+                    [entry("t2", request_id="not-mine"), entry("t1", request_id="late")]
+                )
+            after = _lines_until(process, "request-id=late", 30)
+        finally:
+            process.terminate()
 
-    assert "request-id=late" in line
+    assert [line.split("request-id=")[1].strip() for line in before + after] == ["ok-1", "refused-1", "late"]
