@@ -216,3 +216,17 @@ def test_clearing_a_tenant_empties_its_journal_and_resets_its_bound(journal_data
     store.append([entry(request_id="after")])
 
     assert [e.request_id for e in search(journal_database, JournalFilter(tenant_id="tenant-a"))] == ["after"]
+
+
+@pytest.mark.sqlite
+def test_eviction_walks_the_tenants_index_instead_of_scanning_the_table(journal_database: Database) -> None:
+    with journal_database.snapshot() as conn:
+        plan = conn.fetch_all(
+            "EXPLAIN QUERY PLAN DELETE FROM journal_entries WHERE tenant_id = ? AND id <= (SELECT id FROM "
+            "journal_entries WHERE tenant_id = ? ORDER BY id LIMIT 1 OFFSET ?)",
+            ("t", "t", 3),
+        )
+    steps = [str(row[-1]) for row in plan]
+
+    assert all("ix_journal_tenant_id" in step for step in steps if "journal_entries" in step), steps
+    assert not any(step.startswith("SCAN journal_entries") and "INDEX" not in step for step in steps)
