@@ -104,6 +104,15 @@ def test_a_rule_applies_only_to_its_tenant_app_method_and_route(
     assert (_matcher(fault_database).match(*request_) is not None) is matches
 
 
+def test_a_fault_says_in_words_which_rule_produced_it(fault_database: Database) -> None:
+    rule = add_rule(fault_database, new_rule("t1", status=429, method="PATCH", count=2))
+
+    fault = _matcher(fault_database).match("t1", None, "PATCH", ROUTE)
+
+    assert fault is not None
+    assert fault.hint == f"injected by fault rule {rule.id}: answer 429 to PATCH any route"
+
+
 def test_the_first_matching_rule_wins(fault_database: Database) -> None:
     first = add_rule(fault_database, new_rule("t1", status=503, method="GET"))
     add_rule(fault_database, new_rule("t1", status=500))

@@ -18,6 +18,8 @@ from learninggraph.domain.errors import (
 )
 
 STATUSES = (429, 500, 502, 503, 504)
+# The journal's rule name for an answer (or a delay, or a dropped connection) a fault rule produced.
+FAULT_RULE = "fault.injected"
 METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
 # A 429 must say when to retry; without a value from the rule it says this many seconds.
 DEFAULT_RETRY_AFTER = 1
@@ -62,7 +64,8 @@ class FaultRule:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
 
-    def describe(self) -> str:
+    def describe(self, *, count: bool = True) -> str:
+        """The rule in words; ``count=False`` leaves out how many uses are left (stale once one is spent)."""
         what = {
             Action.STATUS: f"answer {self.status}",
             Action.LATENCY: f"add {self.latency_ms} ms",
@@ -80,7 +83,7 @@ class FaultRule:
             if part
         )
         limits = [f"p={self.probability:g}"] if self.probability < 1 else []
-        if self.remaining is not None:
+        if self.remaining is not None and count:
             limits.append(f"{self.remaining} left")
         if self.starts_at or self.ends_at:
             limits.append(f"{_iso(self.starts_at) or '…'} to {_iso(self.ends_at) or '…'}")
@@ -158,6 +161,14 @@ class Fault:
     action: Action
     latency_ms: int
     error: GraphError | None
+    # The rule in words, for the journal's hint: "answer 429 to PATCH any route (1 left)".
+    description: str = ""
+
+    # The journal's decision for an answer a fault produced: ``Decision(FAULT_RULE, fault.hint,
+    # {"fault": fault.rule_id})``.
+    @property
+    def hint(self) -> str:
+        return f"injected by fault rule {self.rule_id}: {self.description}"
 
     @property
     def drops(self) -> bool:
@@ -182,4 +193,4 @@ def error_for(rule: FaultRule) -> GraphError | None:
 
 
 def fault_of(rule: FaultRule) -> Fault:
-    return Fault(rule.id, rule.action, rule.latency_ms, error_for(rule))
+    return Fault(rule.id, rule.action, rule.latency_ms, error_for(rule), rule.describe(count=False))
