@@ -42,8 +42,10 @@ _SECRET_HEADERS = frozenset({"cookie", "set-cookie", "x-api-key", "api-key", "oc
 
 # A JWT (or JWE): a base64url JSON header (``eyJ``), then at least one dot-separated part.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}(?:\.[A-Za-z0-9_-]*)+")
-# Whether a text could hold anything to redact at all: most bodies do not, and are left untouched.
-_SUSPECT = re.compile(r"secret|password|assertion|token|code|eyJ", re.IGNORECASE)
+# Words of which a text must hold one to have anything to redact (lower-case): most bodies hold none and
+# are left untouched. Substring tests of the lower-cased text: a case-insensitive regex alternation
+# measured ten times slower.
+_SUSPECT_WORDS = ("secret", "password", "assertion", "token", "code", "eyj")
 _NAMES = "|".join(sorted(SECRET_FIELDS))
 # A secret field in JSON-like text that did not parse (cut short): its string value, closed or not.
 _JSON_FIELD = re.compile(rf'("(?i:{_NAMES})"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|\\?$)')
@@ -106,7 +108,8 @@ def redact_url(url: str) -> str:
 
 def redact_text(text: str) -> str:
     """Any text (a body, a hint): JSON, a form, or neither; secret fields and JWTs are redacted."""
-    if not _SUSPECT.search(text):
+    lower = text.lower()
+    if not any(word in lower for word in _SUSPECT_WORDS):
         return text
     text = _redact_json(text) if text.lstrip().startswith(("{", "[")) else _redact_form(text)
     return _JWT.sub(REDACTED, text)
