@@ -59,7 +59,27 @@ def _from_flags(args: argparse.Namespace) -> FaultRule:
     )
 
 
+_RULE_FLAGS = (
+    "app",
+    "method",
+    "route",
+    "status",
+    "retry_after",
+    "probability",
+    "times",
+    "start",
+    "end",
+    "duration",
+)
+
+
 def _faults_add(args: argparse.Namespace, database: Database) -> int:
+    if args.file:
+        given = [name for name in _RULE_FLAGS if getattr(args, name) not in (None, 1.0)]
+        given += [name for name in ("drop", "once", "latency_ms") if getattr(args, name)]
+        if given:
+            flag = "--" + given[0].replace("_", "-")
+            raise ValueError(f"{flag} goes with a rule given by flags; with --file, each rule says its own")
     rules = load_rules_file(Path(args.file), tenant_id=args.tenant) if args.file else [_from_flags(args)]
     directory = Directory(database)
     for tenant_id in sorted({rule.tenant_id for rule in rules}):

@@ -106,3 +106,28 @@ def test_clear_removes_one_rule_or_every_rule_of_the_tenant(
     assert one[1].strip() == f"Cleared 1 fault rule in tenant {tenant}"
     assert rest[1].strip() == f"Cleared 2 fault rules in tenant {tenant}"
     assert _listed(capsys, url, tenant) == []
+
+
+def test_rule_flags_with_a_rules_file_are_refused_rather_than_ignored(
+    capsys: pytest.CaptureFixture[str], url: str, tenant: str, tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[[fault]]\nstatus = 503\n", encoding="utf-8")
+
+    code, _, err = _run(
+        capsys,
+        "faults",
+        "add",
+        "--database",
+        url,
+        "--tenant",
+        tenant,
+        "--file",
+        str(rules),
+        "--method",
+        "GET",
+    )
+
+    assert code == 2
+    assert "--method goes with a rule given by flags" in err
+    assert _listed(capsys, url, tenant) == []

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
+from learninggraph.domain.principal import CallerKind, Principal
 from learninggraph.journal.entry import Body, Caller, Decision
 from learninggraph.journal.queries import JournalFilter, entries_after, explain, follow, last_id, search
 from learninggraph.journal.store import JournalStore
@@ -230,3 +231,23 @@ def test_eviction_walks_the_tenants_index_instead_of_scanning_the_table(journal_
 
     assert all("ix_journal_tenant_id" in step for step in steps if "journal_entries" in step), steps
     assert not any(step.startswith("SCAN journal_entries") and "INDEX" not in step for step in steps)
+
+
+def test_the_caller_is_recorded_from_the_principal_with_what_its_token_held() -> None:
+    principal = Principal(
+        tenant_id="t",
+        app_id="portal",
+        kind=CallerKind.DELEGATED,
+        permissions=frozenset({"LearningProvider.Read", "LearningContent.Read.All"}),
+        user_id="ada",
+        directory_roles=frozenset({"role-b", "role-a"}),
+    )
+
+    assert Caller.of(principal) == Caller(
+        "delegated",
+        "portal",
+        "ada",
+        ("LearningContent.Read.All", "LearningProvider.Read"),
+        ("role-a", "role-b"),
+    )
+    assert Caller.of(None).kind == "anonymous"
