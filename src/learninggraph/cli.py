@@ -14,6 +14,8 @@ from learninggraph.cli_accounts import add_app_commands, add_user_commands
 from learninggraph.cli_accounts import add_command as _add
 from learninggraph.cli_accounts import print_json as _print_json
 from learninggraph.cli_database import open_database
+from learninggraph.cli_faults import add_fault_commands
+from learninggraph.cli_journal import add_journal_commands
 from learninggraph.cli_token import token_command
 from learninggraph.cli_transfer import add_transfer_commands
 from learninggraph.domain.errors import GraphError
@@ -319,6 +321,8 @@ def _parser() -> argparse.ArgumentParser:
     _limits(sub)
     add_serve_options(sub)
     add_transfer_commands(commands, common, serve=sub)
+    add_journal_commands(commands, common, as_json)
+    add_fault_commands(commands, common, as_json)
     return parser
 
 

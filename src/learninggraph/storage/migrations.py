@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from learninggraph.faults.schema import FAULT_TABLES
+from learninggraph.journal.schema import JOURNAL_TABLES
 from learninggraph.storage.database import Connection, Database
 
 
@@ -178,6 +180,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE users ADD COLUMN account_enabled INTEGER NOT NULL DEFAULT 1",
         ),
     ),
+    Migration(4, "request journal and injected fault rules", JOURNAL_TABLES + FAULT_TABLES),
 )
 
 

@@ -1,0 +1,99 @@
+"""Which fault, if any, a request gets: the tenant's rules tried in order, cached briefly per process."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from fnmatch import fnmatchcase
+
+from learninggraph.faults.rules import Fault, FaultRule, fault_of
+from learninggraph.faults.store import list_rules, spend
+from learninggraph.storage.database import Database
+
+# How stale this process's copy of the rules may get: a rule added elsewhere applies within this time.
+DEFAULT_REFRESH_SECONDS = 1.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class FaultMatcher:
+    """``match`` answers from a copy of every tenant's rules, re-read after ``refresh_seconds``.
+
+    Probability is rolled with ``rng`` (seed it for repeatable runs); a counted rule is spent in the
+    database by one conditional UPDATE, so across processes it fires exactly as many times as counted.
+    A tenant without rules costs a dictionary lookup.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
+        rng: random.Random | None = None,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.database = database
+        self.refresh_seconds = refresh_seconds
+        self._rng = rng or random.Random()
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._rules: dict[str, list[FaultRule]] = {}
+        self._spent: set[str] = set()
+        self._loaded_at: float | None = None
+
+    def invalidate(self) -> None:
+        """Re-read the rules on the next match (after this process added or cleared some)."""
+        with self._lock:
+            self._loaded_at = None
+
+    def match(self, tenant_id: str, app_id: str | None, method: str, route: str | None) -> Fault | None:
+        for rule in self._current().get(tenant_id, ()):
+            if not self._applies(rule, app_id, method, route):
+                continue
+            with self._lock:
+                rolled = rule.probability >= 1 or self._rng.random() < rule.probability
+            if not rolled:
+                continue
+            if rule.remaining is not None and not spend(self.database, rule.id):
+                with self._lock:
+                    self._spent.add(rule.id)
+                continue
+            return fault_of(rule)
+        return None
+
+    def _applies(self, rule: FaultRule, app_id: str | None, method: str, route: str | None) -> bool:
+        if rule.id in self._spent:
+            return False
+        if rule.app_id is not None and rule.app_id != app_id:
+            return False
+        if rule.method is not None and rule.method != method.upper():
+            return False
+        if rule.route is not None and (route is None or not fnmatchcase(route, rule.route)):
+            return False
+        if rule.starts_at is not None or rule.ends_at is not None:
+            now = self._clock()
+            if rule.starts_at is not None and now < rule.starts_at:
+                return False
+            if rule.ends_at is not None and now >= rule.ends_at:
+                return False
+        return True
+
+    def _current(self) -> dict[str, list[FaultRule]]:
+        with self._lock:
+            now = time.monotonic()
+            if self._loaded_at is not None and now - self._loaded_at < self.refresh_seconds:
+                return self._rules
+        by_tenant: dict[str, list[FaultRule]] = {}
+        for rule in list_rules(self.database, None):
+            if rule.remaining is None or rule.remaining > 0:
+                by_tenant.setdefault(rule.tenant_id, []).append(rule)
+        with self._lock:
+            self._rules = by_tenant
+            self._spent = set()
+            self._loaded_at = now
+        return by_tenant

@@ -1,0 +1,1 @@
+"""The request journal: typed entries, redaction, durable bounded storage, a batching writer and queries."""

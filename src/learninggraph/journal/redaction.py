@@ -1,0 +1,160 @@
+"""Redaction: the one function every journal entry passes through before it is stored or shown.
+
+No token, secret or password may reach the journal: ``Authorization`` values (the scheme is kept),
+cookies, the OAuth fields of form bodies, query strings and JSON bodies, and anything that looks like a JWT
+wherever it appears. What cannot be parsed (a body cut at the size bound) is redacted by pattern instead,
+erring towards removing too much.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote_plus
+
+import msgspec
+
+from learninggraph.journal.entry import Body, Decision, Headers, JournalEntry
+
+REDACTED = "[redacted]"
+
+# Fields whose value is a credential, in form bodies, query strings and JSON bodies (compared lower-case).
+SECRET_FIELDS = frozenset(
+    {
+        "client_secret",
+        "password",
+        "assertion",
+        "client_assertion",
+        "refresh_token",
+        "access_token",
+        "id_token",
+        "code",
+        "device_code",
+        "code_verifier",
+    }
+)
+# In JSON, ``code`` is a credential only at the top level (an authorization code); deeper it is Graph's
+# error code (``{"error": {"code": "badRequest"}}``), which the journal exists to show.
+_TOP_LEVEL_ONLY = frozenset({"code"})
+# Headers whose whole value is a credential; for the authorization ones the scheme word is kept.
+_AUTHORIZATION_HEADERS = frozenset({"authorization", "proxy-authorization"})
+_SECRET_HEADERS = frozenset({"cookie", "set-cookie", "x-api-key", "api-key", "ocp-apim-subscription-key"})
+
+# A JWT (or JWE): a base64url JSON header (``eyJ``), then at least one dot-separated part.
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}(?:\.[A-Za-z0-9_-]*)+")
+# Words of which a text must hold one to have anything to redact (lower-case): most bodies hold none and
+# are left untouched. Substring tests of the lower-cased text: a case-insensitive regex alternation
+# measured ten times slower.
+_SUSPECT_WORDS = ("secret", "password", "assertion", "token", "code", "eyj")
+_NAMES = "|".join(sorted(SECRET_FIELDS))
+# A secret field in JSON-like text that did not parse (cut short): its string value, closed or not.
+_JSON_FIELD = re.compile(rf'("(?i:{_NAMES})"\s*:\s*)"(?:[^"\\]|\\.)*(?:"|\\?$)')
+_JSON_BARE_FIELD = re.compile(rf'("(?i:{_NAMES})"\s*:\s*)(?!["\s{{\[]|null\b)[^,}}\]\s]+')
+
+
+def redact(entry: JournalEntry) -> JournalEntry:
+    """``entry`` with every token, secret and password replaced by ``[redacted]``; idempotent."""
+    decision = entry.decision
+    if decision.hint is not None or decision.details:
+        decision = Decision(
+            decision.rule,
+            None if decision.hint is None else redact_text(decision.hint),
+            _redact_value(decision.details, top=False),
+        )
+    # Built directly rather than with ``dataclasses.replace``: this runs for every request.
+    return JournalEntry(
+        at=entry.at,
+        tenant_id=entry.tenant_id,
+        caller=entry.caller,
+        method=entry.method,
+        url=redact_url(entry.url),
+        status=entry.status,
+        duration_ms=entry.duration_ms,
+        request_id=entry.request_id,
+        decision=decision,
+        route=entry.route,
+        operation=entry.operation,
+        client_request_id=entry.client_request_id,
+        request_headers=redact_headers(entry.request_headers),
+        request_body=_redact_body(entry.request_body),
+        response_headers=redact_headers(entry.response_headers),
+        response_body=_redact_body(entry.response_body),
+        id=entry.id,
+    )
+
+
+def redact_headers(headers: Headers) -> Headers:
+    result: list[tuple[str, str]] = []
+    for name, value in headers:
+        lower = name.lower()
+        if lower in _AUTHORIZATION_HEADERS:
+            scheme, space, _ = value.strip().partition(" ")
+            value = f"{scheme} {REDACTED}" if space and scheme != REDACTED else REDACTED
+        elif lower in _SECRET_HEADERS:
+            value = REDACTED
+        elif "eyJ" in value:
+            value = _JWT.sub(REDACTED, value)
+        result.append((name, value))
+    return tuple(result)
+
+
+def redact_url(url: str) -> str:
+    """The URL with secret query parameters and JWTs redacted."""
+    path, mark, query = url.partition("?")
+    if mark:
+        url = f"{path}?{_redact_form(query)}"
+    return _JWT.sub(REDACTED, url) if "eyJ" in url else url
+
+
+def redact_text(text: str) -> str:
+    """Any text (a body, a hint): JSON, a form, or neither; secret fields and JWTs are redacted."""
+    lower = text.lower()
+    if not any(word in lower for word in _SUSPECT_WORDS):
+        return text
+    text = _redact_json(text) if text.lstrip().startswith(("{", "[")) else _redact_form(text)
+    return _JWT.sub(REDACTED, text)
+
+
+def _redact_body(body: Body) -> Body:
+    if not body.text:
+        return body
+    text = redact_text(body.text)
+    return body if text == body.text else Body(text, body.size, body.cut)
+
+
+def _redact_form(text: str) -> str:
+    pairs = text.split("&")
+    for index, pair in enumerate(pairs):
+        key, equals, _ = pair.partition("=")
+        if equals and unquote_plus(key).strip().lower() in SECRET_FIELDS:
+            pairs[index] = f"{key}={REDACTED}"
+    return "&".join(pairs)
+
+
+def _redact_json(text: str) -> str:
+    try:
+        value = msgspec.json.decode(text)
+    except msgspec.DecodeError:
+        # Cut at the size bound, or not JSON after all: by pattern, any depth, then as a form.
+        text = _JSON_FIELD.sub(rf'\g<1>"{REDACTED}"', text)
+        text = _JSON_BARE_FIELD.sub(rf'\g<1>"{REDACTED}"', text)
+        return _redact_form(text)
+    redacted = _redact_value(value, top=True)
+    if redacted == value:
+        return text
+    return msgspec.json.encode(redacted).decode()
+
+
+def _redact_value(value: Any, *, top: bool) -> Any:
+    if isinstance(value, dict):
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            lower = str(key).lower()
+            secret = lower in SECRET_FIELDS and (top or lower not in _TOP_LEVEL_ONLY)
+            result[key] = REDACTED if secret and item is not None else _redact_value(item, top=False)
+        return result
+    if isinstance(value, list):
+        return [_redact_value(item, top=False) for item in value]
+    if isinstance(value, str):
+        return _JWT.sub(REDACTED, value) if "eyJ" in value else value
+    return value

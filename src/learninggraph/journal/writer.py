@@ -1,0 +1,121 @@
+"""The journal's writer: requests hand it entries in constant time; a thread stores them in batches.
+
+``record`` only appends to an in-memory queue; the writer thread stores what is queued every ``interval``
+seconds, or as soon as ``batch_size`` entries wait, and everything left on ``close``. If the database is
+unavailable a batch is kept and retried; past ``max_pending`` queued entries the oldest are dropped (and
+counted), so a stalled database never grows a worker's memory or slows its requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+from learninggraph.journal.entry import JournalEntry
+from learninggraph.journal.store import JournalStore
+
+log = logging.getLogger("learninggraph.journal")
+
+DEFAULT_BATCH_SIZE = 256
+DEFAULT_INTERVAL_SECONDS = 0.05
+DEFAULT_MAX_PENDING = 50_000
+
+
+@dataclass(slots=True)
+class WriterStats:
+    written: int = 0
+    dropped: int = 0
+    failed_batches: int = 0
+
+
+class JournalWriter:
+    """Stores recorded entries off the request path, in batches, through a ``JournalStore``.
+
+    Give it a ``Database`` of its own where possible: on SQLite a shared one would hold the request
+    path's connection lock while a batch is written.
+    """
+
+    def __init__(
+        self,
+        store: JournalStore,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        interval: float = DEFAULT_INTERVAL_SECONDS,
+        max_pending: int = DEFAULT_MAX_PENDING,
+    ) -> None:
+        self.store = store
+        self.batch_size = batch_size
+        self.interval = interval
+        self.max_pending = max_pending
+        self.stats = WriterStats()
+        self._queue: deque[JournalEntry] = deque()
+        self._wake = threading.Event()
+        self._closing = False
+        # One batch at a time, in queue order, whether the thread or ``flush`` writes it.
+        self._writing = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
+        self._thread.start()
+
+    def record(self, entry: JournalEntry) -> None:
+        """Queues ``entry`` (redacted when stored); never blocks and never raises."""
+        queue = self._queue
+        queue.append(entry)
+        size = len(queue)
+        if size > self.max_pending:
+            queue.popleft()
+            self.stats.dropped += 1
+        elif size == self.batch_size:
+            self._wake.set()
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    def flush(self) -> None:
+        """Stores everything queued now, before returning (raises if the database refuses)."""
+        with self._writing:
+            while self._queue:
+                self._write_batch(raise_errors=True)
+
+    def close(self) -> None:
+        """Stores what is left and stops the thread; recording after this is not stored."""
+        if self._closing:
+            return
+        self._closing = True
+        self._wake.set()
+        self._thread.join()
+        with self._writing:
+            while self._queue and self._write_batch(raise_errors=False):
+                pass
+
+    def _run(self) -> None:
+        while not self._closing:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            with self._writing:
+                while self._queue and not self._closing:
+                    if not self._write_batch(raise_errors=False):
+                        break
+                    if len(self._queue) < self.batch_size:
+                        break
+
+    def _write_batch(self, *, raise_errors: bool) -> bool:
+        queue = self._queue
+        batch = [queue.popleft() for _ in range(min(len(queue), self.batch_size))]
+        try:
+            self.store.append(batch)
+        except Exception:
+            self.stats.failed_batches += 1
+            # Kept for the next attempt, ahead of what came since, within the bound.
+            room = max(0, self.max_pending - len(queue))
+            kept = batch[len(batch) - room :] if room < len(batch) else batch
+            self.stats.dropped += len(batch) - len(kept)
+            queue.extendleft(reversed(kept))
+            if raise_errors:
+                raise
+            log.warning("journal: could not store %d entries; will retry", len(batch), exc_info=True)
+            return False
+        self.stats.written += len(batch)
+        return True

@@ -1,0 +1,253 @@
+"""The journal table: entries survive restarts, stay within each tenant's bound, and are read by filter."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+import pytest
+
+from learninggraph.domain.principal import CallerKind, Principal
+from learninggraph.journal.entry import Body, Caller, Decision
+from learninggraph.journal.queries import JournalFilter, entries_after, explain, follow, last_id, search
+from learninggraph.journal.store import JournalStore
+from learninggraph.storage.database import Database
+from tests.journal.entries import entry, migrated
+
+SECRET = "pa55word-of-ada"
+
+
+def test_an_appended_entry_reads_back_equal_with_its_id(journal_database: Database) -> None:
+    original = entry(decision=Decision("permission.missing", "needs X", {"accepted_permissions": ["X"]}))
+
+    [entry_id] = JournalStore(journal_database).append([original])
+
+    [read] = search(journal_database, JournalFilter(tenant_id="tenant-a"))
+    assert read == msgspec.structs.replace(original, id=entry_id)
+
+
+def test_ids_increase_in_the_order_entries_are_appended(journal_database: Database) -> None:
+    store = JournalStore(journal_database)
+
+    first = store.append([entry(), entry()])
+    second = store.append([entry()])
+
+    assert first[0] < first[1] < second[0]
+
+
+def test_entries_are_redacted_before_they_are_stored(journal_database: Database) -> None:
+    form = f"grant_type=password&username=ada&password={SECRET}"
+
+    JournalStore(journal_database).append(
+        [entry(request_body=Body(form, len(form)), request_headers=(("Authorization", f"Basic {SECRET}"),))]
+    )
+
+    with journal_database.snapshot() as conn:
+        rows = conn.fetch_all("SELECT * FROM journal_entries")
+    assert rows
+    assert SECRET not in repr(rows)
+
+
+def test_a_tenant_keeps_only_its_newest_entries_past_the_bound(journal_database: Database) -> None:
+    store = JournalStore(journal_database, max_entries_per_tenant=5)
+    ids = store.append([entry(url=f"/v1.0/{n}") for n in range(4)])
+    ids += store.append([entry(url=f"/v1.0/{n}") for n in range(4, 8)])
+
+    kept = search(journal_database, JournalFilter(tenant_id="tenant-a"))
+
+    assert [e.id for e in kept] == list(reversed(ids[-5:]))
+
+
+def test_eviction_in_one_tenant_leaves_other_tenants_untouched(journal_database: Database) -> None:
+    store = JournalStore(journal_database, max_entries_per_tenant=3)
+    store.append([entry("tenant-b") for _ in range(2)])
+
+    store.append([entry("tenant-a") for _ in range(10)])
+
+    assert len(search(journal_database, JournalFilter(tenant_id="tenant-a"))) == 3
+    assert len(search(journal_database, JournalFilter(tenant_id="tenant-b"))) == 2
+
+
+def test_the_bound_holds_when_two_connections_append_at_once(fresh_database_url: str) -> None:
+    with migrated(fresh_database_url) as one, migrated(fresh_database_url) as two:
+        stores = [JournalStore(db, max_entries_per_tenant=50) for db in (one, two)]
+
+        def append(store: JournalStore) -> None:
+            for _ in range(20):
+                store.append([entry() for _ in range(5)])
+
+        threads = [threading.Thread(target=append, args=(store,)) for store in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        kept = search(one, JournalFilter(tenant_id="tenant-a"), limit=1000)
+        with one.snapshot() as conn:
+            counted = conn.fetch_one("SELECT entries FROM journal_tenants WHERE tenant_id = 'tenant-a'")
+    ids = [e.id for e in kept]
+    assert len(ids) == 50
+    assert counted == (50,)
+    assert len(set(ids)) == 50
+    assert ids[0] == 200
+
+
+def test_entries_survive_a_restart(fresh_database_url: str) -> None:
+    with migrated(fresh_database_url) as database:
+        JournalStore(database).append([entry(request_id="before-restart")])
+
+    with migrated(fresh_database_url) as reopened:
+        found = explain(reopened, "before-restart", tenant_id="tenant-a")
+
+    assert found is not None
+    assert found.request_id == "before-restart"
+
+
+def test_a_tenant_never_reads_another_tenants_entries(journal_database: Database) -> None:
+    JournalStore(journal_database).append(
+        [entry("tenant-a", request_id="a-1"), entry("tenant-b", request_id="b-1")]
+    )
+
+    assert [e.request_id for e in search(journal_database, JournalFilter(tenant_id="tenant-a"))] == ["a-1"]
+    assert explain(journal_database, "b-1", tenant_id="tenant-a") is None
+    assert len(search(journal_database, JournalFilter(tenant_id=None))) == 2
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        (JournalFilter(tenant_id="tenant-a", app_id="app-2"), ["app-2"]),
+        (JournalFilter(tenant_id="tenant-a", user_id="user-1"), ["user"]),
+        (JournalFilter(tenant_id="tenant-a", status=(403, 403)), ["forbidden"]),
+        (JournalFilter(tenant_id="tenant-a", status=(400, 499)), ["forbidden", "invalid"]),
+        (JournalFilter(tenant_id="tenant-a", route="/items/{id}"), ["invalid"]),
+        (JournalFilter(tenant_id="tenant-a", rule="validation.range"), ["invalid"]),
+        (JournalFilter(tenant_id="tenant-a", request_id="old"), ["old"]),
+        (JournalFilter(tenant_id="tenant-a", until=datetime(2026, 1, 2, tzinfo=UTC)), ["old"]),
+        (
+            JournalFilter(tenant_id="tenant-a", since=datetime(2026, 1, 2, tzinfo=UTC)),
+            ["app-2", "user", "forbidden", "invalid"],
+        ),
+    ],
+)
+def test_each_filter_selects_only_its_entries(
+    journal_database: Database, where: JournalFilter, expected: list[str]
+) -> None:
+    now = datetime.now(UTC)
+    user = Caller(kind="delegated", app_id="app-1", user_id="user-1", permissions=("LearningProvider.Read",))
+    JournalStore(journal_database).append(
+        [
+            entry(request_id="old", at=datetime(2026, 1, 1, tzinfo=UTC)),
+            entry(request_id="app-2", caller=Caller("application", "app-2"), at=now),
+            entry(request_id="user", caller=user, at=now),
+            entry(request_id="forbidden", status=403, at=now),
+            entry(
+                request_id="invalid",
+                status=400,
+                route="/items/{id}",
+                decision=Decision("validation.range"),
+                at=now,
+            ),
+        ]
+    )
+
+    found = search(journal_database, where)
+
+    assert [e.request_id for e in reversed(found)] == expected
+
+
+def test_search_gives_the_newest_entries_first_up_to_the_limit(journal_database: Database) -> None:
+    JournalStore(journal_database).append([entry(request_id=str(n)) for n in range(5)])
+
+    assert [e.request_id for e in search(journal_database, JournalFilter(tenant_id="tenant-a"), limit=2)] == [
+        "4",
+        "3",
+    ]
+
+
+def test_entries_after_an_id_come_oldest_first(journal_database: Database) -> None:
+    ids = JournalStore(journal_database).append([entry(request_id=str(n)) for n in range(4)])
+
+    after = entries_after(journal_database, JournalFilter(tenant_id="tenant-a"), ids[1])
+
+    assert [e.request_id for e in after] == ["2", "3"]
+
+
+def test_follow_yields_entries_stored_after_it_started_and_stops_when_told(
+    fresh_database_url: str,
+) -> None:
+    with migrated(fresh_database_url) as reader, migrated(fresh_database_url) as writer:
+        store = JournalStore(writer)
+        store.append([entry(request_id="before")])
+        stop = threading.Event()
+        stream = follow(
+            reader,
+            JournalFilter(tenant_id="tenant-a"),
+            after_id=last_id(reader),
+            poll_seconds=0.05,
+            stop=stop,
+        )
+        seen: list[str] = []
+
+        def read() -> None:
+            for found in stream:
+                seen.append(found.request_id)
+                if len(seen) == 3:
+                    stop.set()
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        deadline = datetime.now(UTC) + timedelta(seconds=10)
+        for name in ("one", "two", "three"):
+            store.append([entry(request_id=name), entry("tenant-b", request_id=f"other-{name}")])
+        while thread.is_alive() and datetime.now(UTC) < deadline:
+            thread.join(0.1)
+        stop.set()
+        thread.join()
+
+    assert seen == ["one", "two", "three"]
+
+
+def test_clearing_a_tenant_empties_its_journal_and_resets_its_bound(journal_database: Database) -> None:
+    store = JournalStore(journal_database, max_entries_per_tenant=3)
+    store.append([entry() for _ in range(3)])
+
+    assert store.clear("tenant-a") == 3
+    store.append([entry(request_id="after")])
+
+    assert [e.request_id for e in search(journal_database, JournalFilter(tenant_id="tenant-a"))] == ["after"]
+
+
+@pytest.mark.sqlite
+def test_eviction_walks_the_tenants_index_instead_of_scanning_the_table(journal_database: Database) -> None:
+    with journal_database.snapshot() as conn:
+        plan = conn.fetch_all(
+            "EXPLAIN QUERY PLAN DELETE FROM journal_entries WHERE tenant_id = ? AND id <= (SELECT id FROM "
+            "journal_entries WHERE tenant_id = ? ORDER BY id LIMIT 1 OFFSET ?)",
+            ("t", "t", 3),
+        )
+    steps = [str(row[-1]) for row in plan]
+
+    assert all("ix_journal_tenant_id" in step for step in steps if "journal_entries" in step), steps
+    assert not any(step.startswith("SCAN journal_entries") and "INDEX" not in step for step in steps)
+
+
+def test_the_caller_is_recorded_from_the_principal_with_what_its_token_held() -> None:
+    principal = Principal(
+        tenant_id="t",
+        app_id="portal",
+        kind=CallerKind.DELEGATED,
+        permissions=frozenset({"LearningProvider.Read", "LearningContent.Read.All"}),
+        user_id="ada",
+        directory_roles=frozenset({"role-b", "role-a"}),
+    )
+
+    assert Caller.of(principal) == Caller(
+        "delegated",
+        "portal",
+        "ada",
+        ("LearningContent.Read.All", "LearningProvider.Read"),
+        ("role-a", "role-b"),
+    )
+    assert Caller.of(None).kind == "anonymous"

@@ -1,0 +1,117 @@
+"""The writer: recording is a queue append; batches reach the database by count, by time and on close."""
+
+from __future__ import annotations
+
+import time
+
+from learninggraph.journal.queries import JournalFilter, search
+from learninggraph.journal.store import JournalStore
+from learninggraph.journal.writer import JournalWriter
+from learninggraph.storage.database import Database
+from learninggraph.storage.migrations import upgrade
+from tests.journal.entries import entry
+
+WAIT_SECONDS = 10.0
+
+
+def _stored(database: Database, tenant_id: str = "tenant-a") -> int:
+    return len(search(database, JournalFilter(tenant_id=tenant_id), limit=100_000))
+
+
+def _eventually(database: Database, count: int) -> bool:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if _stored(database) == count:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_what_is_recorded_is_stored_when_the_writer_closes(journal_database: Database) -> None:
+    writer = JournalWriter(JournalStore(journal_database), interval=60)
+    for _ in range(3):
+        writer.record(entry())
+
+    writer.close()
+
+    assert _stored(journal_database) == 3
+
+
+def test_a_full_batch_is_stored_without_waiting_for_the_interval(journal_database: Database) -> None:
+    writer = JournalWriter(JournalStore(journal_database), batch_size=10, interval=60)
+    try:
+        for _ in range(10):
+            writer.record(entry())
+
+        assert _eventually(journal_database, 10)
+    finally:
+        writer.close()
+
+
+def test_a_partial_batch_is_stored_after_the_interval(journal_database: Database) -> None:
+    writer = JournalWriter(JournalStore(journal_database), batch_size=1000, interval=0.05)
+    try:
+        writer.record(entry())
+
+        assert _eventually(journal_database, 1)
+    finally:
+        writer.close()
+
+
+def test_a_batch_the_database_refuses_is_kept_and_stored_once_it_can_be(fresh_database_url: str) -> None:
+    database = Database(fresh_database_url)  # not migrated yet: no journal table
+    writer = JournalWriter(JournalStore(database), interval=0.02)
+    try:
+        writer.record(entry(request_id="kept"))
+        deadline = time.monotonic() + WAIT_SECONDS
+        while writer.stats.failed_batches == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert writer.stats.failed_batches >= 1
+
+        upgrade(database)
+        writer.flush()
+
+        assert [e.request_id for e in search(database, JournalFilter(tenant_id="tenant-a"))] == ["kept"]
+        assert writer.stats.dropped == 0
+    finally:
+        writer.close()
+        database.close()
+
+
+def test_past_the_pending_bound_the_oldest_recorded_entries_are_dropped_and_counted(
+    fresh_database_url: str,
+) -> None:
+    database = Database(fresh_database_url)  # not migrated: nothing can be stored
+    writer = JournalWriter(JournalStore(database), interval=60, max_pending=5)
+    try:
+        for number in range(8):
+            writer.record(entry(request_id=str(number)))
+
+        assert writer.pending == 5
+        assert writer.stats.dropped == 3
+        upgrade(database)
+        writer.flush()
+        stored = search(database, JournalFilter(tenant_id="tenant-a"))
+        assert sorted(e.request_id for e in stored) == ["3", "4", "5", "6", "7"]
+    finally:
+        writer.close()
+        database.close()
+
+
+def test_the_writer_stores_thousands_of_entries_a_second(journal_database: Database) -> None:
+    count = 5000
+    entries = [entry(request_id=str(n)) for n in range(count)]
+    writer = JournalWriter(JournalStore(journal_database, max_entries_per_tenant=count))
+    started = time.perf_counter()
+    for item in entries:
+        writer.record(item)
+    recorded = time.perf_counter() - started
+    writer.close()
+    stored = time.perf_counter() - started
+
+    assert writer.stats.written == count
+    rate = count / stored
+    print(
+        f"\n{journal_database.dialect}: {rate:,.0f} entries/s stored; record() {recorded / count * 1e6:.2f} µs"
+    )
+    assert rate > 1000
