@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from learninggraph.faults.schema import FAULT_TABLES
-from learninggraph.journal.schema import JOURNAL_TABLES
 from learninggraph.storage.database import Connection, Database
+from learninggraph.storage.fault_tables import FAULT_TABLES
+from learninggraph.storage.journal_tables import JOURNAL_TABLES
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The journal's tables (applied by migration 4): entries, per-tenant counts and the id high-water mark.
+"""The journal's tables (applied by migration 4; kept in storage, below the journal that writes them): entries, per-tenant counts and the id high-water mark.
 
 Entry ids are handed out by the writer under a lock on the one ``journal_sequence`` row, so they become
 visible in increasing order on both backends and a follower polling ``id > last`` never skips one.
