@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from learninggraph import __version__
+from learninggraph.dashboard.app import dashboard_app, mounted
 from learninggraph.http.access_log import AccessLog, Exchange
 from learninggraph.http.edge import GRAPH_VERSIONS, Edge
 from learninggraph.http.messages import Response
@@ -137,6 +138,11 @@ def create_app(settings: Settings) -> Edge:
         body_timeout_seconds=settings.body_timeout_seconds,
         max_batch_response_bytes=settings.max_batch_response_bytes,
         observers=observers,
+        mounted=mounted(
+            dashboard_app(
+                database=database, directory=directory, keys=keys, guard=guard, max_page_size=settings.max_page_size
+            )
+        ),
     )
 
 

@@ -44,6 +44,7 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger("learninggraph")
 
@@ -88,6 +89,7 @@ class Edge:
         body_timeout_seconds: float = 30.0,
         max_batch_response_bytes: int = 16 * 1024 * 1024,
         observers: Sequence[Callable[[Exchange], None]] = (),
+        mounted: Callable[[Scope], App | None] | None = None,
     ) -> None:
         self.graph = graph
         self.metadata = metadata
@@ -102,6 +104,8 @@ class Edge:
         self.body_timeout_seconds = body_timeout_seconds
         # Told about every answered request (access log, metrics), after its answer is sent.
         self.observers = tuple(observers)
+        # Another ASGI app (the web dashboard) answering the requests it claims, before Graph's pipeline.
+        self.mounted = mounted
         self._batch = Batch(self.dispatch, batch_group, max_response_bytes=max_batch_response_bytes)
         # Where handlers run: inline on the event loop, or in threads when storage waits on a network
         # database, so one request's round trips do not stall every other request of the worker.
@@ -116,7 +120,8 @@ class Edge:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await self._http(scope, receive, send)
+            mounted = None if self.mounted is None else self.mounted(scope)
+            await (self._http if mounted is None else mounted)(scope, receive, send)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
 

@@ -1,0 +1,149 @@
+"""Every read of the dashboard's pages, in one place: resource services (their permission and tenant rules
+apply) and the dashboard's own queries, returned as plain dicts keyed by Graph property names.
+
+A change in what the services return is adapted here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from learninggraph.dashboard import queries
+from learninggraph.dashboard.viewer import Viewer
+from learninggraph.domain.entity import EntityType
+from learninggraph.http.odata_json import Renderer
+from learninggraph.identity.directory import User
+from learninggraph.odata.options import parse_query_options
+from learninggraph.resources.learning_contents.entity import LEARNING_CONTENT
+from learninggraph.resources.learning_contents.service import LearningContentService
+from learninggraph.resources.learning_course_activities.entity import (
+    LEARNING_ASSIGNMENT,
+    LEARNING_COURSE_ACTIVITY,
+    LEARNING_SELF_INITIATED_COURSE,
+)
+from learninggraph.resources.learning_course_activities.service import LearningCourseActivityService
+from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER
+from learninggraph.resources.learning_providers.service import LearningProviderService
+from learninggraph.storage.database import Database, Row
+
+PAGE_SIZE = 25
+_provider = Renderer(LEARNING_PROVIDER, with_odata_type=False).render
+_content = Renderer(LEARNING_CONTENT, with_odata_type=False).render
+_activity = {
+    entity.name: Renderer(entity, with_odata_type=True, layout=LEARNING_COURSE_ACTIVITY, offset=1).render
+    for entity in (LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE)
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """One page of a table and the opaque token of the next (None on the last page)."""
+
+    items: list[dict[str, Any]]
+    next_page: str | None
+
+
+def literal(value: str) -> str:
+    """An OData string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _plain(rendered: dict[str, Any]) -> dict[str, Any]:
+    # Rendered objects embed stored JSON as msgspec.Raw: one round trip makes them plain values.
+    plain: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(rendered))
+    return plain
+
+
+def _activity_of(row: Row) -> dict[str, Any]:
+    return _plain(_activity[str(row[0])](row))
+
+
+class Reads:
+    def __init__(self, database: Database, *, max_page_size: int) -> None:
+        self._database = database
+        self._providers = LearningProviderService(database)
+        self._contents = LearningContentService(database)
+        self._activities = LearningCourseActivityService(database)
+        self._max = max_page_size
+
+    def _options(self, entity: EntityType, filter_text: str, page: str | None, size: int) -> Any:
+        raw = {"$top": str(min(size, self._max))}
+        if filter_text:
+            raw["$filter"] = filter_text
+        if page:
+            raw["$skiptoken"] = page
+        return parse_query_options(raw, entity, max_top=self._max)
+
+    def providers(self, viewer: Viewer, page: str | None, size: int = PAGE_SIZE) -> Listed:
+        options = self._options(LEARNING_PROVIDER, "", page, size)
+        listed = self._providers.list(viewer.principal, options, page_size=size)
+        return Listed([_plain(_provider(row)) for row in listed.rows], listed.next_token)
+
+    def provider(self, viewer: Viewer, provider_id: str) -> dict[str, Any]:
+        return _plain(_provider(self._providers.get(viewer.principal, provider_id)))
+
+    def contents(
+        self, viewer: Viewer, provider_id: str, search: str, page: str | None, size: int = PAGE_SIZE
+    ) -> Listed:
+        text = f"contains(title, {literal(search)})" if search else ""
+        options = self._options(LEARNING_CONTENT, text, page, size)
+        listed = self._contents.list(viewer.principal, provider_id, options, page_size=size)
+        return Listed([_plain(_content(row)) for row in listed.rows], listed.next_token)
+
+    def activities(
+        self,
+        viewer: Viewer,
+        *,
+        filter_text: str,
+        page: str | None,
+        provider_id: str | None = None,
+        learner_id: str | None = None,
+        size: int = PAGE_SIZE,
+    ) -> Listed:
+        options = self._options(LEARNING_COURSE_ACTIVITY, filter_text, page, size)
+        listed = self._activities.list(
+            viewer.principal, options, provider_id=provider_id, learner_id=learner_id, page_size=size
+        )
+        items = [_activity_of(row) for row in listed.rows]
+        self._name_contents(viewer, items)
+        return Listed(items, listed.next_token)
+
+    def _name_contents(self, viewer: Viewer, items: Sequence[dict[str, Any]]) -> None:
+        ids = {str(item["learningContentId"]) for item in items}
+        with self._database.snapshot() as conn:
+            titles = queries.content_titles(conn, viewer.tenant.id, sorted(ids))
+        for item in items:
+            item["contentTitle"] = titles.get(str(item["learningContentId"]), "")
+
+    def learners(self, viewer: Viewer, search: str, page: str | None, size: int = PAGE_SIZE) -> Listed:
+        with self._database.snapshot() as conn:
+            users, next_page = queries.learners(conn, viewer.tenant.id, search, page, size)
+        return Listed([_user(user) for user in users], next_page)
+
+    def learner(self, viewer: Viewer, user_id: str) -> dict[str, Any] | None:
+        with self._database.snapshot() as conn:
+            user = queries.learner(conn, viewer.tenant.id, user_id)
+        return None if user is None else _user(user)
+
+    def learner_named(self, viewer: Viewer, id_or_name: str) -> str | None:
+        """The id of the tenant's user with that id or user principal name."""
+        with self._database.snapshot() as conn:
+            return queries.learner_id(conn, viewer.tenant.id, id_or_name)
+
+    def charts(self, viewer: Viewer, *, now: str, days: int) -> dict[str, Any]:
+        with self._database.snapshot() as conn:
+            return queries.charts(conn, viewer.tenant.id, now=now, days=days)
+
+
+def _user(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "displayName": user.display_name,
+        "userPrincipalName": user.user_principal_name,
+        "hasLearningLicense": user.has_learning_license,
+        "directoryRoles": sorted(user.directory_roles),
+    }
