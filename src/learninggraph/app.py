@@ -140,7 +140,11 @@ def create_app(settings: Settings) -> Edge:
         observers=observers,
         mounted=mounted(
             dashboard_app(
-                database=database, directory=directory, keys=keys, guard=guard, max_page_size=settings.max_page_size
+                database=database,
+                directory=directory,
+                keys=keys,
+                guard=guard,
+                max_page_size=settings.max_page_size,
             )
         ),
     )
