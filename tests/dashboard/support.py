@@ -77,18 +77,29 @@ class World:
         assert response.status_code in (201, 202), response.text
         return str(response.json()["id"])
 
-    def activity(self, learner: User, content_id: str | None = None, **fields: Any) -> dict[str, Any]:
-        """An assignment by default; ``fields`` override or add properties."""
+    def activity(
+        self, learner: User, content_id: str | None = None, *, self_initiated: bool = False, **fields: Any
+    ) -> dict[str, Any]:
+        """An assignment (or a self-initiated course) created by the app; ``fields`` override or add properties."""
         body: dict[str, Any] = {
-            "@odata.type": "#microsoft.graph.learningAssignment",
             "learnerUserId": learner.id,
             "learningContentId": content_id or self.content_id,
             "externalcourseActivityId": f"ext-{uuid.uuid4().hex[:10]}",
-            "assignmentType": "required",
             "status": "notStarted",
-            "assignedDateTime": "2026-01-05T09:00:00Z",
-            **fields,
         }
+        if self_initiated:
+            body.update(
+                {"@odata.type": "#microsoft.graph.learningSelfInitiatedCourse", "status": "inProgress"}
+            )
+        else:
+            body.update(
+                {
+                    "@odata.type": "#microsoft.graph.learningAssignment",
+                    "assignmentType": "required",
+                    "assignedDateTime": "2026-01-05T09:00:00Z",
+                }
+            )
+        body.update(fields)
         with self.app() as app:
             response = app.post(
                 f"/employeeExperience/learningProviders/{self.provider_id}/learningCourseActivities",
