@@ -18,9 +18,9 @@ from learninggraph.dashboard.web import Web, secured
 # Rows fetched per query while streaming a download (keyset pages, so each costs what the first does).
 EXPORT_PAGE = 500
 ACTIVITY_COLUMNS = (
-    "id", "@odata.type", "learnerUserId", "learningContentId", "contentTitle", "externalcourseActivityId",
+    "id", "@odata.type", "learnerUserId", "learnerName", "learningContentId", "contentTitle", "externalcourseActivityId",
     "status", "completionPercentage", "assignmentType", "assignedDateTime", "dueDateTime", "startedDateTime",
-    "completedDateTime",
+    "completedDateTime", "overdue",
 )  # fmt: skip
 CONTENT_COLUMNS = (
     "id", "externalId", "title", "description", "duration", "level", "languageTag", "sourceName",

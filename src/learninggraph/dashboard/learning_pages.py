@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -56,7 +54,6 @@ def _learning_page(web: Web, reads: Reads, request: Request, viewer: Viewer, lea
     learner = reads.learner(viewer, learner_id)
     if learner is None:
         return web.refused(viewer, 404, "There is no such learner in this tenant.")
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     sections: list[tuple[Section, Listed]] = []
     try:
         for section in SECTIONS:
@@ -64,8 +61,6 @@ def _learning_page(web: Web, reads: Reads, request: Request, viewer: Viewer, lea
             listed = reads.activities(
                 viewer, filter_text=section.filter_text, page=page, learner_id=learner_id
             )
-            for item in listed.items:
-                item["overdue"] = _overdue(item, now)
             sections.append((section, listed))
     except GraphError as error:
         return web.refused(viewer, error.status, error.message)
@@ -78,10 +73,3 @@ def _learning_page(web: Web, reads: Reads, request: Request, viewer: Viewer, lea
         query=dict(request.query_params),
         title="My learning" if learner_id == viewer.user.id else f"Learning of {learner['displayName']}",
     )
-
-
-def _overdue(item: dict[str, Any], now: str) -> bool:
-    due = item.get("dueDateTime")
-    if not isinstance(due, dict) or item.get("status") == "completed":
-        return False
-    return str(due.get("dateTime", ""))[:19] < now

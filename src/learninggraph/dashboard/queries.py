@@ -81,6 +81,16 @@ def content_titles(conn: Connection, tenant_id: str, content_ids: Sequence[str])
     return {str(row[0]): str(row[1]) for row in rows}
 
 
+def user_names(conn: Connection, tenant_id: str, user_ids: Sequence[str]) -> dict[str, str]:
+    if not user_ids:
+        return {}
+    marks = ", ".join("?" for _ in user_ids)
+    rows = conn.fetch_all(
+        f"SELECT id, display_name FROM users WHERE tenant_id = ? AND id IN ({marks})", [tenant_id, *user_ids]
+    )
+    return {str(row[0]): str(row[1]) for row in rows}
+
+
 def _uuid7_bound(moment: datetime) -> str:
     """The smallest version-7 GUID text of that millisecond."""
     digits = f"{int(moment.timestamp() * 1000):012x}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -113,11 +114,17 @@ class Reads:
         return Listed(items, listed.next_token)
 
     def _name_contents(self, viewer: Viewer, items: Sequence[dict[str, Any]]) -> None:
-        ids = {str(item["learningContentId"]) for item in items}
+        """Adds each activity's content title, learner name and whether it is overdue (by primary keys)."""
+        contents = sorted({str(item["learningContentId"]) for item in items})
+        learners = sorted({str(item["learnerUserId"]) for item in items})
         with self._database.snapshot() as conn:
-            titles = queries.content_titles(conn, viewer.tenant.id, sorted(ids))
+            titles = queries.content_titles(conn, viewer.tenant.id, contents)
+            names = queries.user_names(conn, viewer.tenant.id, learners)
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
         for item in items:
             item["contentTitle"] = titles.get(str(item["learningContentId"]), "")
+            item["learnerName"] = names.get(str(item["learnerUserId"]), "")
+            item["overdue"] = _overdue(item, now)
 
     def learners(self, viewer: Viewer, search: str, page: str | None, size: int = PAGE_SIZE) -> Listed:
         with self._database.snapshot() as conn:
@@ -137,6 +144,14 @@ class Reads:
     def charts(self, viewer: Viewer, *, now: str, days: int) -> dict[str, Any]:
         with self._database.snapshot() as conn:
             return queries.charts(conn, viewer.tenant.id, now=now, days=days)
+
+
+def _overdue(item: dict[str, Any], now: str) -> bool:
+    """An activity not completed whose due date (read as UTC) has passed."""
+    due = item.get("dueDateTime")
+    if not isinstance(due, dict) or item.get("status") == "completed":
+        return False
+    return str(due.get("dateTime", ""))[:19] < now
 
 
 def _user(user: User) -> dict[str, Any]:
