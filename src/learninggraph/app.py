@@ -138,15 +138,7 @@ def create_app(settings: Settings) -> Edge:
         body_timeout_seconds=settings.body_timeout_seconds,
         max_batch_response_bytes=settings.max_batch_response_bytes,
         observers=observers,
-        mounted=mounted(
-            dashboard_app(
-                database=database,
-                directory=directory,
-                keys=keys,
-                guard=guard,
-                max_page_size=settings.max_page_size,
-            )
-        ),
+        mounted=mounted(dashboard_app(database, directory, keys, guard, settings.max_page_size)),
     )
 
 

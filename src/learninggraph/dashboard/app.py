@@ -37,13 +37,9 @@ def mounted(app: Starlette) -> Callable[[MutableMapping[str, Any]], Starlette | 
 
 
 def dashboard_app(
-    *,
-    database: Database,
-    directory: Directory,
-    keys: SigningKeys,
-    guard: LoginGuard | None,
-    max_page_size: int,
+    database: Database, directory: Directory, keys: SigningKeys, guard: LoginGuard | None, max_page_size: int
 ) -> Starlette:
+    """The dashboard over the server's database and directory; its sign-ins count in the token endpoint's guard."""
     _, private_key = keys.signing_key()
     material = private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

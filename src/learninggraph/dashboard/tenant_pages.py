@@ -16,6 +16,7 @@ from learninggraph.dashboard.web import Web, secured, signed_in
 from learninggraph.domain.errors import GraphError
 
 CHART_DAYS = 30
+ViewerPage = Callable[[Request, Viewer], Response]
 STATUSES = ("notStarted", "inProgress", "completed")
 
 
@@ -35,9 +36,12 @@ def activity_filter(reads: Reads, viewer: Viewer, query: dict[str, str]) -> str:
 
 
 def routes(web: Web, reads: Reads) -> list[Route]:
+    pages = _TenantPages(web, reads)
     admin = signed_in(web, admin=True)
 
-    def guarded(page: Callable[[Request, Viewer], Response]) -> Callable[[Request, Viewer], Response]:
+    def guarded(page: ViewerPage) -> ViewerPage:
+        """A read the services refuse (an unknown provider, a bad search) is shown as its Graph message."""
+
         def run(request: Request, viewer: Viewer) -> Response:
             try:
                 return page(request, viewer)
@@ -46,55 +50,56 @@ def routes(web: Web, reads: Reads) -> list[Route]:
 
         return run
 
-    def overview(request: Request, viewer: Viewer) -> Response:
-        return web.render("overview.html", viewer=viewer, title="Organisation", days=CHART_DAYS)
+    return [
+        Route("/overview", admin(guarded(pages.overview))),
+        Route("/overview/data.json", admin(guarded(pages.chart_data))),
+        Route("/providers", admin(guarded(pages.providers))),
+        Route("/providers/{provider}/contents", admin(guarded(pages.contents))),
+        Route("/providers/{provider}/activities", admin(guarded(pages.activities))),
+        Route("/learners", admin(guarded(pages.learners))),
+        *exports.routes(web, reads, admin, guarded, activity_filter),
+    ]
 
-    def chart_data(request: Request, viewer: Viewer) -> Response:
+
+class _TenantPages:
+    def __init__(self, web: Web, reads: Reads) -> None:
+        self.web = web
+        self.reads = reads
+
+    def overview(self, request: Request, viewer: Viewer) -> Response:
+        return self.web.render("overview.html", viewer=viewer, title="Organisation", days=CHART_DAYS)
+
+    def chart_data(self, request: Request, viewer: Viewer) -> Response:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        return secured(JSONResponse(reads.charts(viewer, now=now, days=CHART_DAYS)))
+        return secured(JSONResponse(self.reads.charts(viewer, now=now, days=CHART_DAYS)))
 
-    def providers(request: Request, viewer: Viewer) -> Response:
-        listed = reads.providers(viewer, request.query_params.get("page"))
-        return web.render(
-            "providers.html",
-            viewer=viewer,
-            title="Providers",
-            listed=listed,
-            query=dict(request.query_params),
-        )
-
-    def contents(request: Request, viewer: Viewer) -> Response:
-        provider = reads.provider(viewer, request.path_params["provider"])
+    def providers(self, request: Request, viewer: Viewer) -> Response:
         query = dict(request.query_params)
-        listed = reads.contents(viewer, provider["id"], query.get("q", ""), query.get("page"))
-        return web.render(
+        listed = self.reads.providers(viewer, query.get("page"))
+        return self.web.render("providers.html", viewer=viewer, title="Providers", listed=listed, query=query)
+
+    def contents(self, request: Request, viewer: Viewer) -> Response:
+        provider = self.reads.provider(viewer, request.path_params["provider"])
+        query = dict(request.query_params)
+        listed = self.reads.contents(viewer, provider["id"], query.get("q", ""), query.get("page"))
+        return self.web.render(
             "contents.html", viewer=viewer, title=f"Contents of {provider['displayName']}",
             provider=provider, listed=listed, query=query,
         )  # fmt: skip
 
-    def activities(request: Request, viewer: Viewer) -> Response:
-        provider = reads.provider(viewer, request.path_params["provider"])
+    def activities(self, request: Request, viewer: Viewer) -> Response:
+        provider = self.reads.provider(viewer, request.path_params["provider"])
         query = dict(request.query_params)
-        listed = reads.activities(
-            viewer, filter_text=activity_filter(reads, viewer, query), page=query.get("page"),
+        listed = self.reads.activities(
+            viewer, filter_text=activity_filter(self.reads, viewer, query), page=query.get("page"),
             provider_id=provider["id"],
         )  # fmt: skip
-        return web.render(
+        return self.web.render(
             "activities.html", viewer=viewer, title=f"Activities of {provider['displayName']}",
             provider=provider, listed=listed, query=query, statuses=STATUSES,
         )  # fmt: skip
 
-    def learners(request: Request, viewer: Viewer) -> Response:
+    def learners(self, request: Request, viewer: Viewer) -> Response:
         query = dict(request.query_params)
-        listed = reads.learners(viewer, query.get("q", ""), query.get("page"))
-        return web.render("learners.html", viewer=viewer, title="Learners", listed=listed, query=query)
-
-    return [
-        Route("/overview", admin(guarded(overview))),
-        Route("/overview/data.json", admin(guarded(chart_data))),
-        Route("/providers", admin(guarded(providers))),
-        Route("/providers/{provider}/contents", admin(guarded(contents))),
-        Route("/providers/{provider}/activities", admin(guarded(activities))),
-        Route("/learners", admin(guarded(learners))),
-        *exports.routes(web, reads, admin, guarded, activity_filter),
-    ]
+        listed = self.reads.learners(viewer, query.get("q", ""), query.get("page"))
+        return self.web.render("learners.html", viewer=viewer, title="Learners", listed=listed, query=query)

@@ -104,8 +104,7 @@ class Edge:
         self.body_timeout_seconds = body_timeout_seconds
         # Told about every answered request (access log, metrics), after its answer is sent.
         self.observers = tuple(observers)
-        # Another ASGI app (the web dashboard) answering the requests it claims, before Graph's pipeline.
-        self.mounted = mounted
+        self.mounted = mounted  # another ASGI app (the dashboard), for the requests it claims
         self._batch = Batch(self.dispatch, batch_group, max_response_bytes=max_batch_response_bytes)
         # Where handlers run: inline on the event loop, or in threads when storage waits on a network
         # database, so one request's round trips do not stall every other request of the worker.
