@@ -93,3 +93,14 @@ def test_the_session_cookie_is_http_only_and_same_site_strict(page: Page, world:
     (session,) = [c for c in page.context.cookies() if c["name"] == "learninggraph_dashboard"]
 
     assert (session["httpOnly"], session["sameSite"], session["path"]) == (True, "Strict", PREFIX)
+
+
+def test_a_sign_in_body_larger_than_a_form_is_not_read_and_signs_no_one_in(world: World) -> None:
+    form = {"tenant": world.tenant.tenant_id, "username": "x", "password": "y" * 20_000, "csrf": "t"}
+    response = httpx.post(
+        world.dashboard("/sign-in"), data=form, cookies={"learninggraph_dashboard_sign_in": "t"}
+    )
+
+    assert response.status_code == 400
+    assert "expired" in response.text
+    assert "learninggraph_dashboard=" not in response.headers.get("set-cookie", "")

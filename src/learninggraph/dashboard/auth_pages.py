@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+import anyio
+import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,13 +16,14 @@ from learninggraph.dashboard.signin import SignInRefused
 from learninggraph.dashboard.web import (
     PREFIX,
     Web,
-    form_of,
     is_loopback_exchange,
+    read_form,
     same_origin,
     same_token,
     secured,
     set_session_cookie,
 )
+from learninggraph.http.edge import SIGN_IN_THREADS
 from learninggraph.identity.dev import DEV_TENANT_ID, DEV_USER_ID, dev_credentials
 from learninggraph.identity.directory import User
 
@@ -38,6 +41,13 @@ def routes(web: Web) -> list[Route]:
 class _AuthPages:
     def __init__(self, web: Web) -> None:
         self.web = web
+        self._lane: anyio.CapacityLimiter | None = None
+
+    def _sign_in_lane(self) -> anyio.CapacityLimiter:
+        """Password checks (scrypt) run two at a time, as the token endpoint's do, whatever the load."""
+        if self._lane is None:
+            self._lane = anyio.CapacityLimiter(SIGN_IN_THREADS)
+        return self._lane
 
     def _offers_development(self, request: Request) -> bool:
         return is_loopback_exchange(request) and dev_credentials(self.web.directory) is not None
@@ -65,7 +75,7 @@ class _AuthPages:
         return await run_in_threadpool(self._form_page, request)
 
     async def _checked_form(self, request: Request) -> dict[str, str] | None:
-        form = form_of(await request.body())
+        form = await read_form(request)
         if not same_origin(request) or not same_token(form.get("csrf"), request.cookies.get(SIGN_IN_COOKIE)):
             return None
         return form
@@ -76,12 +86,13 @@ class _AuthPages:
             return await run_in_threadpool(self._form_page, request, status=400, error=_STALE_FORM)
         address = request.client.host if request.client else ""
         try:
-            user = await run_in_threadpool(
+            user = await anyio.to_thread.run_sync(
                 self.web.sign_in.with_password,
                 form.get("tenant", ""),
                 form.get("username", ""),
                 form.get("password", ""),
                 address,
+                limiter=self._sign_in_lane(),
             )
         except SignInRefused as refused:
             status = 429 if refused.retry_after is not None else 400
@@ -114,7 +125,7 @@ class _AuthPages:
         return response
 
     async def sign_out(self, request: Request) -> Response:
-        form = form_of(await request.body())
+        form = await read_form(request)
         session = self.web.sessions.read(request.cookies.get(COOKIE))
         if session is None or not same_origin(request) or not same_token(form.get("csrf"), session.csrf):
             return secured(

@@ -101,6 +101,20 @@ def signed_in(web: Web, *, admin: bool = False) -> Callable[[Page], Callable[[Re
     return decorate
 
 
+# A sign-in or sign-out form is a few hundred bytes; a larger body is not read past this.
+MAX_FORM_BYTES = 16 * 1024
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The request's urlencoded form, empty when its body is larger than ``MAX_FORM_BYTES``."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return {}
+    return form_of(bytes(body))
+
+
 def form_of(body: bytes) -> dict[str, str]:
     """An urlencoded form; a repeated or undecodable field is dropped."""
     try:
