@@ -137,3 +137,18 @@ def test_a_providers_contents_show_as_cards_and_images_are_links_never_fetched(
         "href", "https://images.contoso.example/rust.png"
     )
     assert [url for url in requested if not url.startswith(world.tenant.base_url)] == []
+
+
+def test_a_tables_next_page_replaces_only_the_table_and_keeps_its_address(page: Page, world: World) -> None:
+    for n in range(26):
+        world.activity(world.learner.user, externalcourseActivityId=f"page-test-{n:02d}")
+    sign_in(page, world, world.admin)
+    page.goto(world.dashboard(f"/providers/{world.provider_id}/activities"))
+    page.evaluate("window.sameDocument = true")
+
+    page.get_by_role("link", name="Next page").click()
+
+    expect(page.locator("#results tbody tr")).to_have_count(1)
+    expect(page.locator("#results")).to_contain_text("page-test-25")
+    assert page.evaluate("window.sameDocument") is True
+    assert "page=" in page.url
