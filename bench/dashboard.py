@@ -119,18 +119,40 @@ def main() -> None:
             "activities of a provider, 41st page": str(deep.url.raw_path.decode()),
             "activities of a provider, status=completed": f"{activities}?status=completed",
             "activities of a provider, one learner": f"{activities}?learner={learner}",
+            "activities of a provider, one external ID": f"{activities}?external=ext-500000",
             "contents of a provider": f"{PREFIX}/providers/{provider}/contents",
             "learners": f"{PREFIX}/learners",
             "one learner's My learning": f"{PREFIX}/learners/{learner}",
             "organisation page (figures load after)": f"{PREFIX}/overview",
-            "organisation figures (JSON)": f"{PREFIX}/overview/data.json",
         }
         sys.stdout.write("| page | median ms | p95 ms |\n|---|---:|---:|\n")
         for name, path in pages.items():
-            rounds = max(3, args.rounds // 5) if path.endswith("data.json") else args.rounds
-            median, p95 = timed(client, path, rounds)
+            median, p95 = timed(client, path, args.rounds)
             sys.stdout.write(f"| {name} | {median:.1f} | {p95:.1f} |\n")
             sys.stdout.flush()
+        figures(client, activities, args.rounds)
+
+
+def figures(client: httpx.Client, page: str, rounds: int) -> None:
+    """The organisation's figures: their first computation in the background, pages meanwhile, then the copy."""
+    started = time.perf_counter()
+    assert client.get(f"{PREFIX}/overview/data.json").status_code == 202
+    meanwhile = []
+    while True:
+        began = time.perf_counter()
+        assert client.get(page).status_code == 200
+        meanwhile.append((time.perf_counter() - began) * 1000)
+        if client.get(f"{PREFIX}/overview/data.json").status_code == 200:
+            break
+    computed = time.perf_counter() - started
+    median, p95 = timed(client, f"{PREFIX}/overview/data.json", rounds)
+    meanwhile.sort()
+    sys.stdout.write(
+        f"| activities page while the figures compute ({len(meanwhile)} requests) | "
+        f"{statistics.median(meanwhile):.1f} | {meanwhile[max(0, int(len(meanwhile) * 0.95) - 1)]:.1f} |\n"
+        f"| organisation figures, kept copy (JSON) | {median:.1f} | {p95:.1f} |\n"
+        f"\nThe figures' first computation took {computed:.1f} s in the background.\n"
+    )
 
 
 if __name__ == "__main__":

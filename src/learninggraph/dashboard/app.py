@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from learninggraph.dashboard import auth_pages, learning_pages, tenant_pages
+from learninggraph.dashboard.figures import Figures
 from learninggraph.dashboard.reads import Reads
 from learninggraph.dashboard.sessions import SessionCodec, session_key
 from learninggraph.dashboard.signin import SignIn
@@ -50,7 +51,7 @@ def dashboard_app(
     pages: list[BaseRoute] = [
         *auth_pages.routes(web),
         *learning_pages.routes(web, reads),
-        *tenant_pages.routes(web, reads),
+        *tenant_pages.routes(web, reads, Figures(database)),
         Mount("/static", app=static, name="static"),
     ]
     return Starlette(

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from learninggraph.dashboard.reads import Listed, Reads
+from learninggraph.dashboard.reads import ActivitySearch, Listed, Reads
 from learninggraph.dashboard.viewer import Viewer
 from learninggraph.dashboard.web import Web, secured
 
@@ -71,22 +71,16 @@ def download(name: str, chunks: Iterator[str]) -> Response:
     )
 
 
-def routes(
-    web: Web, reads: Reads, admin: Guard, guarded: Wrap, activity_filter: Callable[..., str]
-) -> list[Route]:
+def routes(web: Web, reads: Reads, admin: Guard, guarded: Wrap) -> list[Route]:
     def activities_csv(request: Request, viewer: Viewer) -> Response:
         provider = reads.provider(viewer, request.path_params["provider"])
-        text = activity_filter(reads, viewer, dict(request.query_params))
-        first = reads.activities(
-            viewer, filter_text=text, page=None, provider_id=provider["id"], size=EXPORT_PAGE
-        )
+        search = ActivitySearch.of(dict(request.query_params))
+        first = reads.provider_activities(viewer, provider["id"], search, None, EXPORT_PAGE)
 
         def fetch(page: str | None) -> Listed:
             if page is None:
                 return first
-            return reads.activities(
-                viewer, filter_text=text, page=page, provider_id=provider["id"], size=EXPORT_PAGE
-            )
+            return reads.provider_activities(viewer, provider["id"], search, page, EXPORT_PAGE)
 
         return download("activities.csv", rows_of(ACTIVITY_COLUMNS, fetch))
 

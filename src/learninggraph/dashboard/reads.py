@@ -32,6 +32,7 @@ from learninggraph.resources.learning_providers.service import LearningProviderS
 from learninggraph.storage.database import Database, Row
 
 PAGE_SIZE = 25
+STATUSES = ("notStarted", "inProgress", "completed")
 _provider = Renderer(LEARNING_PROVIDER, with_odata_type=False).render
 _content = Renderer(LEARNING_CONTENT, with_odata_type=False).render
 _activity = {
@@ -46,6 +47,30 @@ class Listed:
 
     items: list[dict[str, Any]]
     next_page: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitySearch:
+    """The activities table's search fields: a learner (id or user name), a status, an external ID."""
+
+    learner: str = ""
+    status: str = ""
+    external: str = ""
+
+    @classmethod
+    def of(cls, query: dict[str, str]) -> ActivitySearch:
+        status = query.get("status", "")
+        return cls(
+            query.get("learner", "").strip(),
+            status if status in STATUSES else "",
+            query.get("external", "").strip(),
+        )
+
+    def filter_text(self) -> str:
+        parts = [f"status eq {literal(self.status)}"] if self.status else []
+        if self.external:
+            parts.append(f"externalcourseActivityId eq {literal(self.external)}")
+        return " and ".join(parts)
 
 
 def literal(value: str) -> str:
@@ -113,6 +138,29 @@ class Reads:
         self._name_contents(viewer, items)
         return Listed(items, listed.next_token)
 
+    def provider_activities(
+        self,
+        viewer: Viewer,
+        provider_id: str,
+        search: ActivitySearch,
+        page: str | None,
+        size: int = PAGE_SIZE,
+    ) -> Listed:
+        """A provider's activities matching ``search``; one learner's are read through the learner's index."""
+        if not search.learner:
+            return self.activities(
+                viewer, filter_text=search.filter_text(), page=page, provider_id=provider_id, size=size
+            )
+        learner_id = self.learner_named(viewer, search.learner) or search.learner
+        with self._database.snapshot() as conn:
+            rows, next_page = queries.learner_activities_of_provider(
+                conn, self._database.dialect, viewer.tenant.id, provider_id, learner_id,
+                status=search.status, external=search.external, page=page, size=min(size, self._max),
+            )  # fmt: skip
+        items = [_activity_of(row) for row in rows]
+        self._name_contents(viewer, items)
+        return Listed(items, next_page)
+
     def _name_contents(self, viewer: Viewer, items: Sequence[dict[str, Any]]) -> None:
         """Adds each activity's content title, learner name and whether it is overdue (by primary keys)."""
         contents = sorted({str(item["learningContentId"]) for item in items})
@@ -140,10 +188,6 @@ class Reads:
         """The id of the tenant's user with that id or user principal name."""
         with self._database.snapshot() as conn:
             return queries.learner_id(conn, viewer.tenant.id, id_or_name)
-
-    def charts(self, viewer: Viewer, *, now: str, days: int) -> dict[str, Any]:
-        with self._database.snapshot() as conn:
-            return queries.charts(conn, viewer.tenant.id, now=now, days=days)
 
 
 def _overdue(item: dict[str, Any], now: str) -> bool:

@@ -3,40 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from learninggraph.dashboard import exports
-from learninggraph.dashboard.reads import Reads, literal
+from learninggraph.dashboard.figures import DAYS, Figures
+from learninggraph.dashboard.reads import STATUSES, ActivitySearch, Reads
 from learninggraph.dashboard.viewer import Viewer
 from learninggraph.dashboard.web import Web, secured, signed_in
 from learninggraph.domain.errors import GraphError
 
-CHART_DAYS = 30
 ViewerPage = Callable[[Request, Viewer], Response]
-STATUSES = ("notStarted", "inProgress", "completed")
 
 
-def activity_filter(reads: Reads, viewer: Viewer, query: dict[str, str]) -> str:
-    """The activities table's search fields as one $filter: learner (id or user name), status, external id."""
-    parts = []
-    learner = query.get("learner", "").strip()
-    if learner:
-        found = reads.learner_named(viewer, learner)
-        parts.append(f"learnerUserId eq {literal(found or learner)}")
-    if query.get("status") in STATUSES:
-        parts.append(f"status eq {literal(query['status'])}")
-    external = query.get("external", "").strip()
-    if external:
-        parts.append(f"externalcourseActivityId eq {literal(external)}")
-    return " and ".join(parts)
-
-
-def routes(web: Web, reads: Reads) -> list[Route]:
-    pages = _TenantPages(web, reads)
+def routes(web: Web, reads: Reads, figures: Figures) -> list[Route]:
+    pages = _TenantPages(web, reads, figures)
     admin = signed_in(web, admin=True)
 
     def guarded(page: ViewerPage) -> ViewerPage:
@@ -57,21 +40,24 @@ def routes(web: Web, reads: Reads) -> list[Route]:
         Route("/providers/{provider}/contents", admin(guarded(pages.contents))),
         Route("/providers/{provider}/activities", admin(guarded(pages.activities))),
         Route("/learners", admin(guarded(pages.learners))),
-        *exports.routes(web, reads, admin, guarded, activity_filter),
+        *exports.routes(web, reads, admin, guarded),
     ]
 
 
 class _TenantPages:
-    def __init__(self, web: Web, reads: Reads) -> None:
+    def __init__(self, web: Web, reads: Reads, figures: Figures) -> None:
         self.web = web
         self.reads = reads
+        self.figures = figures
 
     def overview(self, request: Request, viewer: Viewer) -> Response:
-        return self.web.render("overview.html", viewer=viewer, title="Organisation", days=CHART_DAYS)
+        return self.web.render("overview.html", viewer=viewer, title="Organisation", days=DAYS)
 
     def chart_data(self, request: Request, viewer: Viewer) -> Response:
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        return secured(JSONResponse(self.reads.charts(viewer, now=now, days=CHART_DAYS)))
+        figures = self.figures.of(viewer.tenant.id)
+        if figures is None:
+            return secured(JSONResponse({"ready": False}, status_code=202, headers={"Retry-After": "1"}))
+        return secured(JSONResponse({"ready": True, **figures}))
 
     def providers(self, request: Request, viewer: Viewer) -> Response:
         query = dict(request.query_params)
@@ -90,10 +76,9 @@ class _TenantPages:
     def activities(self, request: Request, viewer: Viewer) -> Response:
         provider = self.reads.provider(viewer, request.path_params["provider"])
         query = dict(request.query_params)
-        listed = self.reads.activities(
-            viewer, filter_text=activity_filter(self.reads, viewer, query), page=query.get("page"),
-            provider_id=provider["id"],
-        )  # fmt: skip
+        listed = self.reads.provider_activities(
+            viewer, provider["id"], ActivitySearch.of(query), query.get("page")
+        )
         return self.web.render(
             "activities.html", viewer=viewer, title=f"Activities of {provider['displayName']}",
             provider=provider, listed=listed, query=query, statuses=STATUSES,

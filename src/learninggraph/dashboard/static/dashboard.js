@@ -48,6 +48,7 @@
       options: { scales: { y: { beginAtZero: true } } },
     });
     document.getElementById("overdue").textContent = String(data.overdue);
+    document.getElementById("as-of").textContent = "Figures as of " + data.asOf + ", refreshed every minute.";
     const body = document.querySelector("#figures tbody");
     for (const p of data.providers) {
       const row = document.createElement("tr");
@@ -57,15 +58,27 @@
     holder.dataset.ready = "true";
   }
 
-  fetch(holder.dataset.source, { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then((response) => {
-      if (!response.ok) {
-        throw new Error("chart data: " + response.status);
-      }
-      return response.json();
-    })
-    .then(render)
-    .catch((error) => {
-      holder.textContent = "The charts could not be loaded (" + error.message + ").";
-    });
+  // The server computes the figures in the background: 202 means "ask again in a moment".
+  function load(attempt) {
+    fetch(holder.dataset.source, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((response) => {
+        if (response.status === 202 && attempt < 120) {
+          window.setTimeout(() => load(attempt + 1), 1000);
+          return null;
+        }
+        if (!response.ok) {
+          throw new Error("chart data: " + response.status);
+        }
+        return response.json();
+      })
+      .then((data) => {
+        if (data) {
+          render(data);
+        }
+      })
+      .catch((error) => {
+        holder.textContent = "The charts could not be loaded (" + error.message + ").";
+      });
+  }
+  load(0);
 })();
