@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -152,3 +153,29 @@ def test_a_tables_next_page_replaces_only_the_table_and_keeps_its_address(page: 
     expect(page.locator("#results")).to_contain_text("page-test-25")
     assert page.evaluate("window.sameDocument") is True
     assert "page=" in page.url
+
+
+def test_a_csv_cell_a_spreadsheet_would_run_as_a_formula_is_quoted(page: Page, world: World) -> None:
+    world.content('=HYPERLINK("https://evil.example")', description="+1 and -1")
+    sign_in(page, world, world.admin)
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+
+    answer = httpx.get(world.dashboard(f"/providers/{world.provider_id}/contents.csv"), cookies=cookies)
+    rows = {row["title"]: row for row in csv.DictReader(io.StringIO(answer.text))}
+
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+    assert rows['\'=HYPERLINK("https://evil.example")']["description"] == "'+1 and -1"
+    assert rows["Python 101"]["duration"] == "PT2H"
+
+
+def test_the_learners_csv_lists_the_tenants_users_and_no_other_tenants(
+    page: Page, world: World, other_world: World
+) -> None:
+    sign_in(page, world, world.admin)
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+
+    answer = httpx.get(world.dashboard("/learners.csv"), cookies=cookies)
+    names = {row["userPrincipalName"] for row in csv.DictReader(io.StringIO(answer.text))}
+
+    assert names == {world.admin.user.user_principal_name, world.learner.user.user_principal_name}
+    assert other_world.learner.user.user_principal_name not in names

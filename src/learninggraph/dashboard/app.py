@@ -64,4 +64,4 @@ def dashboard_app(
 
 
 def _to_dashboard(request: Request) -> Response:
-    return secured(RedirectResponse(f"{PREFIX}/", status_code=307 if request.method != "GET" else 302))
+    return secured(RedirectResponse(f"{PREFIX}/", status_code=302))
