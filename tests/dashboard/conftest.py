@@ -1,5 +1,5 @@
 """One learninggraph (its own SQLite file, with the development identity) and one headless Chromium for the
-whole dashboard suite; a fresh browser context (no cookies) and fresh tenants for each test."""
+dashboard's tests; a fresh browser context (no cookies) and fresh tenants for each test."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ def dashboard_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Learn
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """One Chromium for the package's tests; stopped when they end, since Playwright's synchronous API keeps an
+    event loop running in the main thread, where other tests call ``asyncio.run``."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip("Debian's chromium package is not installed (scripts/test installs it)")
     with sync_playwright() as playwright:
