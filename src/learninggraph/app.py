@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from learninggraph import __version__
+from learninggraph.dashboard.app import dashboard_app, mounted
 from learninggraph.http.access_log import AccessLog, Exchange
 from learninggraph.http.edge import Edge
 from learninggraph.http.messages import Response
@@ -68,8 +69,9 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
     if settings.metrics != "off":
         metrics = Metrics(database.pool_stats if database.dialect == "postgresql" else None)
         observers.append(metrics)
+    guard = _login_guard(settings, budgets)
     public = public_router(
-        database, directory, keys, settings, budgets, openapi=openapi, migrations=migrations, metrics=metrics
+        database, directory, keys, settings, guard, openapi=openapi, migrations=migrations, metrics=metrics
     )
     return Edge(
         pipeline=request_steps(
@@ -93,6 +95,7 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         on_shutdown=database.close,
         executor=_executor_for(database),
         observers=observers,
+        mounted=mounted(dashboard_app(database, directory, keys, guard, settings.max_page_size)),
     )
 
 
@@ -107,7 +110,7 @@ def public_router(
     directory: Directory,
     keys: SigningKeys,
     settings: Settings,
-    budgets: DatabaseCounterStore,
+    guard: LoginGuard | None,
     *,
     openapi: bytes,
     migrations: Sequence[Migration],
@@ -121,7 +124,7 @@ def public_router(
             issuer=issuer,
             keys=keys,
             settings=settings,
-            guard=_login_guard(settings, budgets),
+            guard=guard,
         ),
         Operation("health", "GET", ("health",), health),
         Operation("ready", "GET", ("ready",), readiness(database, migrations)),

@@ -78,6 +78,12 @@ def test_the_wheel_holds_the_typing_marker_the_licence_and_both_entry_points(
         declared = archive.read(entry_points).decode()
 
     assert "learninggraph/py.typed" in names
+    assert {
+        "learninggraph/dashboard/templates/base.html",
+        "learninggraph/dashboard/static/htmx.min.js",
+        "learninggraph/dashboard/static/chart.umd.min.js",
+        "learninggraph/dashboard/static/THIRD-PARTY-LICENSES.txt",
+    } <= names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert not any(n.startswith("tests/") for n in names)
     assert "learninggraph = learninggraph.cli:main" in declared
@@ -112,6 +118,8 @@ def test_the_installed_wheel_serves_grants_a_token_and_answers_an_api_call(
             headers={"Authorization": f"Bearer {token}"},
             timeout=30,
         )
+        sign_in = httpx.get(f"{base}/_learninggraph/dashboard/sign-in", timeout=30)
+        script = httpx.get(f"{base}/_learninggraph/dashboard/static/dashboard.js", timeout=30)
         served_from = subprocess.run(
             [str(venv / "bin" / "python"), "-c", "import learninggraph; print(learninggraph.__file__)"],
             capture_output=True,
@@ -120,4 +128,6 @@ def test_the_installed_wheel_serves_grants_a_token_and_answers_an_api_call(
         )
 
     assert answer.status_code == 200 and answer.json()["value"] == []
+    assert sign_in.status_code == 200 and "Sign in as the development administrator" in sign_in.text
+    assert script.status_code == 200 and "Chart" in script.text
     assert Path(served_from.stdout.strip()).is_relative_to(venv)

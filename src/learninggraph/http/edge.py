@@ -35,6 +35,7 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger("learninggraph")
 
@@ -50,12 +51,14 @@ class Edge:
         on_shutdown: Callable[[], None] | None = None,
         executor: Executor | None = None,
         observers: Sequence[Callable[[Exchange], None]] = (),
+        mounted: Callable[[Scope], App | None] | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.reading = reading
         self.on_shutdown = on_shutdown
         # Told about every answered request (access log, metrics), after its answer is sent.
         self.observers = tuple(observers)
+        self.mounted = mounted  # another ASGI app (the dashboard), for the requests it claims
         # Where handlers run: inline on the event loop, or in threads when storage waits on a network
         # database, so one request's round trips do not stall every other request of the worker.
         self.executor = executor
@@ -69,7 +72,8 @@ class Edge:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await self._http(scope, receive, send)
+            mounted = None if self.mounted is None else self.mounted(scope)
+            await (self._http if mounted is None else mounted)(scope, receive, send)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
 
