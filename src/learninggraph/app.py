@@ -215,30 +215,11 @@ def serve(
     from learninggraph.http.access_log import configure_logging
     from learninggraph.http.connections import fit_connection_cap, server_config
     from learninggraph.http.metrics import prepare_workers, start_listener
-    from learninggraph.identity.dev import apply_dev_identity_rules, dev_credentials
-    from learninggraph.progress import upgrade_showing_progress
     from learninggraph.settings import metrics_listener
 
     sock = bind_socket(host, port)  # before anything is created or printed: a busy port is one error line
     configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
-    database = Database(settings.database_url)
-    upgrade_showing_progress(database, registry.migrations(registry.served()))
-    directory = Directory(database)
-    SigningKeys.load_or_create(database)
-    created = apply_dev_identity_rules(database, settings, host=host, warn=sys.stderr)
-    credentials = dev_credentials(directory)
-    database.close()
-    base = listening_origin(host, port, tls=certfile is not None)
-    hint = ""
-    if settings.public_url is None and settings.trust_forwarded_headers:
-        hint = " Behind a proxy, give its address with --public-url."
-    public_url = settings.public_url or base
-    settings = replace(settings, public_url=public_url)
-    _announce(
-        base, credentials, created=bool(created), public_url=public_url, database_url=settings.database_url
-    )
-    sys.stdout.write(f"Tokens name {public_url}/{{tenantId}}/v2.0 as their issuer.{hint}\n")
-    sys.stdout.flush()
+    settings = _prepare_and_announce(settings, host=host, port=port, tls=certfile is not None)
     common: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -275,6 +256,34 @@ def serve(
         server.run(sockets=[sock])
         if not server.started:
             raise SystemExit(3)
+
+
+def _prepare_and_announce(settings: Settings, *, host: str, port: int, tls: bool) -> Settings:
+    """Migrates the database, applies the development identity's rules and prints where Graph is served.
+
+    Returns the settings with the public URL the tokens will name.
+    """
+    from learninggraph.identity.dev import apply_dev_identity_rules, dev_credentials
+    from learninggraph.progress import upgrade_showing_progress
+
+    database = Database(settings.database_url)
+    upgrade_showing_progress(database, registry.migrations(registry.served()))
+    directory = Directory(database)
+    SigningKeys.load_or_create(database)
+    created = apply_dev_identity_rules(database, settings, host=host, warn=sys.stderr)
+    credentials = dev_credentials(directory)
+    database.close()
+    base = listening_origin(host, port, tls=tls)
+    hint = ""
+    if settings.public_url is None and settings.trust_forwarded_headers:
+        hint = " Behind a proxy, give its address with --public-url."
+    public_url = settings.public_url or base
+    _announce(
+        base, credentials, created=bool(created), public_url=public_url, database_url=settings.database_url
+    )
+    sys.stdout.write(f"Tokens name {public_url}/{{tenantId}}/v2.0 as their issuer.{hint}\n")
+    sys.stdout.flush()
+    return replace(settings, public_url=public_url)
 
 
 def _announce(

@@ -192,6 +192,43 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
+    _add_account_commands(commands, common, as_json)
+
+    sub = _add(commands, "token", token_command, [common], "mint a delegated access token for a user")
+    sub.add_argument("--tenant", required=True)
+    sub.add_argument("--user", required=True, help="user id or user principal name")
+    sub.add_argument("--scope", action="append", required=True, help="delegated permission (repeat)")
+    sub.add_argument("--client-id", help="the app id the token names")
+    sub.add_argument(
+        "--public-url",
+        type=_public_url,
+        metavar="URL",
+        help="the server the token is for, whose origin is its issuer "
+        f"(default: $LEARNINGGRAPH_PUBLIC_URL or {DEFAULT_PUBLIC_URL})",
+    )
+
+    sub = _add(commands, "dev-cert", _dev_cert, [], "write a local CA and a server certificate")
+    sub.set_defaults(uses_database=False)
+    sub.add_argument("--out", required=True, metavar="DIR")
+    _add(commands, "dev-credentials", _dev_credentials, [common, as_json], "show the dev identity")
+    keys = commands.add_parser("keys", help="manage signing keys").add_subparsers(
+        dest="action", required=True
+    )
+    _add(keys, "rotate", _keys_rotate, [common], "rotate the token signing key")
+
+    sub = _add_serve_command(commands, common)
+    add_transfer_commands(commands, common, serve=sub)
+    add_journal_commands(commands, common, as_json)
+    add_fault_commands(commands, common, as_json)
+    return parser
+
+
+def _add_account_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    as_json: argparse.ArgumentParser,
+) -> None:
+    """``tenants``, ``apps`` and ``users``."""
     tenants = commands.add_parser("tenants", help="manage tenants").add_subparsers(
         dest="action", required=True
     )
@@ -230,28 +267,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_user_commands(users, common, as_json)
 
-    sub = _add(commands, "token", token_command, [common], "mint a delegated access token for a user")
-    sub.add_argument("--tenant", required=True)
-    sub.add_argument("--user", required=True, help="user id or user principal name")
-    sub.add_argument("--scope", action="append", required=True, help="delegated permission (repeat)")
-    sub.add_argument("--client-id", help="the app id the token names")
-    sub.add_argument(
-        "--public-url",
-        type=_public_url,
-        metavar="URL",
-        help="the server the token is for, whose origin is its issuer "
-        f"(default: $LEARNINGGRAPH_PUBLIC_URL or {DEFAULT_PUBLIC_URL})",
-    )
 
-    sub = _add(commands, "dev-cert", _dev_cert, [], "write a local CA and a server certificate")
-    sub.set_defaults(uses_database=False)
-    sub.add_argument("--out", required=True, metavar="DIR")
-    _add(commands, "dev-credentials", _dev_credentials, [common, as_json], "show the dev identity")
-    keys = commands.add_parser("keys", help="manage signing keys").add_subparsers(
-        dest="action", required=True
-    )
-    _add(keys, "rotate", _keys_rotate, [common], "rotate the token signing key")
-
+def _add_serve_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
+    """``serve`` and its options."""
     sub = _add(commands, "serve", _serve, [common], "run the server")
     sub.set_defaults(uses_database=False)  # serve opens it itself, once its port is bound
     sub.add_argument("--host", default="127.0.0.1")
@@ -289,6 +309,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="behind a proxy: take scheme, host and client address from X-Forwarded-* headers",
     )
+    _budget_options(sub)
+    _limits(sub)
+    add_serve_options(sub)
+    return sub
+
+
+def _budget_options(sub: argparse.ArgumentParser) -> None:
+    """Throttling and failed sign-in budgets."""
     sub.add_argument(
         "--throttle-limit",
         type=int,
@@ -318,12 +346,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="the failed sign-in window (default: 60)",
     )
-    _limits(sub)
-    add_serve_options(sub)
-    add_transfer_commands(commands, common, serve=sub)
-    add_journal_commands(commands, common, as_json)
-    add_fault_commands(commands, common, as_json)
-    return parser
 
 
 def _limits(sub: argparse.ArgumentParser) -> None:
