@@ -33,12 +33,18 @@ def _summary(counts: dict[str, int]) -> str:
 
 @contextmanager
 def _output(path: str) -> Iterator[BinaryIO]:
-    """The file to write, replaced only once it is complete (``-``: standard output)."""
+    """The file to write, replaced only once it is complete (``-``: standard output; a device or pipe is
+    written directly)."""
     if path == STANDARD_STREAM:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
     target = Path(path)
+    if target.exists() and not target.is_file():
+        # A device or a pipe (/dev/null, a FIFO): written as it is, never replaced by a file.
+        with open(target, "wb", buffering=1 << 20) as stream:
+            yield stream
+        return
     partial = target.with_name(f".{target.name}.partial")
     # An export may hold secrets: owner-only, like the database itself.
     descriptor = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)

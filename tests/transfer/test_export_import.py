@@ -283,3 +283,25 @@ def test_a_refused_import_leaves_a_database_that_held_records_exactly_as_it_was(
     said = failure(capsys, "import", "--database", target, str(tmp_path / "repeated.jsonl"))
     assert "courseActivity" in said and "nothing was imported" in said
     assert export_file(target, tmp_path / "after.jsonl", "--include-secrets") == before
+
+
+def test_an_export_to_a_named_pipe_writes_into_the_pipe_and_leaves_it_a_pipe(
+    new_database_url: Callable[[], str], tmp_path: Path
+) -> None:
+    import stat
+    import threading
+
+    source = new_database_url()
+    populate(source)
+    expected = export_file(source, tmp_path / "file.jsonl")
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+
+    assert run_cli("export", "--database", source, "--output", str(pipe)) == 0
+    reader.join(timeout=30)
+
+    assert received == [expected]
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
