@@ -19,6 +19,7 @@ import msgspec
 
 from learninggraph import __version__
 from learninggraph.dashboard.app import dashboard_app, mounted
+from learninggraph.dashboard.web import PREFIX as DASHBOARD_PREFIX
 from learninggraph.http.access_log import AccessLog, Exchange
 from learninggraph.http.edge import Edge
 from learninggraph.http.messages import Response
@@ -293,6 +294,7 @@ def _announce(
     database = "" if database_url == DEFAULT_DATABASE_URL else f" --database {shlex.quote(database_url)}"
     public = "" if public_url == DEFAULT_PUBLIC_URL else f" --public-url {public_url}"
     out.write(f"learninggraph is serving Graph at {base}/v1.0 and {base}/beta\n")
+    out.write(f"The dashboard: {base}{DASHBOARD_PREFIX}/\n")
     if credentials is not None:
         tenant = credentials["tenantId"]
         out.write(

@@ -95,3 +95,18 @@ def test_the_banners_token_command_runs_as_printed_after_scripts_serve_from_anot
     _run_the_banners_token_command(
         tmp_path, [*argv, "--database", f"sqlite:///{tmp_path / 'served.db'}"], tmp_path, port
     )
+
+
+def test_the_banner_names_the_dashboards_address_and_it_answers(tmp_path: Path) -> None:
+    port = free_port()
+    database = f"sqlite:///{tmp_path / 'banner.db'}"
+    argv = [sys.executable, "-m", "learninggraph", "serve", "--port", str(port), "--database", database]
+    with started(argv, cwd=tmp_path, env=environment_without(VENV_BIN)) as server:
+        line = server.line_starting("The dashboard: ")
+        wait_until_healthy(f"http://127.0.0.1:{port}", server.process)
+        address = line.removeprefix("The dashboard: ").strip()
+        response = httpx.get(address, follow_redirects=True, timeout=30)
+
+    assert address == f"http://127.0.0.1:{port}/_learninggraph/dashboard/"
+    assert response.status_code == 200
+    assert "Sign in" in response.text
