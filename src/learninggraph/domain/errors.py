@@ -118,6 +118,16 @@ class ServiceUnavailable(GraphError):
     code = "serviceUnavailable"
 
 
+class BadGateway(GraphError):
+    status = 502
+    code = "badGateway"
+
+
+class GatewayTimeout(GraphError):
+    status = 504
+    code = "gatewayTimeout"
+
+
 # Messages fixed by the Graph documentation that no one resource owns; kept verbatim, typographic apostrophes
 # included. Each resource folder keeps its own in its ``errors`` module.
 METHOD_NOT_ALLOWED = (

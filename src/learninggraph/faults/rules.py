@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from learninggraph.domain.errors import (
     INTERNAL_ERROR,
+    BadGateway,
+    GatewayTimeout,
     GraphError,
     InternalServerError,
     ServiceUnavailable,
@@ -24,16 +26,6 @@ METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
 # A 429 must say when to retry; without a value from the rule it says this many seconds.
 DEFAULT_RETRY_AFTER = 1
 MAX_LATENCY_MS = 120_000
-
-
-class BadGateway(GraphError):
-    status = 502
-    code = "badGateway"
-
-
-class GatewayTimeout(GraphError):
-    status = 504
-    code = "gatewayTimeout"
 
 
 class FaultRuleError(ValueError):
