@@ -21,8 +21,26 @@ The domain raises these; only ``learninggraph.http.errors`` turns them into the 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why an answer is what it is, for the request journal and the console, never for the response body.
+
+    - ``rule``: a stable name of the rule that decided (``permissions.missing``, ``provider.syncDisabled``,
+      ``fault.injected``); the journal, the console line and the CLI filter on it.
+    - ``hint``: one sentence a vendor can act on ("Grant LearningContent.ReadWrite.All; the token held ...").
+    - ``facts``: structured details as JSON values (``accepted_permissions``, ``held_permissions``,
+      ``field``, ``allowed``, ``fault`` ...).
+
+    The code that raises a GraphError builds its explanation in the same place, so the two cannot drift.
+    """
+
+    rule: str
+    hint: str | None = None
+    facts: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +62,14 @@ class GraphError(Exception):
         *,
         details: Sequence[ErrorDetail] = (),
         headers: Mapping[str, str] | None = None,
+        explanation: Explanation | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.details = tuple(details)
         self.headers: Mapping[str, str] = headers or {}
+        # Journal and console only; never rendered into the Graph envelope.
+        self.explanation = explanation
 
 
 class BadRequest(GraphError):
