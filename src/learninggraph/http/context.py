@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from learninggraph.domain.entity import EntityType
-from learninggraph.domain.errors import NO_ACCESS, Forbidden, GraphError
+from learninggraph.domain.errors import NO_ACCESS, Explanation, Forbidden, GraphError
 from learninggraph.domain.principal import Permissions, Principal
 from learninggraph.http.messages import Request, Response, Segment
 from learninggraph.odata.options import QueryOptions
@@ -79,6 +79,9 @@ class RequestContext:
     unmatched: GraphError | None = None
     principal: Principal | None = None
     options: QueryOptions = NO_OPTIONS
+    # Why the answer is what it is when no GraphError says so (a delayed or dropped answer, a fault); the
+    # request journal records it. A refusal's explanation travels on the GraphError instead.
+    explanation: Explanation | None = None
 
     @property
     def caller(self) -> Principal:
