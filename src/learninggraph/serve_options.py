@@ -24,6 +24,9 @@ ENVIRONMENT: Mapping[str, str] = {
     "log_level": "LEARNINGGRAPH_LOG_LEVEL",
     "metrics": "LEARNINGGRAPH_METRICS",
     "metrics_token": "LEARNINGGRAPH_METRICS_TOKEN",
+    "fault": "LEARNINGGRAPH_FAULTS",
+    "faults_file": "LEARNINGGRAPH_FAULTS_FILE",
+    "fault_seed": "LEARNINGGRAPH_FAULT_SEED",
 }
 _NOT_SETTINGS = ("help", "config", "run", "command", "serve_parser")
 
@@ -47,6 +50,24 @@ def add_serve_options(sub: argparse.ArgumentParser) -> None:
         help="with --metrics public, /metrics asks for 'Authorization: Bearer TOKEN' "
         "(better: $LEARNINGGRAPH_METRICS_TOKEN)",
     )
+    sub.add_argument(
+        "--fault",
+        action="append",
+        metavar="RULE",
+        help="inject a fault while serving (repeat), e.g. 'status=503 route=*learningProviders* once'; "
+        "a rule without tenant= is the dev identity's (also $LEARNINGGRAPH_FAULTS, rules separated by ';')",
+    )
+    sub.add_argument(
+        "--faults-file",
+        metavar="RULES.toml",
+        help="inject the [[fault]] rules of this file while serving (also $LEARNINGGRAPH_FAULTS_FILE)",
+    )
+    sub.add_argument(
+        "--fault-seed",
+        type=int,
+        metavar="N",
+        help="seed the faults' probability rolls, for repeatable runs (also $LEARNINGGRAPH_FAULT_SEED)",
+    )
     sub.set_defaults(serve_parser=sub)
 
 
@@ -60,6 +81,24 @@ def observability_settings(
         given = getattr(args, name)
         values[name] = given if given is not None else env.get(ENVIRONMENT[name]) or None
     return values
+
+
+def fault_settings(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The Settings fields of the fault flags: the flag, else its environment variable, else the default."""
+    env = os.environ if environ is None else environ
+    specs: list[str] | None = args.fault
+    if specs is None:
+        specs = [spec.strip() for spec in env.get(ENVIRONMENT["fault"], "").split(";") if spec.strip()]
+    seed = args.fault_seed if args.fault_seed is not None else env.get(ENVIRONMENT["fault_seed"]) or None
+    try:
+        fault_seed = None if seed is None else int(seed)
+    except ValueError:
+        raise ValueError(f"{ENVIRONMENT['fault_seed']} must be a whole number, not {seed!r}") from None
+    return {
+        "faults": tuple(specs),
+        "faults_file": args.faults_file or env.get(ENVIRONMENT["faults_file"]) or None,
+        "fault_seed": fault_seed,
+    }
 
 
 def parse_with_config(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:

@@ -63,6 +63,11 @@ class Settings:
     # listener; HOST defaults to 127.0.0.1). metrics_token: the bearer token /metrics asks for in "public" mode.
     metrics: str = "off"
     metrics_token: str | None = None
+    # Injected faults: rules given to serve (``--fault`` specs and a ``--faults-file``), stored when it starts;
+    # fault_seed seeds the probability rolls (None: unpredictable).
+    faults: tuple[str, ...] = ()
+    faults_file: str | None = None
+    fault_seed: int | None = None
 
     def __post_init__(self) -> None:
         _check_observability(self)

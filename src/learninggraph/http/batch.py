@@ -129,9 +129,11 @@ class Batch:
     def _run(self, batch: RequestContext, item: _Item) -> _Outcome:
         outer = batch.request
         request_id, client_request_id = _correlation_ids(outer, item)
+        context: RequestContext | None = None
         try:
             request = _sub_request(outer, item, batch.version, request_id, client_request_id)
-            response = self._dispatch(RequestContext(request, principal=batch.principal))
+            context = RequestContext(request, principal=batch.principal)
+            response = self._dispatch(context)
         except GraphError as error:
             response = render_error(error, request_id=request_id, client_request_id=client_request_id)
         except Exception:
@@ -141,6 +143,10 @@ class Batch:
                 request_id=request_id,
                 client_request_id=client_request_id,
             )
+        if context is not None:
+            # An item's injected fault: the batch's answer waits for its slowest item, or is dropped.
+            batch.delay_seconds = max(batch.delay_seconds, context.delay_seconds)
+            batch.drop_connection = batch.drop_connection or context.drop_connection
         return _Outcome(response, request_id, client_request_id)
 
     def _not_run(self, outer: Request, item: _Item, dependency: _Item, outcome: _Outcome) -> _Outcome:
