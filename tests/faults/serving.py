@@ -29,6 +29,7 @@ class FaultServer:
     base_url: str
     app: Edge
     database: Database
+    database_url: str
     exchanges: list[Exchange] = field(default_factory=list)
 
     @property
@@ -50,7 +51,7 @@ def fault_server(settings: Settings) -> Iterator[FaultServer]:
     base_url = listening_origin("127.0.0.1", sock.getsockname()[1], tls=False)
     app = create_app(dataclasses.replace(settings, public_url=base_url))
     database = Database(settings.database_url)
-    served = FaultServer(base_url, app, database)
+    served = FaultServer(base_url, app, database, settings.database_url)
     app.observers = (*app.observers, served.exchanges.append)
     config = server_config(app, settings, log_level="warning", access_log=False, lifespan="on", ws="none")
     server = uvicorn.Server(config)
