@@ -1,7 +1,7 @@
 """What the fault step costs a GET when the caller's tenant has no fault rules: the same server with and without
 the step, side by side, interleaved rounds of wrk.
 
-    python bench/faults.py [--duration 5] [--rounds 3]
+    python bench/faults.py [--duration 5] [--rounds 3] [--in-process]
 
 Three servers, each on its copy of one SQLite file, each pinned to CPU 1 (wrk to CPU 0), one at a time under load:
 - ``without``: the request path without the fault step (as before faults were wired in);
@@ -9,6 +9,9 @@ Three servers, each on its copy of one SQLite file, each pinned to CPU 1 (wrk to
 - ``step+rules``: the step on, five rules for another tenant (what a shared server with one team's chaos
   rules costs everyone else).
 The GET is ``/v1.0/employeeExperience/learningProviders`` of a tenant with one provider, a delegated token.
+
+``--in-process`` times the same GET through the request's steps alone (no HTTP, no wrk), with and without the
+fault step, in interleaved rounds of 2,000: the figure to trust on a machine other work is loading.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 import statistics
 import sys
 import tempfile
+import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -27,9 +31,11 @@ from run import ensure_wrk, free_port, process, run_wrk, wait_ready
 from learninggraph.app import create_app
 from learninggraph.domain.roles import KNOWLEDGE_ADMINISTRATOR
 from learninggraph.faults.rules import new_rule
-from learninggraph.faults.step import InjectFaults
 from learninggraph.faults.store import add_rule
 from learninggraph.http.connections import server_config
+from learninggraph.http.context import RequestContext
+from learninggraph.http.fault_step import InjectFaults
+from learninggraph.http.messages import Request, parse_path
 from learninggraph.identity.directory import Directory
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer
@@ -78,6 +84,28 @@ def prepare(database_url: str) -> tuple[str, str]:
     return token, tenant.id
 
 
+def in_process(rounds: int) -> dict[str, float]:
+    """Microseconds per GET through the steps, with and without the fault step (medians of ``rounds``)."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/steps.db"
+        token, _ = prepare(url)
+        app = create_app(Settings(database_url=url, create_dev_identity=False, public_url=PUBLIC_URL))
+        steps = {"step": app.pipeline.steps}
+        steps["without"] = tuple(s for s in steps["step"] if not isinstance(s, InjectFaults))
+        headers = {"authorization": f"Bearer {token}"}
+        timings: dict[str, list[float]] = {"without": [], "step": []}
+        for _ in range(rounds):
+            for variant, chosen in steps.items():
+                app.pipeline.steps = chosen
+                started = time.perf_counter()
+                for _ in range(2000):
+                    request = Request("GET", PATH, parse_path(PATH), {}, headers, b"", PUBLIC_URL, "r", "c")
+                    assert app.pipeline.run(RequestContext(request)).status == 200
+                timings[variant].append((time.perf_counter() - started) / 2000 * 1e6)
+        app.pipeline.steps = steps["step"]
+    return {f"{variant}_us": round(statistics.median(values), 1) for variant, values in timings.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -87,7 +115,11 @@ def main() -> None:
     parser.add_argument(
         "--serve", nargs=3, metavar=("DATABASE_URL", "PORT", "VARIANT"), help=argparse.SUPPRESS
     )
+    parser.add_argument("--in-process", action="store_true", help="time the steps alone, without HTTP")
     args = parser.parse_args()
+    if args.in_process:
+        print(json.dumps({"get": PATH, "rounds": args.rounds, **in_process(args.rounds)}, indent=2))
+        return
     if args.serve:
         serve(args.serve[0], int(args.serve[1]), args.serve[2])
         return

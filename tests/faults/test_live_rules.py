@@ -13,8 +13,8 @@ from learninggraph.domain.errors import GraphError
 from learninggraph.domain.principal import CallerKind, Principal
 from learninggraph.faults.matcher import FaultMatcher
 from learninggraph.faults.rules import FAULT_RULE, new_rule
-from learninggraph.faults.step import InjectFaults
 from learninggraph.http.context import RequestContext
+from learninggraph.http.fault_step import InjectFaults
 from learninggraph.http.messages import Request, parse_path
 from learninggraph.testing import LearningGraph
 from tests.faults.calls import PROVIDERS, Connect
