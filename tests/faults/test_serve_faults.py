@@ -14,12 +14,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from learninggraph.cli import _parser
 from learninggraph.faults.flags import parse_spec
 from learninggraph.faults.rules import Action
 from learninggraph.faults.rules_file import FaultRulesFileError
 from learninggraph.faults.store import list_rules
 from learninggraph.identity.dev import DEV_TENANT_ID
 from learninggraph.identity.directory import Directory
+from learninggraph.serve_options import fault_settings
 from learninggraph.storage.database import Database
 from learninggraph.testing import LearningGraphServer
 from tests.http.test_serve_operations import free_port
@@ -140,3 +142,25 @@ def test_rules_from_the_configuration_file_are_removed_when_serve_stops(tmp_path
         during = len(_rules_left(tmp_path))
 
     assert (answered, during, len(_rules_left(tmp_path))) == ([502], 2, 0)
+
+
+def test_fault_rules_come_from_the_environment_when_no_flag_gives_them() -> None:
+    args = _parser().parse_args(["serve"])
+    env = {"LEARNINGGRAPH_FAULTS": "status=503 ; drop once", "LEARNINGGRAPH_FAULT_SEED": "7"}
+
+    assert fault_settings(args, env) == {
+        "faults": ("status=503", "drop once"),
+        "faults_file": None,
+        "fault_seed": 7,
+    }
+
+
+def test_a_fault_flag_wins_over_the_environment() -> None:
+    args = _parser().parse_args(["serve", "--fault", "status=429", "--faults-file", "a.toml"])
+    env = {"LEARNINGGRAPH_FAULTS": "status=503", "LEARNINGGRAPH_FAULTS_FILE": "b.toml"}
+
+    assert fault_settings(args, env) == {
+        "faults": ("status=429",),
+        "faults_file": "a.toml",
+        "fault_seed": None,
+    }
