@@ -107,6 +107,20 @@ def _statuses(base: str, tmp_path: Path, times: int) -> list[int]:
         return [client.get(PROVIDERS).status_code for _ in range(times)]
 
 
+def test_a_counted_rule_fires_its_count_across_workers(tmp_path: Path) -> None:
+    with _serving(tmp_path, "--workers", "2", "--fault", "status=503 count=3") as (base, _):
+        database = Database(f"sqlite:///{tmp_path / 'lg.db'}")
+        try:
+            token = LearningGraphServer(base, Directory(database)).dev.user_token()
+        finally:
+            database.close()
+        auth = {"Authorization": f"Bearer {token}"}
+        # A connection of its own for each request, so the kernel spreads them over both workers.
+        answered = [httpx.get(f"{base}{PROVIDERS}", headers=auth).status_code for _ in range(16)]
+
+    assert sorted(answered) == [200] * 13 + [503] * 3
+
+
 def _rules_left(tmp_path: Path) -> Sequence[object]:
     database = Database(f"sqlite:///{tmp_path / 'lg.db'}")
     try:
