@@ -6,7 +6,8 @@ runs one UPDATE; ``POST /min/{tenant}/activities/{provider}`` validates a new ac
 INSERT; ``GET /min/{tenant}/learners/{learner}/page`` reads and renders a learner's first 50 open activities;
 ``POST /min/{tenant}/token/x`` checks a client secret (salted SHA-256, as stored) and signs one RS256 token.
 On PostgreSQL both run in a thread pool of the server's size, as the server's handlers do.
-Run: ``python bench/ceiling.py DATABASE_URL PORT``.
+Run: ``python bench/ceiling.py DATABASE_URL PORT [WORKERS]`` (uvicorn with httptools and uvloop, as ``serve``);
+other servers load ``ceiling:app_from_environment`` (a factory reading ``CEILING_DATABASE_URL``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -176,11 +178,23 @@ def make_app(database: Database) -> Callable[[Scope, Receive, Send], Awaitable[N
     return app
 
 
+def app_from_environment() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """The app on ``CEILING_DATABASE_URL``: what each worker process (or another server) builds."""
+    return make_app(Database(os.environ["CEILING_DATABASE_URL"]))
+
+
 if __name__ == "__main__":
+    workers = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    os.environ["CEILING_DATABASE_URL"] = sys.argv[1]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     uvicorn.run(
-        make_app(Database(sys.argv[1])),
+        "ceiling:app_from_environment" if workers > 1 else make_app(Database(sys.argv[1])),
+        factory=workers > 1,
+        workers=workers,
         host="127.0.0.1",
         port=int(sys.argv[2]),
+        http="httptools",
+        loop="uvloop",
         log_level="warning",
         access_log=False,
     )
