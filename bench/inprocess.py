@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import cProfile
 import json
+import os
 import pstats
 import random
 import sys
@@ -230,6 +231,11 @@ async def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="batches per scenario")
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--profile", help="a scenario to profile through our app")
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="instead: our app with the access log off, as text and as JSON (to a file), interleaved",
+    )
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--lines", type=int, default=40)
     args = parser.parse_args()
@@ -257,6 +263,9 @@ async def main() -> None:
         profiler.disable()
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
         return
+    if args.access_log:
+        await access_log_costs(args, makers)
+        return
     names = [n for n in PAIRS if not args.only or n in args.only]
     best: dict[str, float] = {}
     for name in names:  # warm every scenario once: caches, statements, pages
@@ -276,6 +285,52 @@ async def main() -> None:
         ours_us, min_us = best[f"ours:{name}"], best[f"min:{PAIRS[name]}"]
         per = ours_us / 20 if name == "batch" else ours_us
         print(f"| {name} | {ours_us:.0f} | {min_us:.0f} | {min_us / per:.2f} |")
+
+
+async def access_log_costs(args: argparse.Namespace, makers: dict[str, Callable[[], Request]]) -> None:
+    """CPU per request with the access line off, as text and as JSON, written to a file: the same process,
+    the same requests, the modes interleaved batch by batch (the logger's level and format switched)."""
+    import logging
+    import tempfile
+
+    from learninggraph.http.access_log import configure_logging
+
+    folder = Path(tempfile.mkdtemp(prefix="learninggraph-access-"))
+    apps = {
+        mode: create_app(
+            Settings(
+                database_url=args.database,
+                public_url=PUBLIC_URL,
+                create_dev_identity=False,
+                log_format="json" if mode == "json" else "text",
+            )
+        )
+        for mode in ("off", "text", "json")
+    }
+    handlers = {}
+    for mode in ("text", "json"):
+        configure_logging(level="info", json_lines=mode == "json")
+        handler = logging.getLogger("learninggraph").handlers[0]
+        assert isinstance(handler, logging.StreamHandler)
+        handler.setStream(open(folder / f"{mode}.log", "a"))  # noqa: SIM115 (closed with the process)
+        handlers[mode] = handler
+    root = logging.getLogger("learninggraph")
+    names = [n for n in ("get", "patch", "list") if not args.only or n in args.only]
+    best: dict[str, float] = {}
+    for _ in range(args.repeat):
+        for name in names:
+            for mode, app in apps.items():
+                root.setLevel(logging.WARNING if mode == "off" else logging.INFO)
+                root.handlers[:] = [handlers["json" if mode == "json" else "text"]]
+                us = await measure(app, makers[name], args.requests)
+                best[f"{name} {mode}"] = min(best.get(f"{name} {mode}", us), us)
+    lines = sum(1 for _ in (folder / "text.log").open()) + sum(1 for _ in (folder / "json.log").open())
+    print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; {lines} access lines written")
+    print("| scenario | log off µs | text µs | JSON µs | off ÷ text | off ÷ JSON |")
+    print("|---|---|---|---|---|---|")
+    for name in names:
+        off, text, json_us = (best[f"{name} {m}"] for m in ("off", "text", "json"))
+        print(f"| {name} | {off:.0f} | {text:.0f} | {json_us:.0f} | {off / text:.3f} | {off / json_us:.3f} |")
 
 
 if __name__ == "__main__":
