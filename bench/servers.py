@@ -1,5 +1,6 @@
 """The server stack chosen by measurement: uvicorn (httptools, uvloop, our connection guards) against granian.
 
+    pip install granian   # not a dependency of learninggraph: only this comparison uses it
     python bench/servers.py --database-url sqlite:///bench.db --sample ids.json [--duration 5] [--rounds 3]
 
 Serves the bare hello (``bench/ceiling.py``'s app) and our app (``learninggraph.app:create_app_from_environment``)
