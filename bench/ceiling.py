@@ -6,7 +6,9 @@ runs one UPDATE; ``POST /min/{tenant}/activities/{provider}`` validates a new ac
 INSERT; ``GET /min/{tenant}/learners/{learner}/page`` reads and renders a learner's first 50 open activities;
 ``POST /min/{tenant}/token/x`` checks a client secret (salted SHA-256, as stored) and signs one RS256 token.
 On PostgreSQL both run in a thread pool of the server's size, as the server's handlers do.
-Run: ``python bench/ceiling.py DATABASE_URL PORT``.
+Run: ``python bench/ceiling.py DATABASE_URL PORT [WORKERS]``: uvicorn with httptools, uvloop and the connection guards,
+as ``serve`` runs it (``CEILING_GUARDS=off``: uvicorn's plain httptools protocol);
+other servers load ``ceiling:app_from_environment`` (a factory reading ``CEILING_DATABASE_URL``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -176,11 +179,43 @@ def make_app(database: Database) -> Callable[[Scope, Receive, Send], Awaitable[N
     return app
 
 
+def app_from_environment() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """The app on ``CEILING_DATABASE_URL``: what each worker process (or another server) builds."""
+    return make_app(Database(os.environ["CEILING_DATABASE_URL"]))
+
+
+def serve(database_url: str, port: int, workers: int = 1, *, guarded: bool = True) -> None:
+    """The ceiling on uvicorn as ``serve`` configures it: httptools, uvloop and, when ``guarded``, the same
+    connection guards (``learninggraph.http.connections``), so the stack measured under both is the same."""
+    from uvicorn.supervisors import Multiprocess
+
+    from learninggraph.http.connections import ServerConfig
+
+    os.environ["CEILING_DATABASE_URL"] = database_url
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    options: dict[str, Any] = {
+        "factory": workers > 1,
+        "workers": workers,
+        "host": "127.0.0.1",
+        "port": port,
+        "loop": "uvloop",
+        "log_level": "warning",
+        "access_log": False,
+        "lifespan": "off",
+    }
+    target: Any = "ceiling:app_from_environment" if workers > 1 else make_app(Database(database_url))
+    config = ServerConfig(target, **options) if guarded else uvicorn.Config(target, http="httptools", **options)
+    server = uvicorn.Server(config)
+    if workers > 1:
+        Multiprocess(config, target=server.run, sockets=[config.bind_socket()]).run()
+    else:
+        server.run()
+
+
 if __name__ == "__main__":
-    uvicorn.run(
-        make_app(Database(sys.argv[1])),
-        host="127.0.0.1",
-        port=int(sys.argv[2]),
-        log_level="warning",
-        access_log=False,
+    serve(
+        sys.argv[1],
+        int(sys.argv[2]),
+        int(sys.argv[3]) if len(sys.argv) > 3 else 1,
+        guarded=os.environ.get("CEILING_GUARDS", "on") != "off",
     )

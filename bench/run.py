@@ -76,12 +76,14 @@ def free_port() -> int:
 
 @contextmanager
 def process(
-    args: list[str], *, cpu: str, env: dict[str, str] | None = None
+    args: list[str], *, cpu: str, env: dict[str, str] | None = None, stderr: Path | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
+    """``args`` pinned to ``cpu``; its stderr to the file ``stderr`` (a log read later) or a pipe."""
+    log = stderr.open("ab") if stderr is not None else None
     proc = subprocess.Popen(
         ["taskset", "-c", cpu, *args],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log if log is not None else subprocess.PIPE,
         env={**os.environ, **(env or {})},
     )
     try:
@@ -92,6 +94,8 @@ def process(
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if log is not None:
+            log.close()
 
 
 def wait_ready(url: str, timeout: float = 30) -> None:
@@ -189,8 +193,12 @@ end
 """
 
 
-def serve_command(url: str, port: int) -> list[str]:
-    """Our server on ``url`` at 127.0.0.1:``port``, without the development identity."""
+def serve_command(url: str, port: int, *, workers: int = 1, log: str = "off") -> list[str]:
+    """Our server on ``url`` at 127.0.0.1:``port``, without the development identity.
+
+    ``log``: ``off`` (no access line), ``text`` or ``json`` (one access line per request, to stderr).
+    """
+    logging = ["--log-level", "warning"] if log == "off" else ["--log-level", "info", "--log-format", log]
     return [
         PYTHON,
         "-m",
@@ -203,9 +211,10 @@ def serve_command(url: str, port: int) -> list[str]:
         "--no-dev-identity",
         "--public-url",
         PUBLIC_URL,
-        # Without the per-request access line: the figures are the API's, and stderr is a pipe nobody drains.
-        "--log-level",
-        "warning",
+        "--workers",
+        str(workers),
+        # By default without the per-request access line: the figures are the API's.
+        *logging,
     ]
 
 
@@ -345,6 +354,25 @@ def main() -> None:
         "--connections", type=int, default=32, help="concurrent connections (1 for latency alone)"
     )
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes of our server and of the ceiling (unpinned if > 1)",
+    )
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of each scenario before round 1")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another learninggraph source tree (its src/) served too: each scenario of ours also as NAME@base",
+    )
+    parser.add_argument(
+        "--access-log",
+        nargs="*",
+        choices=("text", "json"),
+        default=[],
+        help="also serve ours with the access log on (to a file): each scenario of ours also as NAME@log-FORMAT",
+    )
     args = parser.parse_args()
     wrk = ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="learninggraph-bench-"))
@@ -376,16 +404,47 @@ def main() -> None:
     sample = json.loads(sample_path.read_text())
     scripts = write_scripts(sample, work)
     ours_port, ceiling_port = free_port(), free_port()
-    results = {name: Measurement(name) for name in (*OURS, *CEILING, *peers.SCENARIOS)}
+    # Further servers of ours, measured on the same scenarios in the same rounds: label -> (command, env, log).
+    variants: dict[str, tuple[list[str], dict[str, str], Path | None]] = {}
+    if args.baseline is not None:
+        variants["base"] = (
+            serve_command(url, free_port(), workers=args.workers),
+            {"PYTHONPATH": str(args.baseline.resolve() / "src")},
+            None,
+        )
+    for log_format in args.access_log:
+        variants[f"log-{log_format}"] = (
+            serve_command(url, free_port(), workers=args.workers, log=log_format),
+            {},
+            work / f"access-{log_format}.log",
+        )
+    variant_names = [f"{name}@{label}" for label in variants for name in OURS]
+    results = {name: Measurement(name) for name in (*OURS, *CEILING, *peers.SCENARIOS, *variant_names)}
     only = set(args.only or ()) | (set(peers.SCENARIOS) if "peers" in (args.only or ()) else set())
     selected = [
-        n for n in results if (not only or n in only) and not (args.no_peers and n in peers.SCENARIOS)
+        n
+        for n in results
+        if (not only or n.split("@")[0] in only) and not (args.no_peers and n in peers.SCENARIOS)
     ]
-    server = serve_command(url, ours_port)
-    ceiling = [PYTHON, str(HERE / "ceiling.py"), url, str(ceiling_port)]
-    with process(server, cpu="1") as ours, process(ceiling, cpu="1") as floor, ExitStack() as stack:
+    server = serve_command(url, ours_port, workers=args.workers)
+    ceiling = [PYTHON, str(HERE / "ceiling.py"), url, str(ceiling_port), str(args.workers)]
+    cpu = "1" if args.workers == 1 else "0,1"
+    with (
+        process(server, cpu=cpu) as ours,
+        process(ceiling, cpu=cpu) as floor,
+        ExitStack() as stack,
+    ):
+        others = {
+            label: (
+                int(command[command.index("--port") + 1]),
+                stack.enter_context(process(command, cpu=cpu, env=env, stderr=log)),
+            )
+            for label, (command, env, log) in variants.items()
+        }
         wait_ready(f"http://127.0.0.1:{ours_port}/health")
         wait_ready(f"http://127.0.0.1:{ceiling_port}/hello")
+        for port, _ in others.values():
+            wait_ready(f"http://127.0.0.1:{port}/health")
         # The peers sit on the server's core too, idle while the others are measured.
         running_peers = peers.start(
             stack,
@@ -397,17 +456,44 @@ def main() -> None:
             work=work,
             rows=args.peer_rows,
         )
-        for round_number in range(args.rounds):
+
+        def target(name: str) -> tuple[int, int]:
+            scenario, _, label = name.partition("@")
+            if label:
+                port, proc = others[label]
+                return port, proc.pid
+            return (ours_port, ours.pid) if scenario in OURS else (ceiling_port, floor.pid)
+
+        if args.warmup > 0:
+            # Caches filled (verified tokens, parsed filters, statements, pages) before anything counts.
             for name in selected:
+                if name not in peers.SCENARIOS:
+                    port, pid = target(name)
+                    run_wrk(
+                        wrk,
+                        f"http://127.0.0.1:{port}",
+                        scripts[name.split("@")[0]],
+                        args.warmup,
+                        pid,
+                        args.connections,
+                    )
+        for round_number in range(args.rounds):
+            # Every other round in reverse order, so neither side always runs first.
+            ordered = selected if round_number % 2 == 0 else list(reversed(selected))
+            for name in ordered:
                 if name in peers.SCENARIOS:
                     rps, p50, p99, errors, peak = run_peer(
                         wrk, name, running_peers, args.duration, args.connections
                     )
                 else:
-                    is_ours = name in OURS
-                    port, pid = (ours_port, ours.pid) if is_ours else (ceiling_port, floor.pid)
+                    port, pid = target(name)
                     rps, p50, p99, errors, peak = run_wrk(
-                        wrk, f"http://127.0.0.1:{port}", scripts[name], args.duration, pid, args.connections
+                        wrk,
+                        f"http://127.0.0.1:{port}",
+                        scripts[name.split("@")[0]],
+                        args.duration,
+                        pid,
+                        args.connections,
                     )
                 m = results[name]
                 m.rps.append(rps)
@@ -416,16 +502,24 @@ def main() -> None:
                 m.errors += errors
                 m.rss_mb = max(m.rss_mb, peak)
                 print(
-                    f"round {round_number + 1} {name:10s} {rps:9.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms  non-2xx {errors}  rss {peak:.0f} MB",
+                    f"round {round_number + 1} {name:14s} {rps:9.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms  non-2xx {errors}  rss {peak:.0f} MB",
                     flush=True,
                 )
     report = {n: results[n].median() for n in selected}
-    for name, base in RATIOS.items():
-        if name in report and base in report:
+    for name in report:
+        scenario, _, label = name.partition("@")
+        base = RATIOS.get(scenario)
+        if base is not None and base in report:
             # A batch carries 20 PATCHes: compare the PATCHes it applies per second.
-            per_request = 20 if name == "batch" else 1
+            per_request = 20 if scenario == "batch" else 1
             report[name]["ratio"] = round(per_request * report[name]["rps"] / report[base]["rps"], 3)
             report[name]["ratio_to"] = base  # type: ignore[assignment]
+        if label and scenario in report:
+            report[name]["to_main"] = round(report[name]["rps"] / report[scenario]["rps"], 3)
+    if "hello" in report:
+        for name in report:
+            if name != "hello":
+                report[name]["to_hello"] = round(report[name]["rps"] / report["hello"]["rps"], 3)
     for ours_name, peer, peer_ratio in peers.compare(report):
         report[peer]["ours"] = ours_name  # type: ignore[assignment]
         report[peer]["ours_ratio"] = round(peer_ratio, 3) if peer_ratio is not None else None  # type: ignore[assignment]
@@ -437,21 +531,28 @@ def main() -> None:
         "duration": args.duration,
         "rounds": args.rounds,
         "cpus": os.cpu_count(),
+        "workers": args.workers,
+        "load_average_at_end": os.getloadavg(),
         "peers": running_peers.meta,
     }
     (args.out / f"{stamp}-{args.database}.json").write_text(
         json.dumps({"meta": meta, "results": report}, indent=1)
     )
-    print("\n| scenario | req/s | p50 ms | p99 ms | non-2xx | peak RSS MB | ratio |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"\nload average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(
+        "\n| scenario | req/s | p50 ms | p99 ms | non-2xx | peak RSS MB | ratio | ÷ hello | ÷ same scenario of the main server |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, r in report.items():
         ratio = f"{r['ratio']:.2f} × {r['ratio_to']}" if "ratio" in r else ""
+        extra = f" | {r['to_hello']:.3f}" if "to_hello" in r else " | "
+        extra += f" | {r['to_main']:.3f}" if "to_main" in r else " | "
         if "ours" in r:
             ratio = f"{r['ours']} = " + (
                 f"{r['ours_ratio']:.2f} × this" if r["ours_ratio"] else "n/a (no 2xx)"
             )
         print(
-            f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']:.0f} | {r['rss_mb']:.0f} | {ratio} |"
+            f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']:.0f} | {r['rss_mb']:.0f} | {ratio}{extra} |"
         )
     for line in peers.summary(running_peers.meta):
         print(f"\n{line}")

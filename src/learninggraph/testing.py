@@ -216,6 +216,16 @@ class LearningGraphServer:
     def __init__(self, base_url: str, directory: Directory) -> None:
         self.base_url = base_url
         self.directory = directory
+        self._password_pair: tuple[str, str] | None = None
+
+    def _password(self) -> tuple[str, str]:
+        """The test users' password (random, one per server) and its hash: scrypt runs once, not per tenant."""
+        if self._password_pair is None:
+            from learninggraph.identity.passwords import hash_password
+
+            password = secrets.token_urlsafe(18)
+            self._password_pair = (password, hash_password(password))
+        return self._password_pair
 
     @property
     def admin(self) -> DirectoryAdmin:
@@ -230,7 +240,7 @@ class LearningGraphServer:
         from learninggraph.domain.permissions import APPLICATION_PERMISSIONS, DELEGATED_PERMISSIONS
         from learninggraph.domain.roles import KNOWLEDGE_ADMINISTRATOR
 
-        password = secrets.token_urlsafe(18)
+        password, password_hash = self._password()
         with self.directory.atomic() as tx:
             tenant = tx.create_tenant(name=name)
             app, client_secret = tx.create_application(
@@ -245,7 +255,7 @@ class LearningGraphServer:
                 tenant_id=tenant.id,
                 display_name="Ada Learner",
                 licensed=True,
-                password=password,
+                password_hash=password_hash,
                 roles=[KNOWLEDGE_ADMINISTRATOR],
             )
         return LearningGraph(

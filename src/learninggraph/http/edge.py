@@ -161,7 +161,7 @@ class Edge:
 
     def _executor_for(self, request: Request) -> Executor | None:
         """Where ``request`` runs: None for inline on the event loop."""
-        if is_sign_in(request):
+        if is_sign_in(request) and not is_client_credentials(request):
             return self._sign_in_lane
         if self.executor is None and _is_graph_batch(request):
             return self._batch_lane
@@ -187,6 +187,21 @@ class Edge:
         await send({"type": "http.response.body", "body": response.body})
 
 
+def is_client_credentials(request: Request) -> bool:
+    """A sign-in with a client secret: a SHA-256 digest and a signature, cheap enough for the handlers' lane.
+
+    Only a form with a single ``grant_type`` qualifies: the token endpoint refuses repeated fields, so such a
+    request never reaches a password check (scrypt, which keeps the sign-in lane).
+    """
+    body = request.body
+    if body.count(b"grant_type=") != 1:
+        return False
+    start = body.index(b"grant_type=") + len(b"grant_type=")
+    end = body.find(b"&", start)
+    value = body[start:] if end < 0 else body[start:end]
+    return value.strip() == b"client_credentials" and (start == len(b"grant_type=") or body[start - 12] == 38)
+
+
 def _is_graph_batch(request: Request) -> bool:
     segments = request.segments
     return (
@@ -209,8 +224,13 @@ _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 def new_request_id() -> str:
     """A random version-4 GUID; request ids need to be unique, not unguessable."""
     # The module's generator is reseeded in every forked worker, so workers never repeat each other.
-    value = f"{random.getrandbits(128):032x}"
-    return f"{value[:8]}-{value[8:12]}-4{value[13:16]}-{'89ab'[int(value[16], 16) & 3]}{value[17:20]}-{value[20:]}"
+    value = f"{random.getrandbits(128) & _V4_MASK | _V4_BITS:032x}"
+    return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+
+
+# Version 4 in bits 76-79 and the RFC 4122 variant (binary 10) in bits 62-63 of the 128.
+_V4_MASK = ~((0xF << 76) | (0x3 << 62))
+_V4_BITS = (0x4 << 76) | (0x2 << 62)
 
 
 def _wants_hsts(scope: Scope, headers: dict[str, str]) -> bool:

@@ -114,10 +114,15 @@ def parse_path(raw_path: str) -> tuple[Segment, ...]:
 
     Splitting happens before decoding, so an encoded ``%2F`` inside a key stays inside its segment.
     """
+    return path_segments(raw_path, [part for part in raw_path.split("/") if part])
+
+
+def path_segments(raw_path: str, parts: list[str]) -> tuple[Segment, ...]:
+    """The segments of ``raw_path``, given its non-empty parts between slashes (as ``parse_path`` splits)."""
     if "(" not in raw_path and "%" not in raw_path:
         # The common case: plain names and ids, nothing to decode, no key segments.
-        return tuple(Segment(part) for part in raw_path.split("/") if part)
-    return tuple(_parse_segment(part) for part in raw_path.split("/") if part)
+        return tuple(map(Segment, parts))
+    return tuple(map(_parse_segment, parts))
 
 
 def _parse_segment(raw: str) -> Segment:
@@ -182,9 +187,12 @@ def _has_lone_quote(text: str) -> bool:
 
 def parse_query(raw_query: str) -> dict[str, str]:
     """Query options by name; ``+`` is a space (as form-encoding clients send it), repeats are a 400."""
-    options: dict[str, str] = {}
     if not raw_query:
-        return options
+        return {}
+    known = _parsed_queries.get(raw_query)
+    if known is not None:
+        return dict(known)
+    options: dict[str, str] = {}
     for pair in raw_query.split("&"):
         if not pair:
             continue
@@ -193,7 +201,16 @@ def parse_query(raw_query: str) -> dict[str, str]:
         if key in options:
             raise BadRequest(f"Query option '{key}' was specified more than once.")
         options[key] = unquote_plus(value)
-    return options
+    if len(_parsed_queries) >= _QUERIES_KEPT:
+        _parsed_queries.clear()
+    _parsed_queries[raw_query] = options
+    return dict(options)
+
+
+# Clients send the same few query strings again and again (a sync job's filter, a page size): decoded once.
+# Bounded; each caller gets its own copy of the dict.
+_QUERIES_KEPT = 512
+_parsed_queries: dict[str, dict[str, str]] = {}
 
 
 def parse_prefer(value: str) -> frozenset[str]:

@@ -33,12 +33,12 @@ from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.faults.matcher import FaultMatcher
 from learninggraph.http.access import require_permissions, require_signed_in_user
 from learninggraph.http.batch import Batch, Group, is_batch
-from learninggraph.http.context import RequestContext
+from learninggraph.http.context import Operation, RequestContext
 from learninggraph.http.fault_step import InjectFaults
 from learninggraph.http.messages import Response
 from learninggraph.http.routing import Router
 from learninggraph.odata.filter import FilterCache
-from learninggraph.odata.options import parse_query_options
+from learninggraph.odata.options import QueryOptions, parse_query_options
 
 CSDL_CONTENT_TYPE = "application/xml;charset=utf-8"
 
@@ -167,10 +167,17 @@ class ParseOptions:
     def __init__(self, *, max_top: int, filters: FilterCache | None = None) -> None:
         self.max_top = max_top
         self.filters = filters
+        # The options already parsed, by operation and query (immutable; a client repeats its few queries).
+        self._parsed: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Operation, QueryOptions]] = {}
 
     def __call__(self, context: RequestContext) -> None:
         operation = context.operation
         if operation is None or operation.options is None or operation.entity is None:
+            return
+        key = (id(operation), tuple(context.request.query.items()))
+        hit = self._parsed.get(key)
+        if hit is not None and hit[0] is operation:
+            context.options = hit[1]
             return
         context.options = parse_query_options(
             context.request.query,
@@ -179,6 +186,12 @@ class ParseOptions:
             allowed=operation.options,
             filters=self.filters,
         )
+        if len(self._parsed) >= _OPTIONS_KEPT:
+            self._parsed.clear()
+        self._parsed[key] = (operation, context.options)
+
+
+_OPTIONS_KEPT = 1024
 
 
 def run_operation(context: RequestContext) -> Response:

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from learninggraph.domain.errors import BadRequest, GraphError, NotFound, PayloadTooLarge
-from learninggraph.http.messages import Request, parse_path, parse_prefer, parse_query
+from learninggraph.http.messages import Request, parse_prefer, parse_query, path_segments
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
+
+
+_NO_PREFERENCES: frozenset[str] = frozenset()
 
 
 class RequestHeaderFieldsTooLarge(GraphError):
@@ -43,21 +46,34 @@ class Reading:
 
     def read_headers(self, raw_headers: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
         """Headers by lower-case name, repeated ones joined with ``, ``; 431 past the count or size limit."""
-        if len(raw_headers) > self.max_header_count or (
-            sum(len(name) + len(value) + 4 for name, value in raw_headers) > self.max_header_bytes
-        ):
-            raise RequestHeaderFieldsTooLarge(
-                f"The request has more than {self.max_header_count} headers or more than "
-                f"{self.max_header_bytes} bytes of them."
-            )
-        values: dict[str, list[str]] = {}
+        if len(raw_headers) > self.max_header_count:
+            raise self._too_many_header_bytes()
+        headers: dict[str, str] = {}
+        size = 0
         for raw_name, raw_value in raw_headers:
+            size += len(raw_name) + len(raw_value) + 4
             # ASGI servers hand header names over in lower case already.
-            values.setdefault(raw_name.decode("latin-1"), []).append(raw_value.decode("latin-1"))
-        return {name: ", ".join(parts) for name, parts in values.items()}
+            name = raw_name.decode("latin-1")
+            value = raw_value.decode("latin-1")
+            if name in headers:
+                headers[name] = f"{headers[name]}, {value}"
+            else:
+                headers[name] = value
+        if size > self.max_header_bytes:
+            raise self._too_many_header_bytes()
+        return headers
+
+    def _too_many_header_bytes(self) -> RequestHeaderFieldsTooLarge:
+        return RequestHeaderFieldsTooLarge(
+            f"The request has more than {self.max_header_count} headers or more than "
+            f"{self.max_header_bytes} bytes of them."
+        )
 
     async def read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
         declared = headers.get("content-length")
+        if declared is None and "transfer-encoding" not in headers:
+            # HTTP/1.1: a request with neither header has no body; nothing to wait for or time.
+            return b""
         if declared is not None:
             try:
                 length = int(declared)
@@ -95,17 +111,21 @@ class Reading:
     ) -> Request:
         raw_path_bytes: bytes | None = scope.get("raw_path")
         raw_path = raw_path_bytes.decode("latin-1") if raw_path_bytes else scope["path"]
-        raw_path = raw_path.split("?", 1)[0]
+        if "?" in raw_path:
+            raw_path = raw_path.split("?", 1)[0]
+        raw_query: bytes = scope.get("query_string", b"")
         try:
-            query = parse_query(scope.get("query_string", b"").decode("utf-8"))
+            query = parse_query(raw_query.decode("utf-8")) if raw_query else {}
         except UnicodeDecodeError:
             raise BadRequest("The query string is not valid UTF-8.") from None
-        segments = parse_path(raw_path)
+        parts = [part for part in raw_path.split("/") if part]
+        segments = path_segments(raw_path, parts)
         if len(raw_path) > 8192:
             raise NotFound("The request URL is too long.")
+        prefer = headers.get("prefer")
         return Request(
             method=scope["method"].upper(),
-            path="/" + "/".join(part for part in raw_path.split("/") if part),
+            path="/" + "/".join(parts),
             segments=segments,
             query=query,
             headers=headers,
@@ -113,7 +133,7 @@ class Reading:
             base_url=self._base_url(scope, headers),
             request_id=request_id,
             client_request_id=client_request_id,
-            prefer=parse_prefer(headers.get("prefer", "")),
+            prefer=_NO_PREFERENCES if prefer is None else parse_prefer(prefer),
             client_address=self._client_address(scope, headers),
         )
 

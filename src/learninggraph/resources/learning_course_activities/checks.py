@@ -59,7 +59,10 @@ def require_learner_view(conn: Connection, caller: Principal, learner_id: str, *
         raise Forbidden(NO_ACCESS)
 
 
-def locate(conn: Connection, caller: Principal, key: ActivityKey, not_found: str) -> ActivityInContext:
+def locate(
+    conn: Connection, caller: Principal, key: ActivityKey, not_found: str, *, reading: bool = False
+) -> ActivityInContext:
+    """The activity ``key`` names, with its context; ``reading`` (a GET) leaves the learner's licence None."""
     if key.external_id is not None:
         # The key segment's externalcourseActivityId is judged as the body's is.
         problems = key_errors(EXTERNAL_ID, key.external_id)
@@ -69,7 +72,7 @@ def locate(conn: Connection, caller: Principal, key: ActivityKey, not_found: str
         providers.require_registered(conn, caller.tenant_id, key.provider_id)
     found: list[ActivityInContext]
     if key.activity_id is not None:
-        one = repository.get_in_context(conn, caller.tenant_id, key.activity_id)
+        one = repository.get_in_context(conn, caller.tenant_id, key.activity_id, reading=reading)
         found = [] if one is None else [one]
     else:
         assert key.external_id is not None

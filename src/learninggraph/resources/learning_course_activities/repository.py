@@ -31,6 +31,16 @@ IN_CONTEXT = Selection(
     },
 )
 
+# For reading one activity: the provider's sync flag only (a GET does not check the learner's licence).
+FOR_READ = Selection(
+    ActivityInContext,
+    covers=ACTIVITY.fields,
+    computed={
+        "provider_sync_enabled": providers.sync_state_sql("a.tenant_id", "a.provider_id"),
+        "learner_licensed": "NULL",
+    },
+)
+
 
 def get(conn: Connection, tenant_id: str, activity_id: str) -> ActivityRecord | None:
     """The activity; inside a write transaction it stays locked until the transaction ends."""
@@ -45,13 +55,17 @@ def get(conn: Connection, tenant_id: str, activity_id: str) -> ActivityRecord | 
     )
 
 
-def get_in_context(conn: Connection, tenant_id: str, activity_id: str) -> ActivityInContext | None:
-    """The activity with its provider's sync flag and its learner's licence, locked like ``get``."""
+def get_in_context(
+    conn: Connection, tenant_id: str, activity_id: str, *, reading: bool = False
+) -> ActivityInContext | None:
+    """The activity with its provider's sync flag and its learner's licence, locked like ``get``;
+    ``reading``: without the licence (None), which only writes check."""
     if not is_storable_id(activity_id):
         return None
-    return IN_CONTEXT.one(
+    selection = FOR_READ if reading else IN_CONTEXT
+    return selection.one(
         conn.fetch_one(
-            f"SELECT {IN_CONTEXT.columns} FROM {TABLE} a WHERE tenant_id = ? AND id = ?",
+            f"SELECT {selection.columns} FROM {TABLE} a WHERE tenant_id = ? AND id = ?",
             (tenant_id, activity_id),
             lock=True,
         )

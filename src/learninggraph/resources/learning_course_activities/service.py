@@ -109,7 +109,7 @@ class LearningCourseActivityService:
             require_plan(caller)
             if key.learner_id is not None:
                 require_learner_view(conn, caller, key.learner_id, listing=False)
-            record = locate(conn, caller, key, ACTIVITY_NOT_FOUND_ON_GET)
+            record = locate(conn, caller, key, ACTIVITY_NOT_FOUND_ON_GET, reading=True)
         require(caller, _READ[type_of(record).name])
         if not sees_learner(caller, record.learner_user_id):
             raise Forbidden(NO_ACCESS)

@@ -1,0 +1,337 @@
+"""CPU time per request of our request path and of the minimal handlers, in one process, with no server.
+
+    python bench/inprocess.py --database sqlite:///bench.db --sample ids.json [--requests 3000] [--profile get]
+
+Each scenario of ``bench/run.py`` is sent straight to the ASGI callables (our ``Edge`` and ``bench/ceiling.py``'s
+app) on one event loop, interleaved, so the figures hold still on a shared machine where wrk's do not: the
+process's own CPU seconds per request, best of ``--repeat``. ``--profile NAME`` prints a cProfile of that
+scenario through our app instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import pstats
+import random
+import sys
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from ceiling import make_app  # noqa: E402
+from dataset import PUBLIC_URL  # noqa: E402
+
+from learninggraph.app import create_app  # noqa: E402
+from learninggraph.settings import Settings  # noqa: E402
+from learninggraph.storage.database import Database  # noqa: E402
+
+App = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
+Request = tuple[str, str, str, list[tuple[bytes, bytes]], bytes]
+
+
+def requests(sample: dict[str, Any], rng: random.Random) -> dict[str, Callable[[], Request]]:
+    tenants = sample["tenants"]
+
+    def bearer(token: str, *extra: tuple[bytes, bytes]) -> list[tuple[bytes, bytes]]:
+        return [(b"host", b"127.0.0.1"), (b"authorization", f"Bearer {token}".encode()), *extra]
+
+    json_type = (b"content-type", b"application/json")
+    form_type = (b"content-type", b"application/x-www-form-urlencoded")
+    counter = [0]
+
+    def new_activity(learner: str, content: str) -> bytes:
+        counter[0] += 1
+        return json.dumps(
+            {
+                "@odata.type": "#microsoft.graph.learningSelfInitiatedCourse",
+                "learnerUserId": learner,
+                "learningContentId": content,
+                "status": "inProgress",
+                "externalcourseActivityId": f"inproc-{time.time_ns()}-{counter[0]}",
+            }
+        ).encode()
+
+    def pick() -> tuple[dict[str, Any], str]:
+        tenant = rng.choice(tenants)
+        return tenant, rng.choice(tenant["activities"][:2000])
+
+    def post_parts() -> tuple[dict[str, Any], str, str, str]:
+        tenant = rng.choice(tenants)
+        provider = rng.choice(list(tenant["contents"]))
+        return (
+            tenant,
+            provider,
+            rng.choice(tenant["contents"][provider][:50]),
+            rng.choice(tenant["learners"][:50]),
+        )
+
+    def form(tenant: dict[str, Any]) -> bytes:
+        return (
+            f"grant_type=client_credentials&client_id={tenant['clientId']}&client_secret={tenant['clientSecret']}"
+            "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+        ).encode()
+
+    activities = "/v1.0/employeeExperience/learningCourseActivities/"
+
+    def get() -> Request:
+        tenant, act = pick()
+        return "GET", activities + act, "", bearer(tenant["appToken"]), b""
+
+    def patch() -> Request:
+        tenant, act = pick()
+        body = json.dumps({"completionPercentage": rng.randint(0, 100)}).encode()
+        return "PATCH", activities + act, "", bearer(tenant["appToken"], json_type), body
+
+    def post() -> Request:
+        tenant, provider, content, learner = post_parts()
+        path = f"/v1.0/employeeExperience/learningProviders/{provider}/learningCourseActivities"
+        return "POST", path, "", bearer(tenant["appToken"], json_type), new_activity(learner, content)
+
+    def listing() -> Request:
+        tenant = rng.choice(tenants)
+        learner, token = rng.choice(tenant["learnerTokens"])
+        path = f"/v1.0/users/{learner}/employeeExperience/learningCourseActivities"
+        return "GET", path, "$filter=status%20ne%20%27completed%27&$top=50", bearer(token), b""
+
+    def batch() -> Request:
+        tenant = rng.choice(tenants)
+        items = [
+            {
+                "id": str(i),
+                "method": "PATCH",
+                "url": "/employeeExperience/learningCourseActivities/"
+                + rng.choice(tenant["activities"][:400]),
+                "headers": {"Content-Type": "application/json"},
+                "body": {"completionPercentage": rng.randint(0, 100)},
+            }
+            for i in range(1, 21)
+        ]
+        body = json.dumps({"requests": items}).encode()
+        return "POST", "/v1.0/$batch", "", bearer(tenant["appToken"], json_type), body
+
+    def token() -> Request:
+        tenant = rng.choice(tenants)
+        path = f"/{tenant['tenantId']}/oauth2/v2.0/token"
+        return "POST", path, "", [(b"host", b"127.0.0.1"), form_type], form(tenant)
+
+    def min_get() -> Request:
+        tenant, act = pick()
+        return "GET", f"/min/{tenant['tenantId']}/activities/{act}", "", [], b""
+
+    def min_patch() -> Request:
+        tenant, act = pick()
+        body = json.dumps({"status": "inProgress", "completionPercentage": rng.randint(0, 100)}).encode()
+        return "PATCH", f"/min/{tenant['tenantId']}/activities/{act}", "", [json_type], body
+
+    def min_post() -> Request:
+        tenant, provider, content, learner = post_parts()
+        path = f"/min/{tenant['tenantId']}/activities/{provider}"
+        return "POST", path, "", [json_type], new_activity(learner, content)
+
+    def min_list() -> Request:
+        tenant = rng.choice(tenants)
+        learner, _ = rng.choice(tenant["learnerTokens"])
+        return "GET", f"/min/{tenant['tenantId']}/learners/{learner}/page", "", [], b""
+
+    def min_token() -> Request:
+        tenant = rng.choice(tenants)
+        return "POST", f"/min/{tenant['tenantId']}/token/x", "", [form_type], form(tenant)
+
+    def hello() -> Request:
+        return "GET", "/hello", "", [], b""
+
+    return {
+        "get": get,
+        "patch": patch,
+        "post": post,
+        "list": listing,
+        "batch": batch,
+        "token": token,
+        "hello": hello,
+        "min_get": min_get,
+        "min_patch": min_patch,
+        "min_post": min_post,
+        "min_list": min_list,
+        "min_token": min_token,
+    }
+
+
+async def call(app: App, request: Request) -> int:
+    method, path, query, headers, body = request
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "headers": [*headers, (b"content-length", str(len(body)).encode())] if body else headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    sent = False
+    status = [0]
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.sleep(3600)
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            status[0] = message["status"]
+
+    await app(scope, receive, send)
+    return status[0]
+
+
+async def measure(app: App, make: Callable[[], Request], count: int, *, warm: bool = True) -> float:
+    """CPU microseconds per request (the process's time, so thread lanes count too)."""
+    for _ in range(max(1, count // 2) if warm else 0):  # warm caches: tokens, filters, pages
+        request = make()
+        status = await call(app, request)
+        if status >= 400:
+            raise SystemExit(f"{request[0]} {request[1]} answered {status}")
+    prepared = [make() for _ in range(count)]
+    started = time.process_time()
+    for request in prepared:
+        await call(app, request)
+    return (time.process_time() - started) / count * 1e6
+
+
+PAIRS = {
+    "get": "min_get",
+    "patch": "min_patch",
+    "post": "min_post",
+    "list": "min_list",
+    "batch": "min_patch",
+    "token": "min_token",
+}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--sample", type=Path, required=True)
+    parser.add_argument("--requests", type=int, default=300, help="per batch")
+    parser.add_argument("--repeat", type=int, default=10, help="batches per scenario")
+    parser.add_argument("--only", nargs="*")
+    parser.add_argument("--profile", help="a scenario to profile through our app")
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="instead: our app with the access log off, as text and as JSON (to a file), interleaved",
+    )
+    parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--lines", type=int, default=40)
+    args = parser.parse_args()
+    sample = json.loads(args.sample.read_text())
+    rng = random.Random(1)
+    makers = requests(sample, rng)
+    ours = create_app(Settings(database_url=args.database, public_url=PUBLIC_URL, create_dev_identity=False))
+    ceiling = make_app(Database(args.database))
+    # Every learner token verified once, as a running server has after its first seconds.
+    for tenant in sample["tenants"]:
+        for learner, token in tenant["learnerTokens"]:
+            path = f"/v1.0/users/{learner}/employeeExperience/learningCourseActivities"
+            await call(ours, ("GET", path, "$top=1", [(b"authorization", f"Bearer {token}".encode())], b""))
+    if args.profile:
+        count = args.requests
+        await measure(ours, makers[args.profile], count // 10)
+        if (
+            args.sort == "none"
+        ):  # for a sampling profiler outside: py-spy record -- python bench/inprocess.py ...
+            print(f"{await measure(ours, makers[args.profile], count):.0f} µs per request")
+            return
+        profiler = cProfile.Profile()
+        profiler.enable()
+        await measure(ours, makers[args.profile], count)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
+        return
+    if args.access_log:
+        await access_log_costs(args, makers)
+        return
+    names = [n for n in PAIRS if not args.only or n in args.only]
+    best: dict[str, float] = {}
+    for name in names:  # warm every scenario once: caches, statements, pages
+        await measure(ours, makers[name], 200 if name != "batch" else 20)
+        await measure(ceiling, makers[PAIRS[name]], 200)
+    # Many short interleaved batches, the fastest of each kept: a neighbour's load only ever adds time.
+    for _ in range(args.repeat):
+        for name in names:
+            for which, app, scenario in (("ours", ours, name), ("min", ceiling, PAIRS[name])):
+                count = args.requests // (20 if scenario == "batch" else 1)
+                us = await measure(app, makers[scenario], count, warm=False)
+                key = f"{which}:{scenario}"
+                best[key] = min(best.get(key, us), us)
+    print("| scenario | ours µs/request | minimal µs/request | ratio (minimal ÷ ours) |")
+    print("|---|---|---|---|")
+    for name in names:
+        ours_us, min_us = best[f"ours:{name}"], best[f"min:{PAIRS[name]}"]
+        per = ours_us / 20 if name == "batch" else ours_us
+        print(f"| {name} | {ours_us:.0f} | {min_us:.0f} | {min_us / per:.2f} |")
+
+
+async def access_log_costs(args: argparse.Namespace, makers: dict[str, Callable[[], Request]]) -> None:
+    """CPU per request with the access line off, as text and as JSON, written to a file: the same process,
+    the same requests, the modes interleaved batch by batch (the logger's level and format switched)."""
+    import logging
+    import tempfile
+
+    from learninggraph.http.access_log import configure_logging
+
+    folder = Path(tempfile.mkdtemp(prefix="learninggraph-access-"))
+    apps = {
+        mode: create_app(
+            Settings(
+                database_url=args.database,
+                public_url=PUBLIC_URL,
+                create_dev_identity=False,
+                log_format="json" if mode == "json" else "text",
+            )
+        )
+        for mode in ("off", "text", "json")
+    }
+    handlers = {}
+    for mode in ("text", "json"):
+        configure_logging(level="info", json_lines=mode == "json")
+        handler = logging.getLogger("learninggraph").handlers[0]
+        assert isinstance(handler, logging.StreamHandler)
+        handler.setStream(open(folder / f"{mode}.log", "a"))  # noqa: SIM115 (closed with the process)
+        handlers[mode] = handler
+    root = logging.getLogger("learninggraph")
+    names = [n for n in ("get", "patch", "list") if not args.only or n in args.only]
+    best: dict[str, float] = {}
+    for _ in range(args.repeat):
+        for name in names:
+            for mode, app in apps.items():
+                root.setLevel(logging.WARNING if mode == "off" else logging.INFO)
+                root.handlers[:] = [handlers["json" if mode == "json" else "text"]]
+                us = await measure(app, makers[name], args.requests)
+                best[f"{name} {mode}"] = min(best.get(f"{name} {mode}", us), us)
+    lines = sum(1 for _ in (folder / "text.log").open()) + sum(1 for _ in (folder / "json.log").open())
+    print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; {lines} access lines written")
+    print("| scenario | log off µs | text µs | JSON µs | off ÷ text | off ÷ JSON |")
+    print("|---|---|---|---|---|---|")
+    for name in names:
+        off, text, json_us = (best[f"{name} {m}"] for m in ("off", "text", "json"))
+        print(f"| {name} | {off:.0f} | {text:.0f} | {json_us:.0f} | {off / text:.3f} | {off / json_us:.3f} |")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
