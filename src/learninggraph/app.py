@@ -18,6 +18,8 @@ from typing import Any
 import msgspec
 
 from learninggraph import __version__
+from learninggraph.admin import AdminServices, admin_routes
+from learninggraph.admin.openapi import admin_paths
 from learninggraph.dashboard.app import dashboard_app, mounted
 from learninggraph.dashboard.web import PREFIX as DASHBOARD_PREFIX
 from learninggraph.http.access_log import AccessLog, Exchange
@@ -64,15 +66,27 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
     # Budgets live in the database, so a limit holds across workers and servers (wall-clock time).
     budgets = DatabaseCounterStore(database)
     graph = graph_router(database, settings, served)
-    openapi = msgspec.json.encode(registry.openapi(graph.routes, served, version=__version__))
+    document = registry.openapi(graph.routes, served, version=__version__)
+    document["paths"].update(admin_paths())
+    openapi = msgspec.json.encode(document)
     observers: list[Callable[[Exchange], None]] = [AccessLog(json_lines=settings.log_format == "json")]
     metrics = None
     if settings.metrics != "off":
         metrics = Metrics(database.pool_stats if database.dialect == "postgresql" else None)
         observers.append(metrics)
     guard = _login_guard(settings, budgets)
+    table = {op.name: op.permissions for op in graph.operations if op.permissions is not None}
+    admin = admin_routes(AdminServices(database, verifier, operations=table))
     public = public_router(
-        database, directory, keys, settings, guard, openapi=openapi, migrations=migrations, metrics=metrics
+        database,
+        directory,
+        keys,
+        settings,
+        guard,
+        openapi=openapi,
+        migrations=migrations,
+        metrics=metrics,
+        admin=admin,
     )
     return Edge(
         pipeline=request_steps(
@@ -116,8 +130,10 @@ def public_router(
     openapi: bytes,
     migrations: Sequence[Migration],
     metrics: Metrics | None,
+    admin: Sequence[Operation] = (),
 ) -> Router:
-    """The routes outside the Graph versions: the token service, probes, metrics and the OpenAPI document."""
+    """The routes outside the Graph versions: the token service, probes, metrics, the OpenAPI document and
+    the admin API."""
     issuer = TokenIssuer(keys=keys, settings=settings)
     operations = [
         *identity_routes(
@@ -132,6 +148,7 @@ def public_router(
         Operation(
             "openapi", "GET", ("openapi.json",), lambda context: Response(200, openapi, "application/json")
         ),
+        *admin,
     ]
     if metrics is not None and settings.metrics == "public":
         operations.append(
