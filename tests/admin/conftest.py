@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -12,6 +12,7 @@ from learninggraph.identity.directory import Directory
 from learninggraph.storage.database import Database
 from learninggraph.testing import LearningGraph, LearningGraphServer
 from tests.builders import Tenant
+from tests.journal.entries import migrated
 
 ADMIN = "/_learninggraph/admin"
 Admin = Callable[[Tenant], httpx.Client]
@@ -65,3 +66,10 @@ def kit(base_url: str, database: Database) -> LearningGraph:
     """The test kit's per-test tenant (``learninggraph.testing.LearningGraph``) on the session's server, so
     its tests run on either backend (the ``learninggraph`` fixture's own server is SQLite)."""
     return LearningGraphServer(base_url, Directory(database)).new_tenant()
+
+
+@pytest.fixture
+def journal_database(fresh_database_url: str) -> Iterator[Database]:
+    """A migrated database of its own, for reading stored entries without a server."""
+    with migrated(fresh_database_url) as migrated_database:
+        yield migrated_database
