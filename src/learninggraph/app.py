@@ -8,11 +8,14 @@ import json
 import os
 import shlex
 import shutil
+import socket
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, replace
+from random import Random
 from typing import Any
 
 import msgspec
@@ -22,6 +25,8 @@ from learninggraph.admin import AdminServices, admin_routes
 from learninggraph.admin.openapi import admin_paths
 from learninggraph.dashboard.app import dashboard_app, mounted
 from learninggraph.dashboard.web import PREFIX as DASHBOARD_PREFIX
+from learninggraph.faults.flags import install, serve_rules, uninstall
+from learninggraph.faults.matcher import FaultMatcher
 from learninggraph.http.access_log import AccessLog, Exchange
 from learninggraph.http.edge import Edge
 from learninggraph.http.messages import Response
@@ -77,8 +82,18 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         metrics = Metrics(database.pool_stats if database.dialect == "postgresql" else None)
         observers.append(metrics)
     guard = _login_guard(settings, budgets)
+    faults = FaultMatcher(database, rng=None if settings.fault_seed is None else Random(settings.fault_seed))
+    # The request journal writes from a thread of its own, through a Database of its own (see JournalWriter).
+    journal = None
+    if settings.journal:
+        journal = Journal(
+            Database(settings.database_url), max_entries_per_tenant=settings.journal_max_entries_per_tenant
+        )
+    recorder = None if journal is None else Recorder(journal)
     table = {op.name: op.permissions for op in graph.operations if op.permissions is not None}
-    admin = admin_routes(AdminServices(database, verifier, operations=table))
+    admin = admin_routes(
+        AdminServices(database, verifier, journal, operations=table, faults_changed=faults.invalidate)
+    )
     public = public_router(
         database,
         directory,
@@ -90,13 +105,6 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         metrics=metrics,
         admin=admin,
     )
-    # The request journal writes from a thread of its own, through a Database of its own (see JournalWriter).
-    journal = None
-    if settings.journal:
-        journal = Journal(
-            Database(settings.database_url), max_entries_per_tenant=settings.journal_max_entries_per_tenant
-        )
-    recorder = None if journal is None else Recorder(journal)
 
     def shut_down() -> None:
         if journal is not None:
@@ -116,6 +124,7 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
             batch_group=database.grouped,
             max_batch_response_bytes=settings.max_batch_response_bytes,
             recorder=recorder,
+            faults=faults,
         ),
         reading=Reading(
             max_body_bytes=settings.max_body_bytes,
@@ -129,6 +138,7 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         observers=observers,
         mounted=mounted(dashboard_app(database, directory, keys, guard, settings.max_page_size)),
         recorder=recorder,
+        faults=faults,
     )
     # The admin API and the test kit read and clear the journal through the app (None: the journal is off).
     edge.journal = journal
@@ -228,7 +238,7 @@ def _executor_for(database: Database) -> ThreadPoolExecutor | None:
 def create_app_from_environment() -> Edge:
     """The factory each worker process calls when ``serve --workers N`` starts several."""
     raw: dict[str, Any] = json.loads(os.environ[SETTINGS_ENVIRONMENT_VARIABLE])
-    for name in ("trusted_issuers", "extra_audiences"):
+    for name in ("trusted_issuers", "extra_audiences", "faults"):
         raw[name] = tuple(raw.get(name, ()))
     settings = Settings(**raw)
     from learninggraph.http.access_log import configure_logging
@@ -246,19 +256,67 @@ def serve(
     keyfile: str | None = None,
     workers: int = 1,
 ) -> None:
+    from learninggraph.http.access_log import configure_logging
+
+    sock = bind_socket(host, port)  # before anything is created or printed: a busy port is one error line
+    configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
+    settings = _prepare_and_announce(settings, host=host, port=port, tls=certfile is not None)
+    with _serve_faults(settings):
+        _run(settings, sock, host=host, port=port, certfile=certfile, keyfile=keyfile, workers=workers)
+
+
+@contextmanager
+def _serve_faults(settings: Settings) -> Iterator[None]:
+    """Stores the fault rules serve was given for as long as it serves (a rule naming no tenant is the dev
+    identity's), printing each; ``faults.flags`` says how."""
+    from learninggraph.identity.dev import DEV_TENANT_ID, dev_credentials
+
+    if not settings.faults and settings.faults_file is None:
+        yield
+        return
+    database = Database(settings.database_url)
+    try:
+        directory = Directory(database)
+        default_tenant = DEV_TENANT_ID if dev_credentials(directory) is not None else None
+        files = [settings.faults_file] if settings.faults_file else []
+        rules = serve_rules(settings.faults, files, tenant_id=default_tenant)
+        for tenant_id in sorted({rule.tenant_id for rule in rules} - {default_tenant}):
+            if directory.tenant(tenant_id) is None:
+                raise ValueError(f"fault rules name tenant {tenant_id}, which is not in this database")
+        install(database, rules)
+    finally:
+        database.close()
+    sys.stdout.writelines(f"Injecting faults in tenant {r.tenant_id}: {r.describe()}\n" for r in rules)
+    sys.stdout.flush()
+    try:
+        yield
+    finally:
+        database = Database(settings.database_url)
+        try:
+            uninstall(database, rules)
+        finally:
+            database.close()
+
+
+def _run(
+    settings: Settings,
+    sock: socket.socket,
+    *,
+    host: str,
+    port: int,
+    certfile: str | None,
+    keyfile: str | None,
+    workers: int,
+) -> None:
     import dataclasses
 
     from uvicorn import Server
     from uvicorn.supervisors import Multiprocess
 
-    from learninggraph.http.access_log import configure_logging
     from learninggraph.http.connections import fit_connection_cap, server_config
     from learninggraph.http.metrics import prepare_workers, start_listener
     from learninggraph.settings import metrics_listener
 
-    sock = bind_socket(host, port)  # before anything is created or printed: a busy port is one error line
-    configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
-    settings = _prepare_and_announce(settings, host=host, port=port, tls=certfile is not None)
     common: dict[str, Any] = {
         "host": host,
         "port": port,
