@@ -103,6 +103,8 @@ class AdminClient:
                 error = json.loads(failure.read())["error"]
             except (ValueError, KeyError, TypeError):
                 error = {"code": "httpError", "message": str(failure.reason)}
+            finally:
+                failure.close()
             raise AdminError(failure.code, str(error.get("code")), str(error.get("message"))) from None
         return json.loads(raw) if raw else None
 

@@ -24,13 +24,15 @@ class Integration:
         self.app = httpx.Client(
             base_url=graph.graph_url, headers={"Authorization": f"Bearer {graph.app_token()}"}, timeout=30
         )
+        self.admin = httpx.Client(
+            base_url=graph.graph_url, headers={"Authorization": f"Bearer {graph.user_token()}"}, timeout=30
+        )
+
+    def close(self) -> None:
+        self.app.close()
+        self.admin.close()
 
     def provider(self, *, sync: bool = True) -> str:
-        admin = httpx.Client(
-            base_url=self.graph.graph_url,
-            headers={"Authorization": f"Bearer {self.graph.user_token()}"},
-            timeout=30,
-        )
         body = {
             "displayName": "Contoso Academy",
             "isCourseActivitySyncEnabled": sync,
@@ -40,7 +42,7 @@ class Integration:
                 for theme in ("Dark", "Light")
             },
         }
-        response = admin.post(PROVIDERS, json=body)
+        response = self.admin.post(PROVIDERS, json=body)
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
@@ -78,7 +80,9 @@ class Integration:
 
 @pytest.fixture
 def integration(kit: LearningGraph) -> Iterator[Integration]:
-    yield Integration(kit)
+    made = Integration(kit)
+    yield made
+    made.close()
 
 
 def test_the_journal_shows_exactly_one_patch_to_the_activity_with_status_completed(
