@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ class World:
     client_secret: str
 
     def token(self, base_url: str) -> str:
-        """An application token for the server at ``base_url`` (its address is the issuer)."""
+        """An application token of the world's app for the server at ``base_url`` (its address is the issuer)."""
         database = Database(self.database_url)
         try:
             settings = Settings(database_url=self.database_url, public_url=base_url)
@@ -35,6 +36,19 @@ class World:
             app = Directory(database).application(self.client_id)
             assert app is not None
             return issuer.application_token(app)[0]
+        finally:
+            database.close()
+
+    def new_app(self, base_url: str, permissions: Iterable[str]) -> tuple[str, str]:
+        """Another app of the tenant holding ``permissions``: its client id and a token for ``base_url``."""
+        database = Database(self.database_url)
+        try:
+            settings = Settings(database_url=self.database_url, public_url=base_url)
+            issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=settings)
+            app, _ = Directory(database).create_application(
+                tenant_id=self.tenant_id, name=f"app-{uuid.uuid4().hex[:6]}", permissions=permissions
+            )
+            return app.client_id, issuer.application_token(app)[0]
         finally:
             database.close()
 
