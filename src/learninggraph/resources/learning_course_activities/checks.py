@@ -51,8 +51,8 @@ def require_plan(caller: Principal) -> None:
             NO_SERVICE_PLAN,
             explanation=Explanation(
                 "tenant.noLearningPlan",
-                f"Tenant {caller.tenant_id} has no Viva Learning service plan; turn it on with "
-                "`learninggraph tenants plan` or the dashboard.",
+                f"Tenant {caller.tenant_id} has no Viva Learning service plan (it was created with "
+                "--no-learning-plan); course activities need one.",
                 {"tenant": caller.tenant_id},
             ),
         )
