@@ -179,3 +179,21 @@ def test_a_bad_query_option_is_explained_with_the_options_the_route_takes(
     assert response.status_code == 400
     assert entry.decision.rule == "odata.invalidOption"
     assert "$top" in entry.decision.details["allowed_options"]
+
+
+def test_a_content_key_that_matches_nothing_names_the_nearby_external_ids(
+    tenant: Tenant, database: Database, catalogue: Catalogue
+) -> None:
+    tenant.content(catalogue.provider_id, "course-alpha")
+    tenant.content(catalogue.provider_id, "course-gamma")
+
+    response = tenant.app([CONTENT_READ_ALL]).get(
+        tenant.url(f"{PROVIDERS}/{catalogue.provider_id}/learningContents(externalId='course-beta')")
+    )
+
+    entry = _explained(database, tenant.tenant_id, response)
+    assert response.status_code == 404
+    assert entry.decision.rule == "key.notFound"
+    assert "course-alpha" in entry.decision.details["nearby"]
+    assert "course-gamma" in entry.decision.details["nearby"]
+    assert "course-alpha" not in response.text

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from learninggraph.domain.errors import Conflict, Explanation, NotFound
 
 
-def content_not_found(content_id: str | None, external_id: str | None) -> NotFound:
+def content_not_found(
+    content_id: str | None, external_id: str | None, nearby: Sequence[str] = ()
+) -> NotFound:
+    """``nearby``: the provider's externalIds sorted next to the one asked for, for the journal's hint."""
     named = f"id '{content_id}'" if content_id is not None else f"externalId '{external_id}'"
     if content_id is not None:
         explanation = Explanation(
@@ -17,8 +22,9 @@ def content_not_found(content_id: str | None, external_id: str | None) -> NotFou
         explanation = Explanation(
             "key.notFound",
             f"This provider has no learning content with externalId '{external_id}'; the key is the "
-            "externalId the content was created with (it is case-sensitive, and belongs to one provider).",
-            {"key": "externalId", "value": external_id},
+            "externalId the content was created with (it is case-sensitive, and belongs to one provider)."
+            + (f" Nearby externalIds: {', '.join(nearby)}." if nearby else ""),
+            {"key": "externalId", "value": external_id, "nearby": list(nearby)},
         )
     return NotFound(
         f"The learning content with {named} was not found for this provider.", explanation=explanation
