@@ -21,6 +21,8 @@ from typing import Any
 import msgspec
 
 from learninggraph import __version__
+from learninggraph.admin import AdminServices, admin_routes
+from learninggraph.admin.openapi import admin_paths
 from learninggraph.dashboard.app import dashboard_app, mounted
 from learninggraph.dashboard.web import PREFIX as DASHBOARD_PREFIX
 from learninggraph.faults.flags import install, serve_rules, uninstall
@@ -32,12 +34,14 @@ from learninggraph.http.metrics import Metrics, metrics_route
 from learninggraph.http.pipeline import request_steps
 from learninggraph.http.probes import health, readiness
 from learninggraph.http.reading import Reading
+from learninggraph.http.recording import Recorder
 from learninggraph.http.routing import Operation, Router
 from learninggraph.http.throttling import LeasedCounterStore, LoginGuard, Throttle, lease_units
 from learninggraph.identity.directory import Directory
 from learninggraph.identity.endpoints import routes as identity_routes
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, TokenVerifier
+from learninggraph.journal.journal import Journal
 from learninggraph.listening import bind_socket, own_command
 from learninggraph.odata.filter import FilterCache
 from learninggraph.resources import registry
@@ -54,6 +58,11 @@ _LEASE_SECONDS = 0.5
 # pool holds, so a handler never waits for a connection that another handler's thread is not using.
 HANDLER_THREADS = 6
 _M_MMAP_THRESHOLD = -3
+# The journal's writer stores what is queued once a second, or as soon as this many entries wait: a
+# transaction's fixed cost (ids, per-tenant counts, eviction) spread over hundreds of entries costs a
+# busy server a third of what 50 ms batches did (bench/journal_cost.py); the test kit flushes before reading.
+JOURNAL_INTERVAL_SECONDS = 1.0
+JOURNAL_BATCH_SIZE = 512
 
 
 def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edge:
@@ -69,7 +78,9 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
     # Budgets live in the database, so a limit holds across workers and servers (wall-clock time).
     budgets = DatabaseCounterStore(database)
     graph = graph_router(database, settings, served)
-    openapi = msgspec.json.encode(registry.openapi(graph.routes, served, version=__version__))
+    document = registry.openapi(graph.routes, served, version=__version__)
+    document["paths"].update(admin_paths())
+    openapi = msgspec.json.encode(document)
     observers: list[Callable[[Exchange], None]] = [AccessLog(json_lines=settings.log_format == "json")]
     metrics = None
     if settings.metrics != "off":
@@ -77,10 +88,39 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         observers.append(metrics)
     guard = _login_guard(settings, budgets)
     faults = FaultMatcher(database, rng=None if settings.fault_seed is None else Random(settings.fault_seed))
-    public = public_router(
-        database, directory, keys, settings, guard, openapi=openapi, migrations=migrations, metrics=metrics
+    # The request journal writes from a thread of its own, through a Database of its own (see JournalWriter).
+    journal = None
+    if settings.journal:
+        journal = Journal(
+            Database(settings.database_url),
+            max_entries_per_tenant=settings.journal_max_entries_per_tenant,
+            batch_size=JOURNAL_BATCH_SIZE,
+            interval=JOURNAL_INTERVAL_SECONDS,
+        )
+    recorder = None if journal is None else Recorder(journal)
+    table = {op.name: op.permissions for op in graph.operations if op.permissions is not None}
+    admin = admin_routes(
+        AdminServices(database, verifier, journal, operations=table, faults_changed=faults.invalidate)
     )
-    return Edge(
+    public = public_router(
+        database,
+        directory,
+        keys,
+        settings,
+        guard,
+        openapi=openapi,
+        migrations=migrations,
+        metrics=metrics,
+        admin=admin,
+    )
+
+    def shut_down() -> None:
+        if journal is not None:
+            journal.close()
+            journal.database.close()
+        database.close()
+
+    edge = Edge(
         pipeline=request_steps(
             graph=graph,
             public=public,
@@ -91,6 +131,7 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
             service_documents=registry.metadata_documents(served),
             batch_group=database.grouped,
             max_batch_response_bytes=settings.max_batch_response_bytes,
+            recorder=recorder,
             faults=faults,
         ),
         reading=Reading(
@@ -100,12 +141,16 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
             body_timeout_seconds=settings.body_timeout_seconds,
             trust_forwarded_headers=settings.trust_forwarded_headers,
         ),
-        on_shutdown=database.close,
+        on_shutdown=shut_down,
         executor=_executor_for(database),
         observers=observers,
         mounted=mounted(dashboard_app(database, directory, keys, guard, settings.max_page_size)),
+        recorder=recorder,
         faults=faults,
     )
+    # The admin API and the test kit read and clear the journal through the app (None: the journal is off).
+    edge.journal = journal
+    return edge
 
 
 def graph_router(database: Database, settings: Settings, served: Sequence[Resource]) -> Router:
@@ -124,8 +169,10 @@ def public_router(
     openapi: bytes,
     migrations: Sequence[Migration],
     metrics: Metrics | None,
+    admin: Sequence[Operation] = (),
 ) -> Router:
-    """The routes outside the Graph versions: the token service, probes, metrics and the OpenAPI document."""
+    """The routes outside the Graph versions: the token service, probes, metrics, the OpenAPI document and
+    the admin API."""
     issuer = TokenIssuer(keys=keys, settings=settings)
     operations = [
         *identity_routes(
@@ -140,6 +187,7 @@ def public_router(
         Operation(
             "openapi", "GET", ("openapi.json",), lambda context: Response(200, openapi, "application/json")
         ),
+        *admin,
     ]
     if metrics is not None and settings.metrics == "public":
         operations.append(

@@ -16,6 +16,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from learninggraph.admin_client import (
+    AdminClient,
+    AdminError,
+    CachedToken,
+    Faults,
+    InjectedFaultRule,
+    RecordedRequest,
+)
 from learninggraph.local_credentials import (
     GRAPH_SCOPE,
     LocalClientSecretCredential,
@@ -28,14 +36,18 @@ from learninggraph.settings import Settings, listening_origin
 if TYPE_CHECKING:
     from learninggraph.identity.administration import DirectoryAdmin
     from learninggraph.identity.directory import Directory
+    from learninggraph.journal.minimal_permissions import PermissionReport
     from learninggraph.resources.descriptor import Resource
 
 __all__ = [
     "GRAPH_SCOPE",
+    "AdminError",
+    "InjectedFaultRule",
     "LearningGraph",
     "LearningGraphServer",
     "LocalClientSecretCredential",
     "LocalUsernamePasswordCredential",
+    "RecordedRequest",
     "TokenRequestError",
     "graph_service_client",
     "local_server",
@@ -135,7 +147,8 @@ def graph_service_client(graph_url: str, credential: Any, *, scopes: Sequence[st
 class LearningGraph:
     """One tenant on a running learninggraph: an app holding every learning application permission and
     consented to every delegated one, a licensed Knowledge Administrator with a password, and tokens and
-    Graph clients for both."""
+    Graph clients for both; and, through the admin API, the tenant's request journal, fault rules and
+    minimal permissions (the admin token is fetched on first use, so a tenant costs nothing more to set up)."""
 
     def __init__(
         self,
@@ -155,6 +168,9 @@ class LearningGraph:
         self.user_id = user_id
         self.user_principal_name = user_principal_name
         self.password = password
+        self._admin = AdminClient(base_url, CachedToken(self._app_token_and_lifetime))
+        self.faults = Faults(self._admin)
+        """The tenant's fault rules: ``add``, ``list``, ``clear`` and ``with faults.inject(...):``."""
 
     def __repr__(self) -> str:
         return f"LearningGraph(base_url={self.base_url!r}, tenant_id={self.tenant_id!r})"
@@ -173,13 +189,45 @@ class LearningGraph:
 
     def app_token(self) -> str:
         """An application token (client credentials): every learning application permission as ``roles``."""
+        return self._app_token_and_lifetime()[0]
+
+    def _app_token_and_lifetime(self) -> tuple[str, int]:
         form = {
             "grant_type": "client_credentials",
             "client_id": self.client_id,
             "client_secret": self.client_secret,
             "scope": GRAPH_SCOPE,
         }
-        return request_token(self.token_url, form)[0]
+        return request_token(self.token_url, form)
+
+    def journal(
+        self, *, newest_first: bool = False, limit: int | None = None, **filters: object
+    ) -> list[RecordedRequest]:
+        """The tenant's journalled requests, oldest first (``newest_first=True`` for the reverse).
+
+        Filters: ``app`` (client id), ``user`` (user id), ``status`` (``403`` or ``"4xx"``), ``method``,
+        ``route`` (template), ``operation``, ``rule``, ``since``/``until`` (datetimes). Each entry has the
+        fields of ``learninggraph.journal.entry.JournalEntry``, ``request_json()`` and ``explanation``.
+        """
+        return self._admin.journal(newest_first=newest_first, limit=limit, **filters)
+
+    def explain(self, request_id: str) -> RecordedRequest:
+        """The journal entry of the answer that carried ``request-id``: ``.decision.rule``, ``.decision.hint``,
+        ``.decision.details`` and the whole story in ``.explanation``; ``LookupError`` if there is none."""
+        return self._admin.explain(request_id)
+
+    def minimal_permissions(
+        self, *, app: str | None = None, user: str | None = None
+    ) -> dict[str, PermissionReport]:
+        """What an app (default: this tenant's app) or a user needed, by kind of caller (``"application"``,
+        ``"delegated"``): ``least_privileged``, ``held``, ``unneeded``, ``operations`` and ``refused``."""
+        if app is None and user is None:
+            app = self.client_id
+        return self._admin.minimal_permissions(app=app, user=user)
+
+    def reset(self) -> None:
+        """Forgets the tenant's journal and fault rules (its accounts and data stay)."""
+        self._admin.reset()
 
     def user_token(self, scopes: Sequence[str] = (GRAPH_SCOPE,)) -> str:
         """A delegated token of the user (password grant); ``.default`` means every consented permission."""

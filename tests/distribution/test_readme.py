@@ -98,7 +98,16 @@ def test_only_a_few_readme_examples_are_left_out_and_each_says_why() -> None:
     assert all(len(block.mark.removeprefix("not run:").strip()) > 10 for block in left_out)
 
 
-def test_the_pytest_example_is_a_test_file() -> None:
-    (block,) = [block for block in BLOCKS if block.mark == "run with pytest"]
+def test_the_pytest_examples_are_test_files() -> None:
+    blocks = [block for block in BLOCKS if block.mark == "run with pytest"]
 
-    assert "def test_" in block.code and "def my_sync(" in block.code
+    assert len(blocks) >= 3
+    assert all("def test_" in block.code for block in blocks)
+    assert "def my_sync(" in blocks[0].code
+
+
+def test_the_vendor_walkthrough_explains_a_red_test_with_the_journal() -> None:
+    (walkthrough,) = [block for block in BLOCKS if "def test_the_journal_explains_the_red_test" in block.code]
+
+    assert walkthrough.mark == "run with pytest"
+    assert "learninggraph.explain(" in walkthrough.code and "entry.decision.hint" in walkthrough.code

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from typing import Protocol
 
-from learninggraph.domain.errors import METHOD_NOT_ALLOWED, GraphError, MethodNotAllowed
+from learninggraph.domain.errors import METHOD_NOT_ALLOWED, Explanation, GraphError, MethodNotAllowed
 from learninggraph.domain.principal import Principal
 from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.faults.matcher import FaultMatcher
@@ -36,6 +36,7 @@ from learninggraph.http.batch import Batch, Group, is_batch
 from learninggraph.http.context import Operation, RequestContext
 from learninggraph.http.fault_step import InjectFaults
 from learninggraph.http.messages import Response
+from learninggraph.http.recording import Recorder
 from learninggraph.http.routing import Router
 from learninggraph.odata.filter import FilterCache
 from learninggraph.odata.options import QueryOptions, parse_query_options
@@ -179,19 +180,34 @@ class ParseOptions:
         if hit is not None and hit[0] is operation:
             context.options = hit[1]
             return
-        context.options = parse_query_options(
-            context.request.query,
-            operation.entity,
-            max_top=self.max_top,
-            allowed=operation.options,
-            filters=self.filters,
-        )
+        try:
+            context.options = parse_query_options(
+                context.request.query,
+                operation.entity,
+                max_top=self.max_top,
+                allowed=operation.options,
+                filters=self.filters,
+            )
+        except GraphError as error:
+            if error.explanation is None:
+                error.explanation = query_option_explanation(error, operation)
+            raise
         if len(self._parsed) >= _OPTIONS_KEPT:
             self._parsed.clear()
         self._parsed[key] = (operation, context.options)
 
 
 _OPTIONS_KEPT = 1024
+
+
+def query_option_explanation(error: GraphError, operation: Operation) -> Explanation:
+    """Why the query options were refused: the parser's own message, and what this route takes."""
+    allowed = sorted(operation.options or ())
+    return Explanation(
+        "odata.invalidOption",
+        f"{error.message} {operation.name} takes {', '.join(allowed) or 'no query options'}.",
+        {"allowed_options": allowed},
+    )
 
 
 def run_operation(context: RequestContext) -> Response:
@@ -211,11 +227,13 @@ def request_steps(
     service_documents: Mapping[str, bytes] | None = None,
     batch_group: Group = nullcontext,
     max_batch_response_bytes: int = 16 * 1024 * 1024,
+    recorder: Recorder | None = None,
     faults: FaultMatcher | None = None,
 ) -> Pipeline:
-    """The steps of every request and every ``$batch`` item, in order (see the module's docstring)."""
+    """The steps of every request and every ``$batch`` item, in order (see the module's docstring);
+    ``recorder``: the request journal's, which records each ``$batch`` item as an entry of its own."""
     pipeline = Pipeline()
-    batch = Batch(pipeline.run, batch_group, max_response_bytes=max_batch_response_bytes)
+    batch = Batch(pipeline.run, batch_group, max_response_bytes=max_batch_response_bytes, recorder=recorder)
     steps: list[Step | None] = [
         pick_version,
         ServePublic(public),

@@ -1,0 +1,67 @@
+"""The admin API's routes, declared as public operations (outside ``/v1.0`` and ``/beta``): each checks the
+token itself (``admin.access``) and hands its handler the caller's tenant.
+
+GET    /_learninggraph/admin/journal                  the tenant's entries, filtered and paged
+GET    /_learninggraph/admin/journal/{requestId}      one answer explained
+GET    /_learninggraph/admin/permissions?app=|user=   minimal permissions of an app or a user
+GET    /_learninggraph/admin/faults                   the fault rules, in the order they are tried
+POST   /_learninggraph/admin/faults                   add a rule
+GET    /_learninggraph/admin/faults/{ruleId}          one rule
+DELETE /_learninggraph/admin/faults/{ruleId}          clear one rule
+DELETE /_learninggraph/admin/faults                   clear every rule
+POST   /_learninggraph/admin/reset                    forget the tenant's journal and fault rules
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from learninggraph.admin.access import AdminAccess, Authenticator
+from learninggraph.admin.fault_views import FaultViews
+from learninggraph.admin.journal_views import JournalViews
+from learninggraph.domain.principal import Permissions
+from learninggraph.http.context import Handler, Operation, Param, RequestContext
+from learninggraph.http.messages import Response
+from learninggraph.journal.journal import Journal
+from learninggraph.storage.database import Database
+
+_BASE = ("_learninggraph", "admin")
+TenantHandler = Callable[[RequestContext, str], Response]
+
+
+@dataclass(frozen=True)
+class AdminServices:
+    """What the admin API reads and changes: the database, the process's journal (None when recording is
+    off: what is stored can still be read), what each Graph operation accepts, and whom to tell when the
+    fault rules change."""
+
+    database: Database
+    authenticator: Authenticator
+    journal: Journal | None = None
+    operations: Mapping[str, Permissions] = field(default_factory=dict)
+    faults_changed: Callable[[], None] = lambda: None
+
+
+def admin_routes(services: AdminServices) -> list[Operation]:
+    access = AdminAccess(services.authenticator)
+    journal = services.journal
+    flush = journal.flush if journal is not None else (lambda: None)
+    reads = JournalViews(services.database, flush, services.operations)
+    faults = FaultViews(services.database, journal, services.faults_changed)
+
+    def admin(handler: TenantHandler) -> Handler:
+        return lambda context: handler(context, access.caller(context).tenant_id)
+
+    rule = Param("rule_id")
+    return [
+        Operation("admin.journal.list", "GET", (*_BASE, "journal"), admin(reads.listing)),
+        Operation("admin.journal.get", "GET", (*_BASE, "journal", Param("request_id")), admin(reads.entry)),
+        Operation("admin.permissions", "GET", (*_BASE, "permissions"), admin(reads.permissions)),
+        Operation("admin.faults.list", "GET", (*_BASE, "faults"), admin(faults.listing)),
+        Operation("admin.faults.add", "POST", (*_BASE, "faults"), admin(faults.add)),
+        Operation("admin.faults.clear", "DELETE", (*_BASE, "faults"), admin(faults.clear_all)),
+        Operation("admin.faults.get", "GET", (*_BASE, "faults", rule), admin(faults.one)),
+        Operation("admin.faults.delete", "DELETE", (*_BASE, "faults", rule), admin(faults.clear_one)),
+        Operation("admin.reset", "POST", (*_BASE, "reset"), admin(faults.reset)),
+    ]
