@@ -39,6 +39,12 @@ def _refused(kind: Kind, reason: str) -> TransferError:
     return TransferError(f"a {kind.name} record was refused by the database ({reason}): nothing was imported")
 
 
+# The SQLite import's page cache (KiB) and, while its indexes are built, the sorter's run size and helper threads.
+_CACHE_KIB = 1 << 20
+_SORT_RUN_KIB = 16 << 10
+_SORT_THREADS = 2
+
+
 class _SqliteWriter:
     """Foreign keys are off for the import's connection (set before its transaction) and checked for every
     table it wrote to before it commits; into an empty table, the secondary indexes are dropped first and
@@ -62,8 +68,16 @@ class _SqliteWriter:
             self._dropped.append(sql)
 
     def finish(self) -> None:
-        for sql in self._dropped:
-            self._raw.execute(sql)
+        if self._dropped:
+            # SQLite's sorter sorts in helper threads only the runs it writes out, and a run is as large as
+            # the page cache: with a small cache while the indexes are built, the sorting of each index is
+            # shared with two helper threads and the importing thread only reads the table and merges.
+            self._raw.execute(f"PRAGMA threads={_SORT_THREADS}")
+            self._raw.execute(f"PRAGMA cache_size=-{_SORT_RUN_KIB}")
+            for sql in self._dropped:
+                self._raw.execute(sql)
+            self._raw.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
+            self._raw.execute("PRAGMA threads=0")
         self._dropped = []
         for kind in self._written:
             broken = self._raw.execute(f"PRAGMA foreign_key_check({kind.table})").fetchone()
@@ -223,7 +237,7 @@ def _sqlite_transaction(path: str) -> Iterator[_SqliteWriter]:
         # Up to 1 GiB of pages held (a million activities and their keys take about 900 MB): pages stay in
         # memory until the commit writes them once, instead of being spilled and read back for the unique
         # key's inserts and the index builds. Grown only as pages are used.
-        raw.execute("PRAGMA cache_size=-1048576")
+        raw.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         try:
             raw.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
