@@ -39,3 +39,13 @@ def test_every_script_of_the_contributing_guides_development_loop_exists_and_is_
     assert {"scripts/install", "scripts/test"} <= named
     for script in named:
         assert (ROOT / script).is_file() and (ROOT / script).stat().st_mode & 0o111, script
+
+
+def test_the_readme_starts_with_two_set_up_commands_each_a_script_of_the_repository() -> None:
+    start = re.search(r"^## Start\n.*?```sh\n(.*?)^```", (ROOT / "README.md").read_text(), re.S | re.M)
+    assert start is not None, "README.md lost its Start block"
+    commands = [line.split("#")[0].strip() for line in start.group(1).splitlines() if line.strip()]
+
+    assert commands == ["./scripts/serve", "./scripts/test"]
+    for command in commands:
+        assert (ROOT / command).stat().st_mode & 0o111, command
