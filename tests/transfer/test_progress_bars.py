@@ -13,6 +13,8 @@ import termios
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.transfer.world import export_file, populate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +73,8 @@ def test_an_import_off_a_terminal_says_only_what_it_imported(
     ]
 
 
+# Loads a SQLite file of its own: one pass is enough.
+@pytest.mark.backend_independent
 def test_the_benchmark_data_set_loader_shows_its_bar_on_a_terminal(tmp_path: Path) -> None:
     loader = [sys.executable, str(ROOT / "bench" / "dataset.py"), "--scale", "0.0001"]
     database = f"sqlite:///{tmp_path / 'bench.db'}"
