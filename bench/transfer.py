@@ -41,15 +41,66 @@ def _tenants(url: str) -> int:
 
 
 class _Clock:
-    """Wall time and this process's CPU time (user and system) of a phase: on a shared machine the CPU time
-    says what the code costs, the wall time what the machine gave it."""
+    """Wall time, this process's CPU time (user and system, every thread), the calling thread's CPU time and,
+    for a PostgreSQL on this machine, its server's CPU time (every process of the cluster) for a phase: on a
+    shared machine the CPU times say what the code costs, the wall time what the machine gave it. The calling
+    thread's time is the part that could not run beside the rest: on an idle machine with a core per thread,
+    the least the wall time can be."""
+
+    def __init__(self, url: str) -> None:
+        self._postmaster = _postmaster(url)
 
     def __enter__(self) -> _Clock:
-        self._wall, self._cpu = time.perf_counter(), _cpu()
+        self._wall, self._cpu, self._thread = time.perf_counter(), _cpu(), time.thread_time()
+        self._server = _cluster_cpu(self._postmaster)
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.wall, self.cpu = time.perf_counter() - self._wall, _cpu() - self._cpu
+        self.thread = time.thread_time() - self._thread
+        # An exited backend's time reaches the postmaster's children's total once it is reaped.
+        time.sleep(1 if self._postmaster else 0)
+        server = _cluster_cpu(self._postmaster)
+        self.server = None if server is None or self._server is None else server - self._server
+
+
+def _postmaster(url: str) -> int | None:
+    """The PostgreSQL server's main process, when it runs on this machine (else None; SQLite: None)."""
+    if not url.startswith("postgresql"):
+        return None
+    import psycopg
+
+    from learninggraph.storage.postgres import connection_string
+
+    with psycopg.connect(connection_string(url)) as conn:
+        row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    try:
+        return int(_stat(int(row[0]))[1]) if row else None
+    except OSError:
+        return None
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/PID/stat's fields after the command name: state, parent, ... (utime is [11], stime [12])."""
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return text[text.rfind(")") + 2 :].split()
+
+
+def _cluster_cpu(postmaster: int | None) -> float | None:
+    """CPU seconds of the postmaster, its reaped children and its live ones."""
+    if postmaster is None:
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = sum(int(field) for field in _stat(postmaster)[11:15])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = _stat(int(entry.name))
+            except OSError:
+                continue
+            if int(fields[1]) == postmaster:
+                total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def _cpu() -> float:
@@ -64,13 +115,13 @@ def run(source: str, target: str, file: Path, *, scale: float) -> dict[str, obje
     if _tenants(target):
         raise SystemExit(f"the target {target} is not empty")
     load_before = os.getloadavg()[0]
-    with _Clock() as exporting, file.open("wb", buffering=1 << 20) as out:
+    with _Clock(source) as exporting, file.open("wb", buffering=1 << 20) as out:
         counts = export(source, out, secrets=True)
     rows = sum(counts.values())
-    with _Clock() as importing, file.open("rb", buffering=1 << 20) as source_file:
+    with _Clock(target) as importing, file.open("rb", buffering=1 << 20) as source_file:
         import_file(target, source_file)
     again = file.with_suffix(".again.jsonl")
-    with _Clock() as exporting_again, again.open("wb", buffering=1 << 20) as out:
+    with _Clock(target) as exporting_again, again.open("wb", buffering=1 << 20) as out:
         export(target, out, secrets=True)
     identical = filecmp.cmp(file, again, shallow=False)
     again.unlink()
@@ -84,8 +135,13 @@ def run(source: str, target: str, file: Path, *, scale: float) -> dict[str, obje
     for name, clock in (("export", exporting), ("import", importing), ("targetExport", exporting_again)):
         figures[f"{name}Seconds"] = round(clock.wall, 2)
         figures[f"{name}RowsPerSecond"] = round(rows / clock.wall)
-        # This process only: on PostgreSQL the server's own work is not in it.
+        # This process only: on PostgreSQL the server's own work is in serverCpuSeconds.
         figures[f"{name}CpuSeconds"] = round(clock.cpu, 2)
+        figures[f"{name}MainThreadCpuSeconds"] = round(clock.thread, 2)
+        if clock.server is not None:
+            figures[f"{name}ServerCpuSeconds"] = round(clock.server, 2)
+        cpu = clock.cpu + (clock.server or 0)
+        figures[f"{name}RowsPerCpuSecond"] = round(rows / cpu) if cpu else None
     figures["roundTripIdentical"] = identical
     figures["loadAverage"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     return figures

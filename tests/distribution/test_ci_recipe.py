@@ -56,3 +56,18 @@ def test_the_recipe_fails_when_the_vendors_tests_fail(tmp_path: Path) -> None:
     result = _run_recipe(tmp_path, free_port(), "bash", "-c", "exit 3")
 
     assert result.returncode == 3
+
+
+def test_the_github_actions_workflow_installs_learninggraph_and_runs_the_recipe_around_the_tests() -> None:
+    page = (ROOT / "docs" / "ci.md").read_text()
+    block = re.search(r"## GitHub Actions\n\n```yaml\n(.*?)^```", page, re.S | re.M)
+    assert block is not None, "docs/ci.md lost its GitHub Actions workflow"
+    steps = re.findall(r"^      - (.+(?:\n        .+)*)", block.group(1), re.M)
+    runs = [step.removeprefix("run: ").split("#")[0].strip() for step in steps if step.startswith("run: ")]
+
+    assert "pip install learninggraph" in runs
+    # The recipe under the file name the page tells to save it as, around the vendor's test command.
+    assert "Save this as `ci/with-learninggraph.sh`" in page
+    assert any(run.startswith("bash ci/with-learninggraph.sh ") for run in runs)
+    # The log the recipe writes is shown when a step fails.
+    assert "if: failure()\n        run: cat learninggraph.log" in steps

@@ -12,6 +12,7 @@ import email
 import os
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -131,3 +132,13 @@ def test_the_installed_wheel_serves_grants_a_token_and_answers_an_api_call(
     assert sign_in.status_code == 200 and "Sign in as the development administrator" in sign_in.text
     assert script.status_code == 200 and "Chart" in script.text
     assert Path(served_from.stdout.strip()).is_relative_to(venv)
+
+
+def test_the_sdist_ships_the_licence_changelog_and_contributing_guide(
+    artefacts: tuple[Path, Path],
+) -> None:
+    sdist, _ = artefacts
+    with tarfile.open(sdist) as archive:
+        names = {Path(name).name for name in archive.getnames() if name.count("/") == 1}
+
+    assert {"LICENSE", "CHANGELOG.md", "CONTRIBUTING.md", "README.md"} <= names

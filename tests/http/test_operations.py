@@ -152,6 +152,23 @@ class TestMetrics:
 
         assert sum(samples(text, "learninggraph_http_throttled_total").values()) == 2
 
+    def test_every_answer_of_5xx_is_counted_as_faulted_by_route_and_status(
+        self, serve_with: Callable[..., Served]
+    ) -> None:
+        served = serve_with(metrics="public")
+        with served.database.transaction() as conn:
+            conn.execute(
+                "DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)"
+            )
+        answers = [httpx.get(f"{served.base_url}/ready").status_code for _ in range(3)]
+
+        text = httpx.get(f"{served.base_url}/metrics").text
+
+        assert answers == [503, 503, 503]
+        assert samples(text, "learninggraph_http_faulted_total") == {
+            (("route", "/ready"), ("status", "503")): 3.0
+        }
+
     def test_a_metrics_token_is_required_when_set(self, serve_with: Callable[..., Served]) -> None:
         served = serve_with(metrics="public", metrics_token="s3cret-scrape")
 

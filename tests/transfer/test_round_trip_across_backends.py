@@ -112,3 +112,22 @@ def test_a_file_repeating_a_record_is_refused_by_an_empty_postgresql_and_leaves_
     said = failure(capsys, "import", "--database", postgresql, str(tmp_path / "repeated.jsonl"))
     assert "a courseActivity record appears twice in the file" in said and "nothing was imported" in said
     assert kinds(export_file(postgresql, tmp_path / "after.jsonl", "--include-secrets")) == {}
+
+
+def test_postgresql_tables_loaded_by_an_import_have_statistics_at_once(
+    new_postgresql_url: Callable[[], str], tmp_path: Path
+) -> None:
+    import psycopg
+
+    from learninggraph.storage.postgres import connection_string
+
+    sqlite_source, postgresql = _sqlite_url(tmp_path, "source.db"), new_postgresql_url()
+    populate(sqlite_source)
+    export_file(sqlite_source, tmp_path / "out.jsonl")
+    assert run_cli("import", "--database", postgresql, str(tmp_path / "out.jsonl")) == 0
+    with psycopg.connect(connection_string(postgresql)) as conn:
+        # Column statistics, which only ANALYZE writes: without them the planner guesses.
+        analysed = conn.execute(
+            "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema()"
+        ).fetchall()
+    assert {"learning_course_activities", "learning_contents", "users"} <= {name for (name,) in analysed}

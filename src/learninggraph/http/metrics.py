@@ -89,7 +89,7 @@ class Metrics:
         if exchange.status == 429:
             self.throttled.labels(exchange.route).inc()
         elif exchange.status >= 500:
-            self.faulted.labels(exchange.route, status).inc()
+            self.faulted.labels(exchange.route, str(exchange.status)).inc()
         if exchange.grant:
             outcome = "success" if exchange.status == 200 else "failure"
             self.sign_ins.labels(exchange.grant, outcome).inc()

@@ -1,24 +1,19 @@
 """Reading an export into a database: header checked, records validated, all of them in one transaction.
 
-Records are decoded with msgspec a chunk of the file at a time (a value is text, an integer or null, nothing
-else); each run of one kind becomes tuples in one pass (``astuple`` mapped over the run, no per-record Python
-beyond a record that leaves a column out), batched by kind and column set, and inserted with ``executemany``
-on SQLite and ``COPY`` on PostgreSQL (``transfer.writers``). Any refused record rolls the whole import back,
-so a database never holds half a file.
+Records are decoded and validated with msgspec on a thread of their own, a chunk of the file ahead of the
+inserts (``transfer.decoding``), batched by kind and column set, and inserted with ``executemany`` on SQLite
+and ``COPY`` on PostgreSQL (``transfer.writers``). Any refused record rolls the whole import back, so a
+database never holds half a file.
 """
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Iterator
-from itertools import groupby, repeat
 from typing import Any, BinaryIO
 
 import msgspec
-from msgspec import UNSET
-from msgspec.structs import astuple
 
 from learninggraph.progress import progress
+from learninggraph.transfer.decoding import runs_decoded_ahead
 from learninggraph.transfer.records import (
     BATCH_ROWS,
     KIND_BY_NAME,
@@ -28,17 +23,11 @@ from learninggraph.transfer.records import (
     TransferError,
     Value,
     check_header,
-    import_type,
-    record_decoder,
 )
 from learninggraph.transfer.writers import Writer, write_transaction
 
-_RECORDS = record_decoder()
-# Bytes of the file decoded at a time.
-_CHUNK_BYTES = 4 << 20
 _HEADER = msgspec.json.Decoder(Header)
 _ORDER = {kind.name: index for index, kind in enumerate(KINDS)}
-_KIND_BY_TYPE: dict[type, Kind] = {import_type(kind): kind for kind in KINDS}
 
 
 def import_file(url: str, source: BinaryIO) -> dict[str, int]:
@@ -59,73 +48,20 @@ def import_file(url: str, source: BinaryIO) -> dict[str, int]:
     with (
         write_transaction(url) as (writer, driver_error),
         progress(sum(header.counts.values()), "import") as bar,
+        runs_decoded_ahead(source) as runs,
     ):
         batch = _Batch(writer, driver_error, bar)
-        for number, records in _record_chunks(source):
-            for record_type, run in groupby(records, type):
-                kind = _KIND_BY_TYPE[record_type]
-                rows = list(map(astuple, run))
-                if kind is not batch.kind:
-                    batch.flush()
-                    _check_order(batch.kind, kind, writer, number)
-                    writer.begin_kind(kind)
-                if any(map(operator.contains, rows, repeat(UNSET))):
-                    for values in rows:
-                        batch.add(kind, *_given(kind, values))
-                else:
-                    batch.add(kind, kind.columns, rows)
-                number += len(rows)
-                counts[kind.name] += len(rows)
+        for run in runs:
+            kind = run.kind
+            if kind is not batch.kind:
+                batch.flush()
+                _check_order(batch.kind, kind, writer, run.number)
+                writer.begin_kind(kind)
+            batch.add(kind, run.columns, run.rows)
+            counts[kind.name] += len(run.rows)
         batch.flush()
         writer.finish()
     return {name: count for name, count in counts.items() if count}
-
-
-def _given(kind: Kind, values: tuple[Any, ...]) -> tuple[tuple[str, ...], list[tuple[Value, ...]]]:
-    """The columns a record gives and its values for them (a column left out takes the table's default)."""
-    pairs = [
-        (column, value) for column, value in zip(kind.columns, values, strict=True) if value is not UNSET
-    ]
-    return tuple(column for column, _ in pairs), [tuple(value for _, value in pairs)]
-
-
-def _record_chunks(source: BinaryIO) -> Iterator[tuple[int, list[Any]]]:
-    """The records after the header, a chunk at a time, each chunk with the line number of its first."""
-    number = 2
-    rest = b""
-    while True:
-        chunk = source.read(_CHUNK_BYTES)
-        data = rest + chunk
-        if not chunk:
-            if data.strip():
-                yield number, _decode(data, number)
-            return
-        cut = data.rfind(b"\n") + 1
-        data, rest = data[:cut], data[cut:]
-        if data:
-            yield number, _decode(data, number)
-            number += data.count(b"\n")
-
-
-def _decode(data: bytes, number: int) -> list[Any]:
-    try:
-        return _RECORDS.decode_lines(data)
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        pass
-    # Decoded again line by line only to say which line is wrong.
-    for offset, line in enumerate(data.split(b"\n")):
-        if not line.strip():
-            continue
-        try:
-            _RECORDS.decode(line)
-        except msgspec.ValidationError as exc:
-            raise TransferError(
-                f"line {number + offset}: {exc} (a record is a known kind with its own columns; "
-                "values are text, integers or null)"
-            ) from None
-        except msgspec.DecodeError:
-            raise TransferError(f"line {number + offset}: not a JSON object") from None
-    raise TransferError(f"lines {number} on: not JSON Lines")
 
 
 def _check_order(previous: Kind | None, kind: Kind, writer: Writer, number: int) -> None:
