@@ -71,6 +71,8 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         metrics = Metrics(database.pool_stats if database.dialect == "postgresql" else None)
         observers.append(metrics)
     guard = _login_guard(settings, budgets)
+    # What each Graph operation accepts, for the dashboard's minimal-permissions report.
+    table = {operation.name: operation.permissions for operation in graph.operations if operation.permissions}
     public = public_router(
         database, directory, keys, settings, guard, openapi=openapi, migrations=migrations, metrics=metrics
     )
@@ -96,7 +98,9 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         on_shutdown=database.close,
         executor=_executor_for(database),
         observers=observers,
-        mounted=mounted(dashboard_app(database, directory, keys, guard, settings.max_page_size)),
+        mounted=mounted(
+            dashboard_app(database, directory, keys, guard, settings.max_page_size, operations=table)
+        ),
     )
 
 
