@@ -27,12 +27,14 @@ from learninggraph.http.metrics import Metrics, metrics_route
 from learninggraph.http.pipeline import request_steps
 from learninggraph.http.probes import health, readiness
 from learninggraph.http.reading import Reading
+from learninggraph.http.recording import Recorder
 from learninggraph.http.routing import Operation, Router
 from learninggraph.http.throttling import LeasedCounterStore, LoginGuard, Throttle, lease_units
 from learninggraph.identity.directory import Directory
 from learninggraph.identity.endpoints import routes as identity_routes
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, TokenVerifier
+from learninggraph.journal.journal import Journal
 from learninggraph.listening import bind_socket, own_command
 from learninggraph.odata.filter import FilterCache
 from learninggraph.resources import registry
@@ -72,11 +74,25 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         observers.append(metrics)
     guard = _login_guard(settings, budgets)
     # What each Graph operation accepts, for the dashboard's minimal-permissions report.
-    table = {operation.name: operation.permissions for operation in graph.operations if operation.permissions}
+    table = registry.permission_table(resources)
     public = public_router(
         database, directory, keys, settings, guard, openapi=openapi, migrations=migrations, metrics=metrics
     )
-    return Edge(
+    # The request journal writes from a thread of its own, through a Database of its own (see JournalWriter).
+    journal = None
+    if settings.journal:
+        journal = Journal(
+            Database(settings.database_url), max_entries_per_tenant=settings.journal_max_entries_per_tenant
+        )
+    recorder = None if journal is None else Recorder(journal)
+
+    def shut_down() -> None:
+        if journal is not None:
+            journal.close()
+            journal.database.close()
+        database.close()
+
+    edge = Edge(
         pipeline=request_steps(
             graph=graph,
             public=public,
@@ -87,6 +103,7 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
             service_documents=registry.metadata_documents(served),
             batch_group=database.grouped,
             max_batch_response_bytes=settings.max_batch_response_bytes,
+            recorder=recorder,
         ),
         reading=Reading(
             max_body_bytes=settings.max_body_bytes,
@@ -95,13 +112,17 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
             body_timeout_seconds=settings.body_timeout_seconds,
             trust_forwarded_headers=settings.trust_forwarded_headers,
         ),
-        on_shutdown=database.close,
+        on_shutdown=shut_down,
         executor=_executor_for(database),
         observers=observers,
         mounted=mounted(
             dashboard_app(database, directory, keys, guard, settings.max_page_size, operations=table)
         ),
+        recorder=recorder,
     )
+    # The admin API and the test kit read and clear the journal through the app (None: the journal is off).
+    edge.journal = journal
+    return edge
 
 
 def graph_router(database: Database, settings: Settings, served: Sequence[Resource]) -> Router:

@@ -10,16 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 from learninggraph.cli_accounts import Subcommands
 from learninggraph.cli_accounts import add_command as _add
-from learninggraph.domain.principal import Permissions
 from learninggraph.journal.entry import JournalEntry
 from learninggraph.journal.minimal_permissions import PermissionReport, minimal_permissions
 from learninggraph.journal.queries import JournalFilter, explain, follow, parse_status, search
 from learninggraph.journal.render import as_json, explained, one_line
+from learninggraph.resources.registry import permission_table
 from learninggraph.storage.database import Database
 
-# What each operation accepts, keyed by operation name or "METHOD route": filled from the route
-# declarations; entries that recorded ``accepted_permissions`` need no table.
-OPERATIONS: dict[str, Permissions] = {}
 _AGO = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 # Entries read for a permissions report, newest first.
@@ -90,7 +87,7 @@ def _permissions(args: argparse.Namespace, database: Database) -> int:
     if not entries:
         who = f"app {args.app}" if args.app else f"user {args.user}"
         raise ValueError(f"no journal entries for {who} in tenant {args.tenant}")
-    reports = minimal_permissions(entries, OPERATIONS)
+    reports = minimal_permissions(entries, permission_table())
     if args.json:
         print(json.dumps([_report_json(report) for report in reports], indent=2))
         return 0

@@ -24,7 +24,10 @@ ENVIRONMENT: Mapping[str, str] = {
     "log_level": "LEARNINGGRAPH_LOG_LEVEL",
     "metrics": "LEARNINGGRAPH_METRICS",
     "metrics_token": "LEARNINGGRAPH_METRICS_TOKEN",
+    "no_journal": "LEARNINGGRAPH_JOURNAL",
+    "journal_max_entries": "LEARNINGGRAPH_JOURNAL_MAX_ENTRIES",
 }
+_OFF = ("0", "false", "no", "off")
 _NOT_SETTINGS = ("help", "config", "run", "command", "serve_parser")
 
 
@@ -47,6 +50,17 @@ def add_serve_options(sub: argparse.ArgumentParser) -> None:
         help="with --metrics public, /metrics asks for 'Authorization: Bearer TOKEN' "
         "(better: $LEARNINGGRAPH_METRICS_TOKEN)",
     )
+    sub.add_argument(
+        "--no-journal",
+        action="store_true",
+        help="do not record requests in the request journal (also LEARNINGGRAPH_JOURNAL=0)",
+    )
+    sub.add_argument(
+        "--journal-max-entries",
+        type=int,
+        metavar="N",
+        help="journal entries kept per tenant, the oldest dropped first (default: 10000)",
+    )
     sub.set_defaults(serve_parser=sub)
 
 
@@ -59,6 +73,18 @@ def observability_settings(
     for name in ("log_format", "log_level", "metrics", "metrics_token"):
         given = getattr(args, name)
         values[name] = given if given is not None else env.get(ENVIRONMENT[name]) or None
+    off = getattr(args, "no_journal", False) or env.get(ENVIRONMENT["no_journal"], "").lower() in _OFF
+    values["journal"] = False if off else None
+    bound = getattr(args, "journal_max_entries", None)
+    if bound is None and env.get(ENVIRONMENT["journal_max_entries"]):
+        try:
+            bound = int(env[ENVIRONMENT["journal_max_entries"]])
+        except ValueError:
+            raise ValueError(
+                f"{ENVIRONMENT['journal_max_entries']} must be a whole number, "
+                f"not {env[ENVIRONMENT['journal_max_entries']]!r}"
+            ) from None
+    values["journal_max_entries_per_tenant"] = bound
     return values
 
 

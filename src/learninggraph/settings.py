@@ -63,6 +63,10 @@ class Settings:
     # listener; HOST defaults to 127.0.0.1). metrics_token: the bearer token /metrics asks for in "public" mode.
     metrics: str = "off"
     metrics_token: str | None = None
+    # The request journal: every request and its decision, stored in the database, at most this many
+    # entries per tenant (the oldest dropped first). False: nothing is recorded.
+    journal: bool = True
+    journal_max_entries_per_tenant: int = 10_000
 
     def __post_init__(self) -> None:
         _check_observability(self)
@@ -70,7 +74,13 @@ class Settings:
             limit = getattr(self, name)
             if limit is not None and limit < 1:
                 raise ValueError(f"{name} must be at least 1 (leave it unset to turn it off), not {limit}.")
-        for name in ("max_header_bytes", "max_header_count", "max_batch_response_bytes", "max_body_bytes"):
+        for name in (
+            "max_header_bytes",
+            "max_header_count",
+            "max_batch_response_bytes",
+            "max_body_bytes",
+            "journal_max_entries_per_tenant",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}.")
         if self.max_connections is not None and self.max_connections < 1:

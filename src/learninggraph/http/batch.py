@@ -5,16 +5,24 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
 
-from learninggraph.domain.errors import INTERNAL_ERROR, BadRequest, GraphError, InternalServerError
+from learninggraph.domain.errors import (
+    INTERNAL_ERROR,
+    BadRequest,
+    Explanation,
+    GraphError,
+    InternalServerError,
+)
 from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.http.context import RequestContext
 from learninggraph.http.errors import render_error
@@ -27,6 +35,7 @@ from learninggraph.http.messages import (
     parse_prefer,
     parse_query,
 )
+from learninggraph.http.recording import Recorder, now
 
 log = logging.getLogger("learninggraph")
 
@@ -81,6 +90,9 @@ class _Outcome:
     response: Response
     request_id: str
     client_request_id: str
+    # For the journal: the item's context once it became a request, and the error it was answered with.
+    context: RequestContext | None = None
+    error: Exception | None = None
 
 
 class Batch:
@@ -97,11 +109,18 @@ class Batch:
     """
 
     def __init__(
-        self, dispatch: Dispatch, group: Group = nullcontext, *, max_response_bytes: int = 16 * 1024 * 1024
+        self,
+        dispatch: Dispatch,
+        group: Group = nullcontext,
+        *,
+        max_response_bytes: int = 16 * 1024 * 1024,
+        recorder: Recorder | None = None,
     ) -> None:
         self._dispatch = dispatch
         self._group = group
         self._max_response_bytes = max_response_bytes
+        # The request journal: each item is an entry of its own, tied to the batch's request-id.
+        self.recorder = recorder
 
     def run(self, context: RequestContext) -> Response:
         items = _parse(context.request.json_body())
@@ -111,6 +130,7 @@ class Batch:
         spent = 0
         with self._group() if writes else nullcontext():
             for item in _execution_order(items, by_key):
+                started = time.perf_counter()
                 failed = next((d for d in item.dependency_keys if outcomes[d].response.status >= 400), None)
                 if failed is not None:
                     outcome = self._not_run(context.request, item, by_key[failed], outcomes[failed])
@@ -120,47 +140,87 @@ class Batch:
                     outcome = self._run(context, item)
                     size = len(outcome.response.body)
                     if spent and spent + size > self._max_response_bytes and item.method == "GET":
-                        outcome = self._over_budget(context.request, item)
+                        outcome = self._over_budget(context.request, item, outcome.context)
                 spent += len(outcome.response.body)
                 outcomes[item.key] = outcome
+                if self.recorder is not None:
+                    self._record(context, item, outcome, started)
         answers = [_answer(item, outcomes[item.key]) for item in items]
         return Response(200, _encode({"responses": answers}), JSON_CONTENT_TYPE)
 
     def _run(self, batch: RequestContext, item: _Item) -> _Outcome:
         outer = batch.request
         request_id, client_request_id = _correlation_ids(outer, item)
+        context: RequestContext | None = None
+        failure: Exception | None = None
         try:
             request = _sub_request(outer, item, batch.version, request_id, client_request_id)
-            response = self._dispatch(RequestContext(request, principal=batch.principal))
+            context = RequestContext(request, principal=batch.principal)
+            response = self._dispatch(context)
         except GraphError as error:
+            failure = error
             response = render_error(error, request_id=request_id, client_request_id=client_request_id)
-        except Exception:
+        except Exception as error:
+            failure = error
             log.exception("unhandled error in item %r of batch %s", item.id, outer.request_id)
             response = render_error(
                 InternalServerError(INTERNAL_ERROR),
                 request_id=request_id,
                 client_request_id=client_request_id,
             )
-        return _Outcome(response, request_id, client_request_id)
+        return _Outcome(response, request_id, client_request_id, context, failure)
+
+    def _record(self, batch: RequestContext, item: _Item, outcome: _Outcome, started: float) -> None:
+        assert self.recorder is not None
+        duration = time.perf_counter() - started
+        try:
+            self.recorder.record_item(
+                batch,
+                outcome.context,
+                outcome.response,
+                error=outcome.error,
+                started_at=now() - timedelta(seconds=duration),
+                duration_ms=duration * 1000,
+                request_id=outcome.request_id,
+                client_request_id=outcome.client_request_id,
+                method=item.method,
+                url=item.url,
+                headers=item.headers,
+            )
+        except Exception:
+            log.exception(
+                "the journal could not record item %r of batch %s", item.id, batch.request.request_id
+            )
 
     def _not_run(self, outer: Request, item: _Item, dependency: _Item, outcome: _Outcome) -> _Outcome:
         request_id, client_request_id = _correlation_ids(outer, item)
         error = FailedDependency(
             f"Request '{item.id}' was not run because request '{dependency.id}', which it depends on, "
-            f"failed with status {outcome.response.status}."
+            f"failed with status {outcome.response.status}.",
+            explanation=Explanation(
+                "batch.dependencyFailed",
+                f"Request '{item.id}' depends on '{dependency.id}', which failed; fix that one first.",
+                {"dependsOn": dependency.id, "dependencyStatus": outcome.response.status},
+            ),
         )
         response = render_error(error, request_id=request_id, client_request_id=client_request_id)
-        return _Outcome(response, request_id, client_request_id)
+        return _Outcome(response, request_id, client_request_id, error=error)
 
-    def _over_budget(self, outer: Request, item: _Item) -> _Outcome:
+    def _over_budget(self, outer: Request, item: _Item, context: RequestContext | None = None) -> _Outcome:
         request_id, client_request_id = _correlation_ids(outer, item)
         error = BatchOutputSpent(
             f"Request '{item.id}' was not answered because the responses of this batch reached the limit "
             f"of {self._max_response_bytes} bytes; send it again in another request.",
             headers={"Retry-After": "1"},
+            explanation=Explanation(
+                "batch.responseBudget",
+                f"The responses of this batch reached {self._max_response_bytes} bytes; send request "
+                f"'{item.id}' again in another batch.",
+                {"maxResponseBytes": self._max_response_bytes},
+            ),
         )
         response = render_error(error, request_id=request_id, client_request_id=client_request_id)
-        return _Outcome(response, request_id, client_request_id)
+        return _Outcome(response, request_id, client_request_id, context, error)
 
 
 def _correlation_ids(outer: Request, item: _Item) -> tuple[str, str]:

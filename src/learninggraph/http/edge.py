@@ -19,6 +19,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from learninggraph.domain.errors import INTERNAL_ERROR, GraphError, InternalServerError
@@ -30,6 +31,8 @@ from learninggraph.http.errors import render_error
 from learninggraph.http.messages import Request, Response
 from learninggraph.http.pipeline import Pipeline
 from learninggraph.http.reading import Reading, RequestHeaderFieldsTooLarge
+from learninggraph.http.recording import Recorder, now
+from learninggraph.journal.journal import Journal
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -52,8 +55,13 @@ class Edge:
         executor: Executor | None = None,
         observers: Sequence[Callable[[Exchange], None]] = (),
         mounted: Callable[[Scope], App | None] | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         self.pipeline = pipeline
+        # The request journal's recorder: every answer becomes an entry (None: the journal is off).
+        self.recorder = recorder
+        # The journal itself, for the admin API and the test kit (``create_app`` sets it; None: off).
+        self.journal: Journal | None = None
         self.reading = reading
         self.on_shutdown = on_shutdown
         # Told about every answered request (access log, metrics), after its answer is sent.
@@ -104,6 +112,7 @@ class Edge:
             return
         client_request_id = headers.get("client-request-id", "")[:200] or request_id
         context: RequestContext | None = None
+        failure: Exception | None = None
         try:
             body = await self.reading.read_body(headers, receive)
             context = RequestContext(
@@ -111,8 +120,10 @@ class Edge:
             )
             response = await self._run(context)
         except GraphError as error:
+            failure = error
             response = render_error(error, request_id=request_id, client_request_id=client_request_id)
-        except Exception:
+        except Exception as error:
+            failure = error
             log.exception("unhandled error in request %s", request_id)
             response = render_error(
                 InternalServerError(INTERNAL_ERROR),
@@ -122,6 +133,8 @@ class Edge:
         await self._send(send, response, request_id, client_request_id, _wants_hsts(scope, headers))
         if self.observers:
             self._observe(scope, context, response.status, started, request_id)
+        if self.recorder is not None:
+            self._record(scope, headers, context, response, failure, started, request_id, client_request_id)
 
     async def _run(self, context: RequestContext) -> Response:
         """The pipeline's steps, on the request's lane."""
@@ -146,6 +159,38 @@ class Edge:
                 observer(exchange)
             except Exception:
                 log.exception("an observer failed on request %s", request_id)
+
+    def _record(
+        self,
+        scope: Scope,
+        headers: dict[str, str],
+        context: RequestContext | None,
+        response: Response,
+        failure: Exception | None,
+        started: float,
+        request_id: str,
+        client_request_id: str,
+    ) -> None:
+        assert self.recorder is not None
+        duration = time.perf_counter() - started
+        query = scope.get("query_string", b"")
+        url = scope.get("path", "") + ("?" + query.decode("latin-1") if query else "")
+        try:
+            self.recorder.record(
+                context,
+                response,
+                error=failure,
+                started_at=now() - timedelta(seconds=duration),
+                duration_ms=duration * 1000,
+                request_id=request_id,
+                client_request_id=client_request_id,
+                method=scope["method"].upper(),
+                url=url,
+                request_headers=headers,
+                request_body=b"" if context is None else context.request.body,
+            )
+        except Exception:
+            log.exception("the journal could not record a request")
 
     def _executor_for(self, request: Request) -> Executor | None:
         """Where ``request`` runs: None for inline on the event loop."""

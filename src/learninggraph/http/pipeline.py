@@ -32,6 +32,7 @@ from learninggraph.http.access import require_permissions, require_signed_in_use
 from learninggraph.http.batch import Batch, Group, is_batch
 from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Response
+from learninggraph.http.recording import Recorder
 from learninggraph.http.routing import Router
 from learninggraph.odata.filter import FilterCache
 from learninggraph.odata.options import parse_query_options
@@ -194,10 +195,12 @@ def request_steps(
     service_documents: Mapping[str, bytes] | None = None,
     batch_group: Group = nullcontext,
     max_batch_response_bytes: int = 16 * 1024 * 1024,
+    recorder: Recorder | None = None,
 ) -> Pipeline:
-    """The steps of every request and every ``$batch`` item, in order (see the module's docstring)."""
+    """The steps of every request and every ``$batch`` item, in order (see the module's docstring);
+    ``recorder``: the request journal's, which records each ``$batch`` item as an entry of its own."""
     pipeline = Pipeline()
-    batch = Batch(pipeline.run, batch_group, max_response_bytes=max_batch_response_bytes)
+    batch = Batch(pipeline.run, batch_group, max_response_bytes=max_batch_response_bytes, recorder=recorder)
     steps: list[Step | None] = [
         pick_version,
         ServePublic(public),

@@ -107,6 +107,8 @@ class JournalEntry(msgspec.Struct, frozen=True):
     request_body: Body = EMPTY_BODY
     response_headers: Headers = ()
     response_body: Body = EMPTY_BODY
+    # For a ``$batch`` item: the request-id of the batch that carried it.
+    batch_request_id: str | None = None
     id: int | None = None
 
     @property

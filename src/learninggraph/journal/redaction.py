@@ -79,6 +79,7 @@ def redact(entry: JournalEntry) -> JournalEntry:
         request_body=_redact_body(entry.request_body),
         response_headers=redact_headers(entry.response_headers),
         response_body=_redact_body(entry.response_body),
+        batch_request_id=entry.batch_request_id,
         id=entry.id,
     )
 

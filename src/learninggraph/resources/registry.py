@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from learninggraph.domain.principal import Permissions
 from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.http.routing import Operation, Route
 from learninggraph.resources import (
@@ -22,6 +23,7 @@ from learninggraph.resources import (
 from learninggraph.resources.descriptor import Resource, Wiring
 from learninggraph.resources.metadata import csdl_document
 from learninggraph.resources.openapi import openapi_document
+from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import MIGRATIONS, Migration
 
 ROOT = employee_experience.RESOURCE
@@ -65,3 +67,33 @@ def migrations(resources: Sequence[Resource] = ()) -> tuple[Migration, ...]:
     if len(set(versions)) != len(versions):
         raise ValueError(f"a migration version is taken twice: {sorted(versions)}")
     return tuple(sorted(every, key=lambda migration: migration.version))
+
+
+def permission_table(resources: Sequence[Resource] = ()) -> dict[str, Permissions]:
+    """Each Graph operation's stable name → the permissions its route declares (the table the edge enforces).
+
+    Built from the same declarations as the app's routes (the registered resources and ``resources``), so
+    ``learninggraph permissions``, the admin API and the test kit judge calls by the rules the server applies.
+    An operation declared on several routes accepts what any of them accepts.
+    """
+    database = Database("sqlite:///:memory:")  # the route factories keep it; no route runs here
+    try:
+        operations = routes(served(resources), Wiring(database, page_size=1))
+    finally:
+        database.close()
+    table: dict[str, Permissions] = {}
+    for operation in operations:
+        declared = operation.permissions
+        if declared is None:
+            continue
+        known = table.get(operation.name)
+        table[operation.name] = declared if known is None else _either(known, declared)
+    return table
+
+
+def _either(first: Permissions, second: Permissions) -> Permissions:
+    return Permissions(
+        application=first.application | second.application,
+        delegated=first.delegated | second.delegated,
+        delegated_roles=first.delegated_roles | second.delegated_roles,
+    )

@@ -1,0 +1,195 @@
+"""The request path's side of the journal: each answered request (and each ``$batch`` item) as a JournalEntry.
+
+``Recorder`` builds the entry from what the edge or the batch already holds (the context, the response, the
+GraphError if the answer is one) and hands it to the ``Journal``, whose writer thread redacts, encodes and
+stores it. The decision is the error's explanation, else the context's, else ``ok`` for a success.
+
+Whose journal an entry goes to: the caller's tenant; without a valid token, the tenant the token names (its
+``tid``, read without verifying it) or the path names (the token service's ``/{tenant}/...``), else the
+reserved ``ANONYMOUS_TENANT`` for a Graph request; a public route that names no tenant (probes, metrics,
+``/openapi.json``) is not recorded.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import msgspec
+
+from learninggraph.domain.errors import Explanation, GraphError
+from learninggraph.http.context import RequestContext
+from learninggraph.http.messages import Request, Response
+from learninggraph.journal.entry import ANONYMOUS, Caller, Decision, JournalEntry, capture_body
+from learninggraph.journal.journal import Journal
+
+# The journal of Graph requests that name no tenant at all (no token, or one that is not a JWT).
+ANONYMOUS_TENANT = "anonymous"
+OK = Decision("ok")
+INTERNAL = Decision(
+    "internal.error", "The server failed unexpectedly; its log has the details under this request-id."
+)
+_FIXED_RESPONSE_HEADERS = (
+    ("odata-version", "4.0"),
+    ("cache-control", "no-store"),
+    ("x-content-type-options", "nosniff"),
+)
+_claims = msgspec.json.Decoder(dict[str, object])
+
+
+def decision_of(error: BaseException | None, context: RequestContext | None, status: int) -> Decision:
+    """The rule that produced the answer: the GraphError's explanation, the context's, or a default."""
+    explanation: Explanation | None = None
+    if isinstance(error, GraphError):
+        explanation = error.explanation
+        if explanation is None:
+            return Decision(f"error.{error.code}")
+    elif error is not None:
+        return INTERNAL
+    elif context is not None:
+        explanation = context.explanation
+    if explanation is None:
+        return OK if status < 400 else Decision(f"status.{status}")
+    facts = explanation.facts
+    return Decision(explanation.rule, explanation.hint, dict(facts) if facts else {})
+
+
+class Recorder:
+    """Turns answers into journal entries; ``record`` costs a few microseconds and never raises."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def record(
+        self,
+        context: RequestContext | None,
+        response: Response,
+        *,
+        error: BaseException | None,
+        started_at: datetime,
+        duration_ms: float,
+        request_id: str,
+        client_request_id: str,
+        method: str,
+        url: str,
+        request_headers: Mapping[str, str],
+        request_body: bytes = b"",
+        batch_request_id: str | None = None,
+    ) -> None:
+        tenant = tenant_of(context)
+        if tenant is None:
+            return
+        principal = route = operation = None
+        if context is not None:
+            principal = context.principal
+            route = context.route or None
+            operation = None if context.operation is None else context.operation.name
+        self.journal.record(
+            JournalEntry(
+                at=started_at,
+                tenant_id=tenant,
+                caller=ANONYMOUS if principal is None else Caller.of(principal),
+                method=method,
+                url=url,
+                status=response.status,
+                duration_ms=duration_ms,
+                request_id=request_id,
+                decision=decision_of(error, context, response.status),
+                route=route,
+                operation=operation,
+                client_request_id=client_request_id,
+                request_headers=tuple(request_headers.items()),
+                request_body=capture_body(request_body),
+                response_headers=response_headers(response, request_id, client_request_id),
+                response_body=capture_body(response.body),
+                batch_request_id=batch_request_id,
+            )
+        )
+
+    def record_item(
+        self,
+        batch: RequestContext,
+        item: RequestContext | None,
+        response: Response,
+        *,
+        error: BaseException | None,
+        started_at: datetime,
+        duration_ms: float,
+        request_id: str,
+        client_request_id: str,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+    ) -> None:
+        """One ``$batch`` item, as an entry of its own tied to the batch's request-id; ``item`` is None
+        when the item was refused before it could become a request (then the batch's caller asked)."""
+        context = item or RequestContext(batch.request, version=batch.version, principal=batch.principal)
+        self.record(
+            context,
+            response,
+            error=error,
+            started_at=started_at,
+            duration_ms=duration_ms,
+            request_id=request_id,
+            client_request_id=client_request_id,
+            method=method,
+            url=url,
+            request_headers=headers,
+            request_body=b"" if item is None else item.request.body,
+            batch_request_id=batch.request.request_id,
+        )
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def response_headers(
+    response: Response, request_id: str, client_request_id: str
+) -> tuple[tuple[str, str], ...]:
+    """The headers the edge sends with ``response`` (as text)."""
+    headers = [
+        ("request-id", request_id),
+        ("client-request-id", client_request_id),
+        *_FIXED_RESPONSE_HEADERS,
+        ("content-length", str(len(response.body))),
+    ]
+    if response.content_type is not None:
+        headers.append(("content-type", response.content_type))
+    headers.extend((name.lower(), value) for name, value in response.headers)
+    return tuple(headers)
+
+
+def tenant_of(context: RequestContext | None) -> str | None:
+    """Whose journal the request goes to (see the module's docstring); None: not recorded."""
+    if context is None:
+        return ANONYMOUS_TENANT
+    principal = context.principal
+    if principal is not None:
+        return principal.tenant_id
+    request = context.request
+    if not context.version:
+        # A public route: the tenant its path names, if it names one (the token service, discovery).
+        named = context.params.get("tenant")
+        return named or None
+    return token_tenant(request) or ANONYMOUS_TENANT
+
+
+def token_tenant(request: Request) -> str | None:
+    """The ``tid`` claim of the request's bearer token, unverified (only to file the refusal)."""
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    parts = token.strip().split(".")
+    if len(parts) != 3 or len(parts[1]) > 16_384:
+        return None
+    try:
+        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+        claims = _claims.decode(payload)
+    except (binascii.Error, ValueError, msgspec.DecodeError):
+        return None
+    tenant = claims.get("tid")
+    return tenant if isinstance(tenant, str) and 0 < len(tenant) <= 100 else None
