@@ -8,11 +8,13 @@ import json
 import os
 import shlex
 import shutil
+import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
+from random import Random
 from typing import Any
 
 import msgspec
@@ -20,6 +22,8 @@ import msgspec
 from learninggraph import __version__
 from learninggraph.dashboard.app import dashboard_app, mounted
 from learninggraph.dashboard.web import PREFIX as DASHBOARD_PREFIX
+from learninggraph.faults.matcher import FaultMatcher
+from learninggraph.faults.serving import serve_faults
 from learninggraph.http.access_log import AccessLog, Exchange
 from learninggraph.http.edge import Edge
 from learninggraph.http.messages import Response
@@ -75,6 +79,7 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
     guard = _login_guard(settings, budgets)
     # What each Graph operation accepts, for the dashboard's minimal-permissions report.
     table = registry.permission_table(resources)
+    faults = FaultMatcher(database, rng=None if settings.fault_seed is None else Random(settings.fault_seed))
     public = public_router(
         database, directory, keys, settings, guard, openapi=openapi, migrations=migrations, metrics=metrics
     )
@@ -104,6 +109,7 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
             batch_group=database.grouped,
             max_batch_response_bytes=settings.max_batch_response_bytes,
             recorder=recorder,
+            faults=faults,
         ),
         reading=Reading(
             max_body_bytes=settings.max_body_bytes,
@@ -116,9 +122,18 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         executor=_executor_for(database),
         observers=observers,
         mounted=mounted(
-            dashboard_app(database, directory, keys, guard, settings.max_page_size, operations=table)
+            dashboard_app(
+                database,
+                directory,
+                keys,
+                guard,
+                settings.max_page_size,
+                operations=table,
+                faults_changed=faults.invalidate,
+            )
         ),
         recorder=recorder,
+        faults=faults,
     )
     # The admin API and the test kit read and clear the journal through the app (None: the journal is off).
     edge.journal = journal
@@ -215,7 +230,7 @@ def _executor_for(database: Database) -> ThreadPoolExecutor | None:
 def create_app_from_environment() -> Edge:
     """The factory each worker process calls when ``serve --workers N`` starts several."""
     raw: dict[str, Any] = json.loads(os.environ[SETTINGS_ENVIRONMENT_VARIABLE])
-    for name in ("trusted_issuers", "extra_audiences"):
+    for name in ("trusted_issuers", "extra_audiences", "faults"):
         raw[name] = tuple(raw.get(name, ()))
     settings = Settings(**raw)
     from learninggraph.http.access_log import configure_logging
@@ -233,19 +248,34 @@ def serve(
     keyfile: str | None = None,
     workers: int = 1,
 ) -> None:
+    from learninggraph.http.access_log import configure_logging
+
+    sock = bind_socket(host, port)  # before anything is created or printed: a busy port is one error line
+    configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
+    settings = _prepare_and_announce(settings, host=host, port=port, tls=certfile is not None)
+    with serve_faults(settings):
+        _run(settings, sock, host=host, port=port, certfile=certfile, keyfile=keyfile, workers=workers)
+
+
+def _run(
+    settings: Settings,
+    sock: socket.socket,
+    *,
+    host: str,
+    port: int,
+    certfile: str | None,
+    keyfile: str | None,
+    workers: int,
+) -> None:
     import dataclasses
 
     from uvicorn import Server
     from uvicorn.supervisors import Multiprocess
 
-    from learninggraph.http.access_log import configure_logging
     from learninggraph.http.connections import fit_connection_cap, server_config
     from learninggraph.http.metrics import prepare_workers, start_listener
     from learninggraph.settings import metrics_listener
 
-    sock = bind_socket(host, port)  # before anything is created or printed: a busy port is one error line
-    configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
-    settings = _prepare_and_announce(settings, host=host, port=port, tls=certfile is not None)
     common: dict[str, Any] = {
         "host": host,
         "port": port,

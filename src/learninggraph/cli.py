@@ -24,7 +24,12 @@ from learninggraph.identity.dev import dev_credentials
 from learninggraph.identity.directory import Directory, DirectoryError
 from learninggraph.identity.external import TrustedIssuer
 from learninggraph.identity.keys import SigningKeys
-from learninggraph.serve_options import add_serve_options, observability_settings, parse_with_config
+from learninggraph.serve_options import (
+    add_serve_options,
+    fault_settings,
+    observability_settings,
+    parse_with_config,
+)
 from learninggraph.settings import DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_URL, Settings, public_origin
 from learninggraph.storage.database import Database
 
@@ -151,6 +156,7 @@ def _serve(args: argparse.Namespace, database: Database | None) -> int:
         max_connections=args.max_connections or None,
         max_batch_response_bytes=args.max_batch_response_bytes,
         **observability_settings(args),
+        **fault_settings(args),
     )
     if args.max_connections == 0:
         settings = dataclasses.replace(settings, max_connections=None)

@@ -26,6 +26,9 @@ ENVIRONMENT: Mapping[str, str] = {
     "metrics_token": "LEARNINGGRAPH_METRICS_TOKEN",
     "no_journal": "LEARNINGGRAPH_JOURNAL",
     "journal_max_entries": "LEARNINGGRAPH_JOURNAL_MAX_ENTRIES",
+    "fault": "LEARNINGGRAPH_FAULTS",
+    "faults_file": "LEARNINGGRAPH_FAULTS_FILE",
+    "fault_seed": "LEARNINGGRAPH_FAULT_SEED",
 }
 _OFF = ("0", "false", "no", "off")
 _NOT_SETTINGS = ("help", "config", "run", "command", "serve_parser")
@@ -61,6 +64,24 @@ def add_serve_options(sub: argparse.ArgumentParser) -> None:
         metavar="N",
         help="journal entries kept per tenant, the oldest dropped first (default: 10000)",
     )
+    sub.add_argument(
+        "--fault",
+        action="append",
+        metavar="RULE",
+        help="inject a fault while serving (repeat), e.g. 'status=503 route=*learningProviders* once'; "
+        "a rule without tenant= is the dev identity's (also $LEARNINGGRAPH_FAULTS, rules separated by ';')",
+    )
+    sub.add_argument(
+        "--faults-file",
+        metavar="RULES.toml",
+        help="inject the [[fault]] rules of this file while serving (also $LEARNINGGRAPH_FAULTS_FILE)",
+    )
+    sub.add_argument(
+        "--fault-seed",
+        type=int,
+        metavar="N",
+        help="seed the faults' probability rolls, for repeatable runs (also $LEARNINGGRAPH_FAULT_SEED)",
+    )
     sub.set_defaults(serve_parser=sub)
 
 
@@ -86,6 +107,24 @@ def observability_settings(
             ) from None
     values["journal_max_entries_per_tenant"] = bound
     return values
+
+
+def fault_settings(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The Settings fields of the fault flags: the flag, else its environment variable, else the default."""
+    env = os.environ if environ is None else environ
+    specs: list[str] | None = args.fault
+    if specs is None:
+        specs = [spec.strip() for spec in env.get(ENVIRONMENT["fault"], "").split(";") if spec.strip()]
+    seed = args.fault_seed if args.fault_seed is not None else env.get(ENVIRONMENT["fault_seed"]) or None
+    try:
+        fault_seed = None if seed is None else int(seed)
+    except ValueError:
+        raise ValueError(f"{ENVIRONMENT['fault_seed']} must be a whole number, not {seed!r}") from None
+    return {
+        "faults": tuple(specs),
+        "faults_file": args.faults_file or env.get(ENVIRONMENT["faults_file"]) or None,
+        "fault_seed": fault_seed,
+    }
 
 
 def parse_with_config(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:

@@ -67,6 +67,11 @@ class Settings:
     # entries per tenant (the oldest dropped first). False: nothing is recorded.
     journal: bool = True
     journal_max_entries_per_tenant: int = 10_000
+    # Injected faults: rules given to serve (``--fault`` specs and a ``--faults-file``), stored when it starts;
+    # fault_seed seeds the probability rolls (None: unpredictable).
+    faults: tuple[str, ...] = ()
+    faults_file: str | None = None
+    fault_seed: int | None = None
 
     def __post_init__(self) -> None:
         _check_observability(self)

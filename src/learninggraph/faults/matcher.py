@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 
 from learninggraph.faults.rules import Fault, FaultRule, fault_of
-from learninggraph.faults.store import list_rules, spend
+from learninggraph.faults.store import add_rule, clear_rules, list_rules, spend
 from learninggraph.storage.database import Database
 
 # How stale this process's copy of the rules may get: a rule added elsewhere applies within this time.
@@ -26,7 +26,8 @@ class FaultMatcher:
 
     Probability is rolled with ``rng`` (seed it for repeatable runs); a counted rule is spent in the
     database by one conditional UPDATE, so across processes it fires exactly as many times as counted.
-    A tenant without rules costs a dictionary lookup.
+    A tenant without rules costs a dictionary lookup. ``add`` and ``clear`` go through the store and
+    take effect in this process at once; other processes see them within ``refresh_seconds``.
     """
 
     def __init__(
@@ -50,6 +51,22 @@ class FaultMatcher:
         """Re-read the rules on the next match (after this process added or cleared some)."""
         with self._lock:
             self._loaded_at = None
+
+    def add(self, rule: FaultRule) -> FaultRule:
+        """Stores ``rule`` (``faults.store.add_rule``); this process applies it from its next request."""
+        add_rule(self.database, rule)
+        self.invalidate()
+        return rule
+
+    def rules(self, tenant_id: str | None) -> list[FaultRule]:
+        """The tenant's rules as stored, in the order they are tried (with what is left of their counts)."""
+        return list_rules(self.database, tenant_id)
+
+    def clear(self, tenant_id: str, rule_id: str | None = None) -> int:
+        """Deletes the tenant's rules (or only ``rule_id``); this process stops applying them at once."""
+        cleared = clear_rules(self.database, tenant_id, rule_id)
+        self.invalidate()
+        return cleared
 
     def match(self, tenant_id: str, app_id: str | None, method: str, route: str | None) -> Fault | None:
         for rule in self._current().get(tenant_id, ()):

@@ -23,7 +23,7 @@ STATUSES = (429, 500, 502, 503, 504)
 # The journal's rule name for an answer (or a delay, or a dropped connection) a fault rule produced.
 FAULT_RULE = "fault.injected"
 METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
-# A 429 must say when to retry; without a value from the rule it says this many seconds.
+# A 429 or 503 says when to retry; without a value from the rule it says this many seconds.
 DEFAULT_RETRY_AFTER = 1
 MAX_LATENCY_MS = 120_000
 
@@ -126,7 +126,7 @@ def new_rule(
             raise FaultRuleError(f"the window's {name} needs a time zone (e.g. Z)")
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise FaultRuleError("the window ends before it starts")
-    if status == 429 and retry_after is None:
+    if status in (429, 503) and retry_after is None:
         retry_after = DEFAULT_RETRY_AFTER
     return FaultRule(
         id=str(uuid.uuid4()),

@@ -168,6 +168,10 @@ class Batch:
                 request_id=request_id,
                 client_request_id=client_request_id,
             )
+        if context is not None:
+            # An item's injected fault: the batch's answer waits for its slowest item, or is dropped.
+            batch.delay_seconds = max(batch.delay_seconds, context.delay_seconds)
+            batch.drop_connection = batch.drop_connection or context.drop_connection
         return _Outcome(response, request_id, client_request_id, context, failure)
 
     def _record(self, batch: RequestContext, item: _Item, outcome: _Outcome, started: float) -> None:

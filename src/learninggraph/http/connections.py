@@ -7,6 +7,9 @@ Guards, each applied before any request reaches the application:
   ``header_timeout`` seconds of connecting (or of starting its next request) is answered 408 and closed;
 - connection cap: past ``max_connections`` open connections, the connection that has waited longest for its
   headers is closed to make room; when every connection is busy with a request, the newcomer gets 503.
+
+And one way out for the application: the scope's ``learninggraph.drop_connection`` extension closes the
+connection without an answer (an injected fault).
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ import resource
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
+from learninggraph.faults.step import DROP_CONNECTION
 from learninggraph.settings import Settings
 
 log = logging.getLogger("learninggraph")
@@ -183,6 +187,18 @@ class GuardedProtocol(HttpToolsProtocol):
         self.reading_head = False
         self._stop_timer()
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.scope is self.scope:
+            # The application's one way to drop this connection without an answer (an injected fault).
+            extensions: dict[str, Any] = dict(self.scope.get("extensions") or {})
+            extensions[DROP_CONNECTION] = lambda: self._drop(cycle)
+            self.scope["extensions"] = extensions
+
+    def _drop(self, cycle: RequestResponseCycle) -> None:
+        """Closes the connection with no answer; uvicorn then neither answers 500 nor logs the request."""
+        cycle.disconnected = True
+        self._stop_timer()
+        self.transport.close()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()

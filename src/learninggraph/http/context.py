@@ -82,6 +82,10 @@ class RequestContext:
     # Why the answer is what it is when no GraphError says so (a delayed or dropped answer, a fault); the
     # request journal records it. A refusal's explanation travels on the GraphError instead.
     explanation: Explanation | None = None
+    # An injected fault's doing, carried out by the edge: wait this long before answering (a $batch waits for
+    # the longest of its items'), or close the connection without an answer.
+    delay_seconds: float = 0.0
+    drop_connection: bool = False
 
     @property
     def caller(self) -> Principal:

@@ -8,7 +8,8 @@ For each request, in order:
 3. the ``Pipeline``'s steps on a ``RequestContext`` (``http.pipeline``: version, public routes, ``$metadata``,
    route, token, ``$batch``, throttling, the route's declared access and options, its handler);
 4. any GraphError → the Graph error envelope; anything else → 500, logged, never shown;
-5. the answer with the headers every Graph reply carries; then the observers (access log, metrics).
+5. an injected fault's delay (awaited) or dropped connection (``faults.step.delay_or_drop``);
+6. the answer with the headers every Graph reply carries; then the observers (access log, metrics).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any
 
 from learninggraph.domain.errors import INTERNAL_ERROR, GraphError, InternalServerError
 from learninggraph.domain.versions import GRAPH_VERSIONS
+from learninggraph.faults.matcher import FaultMatcher
+from learninggraph.faults.step import DROPPED, delay_or_drop
 from learninggraph.http.access_log import Exchange, exchange_of, is_sign_in
 from learninggraph.http.batch import is_batch
 from learninggraph.http.context import RequestContext
@@ -56,6 +59,7 @@ class Edge:
         observers: Sequence[Callable[[Exchange], None]] = (),
         mounted: Callable[[Scope], App | None] | None = None,
         recorder: Recorder | None = None,
+        faults: FaultMatcher | None = None,
     ) -> None:
         self.pipeline = pipeline
         # The request journal's recorder: every answer becomes an entry (None: the journal is off).
@@ -67,6 +71,8 @@ class Edge:
         # Told about every answered request (access log, metrics), after its answer is sent.
         self.observers = tuple(observers)
         self.mounted = mounted  # another ASGI app (the dashboard), for the requests it claims
+        # The fault rules' matcher the pipeline consults (None: no fault step), for whoever adds or clears rules.
+        self.faults = faults
         # Where handlers run: inline on the event loop, or in threads when storage waits on a network
         # database, so one request's round trips do not stall every other request of the worker.
         self.executor = executor
@@ -130,6 +136,11 @@ class Edge:
                 request_id=request_id,
                 client_request_id=client_request_id,
             )
+        # An injected fault's delay, or its dropped connection (told to the observers as status 0).
+        faulted = context is not None and (context.delay_seconds > 0 or context.drop_connection)
+        if faulted and context is not None and await delay_or_drop(context, scope):
+            self._observe(scope, context, DROPPED, started, request_id)
+            return
         await self._send(send, response, request_id, client_request_id, _wants_hsts(scope, headers))
         if self.observers:
             self._observe(scope, context, response.status, started, request_id)

@@ -11,12 +11,14 @@ batch for each of its items. ``request_steps`` writes the list, in order:
    the budget are checked first, as Graph does);
 5. ``Authenticate``: the bearer token → the caller (401); a batch item keeps its batch's caller;
 6. ``ServeBatch``: ``$batch`` runs each of its requests through these same steps as the batch's caller;
-7. ``Throttle``: one request of the caller's budget (429);
-8. ``refuse_unmatched``: the 404 or 405 of step 4;
-9. ``require_signed_in_user``: a route about "me" refuses an application (400);
-10. ``require_permissions``: the permissions the route declares (403);
-11. ``ParseOptions``: the OData query options the route declares, parsed for its entity (400);
-12. ``run_operation``: the handler (the resource's service, then storage) and its rendered answer.
+7. ``InjectFaults``: the tenant's first matching fault rule (``faults.step``): its error (429, 500, 502, 503,
+   504), or a delay or dropped connection the edge carries out; each ``$batch`` item on its own;
+8. ``Throttle``: one request of the caller's budget (429);
+9. ``refuse_unmatched``: the 404 or 405 of step 4;
+10. ``require_signed_in_user``: a route about "me" refuses an application (400);
+11. ``require_permissions``: the permissions the route declares (403);
+12. ``ParseOptions``: the OData query options the route declares, parsed for its entity (400);
+13. ``run_operation``: the handler (the resource's service, then storage) and its rendered answer.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from typing import Protocol
 from learninggraph.domain.errors import METHOD_NOT_ALLOWED, GraphError, MethodNotAllowed
 from learninggraph.domain.principal import Principal
 from learninggraph.domain.versions import GRAPH_VERSIONS
+from learninggraph.faults.matcher import FaultMatcher
+from learninggraph.faults.step import InjectFaults
 from learninggraph.http.access import require_permissions, require_signed_in_user
 from learninggraph.http.batch import Batch, Group, is_batch
 from learninggraph.http.context import RequestContext
@@ -196,6 +200,7 @@ def request_steps(
     batch_group: Group = nullcontext,
     max_batch_response_bytes: int = 16 * 1024 * 1024,
     recorder: Recorder | None = None,
+    faults: FaultMatcher | None = None,
 ) -> Pipeline:
     """The steps of every request and every ``$batch`` item, in order (see the module's docstring);
     ``recorder``: the request journal's, which records each ``$batch`` item as an entry of its own."""
@@ -208,6 +213,7 @@ def request_steps(
         ResolveRoute(graph),
         Authenticate(authenticator),
         ServeBatch(batch),
+        None if faults is None else InjectFaults(faults),
         None if limiter is None else Throttle(limiter),
         refuse_unmatched,
         require_signed_in_user,
