@@ -4,6 +4,7 @@ the real Graph API with real tokens."""
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from playwright.sync_api import Browser, Page, Playwright
 
 from learninggraph.identity.directory import User
 from learninggraph.journal.entry import Caller, Decision, JournalEntry, bounded
+from learninggraph.journal.queries import explain
 from learninggraph.journal.store import JournalStore
 from learninggraph.testing import LearningGraph, LearningGraphServer
 
@@ -187,3 +189,14 @@ def recorded(
     )
     JournalStore(world.server.directory.database).append([entry])
     return entry
+
+
+def journaled(world: World, request_id: str, *, seconds: float = 5.0) -> JournalEntry:
+    """The tenant's journal entry of the request, once the journal's writer has stored it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        entry = explain(world.server.directory.database, request_id, tenant_id=world.tenant.tenant_id)
+        if entry is not None:
+            return entry
+        assert time.monotonic() < deadline, f"the journal did not store request {request_id}"
+        time.sleep(0.05)

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from learninggraph.faults.rules import new_rule
 from learninggraph.faults.store import add_rule, list_rules
 from tests.dashboard.conftest import ConsoleErrors
-from tests.dashboard.support import World, sign_in
+from tests.dashboard.support import World, journaled, sign_in
 
 pytestmark = pytest.mark.backend_independent
 
@@ -113,3 +113,24 @@ def test_a_learner_cannot_add_a_rule(page: Page, world: World) -> None:
 
     assert response.status == 403
     assert rules_of(world) == []
+
+
+def test_a_rule_added_in_the_page_makes_the_api_answer_with_it_until_it_is_cleared(
+    page: Page, world: World, console_errors: ConsoleErrors
+) -> None:
+    contents = f"/employeeExperience/learningProviders/{world.provider_id}/learningContents"
+    sign_in(page, world, world.admin)
+    add_in_page(page, world, status="503", method="GET", route="*learningContents")
+
+    with world.app() as app:
+        faulted = app.get(contents)
+        page.get_by_role("button", name="Clear every rule").click()
+        expect(page.get_by_role("status")).to_have_text("Cleared.")
+        answered = app.get(contents)
+
+    assert faulted.status_code == 503
+    assert faulted.json()["error"]["code"] == "serviceUnavailable"
+    assert answered.status_code == 200
+    entry = journaled(world, faulted.headers["request-id"])
+    assert (entry.status, entry.decision.rule) == (503, "fault.injected")
+    assert console_errors == []
