@@ -11,8 +11,9 @@ import shutil
 import socket
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from random import Random
 from typing import Any
@@ -22,8 +23,8 @@ import msgspec
 from learninggraph import __version__
 from learninggraph.dashboard.app import dashboard_app, mounted
 from learninggraph.dashboard.web import PREFIX as DASHBOARD_PREFIX
+from learninggraph.faults.flags import install, serve_rules, uninstall
 from learninggraph.faults.matcher import FaultMatcher
-from learninggraph.faults.serving import serve_faults
 from learninggraph.http.access_log import AccessLog, Exchange
 from learninggraph.http.edge import Edge
 from learninggraph.http.messages import Response
@@ -253,8 +254,41 @@ def serve(
     sock = bind_socket(host, port)  # before anything is created or printed: a busy port is one error line
     configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
     settings = _prepare_and_announce(settings, host=host, port=port, tls=certfile is not None)
-    with serve_faults(settings):
+    with _serve_faults(settings):
         _run(settings, sock, host=host, port=port, certfile=certfile, keyfile=keyfile, workers=workers)
+
+
+@contextmanager
+def _serve_faults(settings: Settings) -> Iterator[None]:
+    """Stores the fault rules serve was given for as long as it serves (a rule naming no tenant is the dev
+    identity's), printing each; ``faults.flags`` says how."""
+    from learninggraph.identity.dev import DEV_TENANT_ID, dev_credentials
+
+    if not settings.faults and settings.faults_file is None:
+        yield
+        return
+    database = Database(settings.database_url)
+    try:
+        directory = Directory(database)
+        default_tenant = DEV_TENANT_ID if dev_credentials(directory) is not None else None
+        files = [settings.faults_file] if settings.faults_file else []
+        rules = serve_rules(settings.faults, files, tenant_id=default_tenant)
+        for tenant_id in sorted({rule.tenant_id for rule in rules} - {default_tenant}):
+            if directory.tenant(tenant_id) is None:
+                raise ValueError(f"fault rules name tenant {tenant_id}, which is not in this database")
+        install(database, rules)
+    finally:
+        database.close()
+    sys.stdout.writelines(f"Injecting faults in tenant {r.tenant_id}: {r.describe()}\n" for r in rules)
+    sys.stdout.flush()
+    try:
+        yield
+    finally:
+        database = Database(settings.database_url)
+        try:
+            uninstall(database, rules)
+        finally:
+            database.close()
 
 
 def _run(

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
 
@@ -29,6 +30,7 @@ class FaultServer:
     base_url: str
     app: Edge
     database: Database
+    database_url: str
     exchanges: list[Exchange] = field(default_factory=list)
 
     @property
@@ -42,17 +44,20 @@ class FaultServer:
 
 
 @contextmanager
-def fault_server(settings: Settings) -> Iterator[FaultServer]:
-    """Serves ``create_app(settings)`` until the block ends, recording what the edge tells its observers."""
+def fault_server(settings: Settings, **uvicorn_options: Any) -> Iterator[FaultServer]:
+    """Serves ``create_app(settings)`` until the block ends, recording what the edge tells its observers;
+    ``uvicorn_options`` go to uvicorn (``ssl_certfile`` and ``ssl_keyfile`` serve HTTPS)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    base_url = listening_origin("127.0.0.1", sock.getsockname()[1], tls=False)
+    tls = bool(uvicorn_options.get("ssl_certfile"))
+    base_url = listening_origin("127.0.0.1", sock.getsockname()[1], tls=tls)
     app = create_app(dataclasses.replace(settings, public_url=base_url))
     database = Database(settings.database_url)
-    served = FaultServer(base_url, app, database)
+    served = FaultServer(base_url, app, database, settings.database_url)
     app.observers = (*app.observers, served.exchanges.append)
-    config = server_config(app, settings, log_level="warning", access_log=False, lifespan="on", ws="none")
+    options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "on", "ws": "none"}
+    config = server_config(app, settings, **{**options, **uvicorn_options})
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -13,12 +13,12 @@ import shlex
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from learninggraph.faults.rules import FaultRule
-from learninggraph.faults.rules_file import FaultRulesFileError, load_rules_file, parse_rules
+from learninggraph.faults.rules import FaultRule, FaultRuleError
+from learninggraph.faults.rules_file import FaultRulesFileError, load_rules_file, rule_from_table
 from learninggraph.faults.store import add_rule, clear_rules
 from learninggraph.storage.database import Database
 
@@ -53,8 +53,14 @@ def parse_spec(text: str, *, tenant_id: str | None = None, now: datetime | None 
             raise FaultRulesFileError(f"{source}: {key}={value!r}: {exc}") from None
     if not table:
         raise FaultRulesFileError(f"{source}: an empty rule")
-    [rule] = parse_rules({"fault": [table]}, source=source, tenant_id=tenant_id, now=now)
-    return rule
+    if "tenant" not in table and tenant_id is None:
+        raise FaultRulesFileError(
+            f"{source}: no tenant: give tenant=... (there is no dev identity to default to)"
+        )
+    try:
+        return rule_from_table(table, tenant_id, now or datetime.now(UTC))
+    except (FaultRuleError, TypeError) as exc:
+        raise FaultRulesFileError(f"{source}: {exc}") from None
 
 
 def _value(key: str, value: str) -> object:

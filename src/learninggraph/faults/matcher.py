@@ -101,10 +101,11 @@ class FaultMatcher:
         return True
 
     def _current(self) -> dict[str, list[FaultRule]]:
-        with self._lock:
-            now = time.monotonic()
-            if self._loaded_at is not None and now - self._loaded_at < self.refresh_seconds:
-                return self._rules
+        # The hot path takes no lock: a stale read of ``_loaded_at`` only means an early or a second reload.
+        now = time.monotonic()
+        loaded_at = self._loaded_at
+        if loaded_at is not None and now - loaded_at < self.refresh_seconds:
+            return self._rules
         by_tenant: dict[str, list[FaultRule]] = {}
         for rule in list_rules(self.database, None):
             if rule.remaining is None or rule.remaining > 0:

@@ -77,13 +77,14 @@ def parse_rules(
     rules: list[FaultRule] = []
     for number, table in enumerate(tables, start=1):
         try:
-            rules.append(_rule(table, tenant_id, moment))
+            rules.append(rule_from_table(table, tenant_id, moment))
         except (FaultRuleError, TypeError) as exc:
             raise FaultRulesFileError(f"{source}: fault {number}: {exc}") from exc
     return rules
 
 
-def _rule(table: dict[str, Any], tenant_id: str | None, now: datetime) -> FaultRule:
+def rule_from_table(table: dict[str, Any], tenant_id: str | None, now: datetime) -> FaultRule:
+    """One ``[[fault]]`` table as a rule; ``FaultRuleError`` (or ``TypeError``) says what is wrong."""
     unknown = sorted(set(table) - _KEYS)
     if unknown:
         raise FaultRuleError(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")

@@ -23,7 +23,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
-from learninggraph.faults.step import DROP_CONNECTION
+from learninggraph.http.fault_step import DROP_CONNECTION
 from learninggraph.settings import Settings
 
 log = logging.getLogger("learninggraph")

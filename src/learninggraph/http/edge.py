@@ -8,7 +8,7 @@ For each request, in order:
 3. the ``Pipeline``'s steps on a ``RequestContext`` (``http.pipeline``: version, public routes, ``$metadata``,
    route, token, ``$batch``, throttling, the route's declared access and options, its handler);
 4. any GraphError → the Graph error envelope; anything else → 500, logged, never shown;
-5. an injected fault's delay (awaited) or dropped connection (``faults.step.delay_or_drop``);
+5. an injected fault's delay (awaited) or dropped connection (``http.fault_step.delay_or_drop``);
 6. the answer with the headers every Graph reply carries; then the observers (access log, metrics).
 """
 
@@ -26,11 +26,11 @@ from typing import Any
 from learninggraph.domain.errors import INTERNAL_ERROR, GraphError, InternalServerError
 from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.faults.matcher import FaultMatcher
-from learninggraph.faults.step import DROPPED, delay_or_drop
 from learninggraph.http.access_log import Exchange, exchange_of, is_sign_in
 from learninggraph.http.batch import is_batch
 from learninggraph.http.context import RequestContext
 from learninggraph.http.errors import render_error
+from learninggraph.http.fault_step import DROPPED, delay_or_drop
 from learninggraph.http.messages import Request, Response
 from learninggraph.http.pipeline import Pipeline
 from learninggraph.http.reading import Reading, RequestHeaderFieldsTooLarge

@@ -11,7 +11,7 @@ batch for each of its items. ``request_steps`` writes the list, in order:
    the budget are checked first, as Graph does);
 5. ``Authenticate``: the bearer token → the caller (401); a batch item keeps its batch's caller;
 6. ``ServeBatch``: ``$batch`` runs each of its requests through these same steps as the batch's caller;
-7. ``InjectFaults``: the tenant's first matching fault rule (``faults.step``): its error (429, 500, 502, 503,
+7. ``InjectFaults``: the tenant's first matching fault rule (``http.fault_step``): its error (429, 500, 502, 503,
    504), or a delay or dropped connection the edge carries out; each ``$batch`` item on its own;
 8. ``Throttle``: one request of the caller's budget (429);
 9. ``refuse_unmatched``: the 404 or 405 of step 4;
@@ -31,10 +31,10 @@ from learninggraph.domain.errors import METHOD_NOT_ALLOWED, GraphError, MethodNo
 from learninggraph.domain.principal import Principal
 from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.faults.matcher import FaultMatcher
-from learninggraph.faults.step import InjectFaults
 from learninggraph.http.access import require_permissions, require_signed_in_user
 from learninggraph.http.batch import Batch, Group, is_batch
 from learninggraph.http.context import RequestContext
+from learninggraph.http.fault_step import InjectFaults
 from learninggraph.http.messages import Response
 from learninggraph.http.recording import Recorder
 from learninggraph.http.routing import Router
