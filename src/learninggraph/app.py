@@ -131,6 +131,7 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
                 settings.max_page_size,
                 operations=table,
                 faults_changed=faults.invalidate,
+                journal_recording=journal is not None,
             )
         ),
         recorder=recorder,

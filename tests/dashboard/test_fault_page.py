@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from learninggraph.domain.roles import GLOBAL_READER
 from learninggraph.faults.rules import new_rule
 from learninggraph.faults.store import add_rule, list_rules
 from tests.dashboard.conftest import ConsoleErrors
-from tests.dashboard.support import World, journaled, sign_in
+from tests.dashboard.support import Person, World, journaled, sign_in
 
 pytestmark = pytest.mark.backend_independent
 
@@ -134,3 +135,22 @@ def test_a_rule_added_in_the_page_makes_the_api_answer_with_it_until_it_is_clear
     entry = journaled(world, faulted.headers["request-id"])
     assert (entry.status, entry.decision.rule) == (503, "fault.injected")
     assert console_errors == []
+
+
+def test_a_global_reader_sees_the_rules_but_may_neither_add_nor_clear_one(page: Page, world: World) -> None:
+    rule = add_rule(world.server.directory.database, new_rule(world.tenant.tenant_id, status=503))
+    password = "global-reader-password"
+    reader = world.server.directory.create_user(
+        tenant_id=world.tenant.tenant_id, display_name="Gill Reader", licensed=True, password=password,
+        roles=[GLOBAL_READER],
+    )  # fmt: skip
+    sign_in(page, world, Person(reader, password))
+    page.goto(world.dashboard("/faults"))
+    expect(page.locator("#rules")).to_contain_text("answer 503 to any method any route")
+    expect(page.get_by_role("button", name="Add the rule")).to_have_count(0)
+    csrf = page.locator('form[action$="/sign-out"] input[name="csrf"]').get_attribute("value")
+
+    cleared = page.request.post(world.dashboard("/faults/clear"), form={"csrf": csrf or "", "rule": rule.id})
+
+    assert cleared.status == 403
+    assert rules_of(world) == [rule.describe()]

@@ -34,6 +34,7 @@ def test_a_journal_entry_appears_without_a_reload_after_an_api_call(
         "data-request-id", answer.headers["request-id"]
     )
     assert page.evaluate("window.notReloaded") is True
+    expect(page.get_by_text("This server records no request")).to_have_count(0)
     assert console_errors == []
 
 
@@ -152,3 +153,17 @@ def test_a_learner_cannot_open_the_journal(page: Page, world: World) -> None:
 
     assert response is not None and response.status == 403
     expect(page.locator("#entries")).to_have_count(0)
+
+
+def test_the_live_view_answers_nothing_new_with_204_and_a_bad_cursor_with_400(
+    page: Page, world: World
+) -> None:
+    sign_in(page, world, world.admin)
+    page.goto(world.dashboard("/journal"))
+    poller = page.locator("#journal-live").get_attribute("hx-get") or ""
+
+    quiet = page.request.get(world.tenant.base_url + poller)
+    bad = page.request.get(world.dashboard("/journal/live?after=-1"))
+
+    assert "/journal/live?after=" in poller
+    assert (quiet.status, bad.status) == (204, 400)

@@ -49,11 +49,13 @@ def dashboard_app(
     *,
     operations: OperationTable | None = None,
     faults_changed: Callable[[], None] = lambda: None,
+    journal_recording: bool = True,
 ) -> Starlette:
     """The dashboard over the server's database and directory; its sign-ins count in the token endpoint's guard.
 
     ``operations``: what each Graph operation accepts (the minimal-permissions report); ``faults_changed``: run
-    after the page adds or clears a fault rule (the request path's matcher re-reads the rules)."""
+    after the page adds or clears a fault rule (the request path's matcher re-reads the rules);
+    ``journal_recording``: whether the server records requests in the journal."""
     _, private_key = keys.signing_key()
     material = private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -65,7 +67,9 @@ def dashboard_app(
         *auth_pages.routes(web),
         *learning_pages.routes(web, reads),
         *tenant_pages.routes(web, reads, Figures(database)),
-        *journal_pages.routes(web, JournalReads(database, operations or {}, reads.learner_named)),
+        *journal_pages.routes(
+            web, JournalReads(database, operations or {}, reads.learner_named), recording=journal_recording
+        ),
         *fault_pages.routes(web, FaultRules(database, faults_changed)),
         Mount("/static", app=static, name="static"),
     ]

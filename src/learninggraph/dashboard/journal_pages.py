@@ -15,8 +15,9 @@ from learninggraph.dashboard.web import Web, secured, signed_in
 POLL_SECONDS = 2
 
 
-def routes(web: Web, journal: JournalReads) -> list[Route]:
-    pages = _JournalPages(web, journal)
+def routes(web: Web, journal: JournalReads, *, recording: bool = True) -> list[Route]:
+    """``recording``: whether this server records requests in the journal (the page says so when not)."""
+    pages = _JournalPages(web, journal, recording)
     admin = signed_in(web, admin=True)
     return [
         Route("/journal", admin(pages.journal)),
@@ -27,9 +28,10 @@ def routes(web: Web, journal: JournalReads) -> list[Route]:
 
 
 class _JournalPages:
-    def __init__(self, web: Web, journal: JournalReads) -> None:
+    def __init__(self, web: Web, journal: JournalReads, recording: bool) -> None:
         self.web = web
         self.reads = journal
+        self.recording = recording
 
     def journal(self, request: Request, viewer: Viewer) -> Response:
         query = dict(request.query_params)
@@ -37,12 +39,13 @@ class _JournalPages:
         if search.error is not None:
             return self.web.render(
                 "journal.html", status=400, viewer=viewer, title="Request journal", query=query,
-                search=search, listed=None, poll=POLL_SECONDS,
+                search=search, listed=None, poll=POLL_SECONDS, recording=self.recording,
             )  # fmt: skip
         listed = self.reads.page(viewer, search, query.get("page"))
         return self.web.render(
             "journal.html", viewer=viewer, title="Request journal", query=query, search=search,
             listed=listed, live_query=_live_query(query, listed.cursor), poll=POLL_SECONDS,
+            recording=self.recording,
         )  # fmt: skip
 
     def live(self, request: Request, viewer: Viewer) -> Response:
