@@ -90,3 +90,28 @@ def test_each_batch_item_is_journalled_as_its_own_entry_tied_to_the_batch(
     assert sorted(e.request_id for e in items) == sorted(answers)
     assert {e.request_id: e.status for e in items} == {k: a["status"] for k, a in answers.items()}
     assert all(e.caller.kind == "application" for e in items)
+
+
+def test_a_batch_item_not_run_for_its_failed_dependency_is_explained(
+    tenant: Tenant, database: Database, catalogue: Catalogue
+) -> None:
+    batch = {
+        "requests": [
+            {
+                "id": "1",
+                "method": "DELETE",
+                "url": f"{PROVIDERS}/{catalogue.provider_id}/learningContents/none",
+            },
+            {"id": "2", "method": "GET", "url": f"{PROVIDERS}/{catalogue.provider_id}", "dependsOn": ["1"]},
+        ]
+    }
+
+    response = tenant.app([CONTENT_READ_ALL]).post(tenant.url("/$batch"), json=batch)
+
+    answers = {a["id"]: a for a in response.json()["responses"]}
+    first = recorded(database, tenant.tenant_id, answers["1"]["headers"]["request-id"])
+    second = recorded(database, tenant.tenant_id, answers["2"]["headers"]["request-id"])
+    assert first.decision.rule == "permissions.missing"
+    assert (second.status, second.decision.rule) == (424, "batch.dependencyFailed")
+    assert second.decision.details["dependsOn"] == "1"
+    assert second.batch_request_id == first.batch_request_id == response.headers["request-id"]

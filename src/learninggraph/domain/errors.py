@@ -50,6 +50,8 @@ class ErrorDetail:
     code: str
     message: str
     target: str | None = None
+    # For the journal only, never rendered: what the field must be ("an integer from 0 to 100").
+    expected: str | None = None
 
 
 class GraphError(Exception):
@@ -81,7 +83,31 @@ class ValidationFailed(BadRequest):
     """Every failing input field at once, so a client fixes its payload in one round trip."""
 
     def __init__(self, details: Sequence[ErrorDetail]) -> None:
-        super().__init__("; ".join(d.message for d in details), details=details)
+        super().__init__(
+            "; ".join(d.message for d in details), details=details, explanation=fields_explanation(details)
+        )
+
+
+def fields_explanation(details: Sequence[ErrorDetail]) -> Explanation:
+    """``field.required`` when every failing field is missing, else ``field.invalid``: each field, what is
+    wrong with it and, where known, what it must be."""
+    parts = []
+    for detail in details:
+        text = detail.message
+        if detail.expected:
+            text += f" (it must be {detail.expected})"
+        parts.append(text)
+    required = all(d.message.endswith(" is required") for d in details)
+    return Explanation(
+        "field.required" if required else "field.invalid",
+        "; ".join(parts) + ".",
+        {
+            "fields": [
+                {"field": d.target, "problem": d.message, **({"expected": d.expected} if d.expected else {})}
+                for d in details
+            ]
+        },
+    )
 
 
 class Unauthorized(GraphError):
@@ -178,8 +204,9 @@ def field_required(name: str) -> ErrorDetail:
     return ErrorDetail("badRequest", f"Input field {name} is required", name)
 
 
-def field_invalid(name: str) -> ErrorDetail:
-    return ErrorDetail("badRequest", f"Input field {name} is invalid", name)
+def field_invalid(name: str, expected: str | None = None) -> ErrorDetail:
+    """``expected``: what the field must be, for the journal (never rendered)."""
+    return ErrorDetail("badRequest", f"Input field {name} is invalid", name, expected)
 
 
 def field_empty(name: str) -> ErrorDetail:
@@ -187,4 +214,6 @@ def field_empty(name: str) -> ErrorDetail:
 
 
 def field_too_long(name: str, limit: int) -> ErrorDetail:
-    return ErrorDetail("badRequest", f"Input field {name} length exceeded than {limit}", name)
+    return ErrorDetail(
+        "badRequest", f"Input field {name} length exceeded than {limit}", name, f"at most {limit} characters"
+    )

@@ -71,7 +71,9 @@ def decode_properties(
             continue
         prop = entity.property_named(name)
         if prop is None or prop.name not in accepted:
-            decoded.fail(field_invalid(name))
+            decoded.fail(
+                field_invalid(name, f"left out: {entity.name} takes here only {', '.join(sorted(accepted))}")
+            )
             continue
         if prop.name in decoded.values:
             # Two spellings of one property (externalCourseActivityId and externalcourseActivityId).
@@ -91,8 +93,28 @@ def _decode_into(decoded: Decoded, prop: Property, raw: Any, include_unknown_enu
         decoded.fail(field_required(prop.name))
     except _TooLong:
         decoded.fail(field_too_long(prop.name, prop.max_length))
-    except InvalidValue:
-        decoded.fail(field_invalid(prop.name))
+    except InvalidValue as problem:
+        decoded.fail(field_invalid(prop.name, expected_value(prop, str(problem))))
+
+
+def expected_value(prop: Property, problem: str) -> str:
+    """What a value of ``prop`` must be, for the journal's explanation of a rejected one."""
+    kind = prop.kind
+    if kind is Kind.ENUM and prop.enum is not None:
+        members = [m for m in prop.enum.members if m != "unknownFutureValue"]
+        wanted = f"one of {', '.join(members)}"
+        return f"{wanted} ({problem})" if "evolvable" in problem or "sentinel" in problem else wanted
+    described = {
+        Kind.STRING: f"a string of at most {prop.max_length} characters",
+        Kind.BOOLEAN: "true or false",
+        Kind.INT32: "a 32-bit integer",
+        Kind.DATETIME: "an ISO 8601 date and time with a zone (2026-01-31T12:00:00Z)",
+        Kind.DURATION: "an ISO 8601 duration (PT1H30M)",
+        Kind.STRING_LIST: "an array of strings",
+        Kind.DATETIME_TIME_ZONE: 'a dateTimeTimeZone {"dateTime": ..., "timeZone": ...}',
+        Kind.ITEM_BODY: 'an itemBody {"content": ..., "contentType": "text" or "html"}',
+    }.get(kind, str(kind))
+    return f"{described}; {problem}"
 
 
 def key_errors(prop: Property, raw: str) -> list[ErrorDetail]:

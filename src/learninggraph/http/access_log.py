@@ -1,7 +1,7 @@
 """What one answered request was, as one record, and the access log's line of it (readable text or JSON).
 
-The edge builds an ``Exchange`` for every request and hands it to its observers (this log, the metrics, and
-later the request journal). Only the path is recorded, never the query string, headers or body, so tokens,
+The edge builds an ``Exchange`` for every request and hands it to its observers (this log, the metrics);
+the line names the operation and the rule that produced the answer, as the request journal records it. Only the path is recorded, never the query string, headers or body, so tokens,
 secrets and passwords cannot reach a log line.
 """
 
@@ -33,6 +33,9 @@ class Exchange:
     caller: str
     # For a sign-in at the token endpoint, its grant type (``other`` for an unknown one); else "".
     grant: str = ""
+    # The operation's stable name ("" when no route matched) and the rule that produced the answer.
+    operation: str = ""
+    rule: str = ""
 
 
 def exchange_of(
@@ -43,10 +46,11 @@ def exchange_of(
     status: int,
     duration_seconds: float,
     request_id: str,
+    rule: str = "",
 ) -> Exchange:
     """The record of one answer; ``context`` is None when it was refused before a request could be read."""
     if context is None:
-        return Exchange(method, path, UNMATCHED, status, duration_seconds, request_id, "", "")
+        return Exchange(method, path, UNMATCHED, status, duration_seconds, request_id, "", "", rule=rule)
     request = context.request
     principal = context.principal
     tenant = caller = grant = ""
@@ -66,6 +70,8 @@ def exchange_of(
         tenant,
         caller,
         grant,
+        "" if context.operation is None else context.operation.name,
+        rule,
     )
 
 
@@ -112,11 +118,14 @@ class AccessLog:
                     "tenant": exchange.tenant or None,
                     "caller": exchange.caller or None,
                     "route": exchange.route,
+                    "operation": exchange.operation or None,
+                    "rule": exchange.rule or None,
                 },
                 separators=(",", ":"),
             )
         return (
             f"{exchange.method} {exchange.path} {exchange.status} {duration_ms}ms "
+            f"{exchange.operation or exchange.route} rule={exchange.rule or '-'} "
             f"request-id={exchange.request_id} tenant={exchange.tenant or '-'} "
             f"caller={exchange.caller or '-'} route={exchange.route}"
         )

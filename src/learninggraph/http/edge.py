@@ -34,7 +34,7 @@ from learninggraph.http.fault_step import DROPPED, delay_or_drop
 from learninggraph.http.messages import Request, Response
 from learninggraph.http.pipeline import Pipeline
 from learninggraph.http.reading import Reading, RequestHeaderFieldsTooLarge
-from learninggraph.http.recording import Recorder, now
+from learninggraph.http.recording import Recorder, decision_of, now
 from learninggraph.journal.journal import Journal
 
 Scope = MutableMapping[str, Any]
@@ -114,7 +114,7 @@ class Edge:
         except RequestHeaderFieldsTooLarge as error:
             response = render_error(error, request_id=request_id, client_request_id=request_id)
             await self._send(send, response, request_id, request_id, is_https=False)
-            self._observe(scope, None, response.status, started, request_id)
+            self._observe(scope, None, response.status, started, request_id, error)
             return
         client_request_id = headers.get("client-request-id", "")[:200] or request_id
         context: RequestContext | None = None
@@ -143,7 +143,7 @@ class Edge:
             return
         await self._send(send, response, request_id, client_request_id, _wants_hsts(scope, headers))
         if self.observers:
-            self._observe(scope, context, response.status, started, request_id)
+            self._observe(scope, context, response.status, started, request_id, failure)
         if self.recorder is not None:
             self._record(scope, headers, context, response, failure, started, request_id, client_request_id)
 
@@ -155,7 +155,13 @@ class Edge:
         return await asyncio.get_running_loop().run_in_executor(executor, self.pipeline.run, context)
 
     def _observe(
-        self, scope: Scope, context: RequestContext | None, status: int, started: float, request_id: str
+        self,
+        scope: Scope,
+        context: RequestContext | None,
+        status: int,
+        started: float,
+        request_id: str,
+        failure: Exception | None = None,
     ) -> None:
         exchange = exchange_of(
             context,
@@ -164,6 +170,7 @@ class Edge:
             status=status,
             duration_seconds=time.perf_counter() - started,
             request_id=request_id,
+            rule=decision_of(failure, context, status).rule,
         )
         for observer in self.observers:
             try:

@@ -27,13 +27,13 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from typing import Protocol
 
-from learninggraph.domain.errors import METHOD_NOT_ALLOWED, GraphError, MethodNotAllowed
+from learninggraph.domain.errors import METHOD_NOT_ALLOWED, Explanation, GraphError, MethodNotAllowed
 from learninggraph.domain.principal import Principal
 from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.faults.matcher import FaultMatcher
 from learninggraph.http.access import require_permissions, require_signed_in_user
 from learninggraph.http.batch import Batch, Group, is_batch
-from learninggraph.http.context import RequestContext
+from learninggraph.http.context import Operation, RequestContext
 from learninggraph.http.fault_step import InjectFaults
 from learninggraph.http.messages import Response
 from learninggraph.http.recording import Recorder
@@ -173,13 +173,28 @@ class ParseOptions:
         operation = context.operation
         if operation is None or operation.options is None or operation.entity is None:
             return
-        context.options = parse_query_options(
-            context.request.query,
-            operation.entity,
-            max_top=self.max_top,
-            allowed=operation.options,
-            filters=self.filters,
-        )
+        try:
+            context.options = parse_query_options(
+                context.request.query,
+                operation.entity,
+                max_top=self.max_top,
+                allowed=operation.options,
+                filters=self.filters,
+            )
+        except GraphError as error:
+            if error.explanation is None:
+                error.explanation = query_option_explanation(error, operation)
+            raise
+
+
+def query_option_explanation(error: GraphError, operation: Operation) -> Explanation:
+    """Why the query options were refused: the parser's own message, and what this route takes."""
+    allowed = sorted(operation.options or ())
+    return Explanation(
+        "odata.invalidOption",
+        f"{error.message} {operation.name} takes {', '.join(allowed) or 'no query options'}.",
+        {"allowed_options": allowed},
+    )
 
 
 def run_operation(context: RequestContext) -> Response:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from learninggraph.domain.errors import Explanation, GraphError
+from learninggraph.domain.principal import Principal
 from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Request, Response
 from learninggraph.journal.entry import ANONYMOUS, Caller, Decision, JournalEntry, capture_body
@@ -31,12 +32,8 @@ OK = Decision("ok")
 INTERNAL = Decision(
     "internal.error", "The server failed unexpectedly; its log has the details under this request-id."
 )
-_FIXED_RESPONSE_HEADERS = (
-    ("odata-version", "4.0"),
-    ("cache-control", "no-store"),
-    ("x-content-type-options", "nosniff"),
-)
 _claims = msgspec.json.Decoder(dict[str, object])
+_CALLERS_KEPT = 4096
 
 
 def decision_of(error: BaseException | None, context: RequestContext | None, status: int) -> Decision:
@@ -61,6 +58,20 @@ class Recorder:
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
+        # The token check hands out one Principal per token: its Caller is built once (by identity).
+        self._callers: dict[int, tuple[Principal, Caller]] = {}
+
+    def caller_of(self, principal: Principal | None) -> Caller:
+        if principal is None:
+            return ANONYMOUS
+        known = self._callers.get(id(principal))
+        if known is not None and known[0] is principal:
+            return known[1]
+        if len(self._callers) >= _CALLERS_KEPT:
+            self._callers.clear()
+        caller = Caller.of(principal)
+        self._callers[id(principal)] = (principal, caller)
+        return caller
 
     def record(
         self,
@@ -90,7 +101,7 @@ class Recorder:
             JournalEntry(
                 at=started_at,
                 tenant_id=tenant,
-                caller=ANONYMOUS if principal is None else Caller.of(principal),
+                caller=self.caller_of(principal),
                 method=method,
                 url=url,
                 status=response.status,
@@ -149,16 +160,13 @@ def now() -> datetime:
 def response_headers(
     response: Response, request_id: str, client_request_id: str
 ) -> tuple[tuple[str, str], ...]:
-    """The headers the edge sends with ``response`` (as text)."""
-    headers = [
-        ("request-id", request_id),
-        ("client-request-id", client_request_id),
-        *_FIXED_RESPONSE_HEADERS,
-        ("content-length", str(len(response.body))),
-    ]
+    """The headers of ``response`` that say something about it (as text); the ones every answer carries
+    alike (``OData-Version``, ``Cache-Control``, ``X-Content-Type-Options``, ``Content-Length``) are left out."""
+    headers = [("request-id", request_id), ("client-request-id", client_request_id)]
     if response.content_type is not None:
         headers.append(("content-type", response.content_type))
-    headers.extend((name.lower(), value) for name, value in response.headers)
+    if response.headers:
+        headers.extend((name.lower(), value) for name, value in response.headers)
     return tuple(headers)
 
 

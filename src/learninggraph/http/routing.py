@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from learninggraph.domain.errors import METHOD_NOT_ALLOWED, MethodNotAllowed, NotFound
+from learninggraph.domain.errors import METHOD_NOT_ALLOWED, Explanation, MethodNotAllowed, NotFound
 from learninggraph.http.context import Handler, Key, Operation, Param, Params, Part
 from learninggraph.http.messages import Segment
 
@@ -122,9 +122,24 @@ class Router:
                     return Match(operation, params, route.template)
                 allowed_elsewhere = True
         if allowed_elsewhere:
-            raise MethodNotAllowed(METHOD_NOT_ALLOWED)
+            raise MethodNotAllowed(
+                METHOD_NOT_ALLOWED,
+                explanation=Explanation(
+                    "route.methodNotAllowed",
+                    f"The path exists, but not for {method}; /openapi.json lists each path's methods.",
+                    {"method": method},
+                ),
+            )
         path = "/".join(_describe(s) for s in segments)
-        raise NotFound(f"Resource not found for the segment '{path}'.")
+        raise NotFound(
+            f"Resource not found for the segment '{path}'.",
+            explanation=Explanation(
+                "route.notFound",
+                f"No route matches '{path}' (paths are case-insensitive; alternate keys are spelled as in "
+                "the API, e.g. learningContents(externalId='...')); /openapi.json lists every route.",
+                {"path": path},
+            ),
+        )
 
 
 def group(operations: Sequence[Operation]) -> list[Route]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from learninggraph.domain.errors import TooManyRequests, retry_after_message
+from learninggraph.domain.errors import Explanation, TooManyRequests, retry_after_message
 from learninggraph.domain.principal import Principal
 from learninggraph.domain.rate_budget import units_that_fit, wait_after
 
@@ -170,6 +170,7 @@ class _Budgeted:
         clock: Clock = time.monotonic,
     ) -> None:
         self._interval, self._window = _budget(limit, window_seconds)
+        self.limit, self.window_seconds = limit, window_seconds
         self._store: CounterStore = store if store is not None else MemoryCounterStore()
         self._clock = clock
 
@@ -190,7 +191,17 @@ class Throttle(_Budgeted):
         wait = spend_one(self._store, key, now=self._clock(), interval=self._interval, window=self._window)
         if wait > 0.0:
             seconds = retry_after_seconds(wait)
-            raise TooManyRequests(retry_after_message(seconds), headers={"Retry-After": str(seconds)})
+            raise TooManyRequests(
+                retry_after_message(seconds),
+                headers={"Retry-After": str(seconds)},
+                explanation=Explanation(
+                    "throttle.budgetSpent",
+                    f"{'The user of this app' if principal.user_id else 'This app'} spent its budget of "
+                    f"{self.limit} requests per {self.window_seconds:g} s (serve --throttle-limit); retry "
+                    f"after {seconds} s, as the Retry-After header says.",
+                    {"limit": self.limit, "windowSeconds": self.window_seconds, "retryAfter": seconds},
+                ),
+            )
 
 
 class LoginGuard(_Budgeted):

@@ -15,7 +15,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from learninggraph.domain.errors import Unauthorized
+from learninggraph.domain.errors import Explanation, Unauthorized
 from learninggraph.domain.permissions import DELEGATED_PERMISSIONS
 from learninggraph.domain.principal import CallerKind, Principal
 from learninggraph.domain.roles import template_ids
@@ -166,8 +166,34 @@ class _Verified:
     issued_here_at: float | None
 
 
-def _unauthorized(message: str = INVALID) -> Unauthorized:
-    return Unauthorized(message, headers={"WWW-Authenticate": INVALID_CHALLENGE})
+def _unauthorized(
+    rule: str = "token.invalid", hint: str | None = None, message: str = INVALID, **facts: object
+) -> Unauthorized:
+    """The 401 of a refused token and, for the journal only, why (``rule``) and what to change (``hint``)."""
+    return Unauthorized(
+        message,
+        headers={"WWW-Authenticate": INVALID_CHALLENGE},
+        explanation=Explanation(rule, hint or _TOKEN_HINTS.get(rule), facts),
+    )
+
+
+# What to change, by rule; the journal shows it beside the 401 (the response says only Graph's words).
+_TOKEN_HINTS = {
+    "token.missing": "Send 'Authorization: Bearer <access token>'; get one from /{tenant}/oauth2/v2.0/token.",
+    "token.malformed": "The Authorization header must be 'Bearer ' and a JWT of three dot-separated parts.",
+    "token.invalid": "The token could not be read as a JWT with the claims Graph's tokens carry.",
+    "token.expired": "The token is past its exp (or before its nbf): get a new token.",
+    "token.wrongAudience": "Ask for the token with scope https://graph.microsoft.com/.default "
+    "(or a Graph scope), so its aud is Graph.",
+    "token.badSignature": "The signature does not match the issuer's key: was the token minted by another "
+    "server, or for another base URL? Get it from this server's token endpoint.",
+    "token.untrustedIssuer": "The token's issuer is neither this server (its --public-url) nor a trusted "
+    "issuer (--trust-issuer).",
+    "token.unknownTenant": "The token's tenant (tid) does not exist on this server.",
+    "token.userDisabled": "The signed-in user no longer exists or is disabled.",
+    "token.appDisabled": "The application was deleted or disabled, or its secrets were replaced after the "
+    "token was issued: get a new token.",
+}
 
 
 def _number(value: object) -> float | None:
@@ -197,17 +223,21 @@ class TokenVerifier:
 
     def authenticate(self, authorization: str | None) -> Principal:
         if authorization is None or not authorization.strip():
-            raise Unauthorized(EMPTY, headers={"WWW-Authenticate": CHALLENGE})
+            raise Unauthorized(
+                EMPTY,
+                headers={"WWW-Authenticate": CHALLENGE},
+                explanation=Explanation("token.missing", _TOKEN_HINTS["token.missing"]),
+            )
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
-            raise _unauthorized()
+            raise _unauthorized("token.malformed")
         now = self._clock()
         skew = self._settings.clock_skew_seconds
         hit = self._cache.get(token)
         if hit is not None:
             if now > hit.expires_at + skew:
                 self._forget(token)
-                raise _unauthorized(EXPIRED)
+                raise _unauthorized("token.expired", message=EXPIRED, expiredAt=hit.expires_at)
             if now >= hit.recheck_at:
                 try:
                     hit.principal = self._check_directory(hit.principal, hit.issued_here_at)
@@ -218,7 +248,7 @@ class TokenVerifier:
             return hit.principal
         # Checked only before a first verification: a cached token already passed it.
         if any(c.isspace() for c in token):
-            raise _unauthorized()
+            raise _unauthorized("token.malformed")
         principal, expires_at, issued_here_at = self._verify(token, now, skew)
         recheck_at = now + DIRECTORY_RECHECK_SECONDS
         self._remember(token, _Verified(principal, expires_at, recheck_at, issued_here_at), now)
@@ -242,7 +272,9 @@ class TokenVerifier:
         elif self._external.trusts(issuer, tenant_id) and self._directory.tenant(tenant_id) is not None:
             key = self._external.public_key(issuer, kid)
         if key is None:
-            raise _unauthorized()
+            if issued_here or self._external.trusts(issuer, tenant_id):
+                raise _unauthorized("token.badSignature", f"No signing key '{kid}' is known for its issuer.")
+            raise _unauthorized("token.untrustedIssuer", issuer=issuer)
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -258,16 +290,21 @@ class TokenVerifier:
                 },
             )
         except jwt.PyJWTError:
-            raise _unauthorized() from None
+            raise _unauthorized("token.badSignature", issuer=issuer) from None
         expires_at, not_before = _number(claims.get("exp")), _number(claims.get("nbf", 0))
         if expires_at is None or not_before is None:
             raise _unauthorized()
         if now > expires_at + skew or now + skew < not_before:
-            raise _unauthorized(EXPIRED)
+            raise _unauthorized("token.expired", message=EXPIRED, exp=expires_at, nbf=not_before, now=now)
         audience = claims.get("aud")
         audiences = [audience] if isinstance(audience, str) else audience
         if not isinstance(audiences, list) or not any(a in self._audiences for a in audiences):
-            raise _unauthorized(BAD_AUDIENCE)
+            raise _unauthorized(
+                "token.wrongAudience",
+                message=BAD_AUDIENCE,
+                audience=audiences if isinstance(audiences, list) else None,
+                accepted=sorted(self._audiences),
+            )
         principal = self._principal(claims, tenant_id)
         issued_here_at = (_number(claims.get("iat")) or 0.0) if issued_here else None
         return self._check_directory(principal, issued_here_at), expires_at, issued_here_at
@@ -306,11 +343,11 @@ class TokenVerifier:
         """
         tenant = self._directory.tenant(principal.tenant_id)
         if tenant is None:
-            raise _unauthorized()
+            raise _unauthorized("token.unknownTenant", tenant=principal.tenant_id)
         if principal.user_id is not None:
             user = self._directory.user(principal.tenant_id, principal.user_id)
             if user is None or not user.account_enabled:
-                raise _unauthorized()
+                raise _unauthorized("token.userDisabled", user=principal.user_id)
         if issued_here_at is not None:
             app = self._directory.application(principal.app_id)
             if (
@@ -319,7 +356,7 @@ class TokenVerifier:
                 or not app.account_enabled
                 or issued_here_at < app.tokens_valid_after
             ):
-                raise _unauthorized()
+                raise _unauthorized("token.appDisabled", app=principal.app_id)
         if principal.has_learning_plan != tenant.has_learning_plan:
             return dataclasses.replace(principal, has_learning_plan=tenant.has_learning_plan)
         return principal

@@ -47,6 +47,25 @@ def get_by_external_id(
     )
 
 
+def nearby_external_ids(
+    conn: Connection, tenant_id: str, provider_id: str, external_id: str, *, each_side: int = 2
+) -> list[str]:
+    """The provider's externalIds sorted just before and after ``external_id`` (two index seeks), to
+    explain a key that matched nothing."""
+    if "\x00" in external_id:
+        return []
+    where = f"FROM {TABLE} WHERE tenant_id = ? AND provider_id = ? AND external_id"
+    before = conn.fetch_all(
+        f"SELECT external_id {where} < ? ORDER BY external_id DESC LIMIT ?",
+        (tenant_id, provider_id, external_id, each_side),
+    )
+    after = conn.fetch_all(
+        f"SELECT external_id {where} > ? ORDER BY external_id LIMIT ?",
+        (tenant_id, provider_id, external_id, each_side),
+    )
+    return [str(row[0]) for row in reversed(before)] + [str(row[0]) for row in after]
+
+
 def provider_of(conn: Connection, tenant_id: str, content_id: str) -> str | None:
     """The provider that owns a content of the tenant, or None when there is no such content."""
     if not is_storable_id(content_id):

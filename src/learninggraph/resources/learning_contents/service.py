@@ -41,8 +41,11 @@ class ContentKey:
     external_id: str | None = None
 
 
-def _not_found(key: ContentKey) -> NotFound:
-    return content_not_found(key.content_id, key.external_id)
+def _not_found(key: ContentKey, conn: Connection | None = None, tenant_id: str = "") -> NotFound:
+    nearby: list[str] = []
+    if conn is not None and key.external_id is not None:
+        nearby = repository.nearby_external_ids(conn, tenant_id, key.provider_id, key.external_id)
+    return content_not_found(key.content_id, key.external_id, nearby)
 
 
 class LearningContentService:
@@ -68,8 +71,8 @@ class LearningContentService:
         with self.database.snapshot() as conn:
             _require_provider(conn, caller, key.provider_id)
             record = _find(conn, caller, key)
-        if record is None:
-            raise _not_found(key)
+            if record is None:
+                raise _not_found(key, conn, caller.tenant_id)
         return record
 
     def create(self, caller: Principal, provider_id: str, body: dict[str, Any]) -> ContentRecord:
@@ -116,7 +119,7 @@ class LearningContentService:
             _require_provider(conn, caller, key.provider_id)
             record = _find(conn, caller, key)
             if record is None:
-                raise _not_found(key)
+                raise _not_found(key, conn, caller.tenant_id)
             repository.delete(conn, caller.tenant_id, record.id)
 
     def _insert(

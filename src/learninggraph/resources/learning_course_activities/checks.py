@@ -8,10 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from learninggraph.domain.errors import NO_ACCESS, NO_SERVICE_PLAN, Forbidden, NotFound, ValidationFailed
+from learninggraph.domain.errors import (
+    NO_ACCESS,
+    NO_SERVICE_PLAN,
+    Explanation,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
 from learninggraph.domain.fields import is_storable_id, key_errors
 from learninggraph.domain.permissions import reads_other_learners
 from learninggraph.domain.principal import Permissions, Principal
+from learninggraph.http.access import permissions_missing
 from learninggraph.identity.directory import get_user, user_not_found
 from learninggraph.resources.learning_course_activities import repository
 from learninggraph.resources.learning_course_activities.entity import EXTERNAL_ID
@@ -33,13 +41,21 @@ class ActivityKey:
 
 def require(caller: Principal, permissions: Permissions) -> None:
     if not permissions.granted_to(caller):
-        raise Forbidden(NO_ACCESS)
+        raise permissions_missing(permissions, caller)
 
 
 def require_plan(caller: Principal) -> None:
     # The caller carries the plan: the token check reads it from the directory (no query per request).
     if not caller.has_learning_plan:
-        raise Forbidden(NO_SERVICE_PLAN)
+        raise Forbidden(
+            NO_SERVICE_PLAN,
+            explanation=Explanation(
+                "tenant.noLearningPlan",
+                f"Tenant {caller.tenant_id} has no Viva Learning service plan (it was created with "
+                "--no-learning-plan); course activities need one.",
+                {"tenant": caller.tenant_id},
+            ),
+        )
 
 
 def sees_learner(caller: Principal, learner_id: str) -> bool:
@@ -49,14 +65,48 @@ def sees_learner(caller: Principal, learner_id: str) -> bool:
 def require_learner_view(conn: Connection, caller: Principal, learner_id: str, *, listing: bool) -> None:
     """The /users/{id} and /me views: listing them is for signed-in users only, as documented."""
     if listing and caller.is_application:
-        raise Forbidden(NO_ACCESS)
+        raise Forbidden(
+            NO_ACCESS,
+            explanation=Explanation(
+                "learner.viewNeedsUser",
+                "Listing a learner's activities (/users/{id} or /me) is for delegated tokens (a signed-in "
+                "user); an application lists them under /employeeExperience/learningCourseActivities.",
+            ),
+        )
     # Callers asking for themselves need no lookup: the token check keeps their account verified.
     if learner_id != caller.user_id and (
         not is_storable_id(learner_id) or get_user(conn, caller.tenant_id, learner_id) is None
     ):
         raise user_not_found(learner_id)
     if not sees_learner(caller, learner_id):
-        raise Forbidden(NO_ACCESS)
+        raise Forbidden(
+            NO_ACCESS,
+            explanation=Explanation(
+                "learner.otherLearner",
+                "A signed-in user sees another learner's activities only with a .Read.All scope and an "
+                "administrator directory role.",
+                {"learner": learner_id, "held_permissions": sorted(caller.permissions)},
+            ),
+        )
+
+
+def activity_key_not_found(key: ActivityKey) -> Explanation:
+    if key.external_id is not None:
+        where = f" under provider {key.provider_id}" if key.provider_id is not None else ""
+        return Explanation(
+            "key.notFound",
+            f"No course activity has externalcourseActivityId '{key.external_id}'{where} in this tenant; the "
+            "key is the externalcourseActivityId the activity was created with.",
+            {"key": "externalcourseActivityId", "value": key.external_id, "provider": key.provider_id},
+        )
+    return Explanation(
+        "entity.notFound",
+        f"No course activity has id '{key.activity_id}' in this tenant"
+        + (f" under provider {key.provider_id}" if key.provider_id is not None else "")
+        + (f" for learner {key.learner_id}" if key.learner_id is not None else "")
+        + ".",
+        {"id": key.activity_id, "provider": key.provider_id, "learner": key.learner_id},
+    )
 
 
 def locate(conn: Connection, caller: Principal, key: ActivityKey, not_found: str) -> ActivityInContext:
@@ -83,7 +133,7 @@ def locate(conn: Connection, caller: Principal, key: ActivityKey, not_found: str
         and (key.learner_id is None or record.learner_user_id == key.learner_id)
     ]
     if not found:
-        raise NotFound(not_found)
+        raise NotFound(not_found, explanation=activity_key_not_found(key))
     if len(found) > 1:
         raise external_id_ambiguous(key.external_id)
     return found[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from learninggraph.domain.errors import BadRequest, Conflict
+from learninggraph.domain.errors import BadRequest, Conflict, Explanation, Forbidden
 
 PROVIDER_NOT_VALID_FOR_CONTENT = (
     "The provider isn't valid to create course activity for the given learning content"
@@ -26,4 +26,33 @@ def external_id_ambiguous(external_id: str | None) -> BadRequest:
         f"More than one provider has a course activity with externalcourseActivityId '{external_id}'; "
         "address it under its provider: /employeeExperience/learningProviders/{registrationId}/"
         "learningCourseActivities(externalcourseActivityId='...')."
+    )
+
+
+def licence_not_valid(learner_id: str, *, on_create: bool) -> Forbidden:
+    """The learner holds no Viva Learning licence (or is no longer in the directory)."""
+    return Forbidden(
+        LICENSE_NOT_VALID_ON_CREATE if on_create else LICENSE_NOT_VALID_ON_UPDATE,
+        explanation=Explanation(
+            "learner.noLicence",
+            f"Learner {learner_id} holds no Viva Learning licence (or is no longer in the directory); grant "
+            f"it with `learninggraph users license grant --tenant T --user {learner_id}`.",
+            {"learner": learner_id},
+        ),
+    )
+
+
+def provider_not_valid_for_content(
+    content_id: object, provider_id: str | None, owner: str | None = None
+) -> Forbidden:
+    """The activity's learningContentId names a content of another provider."""
+    return Forbidden(
+        PROVIDER_NOT_VALID_FOR_CONTENT,
+        explanation=Explanation(
+            "content.otherProvider",
+            f"learningContent {content_id} belongs to "
+            + (f"provider {owner}" if owner else "another provider")
+            + f", not to {provider_id}; create the activity under the content's own provider.",
+            {"learningContentId": content_id, "provider": provider_id, "contentProvider": owner},
+        ),
     )

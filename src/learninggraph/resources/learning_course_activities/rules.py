@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from learninggraph.domain.entity import EntityType, Kind
-from learninggraph.domain.errors import BadRequest, Forbidden, field_empty, field_invalid
+from learninggraph.domain.errors import BadRequest, field_empty, field_invalid
 from learninggraph.domain.fields import Decoded
 from learninggraph.domain.principal import Principal
 from learninggraph.identity.directory import get_user
@@ -15,9 +15,8 @@ from learninggraph.resources.learning_course_activities.entity import (
     SELF_INITIATED_STATUSES_V1,
 )
 from learninggraph.resources.learning_course_activities.errors import (
-    LICENSE_NOT_VALID_ON_CREATE,
-    LICENSE_NOT_VALID_ON_UPDATE,
-    PROVIDER_NOT_VALID_FOR_CONTENT,
+    licence_not_valid,
+    provider_not_valid_for_content,
 )
 from learninggraph.storage.database import Connection
 
@@ -25,7 +24,7 @@ from learninggraph.storage.database import Connection
 def check_rules(entity: EntityType, values: dict[str, Any], version: str, decoded: Decoded) -> None:
     percentage = values.get("completionPercentage")
     if percentage is not None and not 0 <= percentage <= 100:
-        decoded.fail(field_invalid("completionPercentage"))
+        decoded.fail(field_invalid("completionPercentage", "an integer from 0 to 100"))
     status = values.get("status")
     if (
         entity is LEARNING_SELF_INITIATED_COURSE
@@ -33,7 +32,12 @@ def check_rules(entity: EntityType, values: dict[str, Any], version: str, decode
         and status is not None
         and status not in SELF_INITIATED_STATUSES_V1
     ):
-        decoded.fail(field_invalid("status"))
+        decoded.fail(
+            field_invalid(
+                "status",
+                f"one of {', '.join(SELF_INITIATED_STATUSES_V1)} for a self-initiated course on v1.0",
+            )
+        )
     for name in ("learnerUserId", "learningContentId", "learningProviderId", "externalcourseActivityId"):
         value = values.get(name)
         if isinstance(value, str) and not value.strip():
@@ -77,9 +81,9 @@ def check_content_and_learner(
             "Input field learningContentId is invalid", details=[field_invalid("learningContentId")]
         )
     if owner != provider_id:
-        raise Forbidden(PROVIDER_NOT_VALID_FOR_CONTENT)
+        raise provider_not_valid_for_content(values["learningContentId"], provider_id, owner)
     learner = get_user(conn, caller.tenant_id, str(values["learnerUserId"]))
     if learner is None:
         raise BadRequest("Input field learnerUserId is invalid", details=[field_invalid("learnerUserId")])
     if not learner.has_learning_license:
-        raise Forbidden(LICENSE_NOT_VALID_ON_CREATE if on_create else LICENSE_NOT_VALID_ON_UPDATE)
+        raise licence_not_valid(learner.id, on_create=on_create)

@@ -47,9 +47,9 @@ from learninggraph.resources.learning_course_activities.errors import (
     ACTIVITY_NOT_FOUND_ON_DELETE,
     ACTIVITY_NOT_FOUND_ON_GET,
     ACTIVITY_NOT_FOUND_ON_UPDATE,
-    LICENSE_NOT_VALID_ON_UPDATE,
-    PROVIDER_NOT_VALID_FOR_CONTENT,
     external_id_taken,
+    licence_not_valid,
+    provider_not_valid_for_content,
 )
 from learninggraph.resources.learning_course_activities.records import ActivityInContext, ActivityRecord
 from learninggraph.resources.learning_providers import queries as providers
@@ -115,7 +115,7 @@ class LearningCourseActivityService:
             raise Forbidden(NO_ACCESS)
         # The get page lists the provider-not-enabled row: an activity of a provider whose sync is off is
         # not served one by one (lists still show it; their page lists no such error).
-        providers.require_sync_enabled(record.provider_sync_enabled)
+        providers.require_sync_enabled(record.provider_sync_enabled, record.provider_id)
         return record
 
     # Writes
@@ -164,10 +164,10 @@ class LearningCourseActivityService:
             record = locate(conn, caller, key, ACTIVITY_NOT_FOUND_ON_UPDATE)
             entity = type_of(record)
             require(caller, _WRITE[entity.name])
-            providers.require_sync_enabled(record.provider_sync_enabled)
+            providers.require_sync_enabled(record.provider_sync_enabled, record.provider_id)
             changes = _changes(conn, caller, record, entity, body, version, include_unknown_enum_members)
             if not record.learner_licensed:  # None: the learner is no longer in the directory
-                raise Forbidden(LICENSE_NOT_VALID_ON_UPDATE)
+                raise licence_not_valid(record.learner_user_id, on_create=False)
             repository.update(conn, caller.tenant_id, record.id, changes)
             return repository.get(conn, caller.tenant_id, record.id) if read_back else None
 
@@ -176,7 +176,7 @@ class LearningCourseActivityService:
             require_plan(caller)
             record = locate(conn, caller, key, ACTIVITY_NOT_FOUND_ON_DELETE)
             require(caller, _WRITE[type_of(record).name])
-            providers.require_sync_enabled(record.provider_sync_enabled)
+            providers.require_sync_enabled(record.provider_sync_enabled, record.provider_id)
             repository.delete(conn, caller.tenant_id, record.id)
 
 
@@ -217,7 +217,7 @@ def _new_values(
     elif not isinstance(provider, str):
         decoded.fail(field_invalid("learningProviderId"))
     else:
-        providers.require_sync_enabled(providers.sync_state(conn, caller.tenant_id, provider))
+        providers.require_sync_enabled(providers.sync_state(conn, caller.tenant_id, provider), provider)
     if entity is None:
         decoded.raise_if_failed()
     assert entity is not None
@@ -285,7 +285,7 @@ def _changes(
     rules.check_rules(entity, changes, version, decoded)
     decoded.raise_if_failed()
     if foreign_content:
-        raise Forbidden(PROVIDER_NOT_VALID_FOR_CONTENT)
+        raise provider_not_valid_for_content(body.get("learningContentId"), record.provider_id)
     return changes
 
 

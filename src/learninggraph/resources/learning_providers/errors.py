@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from learninggraph.domain.errors import BadRequest, NotFound
+from learninggraph.domain.errors import BadRequest, Explanation, NotFound
 
 # Messages fixed by the Graph documentation; kept verbatim.
 PROVIDER_NOT_ENABLED = "This provider isn't enabled for the given tenant."
@@ -13,13 +13,37 @@ BAD_REGISTRATION_ID = (
 
 
 def provider_not_found(provider_id: str) -> NotFound:
-    return NotFound(f"The learning provider '{provider_id}' was not found.")
+    return NotFound(
+        f"The learning provider '{provider_id}' was not found.",
+        explanation=Explanation(
+            "entity.notFound",
+            f"No learning provider has id '{provider_id}' in this tenant.",
+            {"entity": "learningProvider", "id": provider_id},
+        ),
+    )
 
 
-def unknown_registration_id() -> BadRequest:
+def unknown_registration_id(provider_id: str | None = None) -> BadRequest:
     """A path or body names a provider (its registrationId) the tenant does not have."""
-    return BadRequest(BAD_REGISTRATION_ID)
+    return BadRequest(
+        BAD_REGISTRATION_ID,
+        explanation=Explanation(
+            "provider.unknownRegistrationId",
+            f"The tenant has no learning provider with registrationId '{provider_id}'; the registrationId is "
+            "the id POST /employeeExperience/learningProviders answered.",
+            {"provider": provider_id},
+        ),
+    )
 
 
-def sync_not_enabled() -> BadRequest:
-    return BadRequest(PROVIDER_NOT_ENABLED)
+def sync_not_enabled(provider_id: str | None = None) -> BadRequest:
+    """The provider's ``isCourseActivitySyncEnabled`` is false: its course activities are refused."""
+    return BadRequest(
+        PROVIDER_NOT_ENABLED,
+        explanation=Explanation(
+            "provider.syncDisabled",
+            f"Provider {provider_id} has isCourseActivitySyncEnabled false; PATCH the provider with "
+            '{"isCourseActivitySyncEnabled": true} to sync its course activities.',
+            {"provider": provider_id, "property": "isCourseActivitySyncEnabled"},
+        ),
+    )

@@ -27,12 +27,12 @@ def sync_state_sql(tenant_column: str, provider_column: str) -> str:
 def require_registered(conn: Connection, tenant_id: str, provider_id: str) -> None:
     """Raises the documented 400 when the tenant has no provider with that registrationId."""
     if sync_state(conn, tenant_id, provider_id) is None:
-        raise unknown_registration_id()
+        raise unknown_registration_id(provider_id)
 
 
-def require_sync_enabled(state: bool | None) -> None:
+def require_sync_enabled(state: bool | None, provider_id: str) -> None:
     """Raises the documented 400s for a provider's sync state as read: none (None), or turned off."""
     if state is None:
-        raise unknown_registration_id()
+        raise unknown_registration_id(provider_id)
     if not state:
-        raise sync_not_enabled()
+        raise sync_not_enabled(provider_id)
