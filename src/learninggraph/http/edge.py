@@ -136,12 +136,13 @@ class Edge:
                 request_id=request_id,
                 client_request_id=client_request_id,
             )
-        # An injected fault's delay, or its dropped connection (told to the observers as status 0).
+        # An injected fault's delay, or its dropped connection: then nothing is sent, and whoever is told of
+        # the answer (observers, journal) sees status 0.
         faulted = context is not None and (context.delay_seconds > 0 or context.drop_connection)
         if faulted and context is not None and await delay_or_drop(context, scope):
-            self._observe(scope, context, DROPPED, started, request_id)
-            return
-        await self._send(send, response, request_id, client_request_id, _wants_hsts(scope, headers))
+            response = Response(DROPPED)
+        else:
+            await self._send(send, response, request_id, client_request_id, _wants_hsts(scope, headers))
         if self.observers:
             self._observe(scope, context, response.status, started, request_id, failure)
         if self.recorder is not None:
