@@ -38,7 +38,7 @@ def test_a_journal_entry_appears_without_a_reload_after_an_api_call(
     assert console_errors == []
 
 
-def test_a_refused_call_expands_to_its_rule_response_and_redacted_authorization(
+def test_a_refused_call_expands_to_its_rule_hint_response_and_redacted_authorization(
     page: Page, world: World
 ) -> None:
     with world.app() as app:
@@ -53,7 +53,8 @@ def test_a_refused_call_expands_to_its_rule_response_and_redacted_authorization(
     expect(item.locator(".decision")).to_be_hidden()
     item.locator("summary").click()
 
-    expect(item.locator(".decision")).to_contain_text("error.Forbidden")
+    expect(item.locator(".decision")).to_contain_text("permissions.callerKind")
+    expect(item.locator(".hint")).to_contain_text("learningProviders.list does not accept application tokens")
     expect(item.locator(".decision")).to_contain_text("learningProviders.list")
     expect(item.locator(".message[data-part=response]")).to_contain_text('"code":"Forbidden"')
     expect(item.locator(".message[data-part=request]")).to_contain_text("Bearer [redacted]")
