@@ -14,12 +14,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from learninggraph.cli import _parser
 from learninggraph.faults.flags import parse_spec
 from learninggraph.faults.rules import Action
 from learninggraph.faults.rules_file import FaultRulesFileError
 from learninggraph.faults.store import list_rules
 from learninggraph.identity.dev import DEV_TENANT_ID
 from learninggraph.identity.directory import Directory
+from learninggraph.serve_options import fault_settings
 from learninggraph.storage.database import Database
 from learninggraph.testing import LearningGraphServer
 from tests.http.test_serve_operations import free_port
@@ -105,6 +107,20 @@ def _statuses(base: str, tmp_path: Path, times: int) -> list[int]:
         return [client.get(PROVIDERS).status_code for _ in range(times)]
 
 
+def test_a_counted_rule_fires_its_count_across_workers(tmp_path: Path) -> None:
+    with _serving(tmp_path, "--workers", "2", "--fault", "status=503 count=3") as (base, _):
+        database = Database(f"sqlite:///{tmp_path / 'lg.db'}")
+        try:
+            token = LearningGraphServer(base, Directory(database)).dev.user_token()
+        finally:
+            database.close()
+        auth = {"Authorization": f"Bearer {token}"}
+        # A connection of its own for each request, so the kernel spreads them over both workers.
+        answered = [httpx.get(f"{base}{PROVIDERS}", headers=auth).status_code for _ in range(16)]
+
+    assert sorted(answered) == [200] * 13 + [503] * 3
+
+
 def _rules_left(tmp_path: Path) -> Sequence[object]:
     database = Database(f"sqlite:///{tmp_path / 'lg.db'}")
     try:
@@ -140,3 +156,25 @@ def test_rules_from_the_configuration_file_are_removed_when_serve_stops(tmp_path
         during = len(_rules_left(tmp_path))
 
     assert (answered, during, len(_rules_left(tmp_path))) == ([502], 2, 0)
+
+
+def test_fault_rules_come_from_the_environment_when_no_flag_gives_them() -> None:
+    args = _parser().parse_args(["serve"])
+    env = {"LEARNINGGRAPH_FAULTS": "status=503 ; drop once", "LEARNINGGRAPH_FAULT_SEED": "7"}
+
+    assert fault_settings(args, env) == {
+        "faults": ("status=503", "drop once"),
+        "faults_file": None,
+        "fault_seed": 7,
+    }
+
+
+def test_a_fault_flag_wins_over_the_environment() -> None:
+    args = _parser().parse_args(["serve", "--fault", "status=429", "--faults-file", "a.toml"])
+    env = {"LEARNINGGRAPH_FAULTS": "status=503", "LEARNINGGRAPH_FAULTS_FILE": "b.toml"}
+
+    assert fault_settings(args, env) == {
+        "faults": ("status=429",),
+        "faults_file": "a.toml",
+        "fault_seed": None,
+    }

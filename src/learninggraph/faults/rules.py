@@ -156,8 +156,8 @@ class Fault:
     # The rule in words, for the journal's hint: "answer 429 to PATCH any route (1 left)".
     description: str = ""
 
-    # The journal's decision for an answer a fault produced: ``Decision(FAULT_RULE, fault.hint,
-    # {"fault": fault.rule_id})``.
+    # The journal's explanation of a fault (``http.fault_step.explain``): rule FAULT_RULE, this hint, and
+    # facts naming the rule.
     @property
     def hint(self) -> str:
         return f"injected by fault rule {self.rule_id}: {self.description}"
