@@ -87,6 +87,8 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         metrics = Metrics(database.pool_stats if database.dialect == "postgresql" else None)
         observers.append(metrics)
     guard = _login_guard(settings, budgets)
+    # What each Graph operation accepts, for the dashboard's minimal-permissions report.
+    table = registry.permission_table(resources)
     faults = FaultMatcher(database, rng=None if settings.fault_seed is None else Random(settings.fault_seed))
     # The request journal writes from a thread of its own, through a Database of its own (see JournalWriter).
     journal = None
@@ -144,7 +146,18 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         on_shutdown=shut_down,
         executor=_executor_for(database),
         observers=observers,
-        mounted=mounted(dashboard_app(database, directory, keys, guard, settings.max_page_size)),
+        mounted=mounted(
+            dashboard_app(
+                database,
+                directory,
+                keys,
+                guard,
+                settings.max_page_size,
+                operations=table,
+                faults_changed=faults.invalidate,
+                journal_recording=journal is not None,
+            )
+        ),
         recorder=recorder,
         faults=faults,
     )

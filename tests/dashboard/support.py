@@ -4,14 +4,19 @@ the real Graph API with real tokens."""
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from playwright.sync_api import Browser, Page, Playwright
 
 from learninggraph.identity.directory import User
+from learninggraph.journal.entry import Caller, Decision, JournalEntry, bounded
+from learninggraph.journal.queries import explain
+from learninggraph.journal.store import JournalStore
 from learninggraph.testing import LearningGraph, LearningGraphServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -147,3 +152,51 @@ def sign_in(page: Page, world: World, person: Person) -> None:
     page.get_by_label("Password").fill(person.password)
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url(lambda url: "/sign-in" not in url)
+
+
+def recorded(
+    world: World,
+    *,
+    status: int = 200,
+    method: str = "GET",
+    url: str = "/v1.0/employeeExperience/learningProviders",
+    route: str = "/v1.0/employeeExperience/learningProviders",
+    operation: str = "learningProviders.list",
+    rule: str = "ok",
+    hint: str | None = None,
+    details: dict[str, Any] | None = None,
+    app_id: str | None = None,
+    permissions: tuple[str, ...] = ("LearningProvider.Read.All",),
+    request_headers: tuple[tuple[str, str], ...] = (),
+    response_body: str = "",
+) -> JournalEntry:
+    """A journal entry of the tenant's app, stored in the server's database as the request path stores it."""
+    entry = JournalEntry(
+        at=datetime.now(UTC),
+        tenant_id=world.tenant.tenant_id,
+        caller=Caller(kind="application", app_id=app_id or world.tenant.client_id, permissions=permissions),
+        method=method,
+        url=url,
+        status=status,
+        duration_ms=3.5,
+        request_id=str(uuid.uuid4()),
+        decision=Decision(rule, hint, details or {}),
+        route=route,
+        operation=operation,
+        request_headers=request_headers,
+        response_headers=(("Content-Type", "application/json"),),
+        response_body=bounded(response_body),
+    )
+    JournalStore(world.server.directory.database).append([entry])
+    return entry
+
+
+def journaled(world: World, request_id: str, *, seconds: float = 5.0) -> JournalEntry:
+    """The tenant's journal entry of the request, once the journal's writer has stored it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        entry = explain(world.server.directory.database, request_id, tenant_id=world.tenant.tenant_id)
+        if entry is not None:
+            return entry
+        assert time.monotonic() < deadline, f"the journal did not store request {request_id}"
+        time.sleep(0.05)

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.dashboard.conftest import ConsoleErrors
-from tests.dashboard.support import World, sign_in
+from tests.dashboard.support import World, recorded, sign_in
 
 pytestmark = pytest.mark.backend_independent
 
@@ -21,6 +21,10 @@ PAGES = (
     "/providers/{provider}/activities",
     "/learners",
     "/learners/{learner}",
+    "/journal",
+    "/journal/{entry}",
+    "/faults",
+    "/permissions?app={app}",
 )
 
 
@@ -41,9 +45,13 @@ def test_a_page_has_no_console_error_and_no_serious_accessibility_violation(
 ) -> None:
     world.activity(world.learner.user, status="inProgress", completionPercentage=30)
     world.activity(world.learner.user, self_initiated=True, completionPercentage=70)
+    entry = recorded(world, status=403, rule="permission.missing", hint="The app holds no permission.")
     if template != "/sign-in":
         sign_in(page, world, world.admin)
-    path = template.format(provider=world.provider_id, learner=world.learner.user.id)
+    path = template.format(
+        provider=world.provider_id, learner=world.learner.user.id, entry=entry.request_id,
+        app=world.tenant.client_id,
+    )  # fmt: skip
 
     response = page.goto(world.dashboard(path))
     page.wait_for_load_state("networkidle")
@@ -51,5 +59,17 @@ def test_a_page_has_no_console_error_and_no_serious_accessibility_violation(
         page.wait_for_selector('.charts[data-ready="true"]')
 
     assert response is not None and response.status == 200
+    assert axe_violations(page, axe_source) == []
+    assert console_errors == []
+
+
+def test_an_expanded_journal_entry_has_no_serious_accessibility_violation(
+    page: Page, world: World, console_errors: ConsoleErrors, axe_source: str
+) -> None:
+    entry = recorded(world, status=503, rule="fault.injected", hint="injected by fault rule r-1: answer 503")
+    sign_in(page, world, world.admin)
+    page.goto(world.dashboard("/journal"))
+    page.locator(f'li[data-request-id="{entry.request_id}"] summary').click()
+
     assert axe_violations(page, axe_source) == []
     assert console_errors == []

@@ -12,8 +12,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from learninggraph.dashboard import auth_pages, learning_pages, tenant_pages
+from learninggraph.dashboard import auth_pages, fault_pages, journal_pages, learning_pages, tenant_pages
+from learninggraph.dashboard.fault_rules import FaultRules
 from learninggraph.dashboard.figures import Figures
+from learninggraph.dashboard.journal_reads import JournalReads
 from learninggraph.dashboard.reads import Reads
 from learninggraph.dashboard.sessions import SessionCodec, session_key
 from learninggraph.dashboard.signin import SignIn
@@ -21,6 +23,7 @@ from learninggraph.dashboard.web import PREFIX, Web, secured
 from learninggraph.identity.directory import Directory
 from learninggraph.identity.endpoints import LoginGuard
 from learninggraph.identity.keys import SigningKeys
+from learninggraph.journal.minimal_permissions import OperationTable
 from learninggraph.storage.database import Database
 
 
@@ -38,9 +41,21 @@ def mounted(app: Starlette) -> Callable[[MutableMapping[str, Any]], Starlette | 
 
 
 def dashboard_app(
-    database: Database, directory: Directory, keys: SigningKeys, guard: LoginGuard | None, max_page_size: int
+    database: Database,
+    directory: Directory,
+    keys: SigningKeys,
+    guard: LoginGuard | None,
+    max_page_size: int,
+    *,
+    operations: OperationTable | None = None,
+    faults_changed: Callable[[], None] = lambda: None,
+    journal_recording: bool = True,
 ) -> Starlette:
-    """The dashboard over the server's database and directory; its sign-ins count in the token endpoint's guard."""
+    """The dashboard over the server's database and directory; its sign-ins count in the token endpoint's guard.
+
+    ``operations``: what each Graph operation accepts (the minimal-permissions report); ``faults_changed``: run
+    after the page adds or clears a fault rule (the request path's matcher re-reads the rules);
+    ``journal_recording``: whether the server records requests in the journal."""
     _, private_key = keys.signing_key()
     material = private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -52,6 +67,10 @@ def dashboard_app(
         *auth_pages.routes(web),
         *learning_pages.routes(web, reads),
         *tenant_pages.routes(web, reads, Figures(database)),
+        *journal_pages.routes(
+            web, JournalReads(database, operations or {}, reads.learner_named), recording=journal_recording
+        ),
+        *fault_pages.routes(web, FaultRules(database, faults_changed)),
         Mount("/static", app=static, name="static"),
     ]
     return Starlette(

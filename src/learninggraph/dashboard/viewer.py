@@ -11,7 +11,7 @@ from learninggraph.domain.permissions import (
     SELF_INITIATED_READ_ALL,
 )
 from learninggraph.domain.principal import CallerKind, Principal
-from learninggraph.domain.roles import LEARNER_READERS, template_ids
+from learninggraph.domain.roles import LEARNER_READERS, PROVIDER_ADMINISTRATORS, template_ids
 from learninggraph.identity.directory import Tenant, User
 
 # The dashboard reads as a delegated caller holding the read scopes; the services then apply the user's
@@ -42,3 +42,9 @@ class Viewer:
     def is_admin(self) -> bool:
         """Global Administrator, Knowledge Administrator or Global Reader: sees the whole tenant."""
         return self.principal.holds_role(LEARNER_READERS)
+
+    @property
+    def may_change(self) -> bool:
+        """Global Administrator or Knowledge Administrator: may change the tenant's fault rules (a Global
+        Reader only reads)."""
+        return self.principal.holds_role(PROVIDER_ADMINISTRATORS)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import parse_qs
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -31,6 +32,7 @@ SECURITY_HEADERS = {
 }
 
 Page = Callable[..., Response]
+Change = Callable[[Request, Viewer, dict[str, str]], Awaitable[Response]]
 
 
 class Web:
@@ -95,6 +97,30 @@ def signed_in(web: Web, *, admin: bool = False) -> Callable[[Page], Callable[[Re
             if admin and not viewer.is_admin:
                 return web.refused(viewer, 403, "Only an administrator of the tenant may open this page.")
             return page(request, viewer)
+
+        return handler
+
+    return decorate
+
+
+def changes(web: Web) -> Callable[[Change], Callable[[Request], Awaitable[Response]]]:
+    """Runs a change (a POSTed form) for an administrator who may change the tenant, only when the form
+    carries the session's CSRF token and comes from the dashboard's own origin."""
+
+    def decorate(change: Change) -> Callable[[Request], Awaitable[Response]]:
+        @wraps(change)
+        async def handler(request: Request) -> Response:
+            form = await read_form(request)
+            viewer = await run_in_threadpool(web.viewer, request)
+            if viewer is None:
+                return secured(RedirectResponse(f"{PREFIX}/sign-in", status_code=303))
+            if not viewer.may_change:
+                return web.refused(viewer, 403, "Only an administrator of the tenant may change this.")
+            if not same_origin(request) or not same_token(form.get("csrf"), viewer.csrf):
+                return web.refused(
+                    viewer, 403, "The form was stale or came from another site: reload the page."
+                )
+            return await change(request, viewer, form)
 
         return handler
 

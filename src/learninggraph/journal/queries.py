@@ -93,6 +93,20 @@ def entries_after(
     return [decode_record(int(row[0]), row[1]) for row in rows]
 
 
+def entries_before(
+    database: Database, where: JournalFilter, before_id: int, *, limit: int = DEFAULT_LIMIT
+) -> list[JournalEntry]:
+    """The newest ``limit`` matching entries with an id below ``before_id``, newest first (a page after one
+    that ended at ``before_id``)."""
+    clause, params = where.where()
+    with database.snapshot() as conn:
+        rows = conn.fetch_all(
+            f"SELECT id, record FROM journal_entries WHERE {clause} AND id < ? ORDER BY id DESC LIMIT ?",
+            [*params, before_id, limit],
+        )
+    return [decode_record(int(row[0]), row[1]) for row in rows]
+
+
 def explain(database: Database, request_id: str, *, tenant_id: str | None) -> JournalEntry | None:
     """The entry of the answer that carried ``request-id: request_id`` (in the tenant, unless None)."""
     found = search(database, JournalFilter(tenant_id=tenant_id, request_id=request_id), limit=1)
