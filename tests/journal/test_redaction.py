@@ -8,7 +8,7 @@ import jwt
 import pytest
 
 from learninggraph.journal.entry import Body, Decision, bounded
-from learninggraph.journal.redaction import REDACTED, SECRET_FIELDS, redact, redact_text
+from learninggraph.journal.redaction import REDACTED, SECRET_FIELDS, redact, redact_headers, redact_text
 from tests.journal.entries import entry
 
 pytestmark = pytest.mark.backend_independent
@@ -135,3 +135,15 @@ def test_a_body_with_nothing_secret_is_kept_as_sent() -> None:
     body = '{ "displayName" : "Contoso",\n  "isCourseActivitySyncEnabled": true }'
 
     assert redact_text(body) == body
+
+
+def test_an_entry_with_nothing_to_redact_is_kept_as_it_is_rather_than_rebuilt() -> None:
+    plain = entry(request_body=Body("displayName=Contoso", 19), response_body=Body('{"value": []}', 13))
+
+    assert redact(plain) is plain
+
+
+def test_headers_with_nothing_to_redact_are_kept_as_they_are() -> None:
+    headers = (("Accept", "application/json"), ("User-Agent", "kiota"))
+
+    assert redact_headers(headers) is headers

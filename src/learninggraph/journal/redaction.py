@@ -53,21 +53,38 @@ _JSON_BARE_FIELD = re.compile(rf'("(?i:{_NAMES})"\s*:\s*)(?!["\s{{\[]|null\b)[^,
 
 
 def redact(entry: JournalEntry) -> JournalEntry:
-    """``entry`` with every token, secret and password replaced by ``[redacted]``; idempotent."""
+    """``entry`` with every token, secret and password replaced by ``[redacted]``; idempotent.
+
+    Runs for every request: each part is checked cheaply first, and an entry with nothing to redact is
+    returned as it is rather than rebuilt.
+    """
     decision = entry.decision
     if decision.hint is not None or decision.details:
-        decision = Decision(
-            decision.rule,
-            None if decision.hint is None else redact_text(decision.hint),
-            _redact_value(decision.details, top=False),
-        )
-    # Built directly rather than with ``dataclasses.replace``: this runs for every request.
+        hint = None if decision.hint is None else redact_text(decision.hint)
+        details = _redact_value(decision.details, top=False)
+        if hint != decision.hint or details != decision.details:
+            decision = Decision(decision.rule, hint, details)
+    url = redact_url(entry.url)
+    request_headers = redact_headers(entry.request_headers)
+    request_body = _redact_body(entry.request_body)
+    response_headers = redact_headers(entry.response_headers)
+    response_body = _redact_body(entry.response_body)
+    if (
+        decision is entry.decision
+        and url is entry.url
+        and request_headers is entry.request_headers
+        and request_body is entry.request_body
+        and response_headers is entry.response_headers
+        and response_body is entry.response_body
+    ):
+        return entry
+    # Built directly rather than with ``msgspec.structs.replace``: the faster of the two.
     return JournalEntry(
         at=entry.at,
         tenant_id=entry.tenant_id,
         caller=entry.caller,
         method=entry.method,
-        url=redact_url(entry.url),
+        url=url,
         status=entry.status,
         duration_ms=entry.duration_ms,
         request_id=entry.request_id,
@@ -75,35 +92,43 @@ def redact(entry: JournalEntry) -> JournalEntry:
         route=entry.route,
         operation=entry.operation,
         client_request_id=entry.client_request_id,
-        request_headers=redact_headers(entry.request_headers),
-        request_body=_redact_body(entry.request_body),
-        response_headers=redact_headers(entry.response_headers),
-        response_body=_redact_body(entry.response_body),
+        request_headers=request_headers,
+        request_body=request_body,
+        response_headers=response_headers,
+        response_body=response_body,
         batch_request_id=entry.batch_request_id,
         id=entry.id,
     )
 
 
 def redact_headers(headers: Headers) -> Headers:
-    result: list[tuple[str, str]] = []
-    for name, value in headers:
+    """The headers with credentials redacted; the same tuple when there was nothing to redact."""
+    changed: list[tuple[str, str]] | None = None
+    for index, (name, value) in enumerate(headers):
         lower = name.lower()
         if lower in _AUTHORIZATION_HEADERS:
             scheme, space, _ = value.strip().partition(" ")
-            value = f"{scheme} {REDACTED}" if space and scheme != REDACTED else REDACTED
+            redacted = f"{scheme} {REDACTED}" if space and scheme != REDACTED else REDACTED
         elif lower in _SECRET_HEADERS:
-            value = REDACTED
+            redacted = REDACTED
         elif "eyJ" in value:
-            value = _JWT.sub(REDACTED, value)
-        result.append((name, value))
-    return tuple(result)
+            redacted = _JWT.sub(REDACTED, value)
+        else:
+            continue
+        if redacted != value:
+            if changed is None:
+                changed = list(headers)
+            changed[index] = (name, redacted)
+    return headers if changed is None else tuple(changed)
 
 
 def redact_url(url: str) -> str:
     """The URL with secret query parameters and JWTs redacted."""
     path, mark, query = url.partition("?")
     if mark:
-        url = f"{path}?{_redact_form(query)}"
+        redacted = _redact_form(query)
+        if redacted != query:
+            url = f"{path}?{redacted}"
     return _JWT.sub(REDACTED, url) if "eyJ" in url else url
 
 
@@ -124,12 +149,15 @@ def _redact_body(body: Body) -> Body:
 
 
 def _redact_form(text: str) -> str:
+    """A form or query string with secret fields redacted; ``text`` itself when it holds none."""
     pairs = text.split("&")
+    changed = False
     for index, pair in enumerate(pairs):
         key, equals, _ = pair.partition("=")
         if equals and unquote_plus(key).strip().lower() in SECRET_FIELDS:
             pairs[index] = f"{key}={REDACTED}"
-    return "&".join(pairs)
+            changed = True
+    return "&".join(pairs) if changed else text
 
 
 def _redact_json(text: str) -> str:
