@@ -63,41 +63,24 @@ def redact(entry: JournalEntry) -> JournalEntry:
         details = _redact_value(decision.details, top=False)
         if hint != decision.hint or details != decision.details:
             decision = Decision(decision.rule, hint, details)
+    changes: dict[str, Any] = {}
+    if decision is not entry.decision:
+        changes["decision"] = decision
     url = redact_url(entry.url)
-    request_headers = redact_headers(entry.request_headers)
-    request_body = _redact_body(entry.request_body)
-    response_headers = redact_headers(entry.response_headers)
-    response_body = _redact_body(entry.response_body)
-    if (
-        decision is entry.decision
-        and url is entry.url
-        and request_headers is entry.request_headers
-        and request_body is entry.request_body
-        and response_headers is entry.response_headers
-        and response_body is entry.response_body
-    ):
-        return entry
-    # Built directly rather than with ``msgspec.structs.replace``: the faster of the two.
-    return JournalEntry(
-        at=entry.at,
-        tenant_id=entry.tenant_id,
-        caller=entry.caller,
-        method=entry.method,
-        url=url,
-        status=entry.status,
-        duration_ms=entry.duration_ms,
-        request_id=entry.request_id,
-        decision=decision,
-        route=entry.route,
-        operation=entry.operation,
-        client_request_id=entry.client_request_id,
-        request_headers=request_headers,
-        request_body=request_body,
-        response_headers=response_headers,
-        response_body=response_body,
-        batch_request_id=entry.batch_request_id,
-        id=entry.id,
-    )
+    if url is not entry.url:
+        changes["url"] = url
+    for name in ("request_headers", "response_headers"):
+        headers = getattr(entry, name)
+        redacted = redact_headers(headers)
+        if redacted is not headers:
+            changes[name] = redacted
+    for name in ("request_body", "response_body"):
+        body = getattr(entry, name)
+        redacted_body = _redact_body(body)
+        if redacted_body is not body:
+            changes[name] = redacted_body
+    # ``msgspec.structs.replace`` of the changed fields: several times faster than building the struct anew.
+    return msgspec.structs.replace(entry, **changes) if changes else entry
 
 
 def redact_headers(headers: Headers) -> Headers:
