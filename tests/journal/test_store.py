@@ -262,7 +262,8 @@ def test_the_journal_table_keeps_only_its_tenant_and_request_id_indexes(journal_
             )
         else:
             rows = conn.fetch_all(
-                "SELECT indexname FROM pg_indexes WHERE tablename = 'journal_entries' AND indexname LIKE 'ix_%'"
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'journal_entries' "
+                "AND indexname LIKE 'ix_%'"
             )
 
     assert sorted(str(row[0]) for row in rows) == ["ix_journal_request_id", "ix_journal_tenant_id"]
