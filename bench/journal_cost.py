@@ -44,6 +44,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
+def other_threads_cpu_seconds(pid: int) -> float:
+    """CPU time of the process's threads but the main one (the journal's writer, executors)."""
+    total = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        if int(task.name) == pid:
+            continue
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / _TICKS
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -88,6 +102,7 @@ def main() -> None:
                         order.reverse()
                     for mode, port, pid in order:
                         before = cpu_seconds(pid)
+                        before_others = other_threads_cpu_seconds(pid)
                         result = run_wrk(
                             wrk,
                             f"http://127.0.0.1:{port}",
@@ -101,10 +116,13 @@ def main() -> None:
                         name = f"{scenario} {mode}"
                         rps[name].append(result[0])
                         p99[name].append(result[2])
-                        cpu[name].append(1e6 * (cpu_seconds(pid) - before) / (result[0] * args.duration))
+                        requests = result[0] * args.duration
+                        cpu[name].append(1e6 * (cpu_seconds(pid) - before) / requests)
+                        others = 1e6 * (other_threads_cpu_seconds(pid) - before_others) / requests
                         print(
                             f"round {round_number + 1} {name:9s} {result[0]:8.0f} req/s  p50 {result[1]:6.2f} ms  "
-                            f"p99 {result[2]:7.2f} ms  non-2xx {result[3]}  CPU {cpu[name][-1]:.0f} µs/request",
+                            f"p99 {result[2]:7.2f} ms  non-2xx {result[3]}  CPU {cpu[name][-1]:.0f} µs/request "
+                            f"(other threads than the main one: {others:.0f})",
                             flush=True,
                         )
     finally:

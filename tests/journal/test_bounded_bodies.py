@@ -39,3 +39,14 @@ def test_a_captured_body_keeps_its_whole_size_and_its_cut_mark() -> None:
 
 def test_an_empty_captured_body_is_empty() -> None:
     assert capture_body(b"") == Body()
+
+
+def test_a_small_captured_body_is_its_text_whole_and_uncut() -> None:
+    assert capture_body('{"title": "Café"}'.encode()) == Body('{"title": "Café"}', 18)
+
+
+def test_a_small_body_that_is_not_utf8_is_captured_with_replacement_characters() -> None:
+    body = capture_body(b'{"title": "caf\xe9"}')
+
+    assert body.text == '{"title": "caf\ufffd"}'
+    assert body.size == 17

@@ -8,7 +8,14 @@ import jwt
 import pytest
 
 from learninggraph.journal.entry import Body, Decision, bounded
-from learninggraph.journal.redaction import REDACTED, SECRET_FIELDS, redact, redact_text
+from learninggraph.journal.redaction import (
+    REDACTED,
+    SECRET_FIELDS,
+    may_hold_a_secret,
+    redact,
+    redact_headers,
+    redact_text,
+)
 from tests.journal.entries import entry
 
 pytestmark = pytest.mark.backend_independent
@@ -135,3 +142,38 @@ def test_a_body_with_nothing_secret_is_kept_as_sent() -> None:
     body = '{ "displayName" : "Contoso",\n  "isCourseActivitySyncEnabled": true }'
 
     assert redact_text(body) == body
+
+
+def test_an_entry_with_nothing_to_redact_is_kept_as_it_is_rather_than_rebuilt() -> None:
+    plain = entry(request_body=Body("displayName=Contoso", 19), response_body=Body('{"value": []}', 13))
+
+    assert redact(plain) is plain
+
+
+def test_headers_with_nothing_to_redact_are_kept_as_they_are() -> None:
+    headers = (("Accept", "application/json"), ("User-Agent", "kiota"))
+
+    assert redact_headers(headers) is headers
+
+
+def test_a_secret_field_whose_name_is_percent_encoded_in_a_form_body_is_redacted() -> None:
+    redacted = redact_text(f"username=ada&pass%77ord={SECRET}")
+
+    assert SECRET not in redacted
+
+
+def test_a_secret_field_whose_name_is_escaped_in_a_json_body_is_redacted() -> None:
+    redacted = redact_text('{"\\u0070assword": "' + SECRET + '"}')
+
+    assert SECRET not in redacted
+
+
+def test_a_percent_encoded_secret_query_parameter_is_redacted() -> None:
+    redacted = redact(entry(url=f"/x?client_%73ecret={SECRET}")).url
+
+    assert SECRET not in redacted
+
+
+@pytest.mark.parametrize("field", sorted(SECRET_FIELDS))
+def test_every_secret_field_name_is_one_the_quick_check_suspects(field: str) -> None:
+    assert may_hold_a_secret(field.upper())

@@ -251,3 +251,34 @@ def test_the_caller_is_recorded_from_the_principal_with_what_its_token_held() ->
         ("role-a", "role-b"),
     )
     assert Caller.of(None).kind == "anonymous"
+
+
+def test_the_journal_table_keeps_only_its_tenant_and_request_id_indexes(journal_database: Database) -> None:
+    with journal_database.snapshot() as conn:
+        if journal_database.dialect == "sqlite":
+            rows = conn.fetch_all(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'journal_entries' "
+                "AND name LIKE 'ix_%'"
+            )
+        else:
+            rows = conn.fetch_all(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'journal_entries' "
+                "AND indexname LIKE 'ix_%'"
+            )
+
+    assert sorted(str(row[0]) for row in rows) == ["ix_journal_request_id", "ix_journal_tenant_id"]
+
+
+@pytest.mark.sqlite
+def test_a_status_filter_reads_the_tenants_entries_through_the_tenant_index(
+    journal_database: Database,
+) -> None:
+    clause, params = JournalFilter(tenant_id="t", status=(400, 499), route="/x").where()
+    with journal_database.snapshot() as conn:
+        plan = conn.fetch_all(
+            f"EXPLAIN QUERY PLAN SELECT id, record FROM journal_entries WHERE {clause} ORDER BY id DESC LIMIT 5",
+            params,
+        )
+    steps = [str(row[-1]) for row in plan]
+
+    assert any("ix_journal_tenant_id" in step for step in steps), steps

@@ -69,6 +69,12 @@ def capture_body(raw: bytes, *, limit: int = BODY_LIMIT_BYTES) -> Body:
     decoded, so a large body costs no more than a small one. Non-UTF-8 bytes become U+FFFD."""
     if not raw:
         return EMPTY_BODY
+    if len(raw) <= limit:
+        # The common case: a small UTF-8 body is its own text, with nothing to count or cut.
+        try:
+            return Body(raw.decode("utf-8"), len(raw))
+        except UnicodeDecodeError:
+            pass
     return bounded(raw[:limit].decode("utf-8", "replace"), size=len(raw), limit=limit)
 
 

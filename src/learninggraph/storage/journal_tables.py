@@ -1,4 +1,5 @@
-"""The journal's tables (applied by migration 4; kept in storage, below the journal that writes them): entries, per-tenant counts and the id high-water mark.
+"""The journal's tables (applied by migration 4, indexes trimmed by migration 5; kept in storage, below the
+journal that writes them): entries, per-tenant counts and the id high-water mark.
 
 Entry ids are handed out by the writer under a lock on the one ``journal_sequence`` row, so they become
 visible in increasing order on both backends and a follower polling ``id > last`` never skips one.
@@ -31,4 +32,14 @@ JOURNAL_TABLES: tuple[str, ...] = (
         entries BIGINT NOT NULL)""",
     "CREATE TABLE journal_sequence (name TEXT PRIMARY KEY, last_id BIGINT NOT NULL)",
     "INSERT INTO journal_sequence (name, last_id) VALUES ('entries', 0)",
+)
+
+# Migration 5: every request writes an entry, and each index is one more B-tree insert per entry. A tenant
+# holds a bounded number of entries (10,000 by default), so a filter on status, route, rule or time reads the
+# tenant's rows newest first through ``(tenant_id, id)`` and stops at its limit; only the request-id lookup
+# (``explain``, across tenants for the operator) keeps an index of its own.
+JOURNAL_LEAN_INDEXES: tuple[str, ...] = (
+    "DROP INDEX IF EXISTS ix_journal_tenant_at",
+    "DROP INDEX IF EXISTS ix_journal_tenant_status",
+    "DROP INDEX IF EXISTS ix_journal_tenant_route",
 )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from learninggraph.storage.database import Connection, Database
 from learninggraph.storage.fault_tables import FAULT_TABLES
-from learninggraph.storage.journal_tables import JOURNAL_TABLES
+from learninggraph.storage.journal_tables import JOURNAL_LEAN_INDEXES, JOURNAL_TABLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +181,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(4, "request journal and injected fault rules", JOURNAL_TABLES + FAULT_TABLES),
+    Migration(5, "journal keeps only its tenant-and-id and request-id indexes", JOURNAL_LEAN_INDEXES),
 )
 
 
