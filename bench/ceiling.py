@@ -204,7 +204,9 @@ def serve(database_url: str, port: int, workers: int = 1, *, guarded: bool = Tru
         "lifespan": "off",
     }
     target: Any = "ceiling:app_from_environment" if workers > 1 else make_app(Database(database_url))
-    config = ServerConfig(target, **options) if guarded else uvicorn.Config(target, http="httptools", **options)
+    config = (
+        ServerConfig(target, **options) if guarded else uvicorn.Config(target, http="httptools", **options)
+    )
     server = uvicorn.Server(config)
     if workers > 1:
         Multiprocess(config, target=server.run, sockets=[config.bind_socket()]).run()

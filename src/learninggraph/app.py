@@ -23,11 +23,9 @@ import msgspec
 from learninggraph import __version__
 from learninggraph.admin import AdminServices, admin_routes
 from learninggraph.admin.openapi import admin_paths
-from learninggraph.dashboard.app import dashboard_app, mounted
-from learninggraph.dashboard.web import PREFIX as DASHBOARD_PREFIX
 from learninggraph.faults.flags import install, serve_rules, uninstall
 from learninggraph.faults.matcher import FaultMatcher
-from learninggraph.http.access_log import AccessLog, Exchange
+from learninggraph.http.access_log import AccessLog, Exchange, flush_console
 from learninggraph.http.edge import Edge
 from learninggraph.http.messages import Response
 from learninggraph.http.metrics import Metrics, metrics_route
@@ -42,6 +40,8 @@ from learninggraph.identity.endpoints import routes as identity_routes
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, TokenVerifier
 from learninggraph.journal.journal import Journal
+from learninggraph.lazy_dashboard import PREFIX as DASHBOARD_PREFIX
+from learninggraph.lazy_dashboard import mounted_lazily
 from learninggraph.listening import bind_socket, own_command
 from learninggraph.odata.filter import FilterCache
 from learninggraph.resources import registry
@@ -119,6 +119,12 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
             journal.close()
             journal.database.close()
         database.close()
+        flush_console()
+
+    def dashboard() -> Any:
+        from learninggraph.dashboard.app import dashboard_app
+
+        return dashboard_app(database, directory, keys, guard, settings.max_page_size)
 
     edge = Edge(
         pipeline=request_steps(
@@ -144,7 +150,7 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         on_shutdown=shut_down,
         executor=_executor_for(database),
         observers=observers,
-        mounted=mounted(dashboard_app(database, directory, keys, guard, settings.max_page_size)),
+        mounted=mounted_lazily(dashboard),
         recorder=recorder,
         faults=faults,
     )
