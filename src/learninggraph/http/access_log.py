@@ -113,8 +113,8 @@ class AccessLog:
     def __call__(self, exchange: Exchange) -> None:
         if not self.logger.isEnabledFor(logging.INFO):
             return
-        console = _console
-        if console is not None and console in self._parent.handlers and not self.logger.handlers:
+        console = self._parent.handlers[0] if len(self._parent.handlers) == 1 else None
+        if type(console) is Console and not self.logger.handlers:
             when = console.stamp(time.time())
             if self.json_lines:
                 console.append(f'{{"time":"{when}",{self.line(exchange)[1:]}')
@@ -150,13 +150,10 @@ class AccessLog:
 
 
 _encode = msgspec.json.Encoder().encode
-# The console ``configure_logging`` installed last (None: lines go through the logging module).
-_console: Console | None = None
 
 
 def configure_logging(*, level: str = "info", json_lines: bool = False) -> AccessLog:
     """Console logging for ``serve``: every learninggraph logger to stderr at ``level``; returns the access log."""
-    global _console
     handler = Console(sys.stderr, json_lines=json_lines)
     root = logging.getLogger("learninggraph")
     for previous in root.handlers:
@@ -164,11 +161,10 @@ def configure_logging(*, level: str = "info", json_lines: bool = False) -> Acces
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
-    _console = handler
     return AccessLog(json_lines=json_lines)
 
 
 def flush_console() -> None:
     """Writes out whatever the console holds (the server calls it as it shuts down)."""
-    if _console is not None:
-        _console.flush()
+    for handler in logging.getLogger("learninggraph").handlers:
+        handler.flush()
