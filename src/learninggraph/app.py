@@ -26,6 +26,8 @@ from learninggraph.admin.openapi import admin_paths
 from learninggraph.faults.flags import install, serve_rules, uninstall
 from learninggraph.faults.matcher import FaultMatcher
 from learninggraph.http.access_log import AccessLog, Exchange, flush_console
+from learninggraph.http.dashboard_mount import PREFIX as DASHBOARD_PREFIX
+from learninggraph.http.dashboard_mount import mounted_lazily
 from learninggraph.http.edge import Edge
 from learninggraph.http.messages import Response
 from learninggraph.http.pipeline import request_steps
@@ -39,8 +41,6 @@ from learninggraph.identity.endpoints import routes as identity_routes
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, TokenVerifier
 from learninggraph.journal.journal import Journal
-from learninggraph.lazy_dashboard import PREFIX as DASHBOARD_PREFIX
-from learninggraph.lazy_dashboard import mounted_lazily
 from learninggraph.listening import bind_socket, own_command
 from learninggraph.odata.filter import FilterCache
 from learninggraph.resources import registry

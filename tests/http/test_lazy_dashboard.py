@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from learninggraph.dashboard.web import PREFIX
-from learninggraph.lazy_dashboard import PREFIX as MOUNTED_PREFIX
+from learninggraph.http.dashboard_mount import PREFIX as MOUNTED_PREFIX
 
 CHILD = r"""
 import sys
