@@ -47,30 +47,44 @@ def main() -> None:
     )
     parser.add_argument("--processes", type=int, default=5)
     parser.add_argument("--tenants", type=int, default=50)
+    parser.add_argument(
+        "--baseline",
+        help="another source tree (its src/ first on the path), run alternately with ours: before and after",
+    )
     args = parser.parse_args()
     import time
 
-    runs = []
+    trees = {"ours": None} if args.baseline is None else {"baseline": args.baseline, "ours": None}
+    runs: dict[str, list[dict]] = {name: [] for name in trees}
     for _ in range(args.processes):
-        out = subprocess.run(
-            [sys.executable, "-c", CHILD, repr(time.time()), str(args.tenants)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        runs.append(json.loads(out.strip().splitlines()[-1]))
+        for name, tree in trees.items():
+            env = dict(os.environ)
+            if tree is not None:
+                env["PYTHONPATH"] = os.pathsep.join(
+                    [os.path.join(tree, "src"), *filter(None, [env.get("PYTHONPATH")])]
+                )
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, repr(time.time()), str(args.tenants)],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=env,
+            ).stdout
+            runs[name].append(json.loads(out.strip().splitlines()[-1]))
     print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print("| step (from the process's start) | wall s, median | CPU s, median |")
-    print("|---|---|---|")
-    for mark in ("interpreter", "imports", "server", "first_tenant"):
-        wall = statistics.median(run["marks"][mark][0] for run in runs)
-        cpu = statistics.median(run["marks"][mark][1] for run in runs)
-        print(f"| {mark} | {wall:.3f} | {cpu:.3f} |")
-    each = [t for run in runs for t in run["tenants"]]
-    print(
-        f"| each further tenant (over {len(each)}) | median {statistics.median(each) * 1000:.1f} ms,"
-        f" p90 {statistics.quantiles(each, n=10)[-1] * 1000:.1f} ms | |"
-    )
+    for name, done in runs.items():
+        print(f"\n{name}:")
+        print("| step (from the process's start) | wall s, median | CPU s, median |")
+        print("|---|---|---|")
+        for mark in ("interpreter", "imports", "server", "first_tenant"):
+            wall = statistics.median(run["marks"][mark][0] for run in done)
+            cpu = statistics.median(run["marks"][mark][1] for run in done)
+            print(f"| {mark} | {wall:.3f} | {cpu:.3f} |")
+        each = [t for run in done for t in run["tenants"]]
+        print(
+            f"| each further tenant (over {len(each)}) | median {statistics.median(each) * 1000:.1f} ms,"
+            f" p90 {statistics.quantiles(each, n=10)[-1] * 1000:.1f} ms | |"
+        )
 
 
 if __name__ == "__main__":

@@ -16,21 +16,20 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from random import Random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from learninggraph import __version__
 from learninggraph.admin import AdminServices, admin_routes
 from learninggraph.admin.openapi import admin_paths
-from learninggraph.dashboard.app import dashboard_app, mounted
-from learninggraph.dashboard.web import PREFIX as DASHBOARD_PREFIX
 from learninggraph.faults.flags import install, serve_rules, uninstall
 from learninggraph.faults.matcher import FaultMatcher
-from learninggraph.http.access_log import AccessLog, Exchange
+from learninggraph.http.access_log import AccessLog, Exchange, flush_console
+from learninggraph.http.dashboard_mount import PREFIX as DASHBOARD_PREFIX
+from learninggraph.http.dashboard_mount import mounted_lazily
 from learninggraph.http.edge import Edge
 from learninggraph.http.messages import Response
-from learninggraph.http.metrics import Metrics, metrics_route
 from learninggraph.http.pipeline import request_steps
 from learninggraph.http.probes import health, readiness
 from learninggraph.http.reading import Reading
@@ -50,6 +49,9 @@ from learninggraph.settings import DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_URL, Set
 from learninggraph.storage.budgets import DatabaseCounterStore
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import Migration, upgrade
+
+if TYPE_CHECKING:
+    from learninggraph.http.metrics import Metrics
 
 SETTINGS_ENVIRONMENT_VARIABLE = "LEARNINGGRAPH_SETTINGS_JSON"
 # How long a process may spend the request budget it claimed from the database before it lapses.
@@ -84,6 +86,8 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
     observers: list[Callable[[Exchange], None]] = [AccessLog(json_lines=settings.log_format == "json")]
     metrics = None
     if settings.metrics != "off":
+        from learninggraph.http.metrics import Metrics  # prometheus-client, only when metrics are on
+
         metrics = Metrics(database.pool_stats if database.dialect == "postgresql" else None)
         observers.append(metrics)
     guard = _login_guard(settings, budgets)
@@ -121,6 +125,21 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
             journal.close()
             journal.database.close()
         database.close()
+        flush_console()
+
+    def dashboard() -> Any:
+        from learninggraph.dashboard.app import dashboard_app
+
+        return dashboard_app(
+            database,
+            directory,
+            keys,
+            guard,
+            settings.max_page_size,
+            operations=table,
+            faults_changed=faults.invalidate,
+            journal_recording=journal is not None,
+        )
 
     edge = Edge(
         pipeline=request_steps(
@@ -146,18 +165,7 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         on_shutdown=shut_down,
         executor=_executor_for(database),
         observers=observers,
-        mounted=mounted(
-            dashboard_app(
-                database,
-                directory,
-                keys,
-                guard,
-                settings.max_page_size,
-                operations=table,
-                faults_changed=faults.invalidate,
-                journal_recording=journal is not None,
-            )
-        ),
+        mounted=mounted_lazily(dashboard),
         recorder=recorder,
         faults=faults,
     )
@@ -203,6 +211,8 @@ def public_router(
         *admin,
     ]
     if metrics is not None and settings.metrics == "public":
+        from learninggraph.http.metrics import metrics_route
+
         operations.append(
             Operation("metrics", "GET", ("metrics",), metrics_route(metrics, settings.metrics_token))
         )
@@ -335,7 +345,7 @@ def _run(
     from uvicorn.supervisors import Multiprocess
 
     from learninggraph.http.connections import fit_connection_cap, server_config
-    from learninggraph.http.metrics import prepare_workers, start_listener
+    from learninggraph.http.metrics import Metrics, prepare_workers, start_listener
     from learninggraph.settings import metrics_listener
 
     common: dict[str, Any] = {

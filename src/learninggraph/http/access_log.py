@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+import msgspec
+
+from learninggraph.http.console import Console
 from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Request
 
@@ -94,35 +99,48 @@ def _grant(body: bytes) -> str:
 
 
 class AccessLog:
-    """Writes one line per request to the ``learninggraph.access`` logger at INFO, as text or JSON."""
+    """Writes one line per request to the ``learninggraph.access`` logger at INFO, as text or JSON.
+
+    Once ``configure_logging`` has set up the console, a line goes straight into its buffer, stamped as the
+    logging module would have; otherwise (an embedding application, a test's log capture) through the logger.
+    """
 
     def __init__(self, *, json_lines: bool = False, logger: logging.Logger | None = None) -> None:
         self.json_lines = json_lines
         self.logger = logger or logging.getLogger(ACCESS_LOGGER)
+        self._parent = logging.getLogger("learninggraph")
 
     def __call__(self, exchange: Exchange) -> None:
         if not self.logger.isEnabledFor(logging.INFO):
+            return
+        console = self._parent.handlers[0] if len(self._parent.handlers) == 1 else None
+        if type(console) is Console and not self.logger.handlers:
+            when = console.stamp(time.time())
+            if self.json_lines:
+                console.append(f'{{"time":"{when}",{self.line(exchange)[1:]}')
+            else:
+                console.append(f"{when} INFO {self.line(exchange)}")
             return
         self.logger.info("%s", self.line(exchange))
 
     def line(self, exchange: Exchange) -> str:
         duration_ms = round(exchange.duration_seconds * 1000, 1)
         if self.json_lines:
-            return json.dumps(
-                {
-                    "method": exchange.method,
-                    "path": exchange.path,
-                    "status": exchange.status,
-                    "durationMs": duration_ms,
-                    "requestId": exchange.request_id,
-                    "tenant": exchange.tenant or None,
-                    "caller": exchange.caller or None,
-                    "route": exchange.route,
-                    "operation": exchange.operation or None,
-                    "rule": exchange.rule or None,
-                },
-                separators=(",", ":"),
-            )
+            entry = {
+                "method": exchange.method,
+                "path": exchange.path,
+                "status": exchange.status,
+                "durationMs": duration_ms,
+                "requestId": exchange.request_id,
+                "tenant": exchange.tenant or None,
+                "caller": exchange.caller or None,
+                "route": exchange.route,
+                "operation": exchange.operation or None,
+                "rule": exchange.rule or None,
+            }
+            encoded = _encode(entry)
+            # json.dumps escapes every non-ASCII character; msgspec writes UTF-8, so only ASCII takes the fast way.
+            return encoded.decode() if encoded.isascii() else json.dumps(entry, separators=(",", ":"))
         return (
             f"{exchange.method} {exchange.path} {exchange.status} {duration_ms}ms "
             f"{exchange.operation or exchange.route} rule={exchange.rule or '-'} "
@@ -131,33 +149,22 @@ class AccessLog:
         )
 
 
+_encode = msgspec.json.Encoder().encode
+
+
 def configure_logging(*, level: str = "info", json_lines: bool = False) -> AccessLog:
     """Console logging for ``serve``: every learninggraph logger to stderr at ``level``; returns the access log."""
-    handler = logging.StreamHandler()
-    if json_lines:
-        handler.setFormatter(_JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler = Console(sys.stderr, json_lines=json_lines)
     root = logging.getLogger("learninggraph")
+    for previous in root.handlers:
+        previous.flush()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
     return AccessLog(json_lines=json_lines)
 
 
-class _JsonFormatter(logging.Formatter):
-    """A JSON object per line: the access log's own object, or ``time``, ``level``, ``logger``, ``message``."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
-        if record.name == ACCESS_LOGGER:
-            return f'{{"time":{json.dumps(self.formatTime(record))},{message[1:]}'
-        entry = {
-            "time": self.formatTime(record),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": message,
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry)
+def flush_console() -> None:
+    """Writes out whatever the console holds (the server calls it as it shuts down)."""
+    for handler in logging.getLogger("learninggraph").handlers:
+        handler.flush()
