@@ -3,7 +3,7 @@
     pip install granian   # not a dependency of learninggraph: only this comparison uses it
     python bench/servers.py --database-url sqlite:///bench.db --sample ids.json [--duration 5] [--rounds 3]
 
-Serves the bare hello (``bench/ceiling.py``'s app) and our app (``learninggraph.app:create_app_from_environment``)
+Serves the bare hello (``bench/ceiling.py``'s app) and our app (``learninggraph.serving:create_app_from_environment``)
 on each server, one process each, pinned to CPU 1 and driven by wrk on CPU 0, interleaved in every round (the
 order of the servers alternates from round to round). Scenarios: hello, our GET by id, our PATCH.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 from dataset import PUBLIC_URL
 from run import HERE, PYTHON, ensure_wrk, free_port, process, run_wrk, wait_ready, write_scripts
 
-from learninggraph.app import SETTINGS_ENVIRONMENT_VARIABLE
+from learninggraph.serving import SETTINGS_ENVIRONMENT_VARIABLE
 from learninggraph.settings import Settings
 
 BIN = Path(PYTHON).parent
@@ -65,7 +65,7 @@ def commands(server: str, url: str, port: int) -> dict[str, list[str]]:
         "--factory",
     ]
     return {
-        "ours": [*common, "--port", str(port), "learninggraph.app:create_app_from_environment"],
+        "ours": [*common, "--port", str(port), "learninggraph.serving:create_app_from_environment"],
         "hello": [
             *common,
             "--port",

@@ -162,7 +162,7 @@ def _serve(args: argparse.Namespace, database: Database | None) -> int:
         settings = dataclasses.replace(settings, max_connections=None)
     if args.login_failure_limit == 0:
         settings = dataclasses.replace(settings, login_failure_limit=None)
-    from learninggraph.app import serve
+    from learninggraph.serving import serve
 
     serve(
         settings,
