@@ -15,7 +15,7 @@ from learninggraph.admin.journal_views import json_response
 from learninggraph.admin.queries import refuse_unknown
 from learninggraph.domain.errors import BadRequest, NotFound
 from learninggraph.faults.rules import Action, FaultRule, FaultRuleError, new_rule
-from learninggraph.faults.rules_file import parse_count
+from learninggraph.faults.rules_file import RULE_KEYS, parse_count
 from learninggraph.faults.store import add_rule, clear_rules, list_rules
 from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Response
@@ -23,20 +23,6 @@ from learninggraph.journal.journal import Journal
 from learninggraph.journal.store import JournalStore
 from learninggraph.storage.database import Database
 
-RULE_KEYS = (
-    "app",
-    "method",
-    "route",
-    "status",
-    "retry_after",
-    "latency_ms",
-    "drop",
-    "probability",
-    "count",
-    "start",
-    "end",
-    "duration_seconds",
-)
 MAX_TEXT = 1000
 MAX_COUNT = 1_000_000_000
 MAX_RETRY_AFTER = 86_400

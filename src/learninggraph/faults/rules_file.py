@@ -24,23 +24,22 @@ from typing import Any
 
 from learninggraph.faults.rules import FaultRule, FaultRuleError, new_rule
 
-_KEYS = frozenset(
-    {
-        "tenant",
-        "app",
-        "method",
-        "route",
-        "status",
-        "retry_after",
-        "latency_ms",
-        "drop",
-        "probability",
-        "count",
-        "start",
-        "end",
-        "duration_seconds",
-    }
+# A rule's fields, in the order they are documented; a rules file may also name its ``tenant``.
+RULE_KEYS: tuple[str, ...] = (
+    "app",
+    "method",
+    "route",
+    "status",
+    "retry_after",
+    "latency_ms",
+    "drop",
+    "probability",
+    "count",
+    "start",
+    "end",
+    "duration_seconds",
 )
+_KEYS = frozenset({"tenant", *RULE_KEYS})
 
 
 class FaultRulesFileError(ValueError):
