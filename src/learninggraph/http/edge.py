@@ -27,7 +27,7 @@ from learninggraph.domain.errors import INTERNAL_ERROR, GraphError, InternalServ
 from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.faults.matcher import FaultMatcher
 from learninggraph.http.access_log import Exchange, exchange_of, is_sign_in
-from learninggraph.http.batch import is_batch
+from learninggraph.http.batch_requests import is_batch
 from learninggraph.http.context import RequestContext
 from learninggraph.http.errors import render_error
 from learninggraph.http.fault_step import DROPPED, delay_or_drop

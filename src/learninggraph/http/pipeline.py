@@ -32,7 +32,8 @@ from learninggraph.domain.principal import Principal
 from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.faults.matcher import FaultMatcher
 from learninggraph.http.access import require_permissions, require_signed_in_user
-from learninggraph.http.batch import Batch, Group, is_batch
+from learninggraph.http.batch import Batch, Group
+from learninggraph.http.batch_requests import is_batch
 from learninggraph.http.context import Operation, RequestContext
 from learninggraph.http.fault_step import InjectFaults
 from learninggraph.http.messages import Response

@@ -1,0 +1,212 @@
+"""A ``$batch`` body read: its requests checked for shape, ordered by their dependencies, and each made a
+``Request`` of its own (path under the batch's version, headers, body decoded). ``http.batch`` runs them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+
+from learninggraph.domain.errors import BadRequest
+from learninggraph.domain.versions import GRAPH_VERSIONS
+from learninggraph.http.messages import Request, Segment, parse_path, parse_prefer, parse_query
+
+MAX_REQUESTS = 20
+METHODS = frozenset({"GET", "POST", "PATCH", "DELETE", "PUT"})
+
+_encode = msgspec.json.Encoder().encode
+
+
+def is_batch(segments: Sequence[Segment]) -> bool:
+    """Whether the path after the version is ``$batch``."""
+    return len(segments) == 1 and segments[0].key_name is None and segments[0].name.lower() == "$batch"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One request of the batch, as sent; checked for shape, not yet for meaning."""
+
+    id: str
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: Any
+    depends_on: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """Ids are compared without regard to case."""
+        return self.id.casefold()
+
+    @property
+    def dependency_keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d.casefold() for d in self.depends_on))
+
+
+def parse_requests(document: dict[str, Any]) -> list[BatchItem]:
+    """The batch's requests; a malformed envelope is 400 for the whole batch."""
+    requests = document.get("requests")
+    if not isinstance(requests, list):
+        raise BadRequest("The batch body must have a 'requests' array.")
+    if not requests:
+        raise BadRequest("The batch must contain at least one request.")
+    if len(requests) > MAX_REQUESTS:
+        raise BadRequest(
+            f"The batch contains {len(requests)} requests; at most {MAX_REQUESTS} are allowed in one batch."
+        )
+    items = [_item(raw, position) for position, raw in enumerate(requests, start=1)]
+    seen: set[str] = set()
+    for item in items:
+        if item.key in seen:
+            raise BadRequest(f"The batch contains more than one request with the id '{item.id}'.")
+        seen.add(item.key)
+    for item in items:
+        for dependency in item.depends_on:
+            if dependency.casefold() not in seen:
+                raise BadRequest(
+                    f"Request '{item.id}' depends on '{dependency}', which is not a request of this batch."
+                )
+    return items
+
+
+def _item(raw: Any, position: int) -> BatchItem:
+    if not isinstance(raw, dict):
+        raise BadRequest(f"Request {position} of the batch must be a JSON object.")
+    request_id = raw.get("id")
+    if not isinstance(request_id, str) or not request_id.strip():
+        raise BadRequest(f"Request {position} of the batch must have an 'id' string.")
+    method, url = raw.get("method"), raw.get("url")
+    if not isinstance(method, str) or not method:
+        raise BadRequest(f"Request '{request_id}' must have a 'method' string.")
+    if not isinstance(url, str) or not url.strip():
+        raise BadRequest(f"Request '{request_id}' must have a 'url' string.")
+    headers = raw.get("headers")
+    if headers is None:
+        headers = {}
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise BadRequest(f"The 'headers' of request '{request_id}' must be an object of strings.")
+    depends_on: list[str] = []
+    # Graph spells it dependsOn; msgraph-core sends depends_on (msgraph-sdk-python-core#996).
+    for name in ("dependsOn", "depends_on"):
+        value = raw.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise BadRequest(f"The '{name}' of request '{request_id}' must be an array of request ids.")
+        depends_on.extend(value)
+    return BatchItem(
+        id=request_id,
+        method=method.upper(),
+        url=url.strip(),
+        headers={name.lower(): value for name, value in headers.items()},
+        body=raw.get("body"),
+        depends_on=tuple(depends_on),
+    )
+
+
+def execution_order(items: list[BatchItem], by_key: dict[str, BatchItem]) -> list[BatchItem]:
+    """The items, each after everything it depends on, otherwise in the order sent; a cycle is 400."""
+    order: list[BatchItem] = []
+    done: set[str] = set()
+    visiting: set[str] = set()
+
+    def visit(item: BatchItem) -> None:
+        if item.key in done:
+            return
+        if item.key in visiting:
+            raise BadRequest(f"The dependencies of request '{item.id}' form a cycle.")
+        visiting.add(item.key)
+        for dependency in item.dependency_keys:
+            visit(by_key[dependency])
+        visiting.discard(item.key)
+        done.add(item.key)
+        order.append(item)
+
+    for item in items:
+        visit(item)
+    return order
+
+
+def sub_request(
+    outer: Request, item: BatchItem, version: str, request_id: str, client_request_id: str
+) -> Request:
+    """The item as a request of its own; 400 (for this item only) when it cannot be one."""
+    if item.method not in METHODS:
+        raise BadRequest(f"The method '{item.method}' of request '{item.id}' is not supported in a batch.")
+    raw_path, raw_query = _target(item, version)
+    segments = parse_path(raw_path)
+    if is_batch(segments[1:]):
+        raise BadRequest(f"Request '{item.id}' is a batch; batches cannot be nested.")
+    headers = dict(item.headers)
+    return Request(
+        method=item.method,
+        path="/" + "/".join(part for part in raw_path.split("/") if part),
+        segments=segments,
+        query=parse_query(raw_query),
+        headers=headers,
+        body=_body(item, headers),
+        base_url=outer.base_url,
+        request_id=request_id,
+        client_request_id=client_request_id,
+        prefer=parse_prefer(headers.get("prefer", "")),
+        client_address=outer.client_address,
+    )
+
+
+def _target(item: BatchItem, version: str) -> tuple[str, str]:
+    """The raw path (always under the batch's version) and raw query of the item's URL.
+
+    Accepted: ``/path``, ``path``, ``/v1.0/path`` and ``http(s)://host/v1.0/path`` (msgraph-core sends
+    absolute URLs once a request builder has been used); scheme and host are not checked.
+    """
+    url = item.url.split("#", 1)[0]
+    if "://" in url:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https"):
+            raise BadRequest(f"The URL of request '{item.id}' must be relative or use http(s).")
+        path, query = parts.path, parts.query
+    else:
+        path, _, query = url.partition("?")
+    parts_of_path = [part for part in path.split("/") if part]
+    if parts_of_path and parts_of_path[0].lower() in GRAPH_VERSIONS:
+        named = parts_of_path.pop(0)
+        if named.lower() != version.lower():
+            raise BadRequest(
+                f"The URL of request '{item.id}' names version '{named}', but the batch was sent to "
+                f"'{version}'; all requests of a batch use the batch's version."
+            )
+    return "/" + "/".join([version, *parts_of_path]), query
+
+
+def _body(item: BatchItem, headers: dict[str, str]) -> bytes:
+    """The item's body as bytes: JSON re-encoded, any other media type decoded from base64."""
+    if item.body is None:
+        return b""
+    content_type = headers.get("content-type")
+    if content_type is None:
+        # Graph asks for a Content-Type beside every body; a JSON value without one can only be JSON.
+        headers["content-type"] = "application/json"
+        return _encode(item.body)
+    if is_json(content_type):
+        return _encode(item.body)
+    if not isinstance(item.body, str):
+        raise BadRequest(
+            f"The body of request '{item.id}' has Content-Type '{content_type}', so it must be a "
+            "base64-encoded string."
+        )
+    try:
+        return base64.b64decode(item.body, validate=True)
+    except binascii.Error:
+        raise BadRequest(f"The body of request '{item.id}' is not valid base64.") from None
+
+
+def is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
