@@ -78,6 +78,12 @@ def provider_of(conn: Connection, tenant_id: str, content_id: str) -> str | None
     return None if owner is None else owner.provider_id
 
 
+def provider_of_sql(tenant_column: str, content_column: str) -> str:
+    return (
+        f"SELECT c.provider_id FROM {TABLE} c WHERE c.tenant_id = {tenant_column} AND c.id = {content_column}"
+    )
+
+
 def listing(tenant_id: str, provider_id: str) -> Listing[ContentRecord]:
     return Listing(TABLE, CONTENT, "tenant_id = ? AND provider_id = ?", (tenant_id, provider_id))
 

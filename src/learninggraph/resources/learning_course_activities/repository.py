@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from learninggraph.domain.fields import is_storable_id
 from learninggraph.identity.directory import licence_sql
+from learninggraph.resources.learning_contents import queries as contents
 from learninggraph.resources.learning_course_activities.entity import LEARNING_COURSE_ACTIVITY
 from learninggraph.resources.learning_course_activities.records import (
     ACTIVITY,
@@ -40,6 +42,60 @@ FOR_READ = Selection(
         "learner_licensed": "NULL",
     },
 )
+
+
+@dataclass(frozen=True, slots=True)
+class CreateContext:
+    """What a new activity's checks read, for the ids it names: one statement instead of three."""
+
+    provider_id: str | None
+    content_id: str | None
+    learner_id: str | None
+    # The provider's isCourseActivitySyncEnabled (None: no such provider).
+    provider_sync_enabled: bool | None
+    # The provider owning the content (None: no such content).
+    content_provider: str | None
+    # The learner's licence (None: no such user).
+    learner_licensed: bool | None
+
+
+_CREATE_CONTEXT = (
+    f"SELECT ({providers.sync_state_sql('?', '?')}), ({contents.provider_of_sql('?', '?')}),"
+    f" ({licence_sql('?', '?')})"
+)
+
+
+def create_context(
+    conn: Connection, tenant_id: str, provider_id: str | None, content_id: str | None, learner_id: str | None
+) -> CreateContext:
+    """The provider's sync flag, the content's owner and the learner's licence, read without locking."""
+
+    def key(value: str | None) -> str | None:
+        return value if value is not None and is_storable_id(value) else None
+
+    row = conn.fetch_one(
+        _CREATE_CONTEXT,
+        (tenant_id, key(provider_id), tenant_id, key(content_id), tenant_id, key(learner_id)),
+    )
+    assert row is not None  # a SELECT without FROM has its one row
+    sync, owner, licensed = row[0], row[1], row[2]
+    return CreateContext(
+        provider_id,
+        content_id,
+        learner_id,
+        None if sync is None else bool(sync),
+        owner,
+        None if licensed is None else bool(licensed),
+    )
+
+
+def created(odata_type: str, values: Mapping[str, Any]) -> ActivityRecord:
+    """The record of an activity just inserted with ``values``, as ``get`` would read it back."""
+    columns: dict[str, Any] = {_COLUMN_OF[name]: value for name, value in values.items()}
+    columns["odata_type"] = odata_type
+    record = ACTIVITY.one(tuple(columns.get(field) for field in ACTIVITY.fields))
+    assert record is not None
+    return record
 
 
 def get(conn: Connection, tenant_id: str, activity_id: str) -> ActivityRecord | None:

@@ -8,7 +8,6 @@ from learninggraph.domain.entity import EntityType, Kind
 from learninggraph.domain.errors import BadRequest, field_empty, field_invalid
 from learninggraph.domain.fields import Decoded
 from learninggraph.domain.principal import Principal
-from learninggraph.identity.directory import get_user
 from learninggraph.resources.learning_contents import queries as contents
 from learninggraph.resources.learning_course_activities.entity import (
     LEARNING_SELF_INITIATED_COURSE,
@@ -73,17 +72,21 @@ def owned_elsewhere(conn: Connection, caller: Principal, content_id: object, pro
 
 
 def check_content_and_learner(
-    conn: Connection, caller: Principal, values: dict[str, Any], provider_id: str, *, on_create: bool
+    values: dict[str, Any],
+    provider_id: str,
+    *,
+    content_provider: str | None,
+    learner_licensed: bool | None,
+    on_create: bool,
 ) -> None:
-    owner = contents.provider_of(conn, caller.tenant_id, str(values["learningContentId"]))
-    if owner is None:
+    """The content must be the provider's, the learner a licensed user: as read for the values' ids."""
+    if content_provider is None:
         raise BadRequest(
             "Input field learningContentId is invalid", details=[field_invalid("learningContentId")]
         )
-    if owner != provider_id:
-        raise provider_not_valid_for_content(values["learningContentId"], provider_id, owner)
-    learner = get_user(conn, caller.tenant_id, str(values["learnerUserId"]))
-    if learner is None:
+    if content_provider != provider_id:
+        raise provider_not_valid_for_content(values["learningContentId"], provider_id, content_provider)
+    if learner_licensed is None:
         raise BadRequest("Input field learnerUserId is invalid", details=[field_invalid("learnerUserId")])
-    if not learner.has_learning_license:
-        raise licence_not_valid(learner.id, on_create=on_create)
+    if not learner_licensed:
+        raise licence_not_valid(str(values["learnerUserId"]), on_create=on_create)

@@ -132,21 +132,38 @@ class LearningCourseActivityService:
         entity = type_named(body.get(ODATA_TYPE))
         if entity is not None:
             require(caller, _WRITE[entity.name])
+        provider_sent = provider_id if provider_id is not None else body.get("learningProviderId")
         with self.database.transaction() as conn:
             require_plan(caller)
+            # The provider's, the content's and the learner's rows, read at once for the ids as sent.
+            known = repository.create_context(
+                conn,
+                caller.tenant_id,
+                _text(provider_sent),
+                _text(body.get("learningContentId")),
+                _text(body.get("learnerUserId")),
+            )
             entity, values = _new_values(
-                conn, caller, entity, body, provider_id, version, include_unknown_enum_members
+                known, entity, body, provider_id, version, include_unknown_enum_members
             )
             provider = values["learningProviderId"]
-            rules.check_content_and_learner(conn, caller, values, provider, on_create=True)
+            content, learner = str(values["learningContentId"]), str(values["learnerUserId"])
+            if (provider, content, learner) != (known.provider_id, known.content_id, known.learner_id):
+                known = repository.create_context(conn, caller.tenant_id, provider, content, learner)
+            rules.check_content_and_learner(
+                values,
+                provider,
+                content_provider=known.content_provider,
+                learner_licensed=known.learner_licensed,
+                on_create=True,
+            )
             values = {"id": new_id(), **values}
             try:
                 repository.insert(conn, caller.tenant_id, entity.name, values)
             except UniqueViolation:
                 raise external_id_taken(values.get("externalcourseActivityId")) from None
-            record = repository.get(conn, caller.tenant_id, values["id"])
-        assert record is not None
-        return record
+        # Every column is what was inserted: the record is built, not read back.
+        return repository.created(entity.name, values)
 
     def update(
         self,
@@ -198,9 +215,12 @@ def _listing(
     )
 
 
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _new_values(
-    conn: Connection,
-    caller: Principal,
+    known: repository.CreateContext,
     entity: EntityType | None,
     body: dict[str, Any],
     provider_id: str | None,
@@ -217,7 +237,7 @@ def _new_values(
     elif not isinstance(provider, str):
         decoded.fail(field_invalid("learningProviderId"))
     else:
-        providers.require_sync_enabled(providers.sync_state(conn, caller.tenant_id, provider), provider)
+        providers.require_sync_enabled(known.provider_sync_enabled, provider)
     if entity is None:
         decoded.raise_if_failed()
     assert entity is not None
