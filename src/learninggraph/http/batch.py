@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import logging
+import random
 import time
-import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from learninggraph.domain.errors import (
 )
 from learninggraph.http.batch_requests import (
     BatchItem,
+    Target,
     execution_order,
     is_json,
     parse_requests,
@@ -99,33 +100,39 @@ class Batch:
         outcomes: dict[str, _Outcome] = {}
         writes = any(item.method != "GET" for item in items)
         spent = 0
+        targets: dict[str, Target] = {}
+        recording = self.recorder is not None
         with self._group() if writes else nullcontext():
             for item in execution_order(items, by_key):
-                started = time.perf_counter()
-                failed = next((d for d in item.dependency_keys if outcomes[d].response.status >= 400), None)
+                started = time.perf_counter() if recording else 0.0
+                failed = (
+                    next((d for d in item.dependency_keys if outcomes[d].response.status >= 400), None)
+                    if item.dependency_keys
+                    else None
+                )
                 if failed is not None:
                     outcome = self._not_run(context.request, item, by_key[failed], outcomes[failed])
                 elif spent >= self._max_response_bytes:
                     outcome = self._over_budget(context.request, item)
                 else:
-                    outcome = self._run(context, item)
+                    outcome = self._run(context, item, targets)
                     size = len(outcome.response.body)
                     if spent and spent + size > self._max_response_bytes and item.method == "GET":
                         outcome = self._over_budget(context.request, item, outcome.context)
                 spent += len(outcome.response.body)
                 outcomes[item.key] = outcome
-                if self.recorder is not None:
+                if recording:
                     self._record(context, item, outcome, started)
         answers = [_answer(item, outcomes[item.key]) for item in items]
         return Response(200, _encode({"responses": answers}), JSON_CONTENT_TYPE)
 
-    def _run(self, batch: RequestContext, item: BatchItem) -> _Outcome:
+    def _run(self, batch: RequestContext, item: BatchItem, targets: dict[str, Target]) -> _Outcome:
         outer = batch.request
         request_id, client_request_id = _correlation_ids(outer, item)
         context: RequestContext | None = None
         failure: Exception | None = None
         try:
-            request = sub_request(outer, item, batch.version, request_id, client_request_id)
+            request = sub_request(outer, item, batch.version, request_id, client_request_id, targets)
             context = RequestContext(request, principal=batch.principal)
             response = self._dispatch(context)
         except GraphError as error:
@@ -202,7 +209,20 @@ class Batch:
 
 def _correlation_ids(outer: Request, item: BatchItem) -> tuple[str, str]:
     """A fresh request id; the item's own client-request-id, else the batch's."""
-    return str(uuid.uuid4()), item.headers.get("client-request-id", "")[:200] or outer.client_request_id
+    client_request_id = item.headers.get("client-request-id")
+    return _new_request_id(), client_request_id[:200] if client_request_id else outer.client_request_id
+
+
+def _new_request_id() -> str:
+    """A random version-4 GUID, as the edge makes one for a request: unique, not unguessable."""
+    # The module's generator is reseeded in every forked worker, so workers never repeat each other.
+    value = f"{random.getrandbits(128) & _V4_MASK | _V4_BITS:032x}"
+    return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+
+
+# Version 4 in bits 76-79 and the RFC 4122 variant (binary 10) in bits 62-63 of the 128.
+_V4_MASK = ~((0xF << 76) | (0x3 << 62))
+_V4_BITS = (0x4 << 76) | (0x2 << 62)
 
 
 def _answer(item: BatchItem, outcome: _Outcome) -> dict[str, Any]:

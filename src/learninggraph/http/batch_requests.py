@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,15 +37,18 @@ class BatchItem:
     headers: dict[str, str]
     body: Any
     depends_on: tuple[str, ...]
+    # Ids are compared without regard to case: the item's id and its dependencies', folded once.
+    key: str = field(init=False)
+    dependency_keys: tuple[str, ...] = field(init=False)
 
-    @property
-    def key(self) -> str:
-        """Ids are compared without regard to case."""
-        return self.id.casefold()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.id.casefold())
+        keys = tuple(dict.fromkeys(d.casefold() for d in self.depends_on)) if self.depends_on else ()
+        object.__setattr__(self, "dependency_keys", keys)
 
-    @property
-    def dependency_keys(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(d.casefold() for d in self.depends_on))
+
+# An item's URL as a path: the raw path under the batch's version, its segments, and the raw query.
+Target = tuple[str, tuple[Segment, ...], str]
 
 
 def parse_requests(document: dict[str, Any]) -> list[BatchItem]:
@@ -133,19 +136,31 @@ def execution_order(items: list[BatchItem], by_key: dict[str, BatchItem]) -> lis
 
 
 def sub_request(
-    outer: Request, item: BatchItem, version: str, request_id: str, client_request_id: str
+    outer: Request,
+    item: BatchItem,
+    version: str,
+    request_id: str,
+    client_request_id: str,
+    targets: dict[str, Target] | None = None,
 ) -> Request:
-    """The item as a request of its own; 400 (for this item only) when it cannot be one."""
+    """The item as a request of its own; 400 (for this item only) when it cannot be one.
+
+    ``targets``: the URLs already read in this batch (items of a bulk write often share theirs).
+    """
     if item.method not in METHODS:
         raise BadRequest(f"The method '{item.method}' of request '{item.id}' is not supported in a batch.")
-    raw_path, raw_query = _target(item, version)
-    segments = parse_path(raw_path)
+    target = None if targets is None else targets.get(item.url)
+    if target is None:
+        target = _read_target(item, version)
+        if targets is not None:
+            targets[item.url] = target
+    path, segments, raw_query = target
     if is_batch(segments[1:]):
         raise BadRequest(f"Request '{item.id}' is a batch; batches cannot be nested.")
     headers = dict(item.headers)
     return Request(
         method=item.method,
-        path="/" + "/".join(part for part in raw_path.split("/") if part),
+        path=path,
         segments=segments,
         query=parse_query(raw_query),
         headers=headers,
@@ -156,6 +171,12 @@ def sub_request(
         prefer=parse_prefer(headers.get("prefer", "")),
         client_address=outer.client_address,
     )
+
+
+def _read_target(item: BatchItem, version: str) -> Target:
+    raw_path, raw_query = _target(item, version)
+    path = "/" + "/".join(part for part in raw_path.split("/") if part)
+    return path, parse_path(raw_path), raw_query
 
 
 def _target(item: BatchItem, version: str) -> tuple[str, str]:
