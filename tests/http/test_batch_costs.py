@@ -1,0 +1,89 @@
+"""A ``$batch`` skips work it can: a URL its items share is read once, request ids are made without ``uuid4``;
+and a bulk batch of twenty creates still answers each of them on its own."""
+
+from __future__ import annotations
+
+import uuid
+
+from learninggraph.http.batch_requests import Target, parse_requests, sub_request
+from learninggraph.http.messages import Request
+from tests.builders import Catalogue
+
+PROVIDERS = "/employeeExperience/learningProviders"
+
+
+def _outer() -> Request:
+    return Request(
+        method="POST",
+        path="/v1.0/$batch",
+        segments=(),
+        query={},
+        headers={},
+        body=b"",
+        base_url="http://localhost",
+        request_id="outer",
+        client_request_id="outer-client",
+    )
+
+
+def test_items_sharing_a_url_read_it_once_and_each_become_a_request_of_their_own() -> None:
+    items = parse_requests(
+        {
+            "requests": [
+                {"id": "1", "method": "POST", "url": f"{PROVIDERS}/p/learningContents", "body": {"a": 1}},
+                {"id": "2", "method": "POST", "url": f"{PROVIDERS}/p/learningContents", "body": {"a": 2}},
+            ]
+        }
+    )
+    targets: dict[str, Target] = {}
+
+    first, second = (sub_request(_outer(), item, "v1.0", item.id, "c", targets) for item in items)
+
+    assert list(targets) == [f"{PROVIDERS}/p/learningContents"]
+    assert first.path == second.path == f"/v1.0{PROVIDERS}/p/learningContents"
+    assert first.segments == second.segments
+    assert (first.body, second.body) == (b'{"a":1}', b'{"a":2}')
+    assert first.headers is not second.headers
+
+
+def test_an_items_ids_are_folded_once_when_it_is_read() -> None:
+    _, item = parse_requests(
+        {
+            "requests": [
+                {"id": "A", "method": "GET", "url": "/me"},
+                {"id": "Straße", "method": "GET", "url": "/me", "dependsOn": ["A", "a"]},
+            ]
+        }
+    )
+
+    assert item.key == "strasse"
+    assert item.dependency_keys == ("a",)
+
+
+def test_twenty_creates_sharing_one_url_each_get_their_own_answer_and_version_4_request_id(
+    catalogue: Catalogue,
+) -> None:
+    tenant = catalogue.tenant
+    url = f"{PROVIDERS}/{catalogue.provider_id}/learningCourseActivities"
+    requests = [
+        {
+            "id": str(n),
+            "method": "POST",
+            "url": url,
+            "headers": {"Content-Type": "application/json"},
+            "body": tenant.self_initiated_body(catalogue.content_id, externalcourseActivityId=f"bulk-{n}"),
+        }
+        for n in range(20)
+    ]
+
+    response = tenant.app().post(tenant.url("/$batch"), json={"requests": requests})
+
+    answers = response.json()["responses"]
+    assert [answer["status"] for answer in answers] == [201] * 20
+    assert [answer["body"]["externalcourseActivityId"] for answer in answers] == [
+        f"bulk-{n}" for n in range(20)
+    ]
+    assert len({answer["body"]["id"] for answer in answers}) == 20
+    request_ids = [uuid.UUID(answer["headers"]["request-id"]) for answer in answers]
+    assert len(set(request_ids)) == 20
+    assert all(rid.version == 4 and rid.variant == uuid.RFC_4122 for rid in request_ids)

@@ -1,0 +1,109 @@
+"""Creating a course activity does the least work the rules allow: its provider, content and learner read in
+one statement, the record answered as inserted rather than read back; and still answered as a read returns it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from learninggraph.domain.errors import BadRequest
+from learninggraph.domain.principal import CallerKind, Principal
+from learninggraph.resources.learning_course_activities.service import LearningCourseActivityService
+from learninggraph.storage.database import Connection, Database
+from tests.builders import Catalogue
+
+WRITE = frozenset({"LearningAssignedCourse.ReadWrite.All", "LearningSelfInitiatedCourse.ReadWrite.All"})
+
+
+class _Counting:
+    """The transaction's connection, counting the statements sent through it."""
+
+    def __init__(self, conn: Connection, sent: list[str]) -> None:
+        self._conn = conn
+        self._sent = sent
+
+    def fetch_one(self, sql: str, params: Any = (), **options: Any) -> Any:
+        self._sent.append(sql)
+        return self._conn.fetch_one(sql, params, **options)
+
+    def fetch_all(self, sql: str, params: Any = (), **options: Any) -> Any:
+        self._sent.append(sql)
+        return self._conn.fetch_all(sql, params, **options)
+
+    def execute(self, sql: str, params: Any = (), **options: Any) -> Any:
+        self._sent.append(sql)
+        return self._conn.execute(sql, params, **options)
+
+
+class _CountingDatabase:
+    """The session's database, each write transaction's statements recorded in ``sent``."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self.sent: list[str] = []
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Counting]:
+        with self._database.transaction() as conn:
+            yield _Counting(conn, self.sent)
+
+
+@pytest.fixture
+def counted(database: Database) -> _CountingDatabase:
+    return _CountingDatabase(database)
+
+
+def _create(counted: _CountingDatabase, catalogue: Catalogue, body: dict[str, Any]) -> Any:
+    service = LearningCourseActivityService(counted)  # type: ignore[arg-type]
+    caller = Principal(catalogue.tenant.tenant_id, "bulk-test", CallerKind.APPLICATION, WRITE)
+    return service.create(
+        caller,
+        body,
+        provider_id=catalogue.provider_id,
+        version="v1.0",
+        include_unknown_enum_members=False,
+    )
+
+
+def test_creating_an_activity_sends_one_read_and_one_insert(
+    counted: _CountingDatabase, catalogue: Catalogue
+) -> None:
+    body = catalogue.tenant.assignment_body(catalogue.content_id)
+
+    _create(counted, catalogue, body)
+
+    assert [sql.split()[0].upper() for sql in counted.sent] == ["SELECT", "INSERT"]
+
+
+def test_an_unknown_learner_is_still_refused_after_the_single_read(
+    counted: _CountingDatabase, catalogue: Catalogue
+) -> None:
+    body = catalogue.tenant.assignment_body(catalogue.content_id, learnerUserId="no-such-learner")
+
+    with pytest.raises(BadRequest, match="learnerUserId"):
+        _create(counted, catalogue, body)
+
+    assert not any(sql.split()[0].upper() == "INSERT" for sql in counted.sent)
+
+
+@pytest.mark.parametrize("kind", ["assignment", "self_initiated"])
+def test_a_created_activity_is_answered_exactly_as_reading_it_back_answers(
+    catalogue: Catalogue, kind: str
+) -> None:
+    tenant = catalogue.tenant
+    if kind == "assignment":
+        body = tenant.assignment_body(catalogue.content_id, completionPercentage=40)
+    else:
+        body = tenant.self_initiated_body(catalogue.content_id, completionPercentage=40)
+    app = tenant.app()
+
+    created = app.post(catalogue.activities_url, json=body)
+    read = app.get(f"{catalogue.activities_url}/{created.json()['id']}")
+
+    assert created.status_code == 201, created.text
+    assert read.status_code == 200
+    without_context = {k: v for k, v in created.json().items() if k != "@odata.context"}
+    assert without_context == {k: v for k, v in read.json().items() if k != "@odata.context"}
