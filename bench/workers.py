@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 from run import (
     CEILING,
@@ -36,6 +37,7 @@ from run import (
     durable_postgres,
     ensure_wrk,
     free_port,
+    lua_table,
     process,
     run_wrk,
     serve_command,
@@ -70,6 +72,28 @@ def tree_cpu_seconds(root: int) -> float:
         if ancestor == root:
             total += seconds
     return total
+
+
+def token_walk(sample: dict[str, Any], folder: Path) -> Path:
+    """A wrk script that sends every learner's token in turn (a one-item page), over and over.
+
+    Each worker verifies a token the first time it sees it and keeps it for the token's life; the list scenario
+    draws from 2,000 learners, so in a short run most of its requests would pay that first verification, once
+    per worker. Walking the tokens in order through every connection a few times fills each worker's cache,
+    as a server that has run for a while has it."""
+    learners = [[token, uid] for tenant in sample["tenants"] for uid, token in tenant["learnerTokens"]]
+    path = folder / "warm_tokens.lua"
+    path.write_text(
+        f"""learners = {lua_table(learners)}
+counter = 0
+request = function()
+  counter = counter + 1
+  local l = learners[(counter % #learners) + 1]
+  return wrk.format("GET", "/v1.0/users/" .. l[2] .. "/employeeExperience/learningCourseActivities?$top=1",
+    {{["Authorization"] = "Bearer " .. l[1]}})
+end"""
+    )
+    return path
 
 
 def completed_requests(output: str) -> int:
@@ -129,6 +153,12 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument(
+        "--warm-tokens",
+        type=int,
+        default=6,
+        help="seconds of walking every learner's token, in order, through each of our servers first",
+    )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--only", nargs="*", default=list(DEFAULT_SCENARIOS))
     parser.add_argument("--baseline", type=Path, help="another source tree (its src/), served too as 'base'")
@@ -158,7 +188,9 @@ def main() -> None:
             ],
             check=True,
         )
-    scripts = write_scripts(json.loads(sample_path.read_text()), work)
+    sample = json.loads(sample_path.read_text())
+    scripts = write_scripts(sample, work)
+    scripts["warm_tokens"] = token_walk(sample, work)
     scenarios = [name for name in args.only if name in OURS or name in CEILING]
     sides = ["ours", *(["base"] if args.baseline else [])]
     rps: dict[tuple[str, str, int], list[float]] = {}
@@ -172,7 +204,7 @@ def main() -> None:
                 port, pid = found[(side, count)]
                 outputs: list[str] = []
                 before = tree_cpu_seconds(pid)
-                rate, p50, p99, bad, _ = run_wrk(
+                rate, _, p99, bad, _ = run_wrk(
                     wrk,
                     f"http://127.0.0.1:{port}",
                     scripts[scenario],
@@ -196,6 +228,9 @@ def main() -> None:
                 )
 
             for count in args.workers:
+                if "list" in scenarios and args.warm_tokens > 0:
+                    for side in sides:
+                        measure(side, count, "warm_tokens", args.warm_tokens, keep=False)
                 for scenario in scenarios:
                     for side in sides if scenario in OURS else ["ceiling"]:
                         measure(side, count, scenario, args.warmup, keep=False)
