@@ -171,3 +171,18 @@ def test_a_group_holds_the_writer_lock_until_it_commits(url: str) -> None:
         database.close()
 
     assert _counter(url) == 1
+
+
+def test_a_database_whose_lock_file_cannot_be_made_still_writes(url: str) -> None:
+    # A directory where the lock file belongs: opening it for writing fails, as a read-only directory's would.
+    lock = Path(lock_path(url.removeprefix("sqlite:///")))
+    lock.unlink()
+    lock.mkdir()
+    database = SqliteDatabase(url)
+    try:
+        with database.transaction() as conn:
+            conn.execute("UPDATE counter SET value = value + 1")
+    finally:
+        database.close()
+
+    assert _counter(url) == 1

@@ -95,6 +95,14 @@ def _private_file(path: str) -> None:
             continue
 
 
+def _writer_lock(path: str) -> WriterLock | None:
+    """The file's writer lock; None where its lock file cannot be made (writers then wait in SQLite's busy handler)."""
+    try:
+        return WriterLock(path)
+    except OSError:
+        return None
+
+
 class SqliteDatabase(Database):
     """One SQLite connection per process, used from the event loop thread only.
 
@@ -118,7 +126,7 @@ class SqliteDatabase(Database):
         )
         self._lock = threading.RLock()
         self._grouping = False
-        self._writer = None if self.path == ":memory:" else WriterLock(self.path)
+        self._writer = None if self.path == ":memory:" else _writer_lock(self.path)
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",
