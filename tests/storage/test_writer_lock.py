@@ -186,3 +186,17 @@ def test_a_database_whose_lock_file_cannot_be_made_still_writes(url: str) -> Non
         database.close()
 
     assert _counter(url) == 1
+
+
+def test_closing_a_database_twice_closes_no_other_file(url: str, tmp_path: Path) -> None:
+    database = SqliteDatabase(url)
+    database.close()
+    other = (tmp_path / "other.txt").open("w")
+    try:
+        database.close()
+        other.write("still open")
+        other.flush()
+    finally:
+        other.close()
+
+    assert (tmp_path / "other.txt").read_text() == "still open"

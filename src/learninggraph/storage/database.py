@@ -234,8 +234,10 @@ class SqliteDatabase(Database):
     def close(self) -> None:
         with self._lock:
             self._raw.close()
+            # Closing twice closes the lock file once: its descriptor number may belong to another file by then.
             if self._writer is not None:
                 self._writer.close()
+                self._writer = None
 
 
 class _SqliteSnapshot:
