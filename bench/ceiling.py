@@ -209,7 +209,7 @@ def serve(database_url: str, port: int, workers: int = 1, *, guarded: bool = Tru
     )
     server = uvicorn.Server(config)
     if workers > 1:
-        Multiprocess(config, target=server.run, sockets=[config.bind_socket()]).run()
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
         server.run()
 

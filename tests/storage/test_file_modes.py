@@ -53,3 +53,23 @@ def test_a_world_readable_database_from_an_older_version_is_tightened_on_open(
     Database(f"sqlite:///{path}").close()
 
     assert _mode(path) == 0o600
+
+
+def test_the_writer_lock_beside_a_new_database_is_created_0600(
+    tmp_path: Path, permissive_umask: None
+) -> None:
+    path = tmp_path / "learninggraph.db"
+
+    Database(f"sqlite:///{path}").close()
+
+    assert _mode(tmp_path / "learninggraph.db-writer.lock") == 0o600
+
+
+def test_a_world_writable_writer_lock_is_tightened_on_open(tmp_path: Path, permissive_umask: None) -> None:
+    lock = tmp_path / "old.db-writer.lock"
+    lock.touch(mode=0o666)
+    lock.chmod(0o666)
+
+    Database(f"sqlite:///{tmp_path / 'old.db'}").close()
+
+    assert _mode(lock) == 0o600

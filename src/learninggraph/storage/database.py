@@ -20,6 +20,7 @@ from learninggraph.storage.connection import (
     UniqueViolation,
     unavailable,
 )
+from learninggraph.storage.writer_lock import WriterLock
 
 __all__ = [
     "RETRY_AFTER_SECONDS",
@@ -94,8 +95,21 @@ def _private_file(path: str) -> None:
             continue
 
 
+def _writer_lock(path: str) -> WriterLock | None:
+    """The file's writer lock; None where its lock file cannot be made (writers then wait in SQLite's busy handler)."""
+    try:
+        return WriterLock(path)
+    except OSError:
+        return None
+
+
 class SqliteDatabase(Database):
-    """One SQLite connection per process, used from the event loop thread only."""
+    """One SQLite connection per process, used from the event loop thread only.
+
+    Write transactions (and groups) take the file's ``WriterLock`` before BEGIN IMMEDIATE and give it back after
+    COMMIT or ROLLBACK, so the writers of several processes (workers, the journal's writer) queue on it and a
+    waiter starts as soon as the lock is free, not when SQLite's busy handler next wakes up.
+    """
 
     dialect = "sqlite"
     # How long a writer waits for another process's write lock before the request is a 503.
@@ -112,6 +126,7 @@ class SqliteDatabase(Database):
         )
         self._lock = threading.RLock()
         self._grouping = False
+        self._writer = None if self.path == ":memory:" else _writer_lock(self.path)
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",
@@ -129,18 +144,18 @@ class SqliteDatabase(Database):
             if self._grouping:
                 yield from self._savepoint()
                 return
+            self._begin_write()
             try:
-                self._raw.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise unavailable(exc) from exc
-            try:
-                yield SqliteConnection(self._raw)
-            except BaseException:
-                # SQLite may have rolled back already: a full disk while spilling the cache undoes it all.
-                if self._raw.in_transaction:
-                    self._raw.execute("ROLLBACK")
-                raise
-            self._commit()
+                try:
+                    yield SqliteConnection(self._raw)
+                except BaseException:
+                    # SQLite may have rolled back already: a full disk while spilling the cache undoes it all.
+                    if self._raw.in_transaction:
+                        self._raw.execute("ROLLBACK")
+                    raise
+                self._commit()
+            finally:
+                self._end_write()
 
     def snapshot(self) -> AbstractContextManager[Connection]:
         # A plain class rather than a generator: every read request opens one, so its cost counts.
@@ -156,21 +171,39 @@ class SqliteDatabase(Database):
             if self._grouping:
                 yield
                 return
+            self._begin_write()
             try:
-                self._raw.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise unavailable(exc) from exc
-            self._grouping = True
-            try:
-                yield
-            except BaseException:
-                if self._raw.in_transaction:
-                    self._raw.execute("ROLLBACK")
-                raise
+                self._grouping = True
+                try:
+                    yield
+                except BaseException:
+                    if self._raw.in_transaction:
+                        self._raw.execute("ROLLBACK")
+                    raise
+                finally:
+                    self._grouping = False
+                self._require_group()
+                self._commit()
             finally:
-                self._grouping = False
-            self._require_group()
-            self._commit()
+                self._end_write()
+
+    def _begin_write(self) -> None:
+        """The writer lock, then BEGIN IMMEDIATE; a 503 if either stays taken past the busy timeout."""
+        writer = self._writer
+        if writer is not None and not writer.acquire(self.busy_timeout_ms / 1000):
+            raise unavailable(f"another process held the writer lock {writer.path} too long")
+        try:
+            self._raw.execute("BEGIN IMMEDIATE")
+        except BaseException as exc:
+            if writer is not None:
+                writer.release()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise unavailable(exc) from exc
+            raise
+
+    def _end_write(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
 
     def _savepoint(self) -> Iterator[Connection]:
         self._require_group()
@@ -201,6 +234,10 @@ class SqliteDatabase(Database):
     def close(self) -> None:
         with self._lock:
             self._raw.close()
+            # Closing twice closes the lock file once: its descriptor number may belong to another file by then.
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
 
 
 class _SqliteSnapshot:
