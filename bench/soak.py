@@ -1,8 +1,10 @@
 """The soak: a steady mixed load on one server for ``--minutes``, its resident memory sampled throughout.
 
     python bench/soak.py [--database sqlite|postgresql] [--minutes 30] [--rate 200] [--sample-every 10]
+    python bench/soak.py --database-url sqlite:///10m.db --sample 10m-ids.json --minutes 10
 
-Loads a small data set (``bench/dataset.py``), starts ``learninggraph serve`` on 127.0.0.1 and drives it from
+Loads a small data set (``bench/dataset.py``), or drives one loaded before (``--database-url``, its ids file as
+``--sample``; its rows are written to), starts ``learninggraph serve`` on 127.0.0.1 and drives it from
 ``--clients`` threads at ``--rate`` requests a second in all (0: as fast as they go) with a mix of GET, PATCH,
 POST and DELETE of activities, a learner's list page with ``$filter``, ``$batch`` and the token endpoint. The
 activities a client creates it deletes again later, so the database keeps its size and a growing page cache
