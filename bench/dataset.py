@@ -1,7 +1,12 @@
 """Loads the benchmark data set into a learninggraph database and writes the ids the load scripts use.
 
 Shape (defaults): 10 tenants, 100,000 learners, 20 providers, 50,000 contents, 1,000,000 course activities,
-spread evenly over the tenants. Rows go in through the same migrations and tables the server uses.
+spread evenly over the tenants; ``--tenants 1 --activities 10000000`` for one big tenant, the other counts in
+proportion (``Shape.sized``). Rows go into the tables the server's migrations create, generated in id order in
+blocks (``dataset_rows``) and written in one bulk transaction with the indexes built at the end
+(``dataset_bulk``), with a progress bar on a terminal.
+
+    python bench/dataset.py --database sqlite:///big.db --out ids.json --tenants 1 --activities 10000000
 """
 
 from __future__ import annotations
@@ -10,14 +15,24 @@ import argparse
 import json
 import random
 import time
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dataset_bulk import bulk_writer, generated_ahead
+from dataset_rows import (
+    ACTIVITY_COLUMNS,
+    CONTENT_COLUMNS,
+    USER_COLUMNS,
+    activity_blocks,
+    blocks,
+    content_rows,
+    sorted_ids,
+    user_rows,
+)
+
 from learninggraph.domain.permissions import APPLICATION_PERMISSIONS
-from learninggraph.identity.directory import Directory
+from learninggraph.identity.directory import Application, Directory
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer
 from learninggraph.progress import progress
@@ -25,10 +40,15 @@ from learninggraph.settings import Settings
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
 
-STATUSES = ("notStarted", "inProgress", "completed")
 # The issuer origin of the data set's tokens: bench servers are started with it as their --public-url.
 PUBLIC_URL = "http://learninggraph.bench"
-BATCH = 5_000
+# Rows generated and inserted together.
+BLOCK = 100_000
+# What the ids file keeps of each tenant, at most.
+SAMPLED_ACTIVITIES = 5_000
+SAMPLED_LEARNERS = 2_000
+LISTING_LEARNERS = 200
+LEARNER_SCOPES = ["LearningAssignedCourse.Read", "LearningSelfInitiatedCourse.Read"]
 
 
 @dataclass(frozen=True)
@@ -51,158 +71,150 @@ class Shape:
             activities=max(base.tenants, int(base.activities * scale)),
         )
 
+    @classmethod
+    def sized(cls, tenants: int, activities: int) -> Shape:
+        """``activities`` over ``tenants`` in the default's proportions: two providers a tenant, ten activities
+        a learner, twenty a content (so a learner's list page is the same size at any size)."""
+        base = cls()
+        return cls(
+            tenants=tenants,
+            learners=max(tenants, activities * base.learners // base.activities),
+            providers=2 * tenants,
+            contents=max(2 * tenants, activities * base.contents // base.activities),
+            activities=max(tenants, activities),
+        )
+
 
 def load(database_url: str, shape: Shape, out: Path, *, seed: int = 7) -> dict[str, Any]:
     """Fills an empty database; returns (and writes to ``out``) what the load generator needs."""
     rng = random.Random(seed)
+    # What the ids file samples, drawn apart from the rows (those are drawn on a thread of their own).
+    picker = random.Random(seed + 1)
+    started = time.monotonic()
     database = Database(database_url)
     upgrade(database)
     directory = Directory(database)
-    issuer = TokenIssuer(
-        keys=SigningKeys.load_or_create(database),
-        settings=Settings(database_url=database_url, public_url=PUBLIC_URL),
-    )
-    started = time.monotonic()
-    sample: dict[str, Any] = {"tenants": []}
+    apps = []
+    for t in range(shape.tenants):
+        tenant = directory.create_tenant(name=f"Bench tenant {t}")
+        apps.append(
+            directory.create_application(
+                tenant_id=tenant.id, name="bench sync", permissions=APPLICATION_PERMISSIONS
+            )
+        )
+    database.close()
     learners_per_tenant = shape.learners // shape.tenants
     providers_per_tenant = max(1, shape.providers // shape.tenants)
     contents_per_provider = shape.contents // shape.providers
     activities_per_tenant = shape.activities // shape.tenants
+    writer = bulk_writer(database_url)
     bar = progress(
         shape.tenants
         * (learners_per_tenant + providers_per_tenant * contents_per_provider + activities_per_tenant),
         "load",
     )
-    for t in range(shape.tenants):
-        tenant = directory.create_tenant(name=f"Bench tenant {t}")
-        app, secret = directory.create_application(
-            tenant_id=tenant.id, name="bench sync", permissions=APPLICATION_PERMISSIONS
-        )
-        learner_ids = [
-            str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(learners_per_tenant)
-        ]
-        _insert_learners(database, tenant.id, learner_ids)
-        bar.update(len(learner_ids))
-        providers = [str(uuid.uuid4()) for _ in range(providers_per_tenant)]
-        contents: dict[str, list[str]] = {}
-        with database.transaction() as conn:
-            for p in providers:
-                conn.execute(
-                    "INSERT INTO learning_providers (tenant_id, id, display_name, is_course_activity_sync_enabled,"
-                    " long_logo_web_url_for_dark_theme, long_logo_web_url_for_light_theme,"
-                    " square_logo_web_url_for_dark_theme, square_logo_web_url_for_light_theme, created_at)"
-                    " VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
-                    (
-                        tenant.id,
-                        p,
-                        f"Provider {p[:8]}",
-                        *["https://bench.example/logo.png"] * 4,
-                        "2026-01-01",
-                    ),
-                )
-                contents[p] = []
-                for c in range(contents_per_provider):
-                    content_id = str(uuid.uuid4())
-                    contents[p].append(content_id)
-                    conn.execute(
-                        "INSERT INTO learning_contents (tenant_id, id, provider_id, external_id, title,"
-                        " content_web_url, language_tag, is_active, is_premium, is_searchable, duration)"
-                        " VALUES (?, ?, ?, ?, ?, ?, 'en-us', 1, 0, 1, 'PT1H')",
-                        (
-                            tenant.id,
-                            content_id,
-                            p,
-                            f"course-{c}",
-                            f"Course {c}",
-                            f"https://bench.example/c/{c}",
-                        ),
-                    )
-        bar.update(sum(len(c) for c in contents.values()))
-        activity_ids = _insert_activities(
-            database, tenant.id, providers, contents, learner_ids, activities_per_tenant, rng, bar.update
-        )
-        listing_learners = rng.sample(learner_ids, min(200, len(learner_ids)))
-        app_token, _ = issuer.application_token(app)
-        learner_tokens = []
-        for learner_id in listing_learners:
-            user = directory.user(tenant.id, learner_id)
-            assert user is not None
-            token, _ = issuer.delegated_token(
-                app.client_id, user, ["LearningAssignedCourse.Read", "LearningSelfInitiatedCourse.Read"]
+    picked: list[dict[str, Any]] = []
+    for t, (app, _) in enumerate(apps):
+        tenant_id = app.tenant_id
+        learner_ids: list[str] = []
+        for first, count in blocks(learners_per_tenant, BLOCK):
+            ids = sorted_ids(first, count, learners_per_tenant, rng)
+            writer.insert(
+                "users", USER_COLUMNS, user_rows(tenant_id, f"{tenant_id[:8]}.bench.test", ids, first)
             )
-            learner_tokens.append([learner_id, token])
-        sample["tenants"].append(
+            learner_ids += ids
+            bar.update(count)
+        providers = sorted_ids(0, providers_per_tenant, providers_per_tenant, rng)
+        writer.insert(
+            "learning_providers",
+            PROVIDER_COLUMNS,
+            [(tenant_id, p, f"Provider {p[:8]}", 1, *[LOGO] * 4, "2026-01-01") for p in providers],
+        )
+        contents: dict[str, list[str]] = {p: [] for p in providers}
+        content_count = providers_per_tenant * contents_per_provider
+        for first, count in blocks(content_count, BLOCK):
+            ids = sorted_ids(first, count, content_count, rng)
+            writer.insert(
+                "learning_contents", CONTENT_COLUMNS, content_rows(tenant_id, providers, ids, first)
+            )
+            for n, content in enumerate(ids, first):
+                contents[providers[n % len(providers)]].append(content)
+            bar.update(count)
+        activity_sample: list[str] = []
+        # The next block is generated on a thread while SQLite inserts this one (it lets go of the GIL).
+        generated = activity_blocks(
+            tenant_id, providers, contents, learner_ids, activities_per_tenant, BLOCK, rng
+        )
+        for first, ids, rows in generated_ahead(generated):
+            writer.insert("learning_course_activities", ACTIVITY_COLUMNS, rows)
+            # This block's share of the sample.
+            share = SAMPLED_ACTIVITIES * (first + len(ids)) // activities_per_tenant - len(activity_sample)
+            activity_sample += picker.sample(ids, min(len(ids), max(0, share)))
+            bar.update(len(ids))
+        picked.append(
             {
-                "tenantId": tenant.id,
-                "clientId": app.client_id,
-                "clientSecret": secret,
-                "appToken": app_token,
                 "providers": providers,
-                "contents": {p: rng.sample(c, min(200, len(c))) for p, c in contents.items()},
-                "learners": rng.sample(learner_ids, min(2_000, len(learner_ids))),
-                "activities": rng.sample(activity_ids, min(5_000, len(activity_ids))),
-                "learnerTokens": learner_tokens,
+                "contents": {p: picker.sample(c, min(200, len(c))) for p, c in contents.items()},
+                "learners": picker.sample(learner_ids, min(SAMPLED_LEARNERS, len(learner_ids))),
+                "listing": picker.sample(learner_ids, min(LISTING_LEARNERS, len(learner_ids))),
+                "activities": activity_sample,
             }
         )
         bar.write(f"  tenant {t + 1}/{shape.tenants} loaded ({time.monotonic() - started:.0f} s)")
     bar.close()
-    database.close()
+    writer.finish()
+    sample = {"tenants": _credentials(database_url, apps, picked)}
     sample["shape"] = shape.__dict__
     sample["loadSeconds"] = round(time.monotonic() - started, 1)
     out.write_text(json.dumps(sample))
     return sample
 
 
-def _insert_learners(database: Database, tenant_id: str, learner_ids: list[str]) -> None:
-    for start in range(0, len(learner_ids), BATCH):
-        with database.transaction() as conn:
-            for n, learner_id in enumerate(learner_ids[start : start + BATCH], start):
-                conn.execute(
-                    "INSERT INTO users (tenant_id, id, display_name, user_principal_name, has_learning_license,"
-                    " created_at) VALUES (?, ?, ?, ?, 1, '2026-01-01')",
-                    (tenant_id, learner_id, f"Learner {n}", f"learner{n}@{tenant_id[:8]}.bench.test"),
-                )
+PROVIDER_COLUMNS = (
+    "tenant_id",
+    "id",
+    "display_name",
+    "is_course_activity_sync_enabled",
+    "long_logo_web_url_for_dark_theme",
+    "long_logo_web_url_for_light_theme",
+    "square_logo_web_url_for_dark_theme",
+    "square_logo_web_url_for_light_theme",
+    "created_at",
+)
+LOGO = "https://bench.example/logo.png"
 
 
-def _insert_activities(
-    database: Database,
-    tenant_id: str,
-    providers: list[str],
-    contents: dict[str, list[str]],
-    learner_ids: list[str],
-    count: int,
-    rng: random.Random,
-    advance: Callable[[int], object],
-) -> list[str]:
-    ids: list[str] = []
-    for start in range(0, count, BATCH):
-        with database.transaction() as conn:
-            for n in range(start, min(count, start + BATCH)):
-                provider = providers[n % len(providers)]
-                activity_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-                ids.append(activity_id)
-                is_assignment = n % 3 != 0
-                conn.execute(
-                    "INSERT INTO learning_course_activities (tenant_id, id, odata_type, provider_id, learner_user_id,"
-                    " learning_content_id, external_id, status, completion_percentage, assigned_date_time,"
-                    " assignment_type, started_date_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        tenant_id,
-                        activity_id,
-                        "learningAssignment" if is_assignment else "learningSelfInitiatedCourse",
-                        provider,
-                        rng.choice(learner_ids),
-                        rng.choice(contents[provider]),
-                        f"ext-{n}",
-                        rng.choice(STATUSES[1:] if not is_assignment else STATUSES),
-                        rng.randrange(0, 101),
-                        "2026-01-01T00:00:00.000000Z" if is_assignment else None,
-                        "required" if is_assignment else None,
-                        None if is_assignment else "2026-01-01T00:00:00.000000Z",
-                    ),
-                )
-        advance(min(count, start + BATCH) - start)
-    return ids
+def _credentials(
+    database_url: str, apps: list[tuple[Application, str]], picked: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each tenant's part of the ids file: its app's credentials and tokens, and the ids picked."""
+    database = Database(database_url)
+    directory = Directory(database)
+    issuer = TokenIssuer(
+        keys=SigningKeys.load_or_create(database),
+        settings=Settings(database_url=database_url, public_url=PUBLIC_URL),
+    )
+    tenants = []
+    for (app, secret), ids in zip(apps, picked, strict=True):
+        app_token, _ = issuer.application_token(app)
+        learner_tokens = []
+        for learner_id in ids.pop("listing"):
+            user = directory.user(app.tenant_id, learner_id)
+            assert user is not None
+            token, _ = issuer.delegated_token(app.client_id, user, LEARNER_SCOPES)
+            learner_tokens.append([learner_id, token])
+        tenants.append(
+            {
+                "tenantId": app.tenant_id,
+                "clientId": app.client_id,
+                "clientSecret": secret,
+                "appToken": app_token,
+                **ids,
+                "learnerTokens": learner_tokens,
+            }
+        )
+    database.close()
+    return tenants
 
 
 def refresh_tokens(url: str, ids_path: Path) -> None:
@@ -220,9 +232,7 @@ def refresh_tokens(url: str, ids_path: Path) -> None:
         for pair in tenant["learnerTokens"]:
             user = directory.user(tenant["tenantId"], pair[0])
             assert user is not None
-            pair[1], _ = issuer.delegated_token(
-                app.client_id, user, ["LearningAssignedCourse.Read", "LearningSelfInitiatedCourse.Read"]
-            )
+            pair[1], _ = issuer.delegated_token(app.client_id, user, LEARNER_SCOPES)
     ids_path.write_text(json.dumps(sample))
     database.close()
 
@@ -235,13 +245,26 @@ def main() -> None:
         "--scale", type=float, default=1.0, help="multiply every count (0.01 for a smoke run)"
     )
     parser.add_argument(
+        "--activities",
+        type=int,
+        help="course activities in all (instead of --scale), with learners, providers and contents in proportion",
+    )
+    parser.add_argument(
+        "--tenants", type=int, help="tenants sharing them (default 10, or 1 with --activities)"
+    )
+    parser.add_argument(
         "--refresh-tokens", action="store_true", help="only mint new tokens into --out for a loaded data set"
     )
     args = parser.parse_args()
     if args.refresh_tokens:
         refresh_tokens(args.database, args.out)
         return
-    shape = Shape.scaled(args.scale)
+    if args.activities is not None:
+        shape = Shape.sized(args.tenants or 1, args.activities)
+    else:
+        shape = Shape.scaled(args.scale)
+        if args.tenants is not None:
+            shape = Shape.sized(args.tenants, shape.activities)
     load(args.database, shape, args.out)
 
 

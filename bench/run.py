@@ -526,8 +526,9 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     meta = {
-        "database": args.database,
-        "scale": args.scale,
+        "database": args.database if args.database_url is None else url.split(":", 1)[0],
+        "scale": args.scale if args.database_url is None else None,
+        "shape": sample.get("shape"),
         "duration": args.duration,
         "rounds": args.rounds,
         "cpus": os.cpu_count(),
@@ -535,7 +536,7 @@ def main() -> None:
         "load_average_at_end": os.getloadavg(),
         "peers": running_peers.meta,
     }
-    (args.out / f"{stamp}-{args.database}.json").write_text(
+    (args.out / f"{stamp}-{meta['database']}.json").write_text(
         json.dumps({"meta": meta, "results": report}, indent=1)
     )
     print(f"\nload average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")

@@ -1,8 +1,10 @@
 """The soak: a steady mixed load on one server for ``--minutes``, its resident memory sampled throughout.
 
     python bench/soak.py [--database sqlite|postgresql] [--minutes 30] [--rate 200] [--sample-every 10]
+    python bench/soak.py --database-url sqlite:///10m.db --sample 10m-ids.json --minutes 10
 
-Loads a small data set (``bench/dataset.py``), starts ``learninggraph serve`` on 127.0.0.1 and drives it from
+Loads a small data set (``bench/dataset.py``), or drives one loaded before (``--database-url``, its ids file as
+``--sample``; its rows are written to), starts ``learninggraph serve`` on 127.0.0.1 and drives it from
 ``--clients`` threads at ``--rate`` requests a second in all (0: as fast as they go) with a mix of GET, PATCH,
 POST and DELETE of activities, a learner's list page with ``$filter``, ``$batch`` and the token endpoint. The
 activities a client creates it deletes again later, so the database keeps its size and a growing page cache
@@ -22,7 +24,6 @@ import json
 import os
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import threading
@@ -40,6 +41,7 @@ sys.path.insert(0, str(HERE))
 
 from dataset import PUBLIC_URL, Shape, load  # noqa: E402 (bench scripts run from a checkout)
 from run import durable_postgres, free_port, process, rss_mb, serve_command, wait_ready  # noqa: E402
+from soak_verdict import verdict  # noqa: E402
 
 from learninggraph.identity.directory import Directory  # noqa: E402
 from learninggraph.identity.keys import SigningKeys  # noqa: E402
@@ -53,9 +55,6 @@ BATCH_ITEMS = 10
 LEARNER_SCOPES = ["LearningAssignedCourse.Read", "LearningSelfInitiatedCourse.Read"]
 # Delegated tokens from the data set live an hour; longer soaks mint new ones before then.
 LEARNER_TOKEN_REFRESH_SECONDS = 45 * 60
-SLOPE_MB_PER_HOUR = 4.0
-NOISE_MB = 1.0
-SHORTEST_JUDGED_SECONDS = 600
 
 
 @dataclass
@@ -256,42 +255,21 @@ def refresh_learner_tokens(database_url: str, tenants: list[TenantLoad]) -> None
         database.close()
 
 
-def slope_mb_per_hour(points: list[tuple[float, float]]) -> float:
-    """The least-squares slope of (seconds, MB) points, in MB an hour."""
-    if len(points) < 2:
-        return 0.0
-    mean_t = statistics.fmean(t for t, _ in points)
-    mean_m = statistics.fmean(m for _, m in points)
-    spread = sum((t - mean_t) ** 2 for t, _ in points)
-    if spread == 0:
-        return 0.0
-    return sum((t - mean_t) * (m - mean_m) for t, m in points) / spread * 3600
-
-
-def verdict(samples: list[dict[str, float]]) -> dict[str, Any]:
-    """Flat or growing, from the middle and last thirds of the samples (the first third is warm-up)."""
-    third = len(samples) // 3
-    middle = [s["rss_mb"] for s in samples[third : 2 * third]]
-    last = [s["rss_mb"] for s in samples[2 * third :]]
-    if not middle or not last:
-        return {"verdict": "too few samples"}
-    middle_median, last_median = statistics.median(middle), statistics.median(last)
-    growth = last_median - middle_median
-    slope = slope_mb_per_hour([(s["seconds"], s["rss_mb"]) for s in samples[third:]])
-    if samples[-1]["seconds"] < SHORTEST_JUDGED_SECONDS:
-        judged = "not judged (under 10 minutes)"
-    else:
-        judged = "growing" if slope > SLOPE_MB_PER_HOUR and growth > NOISE_MB else "flat"
-    return {
-        "verdict": judged,
-        "middle_third_median_mb": round(middle_median, 1),
-        "last_third_median_mb": round(last_median, 1),
-        "growth_mb": round(growth, 1),
-        "slope_mb_per_hour_after_warm_up": round(slope, 2),
-        "slope_mb_per_hour_whole_run": round(
-            slope_mb_per_hour([(s["seconds"], s["rss_mb"]) for s in samples]), 2
-        ),
-    }
+def refresh_app_tokens(database_url: str, tenants: list[TenantLoad]) -> None:
+    """A new application token for each tenant's app (an ids file's may have expired)."""
+    database = Database(database_url)
+    try:
+        directory = Directory(database)
+        issuer = TokenIssuer(
+            keys=SigningKeys.load_or_create(database),
+            settings=Settings(database_url=database_url, public_url=PUBLIC_URL),
+        )
+        for tenant in tenants:
+            app = directory.application(tenant.client_id)
+            assert app is not None
+            tenant.app_token, _ = issuer.application_token(app)
+    finally:
+        database.close()
 
 
 def main() -> None:
@@ -304,14 +282,31 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--sample-every", type=float, default=10, help="seconds between RSS samples")
     parser.add_argument("--scale", type=float, default=0.01, help="data set scale (bench/dataset.py)")
+    parser.add_argument(
+        "--database-url", help="drive this database instead of a fresh one (a data set dataset.py loaded)"
+    )
+    parser.add_argument("--sample", type=Path, help="the ids file dataset.py wrote for --database-url")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="learninggraph-soak-"))
-    postgres = durable_postgres() if args.database == "postgresql" else None
-    url = postgres.create_database("soak") if postgres is not None else f"sqlite:///{work}/soak.db"
-    shape = Shape.scaled(args.scale)
-    print(f"loading the data set (scale {args.scale}) into {url}", flush=True)
-    tenants = tenants_from(load(url, shape, work / "ids.json"))
+    postgres = None
+    if args.database_url is not None:
+        if args.sample is None:
+            parser.error("--database-url needs --sample (the ids file dataset.py wrote for it)")
+        url = args.database_url
+        loaded = json.loads(args.sample.read_text())
+        print(f"driving the data set at {url} ({loaded.get('shape')})", flush=True)
+        tenants = tenants_from(loaded)
+        # Its tokens may be older than an hour: fresh ones, as the soak mints them after 45 minutes anyway.
+        refresh_app_tokens(url, tenants)
+        refresh_learner_tokens(url, tenants)
+    else:
+        postgres = durable_postgres() if args.database == "postgresql" else None
+        url = postgres.create_database("soak") if postgres is not None else f"sqlite:///{work}/soak.db"
+        shape = Shape.scaled(args.scale)
+        print(f"loading the data set (scale {args.scale}) into {url}", flush=True)
+        loaded = load(url, shape, work / "ids.json")
+        tenants = tenants_from(loaded)
     port = free_port()
     server = serve_command(url, port)
     tally = Tally()
@@ -374,7 +369,8 @@ def main() -> None:
             "minutes": args.minutes,
             "rate": args.rate,
             "clients": args.clients,
-            "scale": args.scale,
+            "scale": args.scale if args.database_url is None else None,
+            "shape": loaded.get("shape"),
             "sample_every": args.sample_every,
             "cpus": os.cpu_count(),
             "mix": MIX,
