@@ -263,15 +263,17 @@ class _HashedPassword:
     (scrypt leaves the GIL, so it runs beside the imports and the server's start-up)."""
 
     def __init__(self) -> None:
+        # Imported here, on the calling thread, not beside that thread's own imports on the new one.
+        from learninggraph.identity.passwords import hash_password
+
         self.password = secrets.token_urlsafe(18)
+        self._hash_password = hash_password
         self._hash: str | None = None
         self._thread = threading.Thread(target=self._compute, name="learninggraph-test-password", daemon=True)
         self._thread.start()
 
     def _compute(self) -> None:
-        from learninggraph.identity.passwords import hash_password
-
-        self._hash = hash_password(self.password)
+        self._hash = self._hash_password(self.password)
 
     def pair(self) -> tuple[str, str]:
         self._thread.join()
