@@ -258,21 +258,57 @@ class LearningGraph:
         return graph_service_client(f"{self.base_url}/{version}", credential)
 
 
-class LearningGraphServer:
-    """A learninggraph serving on loopback, and the directory of its database to add tenants to."""
+class _HashedPassword:
+    """A random password and its scrypt hash, computed on a thread of its own from the moment it is made
+    (scrypt leaves the GIL, so it runs beside the imports and the server's start-up)."""
 
-    def __init__(self, base_url: str, directory: Directory) -> None:
+    def __init__(self) -> None:
+        # Imported here, on the calling thread, not beside that thread's own imports on the new one.
+        from learninggraph.identity.passwords import hash_password
+
+        self.password = secrets.token_urlsafe(18)
+        self._hash_password = hash_password
+        self._hash: str | None = None
+        self._thread = threading.Thread(target=self._compute, name="learninggraph-test-password", daemon=True)
+        self._thread.start()
+
+    def _compute(self) -> None:
+        self._hash = self._hash_password(self.password)
+
+    def pair(self) -> tuple[str, str]:
+        self._thread.join()
+        if self._hash is None:  # the thread failed: the same work here, so its error is raised here
+            self._compute()
+        assert self._hash is not None
+        return self.password, self._hash
+
+
+class LearningGraphServer:
+    """A learninggraph serving on loopback, and the directory of its database to add tenants to.
+
+    ``dev_identity_on_first_use``: create the development identity when ``dev`` is first asked for (the test
+    kit's servers), not expect it to be there already (a server started with ``serve``).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        directory: Directory,
+        *,
+        dev_identity_on_first_use: bool = False,
+        _password: _HashedPassword | None = None,
+    ) -> None:
         self.base_url = base_url
         self.directory = directory
         self._password_pair: tuple[str, str] | None = None
+        self._hashed_password = _password
+        self._dev_pending = dev_identity_on_first_use
+        self._dev_lock = threading.Lock()
 
     def _password(self) -> tuple[str, str]:
         """The test users' password (random, one per server) and its hash: scrypt runs once, not per tenant."""
         if self._password_pair is None:
-            from learninggraph.identity.passwords import hash_password
-
-            password = secrets.token_urlsafe(18)
-            self._password_pair = (password, hash_password(password))
+            self._password_pair = (self._hashed_password or _HashedPassword()).pair()
         return self._password_pair
 
     @property
@@ -321,6 +357,10 @@ class LearningGraphServer:
         """The well-known development identity (``learninggraph dev-credentials``), shared by every test."""
         from learninggraph.identity import dev
 
+        with self._dev_lock:
+            if self._dev_pending:
+                dev.add_dev_identity(self.directory)
+                self._dev_pending = False
         return LearningGraph(
             base_url=self.base_url,
             tenant_id=dev.DEV_TENANT_ID,
@@ -334,11 +374,13 @@ class LearningGraphServer:
 
 @contextmanager
 def local_server(database_path: Path | str, **uvicorn_options: Any) -> Iterator[LearningGraphServer]:
-    """Serves learninggraph on a free loopback port with the SQLite file ``database_path`` and the dev identity.
+    """Serves learninggraph on a free loopback port with the SQLite file ``database_path``, and the dev identity
+    from the first use of ``.dev``.
 
     Tuned for tests: no sign-in lockout.
     """
-    from learninggraph.identity.dev import ensure_dev_identity
+    # The test users' password is hashed while the server starts.
+    password = _HashedPassword()
     from learninggraph.identity.directory import Directory
     from learninggraph.storage.database import Database
 
@@ -349,7 +391,6 @@ def local_server(database_path: Path | str, **uvicorn_options: Any) -> Iterator[
         database = Database(settings.database_url)
         try:
             directory = Directory(database)
-            ensure_dev_identity(directory)
-            yield LearningGraphServer(base_url, directory)
+            yield LearningGraphServer(base_url, directory, dev_identity_on_first_use=True, _password=password)
         finally:
             database.close()

@@ -19,6 +19,7 @@ AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.j
 @pytest.fixture(scope="session")
 def dashboard_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LearningGraphServer]:
     with local_server(tmp_path_factory.mktemp("dashboard") / "learninggraph.db") as server:
+        server.dev  # noqa: B018 - the kit creates the development identity on its first use; its sign-in is tested
         yield server
 
 

@@ -211,6 +211,7 @@ class _Writer(threading.Thread):
         self.outcome = outcome
         self.rng = random.Random(seed)
         self.stop = threading.Event()
+        self.creates = 0
         self.updates = 0
         self.refused = 0
         # This client's confirmed activities it may still update: external id -> activity id.
@@ -255,6 +256,7 @@ class _Writer(threading.Thread):
         written.activity_id = response.json()["id"]
         written.acknowledged, written.unconfirmed = CREATED_PERCENTAGE, None
         self.open[external] = written.activity_id
+        self.creates += 1
 
     def _update(self, client: httpx.Client, external: str) -> None:
         written = self.outcome.ledger[external]
@@ -278,6 +280,19 @@ class _Writer(threading.Thread):
             return
         written.acknowledged, written.unconfirmed = value, None
         self.updates += 1
+
+
+# Confirmed creates, and confirmed updates, the writers wait for in each cycle before the kill may come.
+MIN_CONFIRMED_PER_CYCLE = 6
+_CONFIRMED_WAIT_SECONDS = 60
+
+
+def _wait_for_confirmed_writes(writers: list[_Writer], *, at_least: int) -> None:
+    deadline = time.monotonic() + _CONFIRMED_WAIT_SECONDS
+    while time.monotonic() < deadline and any(writer.is_alive() for writer in writers):
+        if min(sum(w.creates for w in writers), sum(w.updates for w in writers)) >= at_least:
+            return
+        time.sleep(0.01)
 
 
 def run_cycles(
@@ -306,7 +321,9 @@ def run_cycles(
             ]
             for thread in threads:
                 thread.start()
-            time.sleep(rng.uniform(0.2, 0.8))
+            # A few writes confirmed first, however loaded the machine is, then the kill at a random moment.
+            _wait_for_confirmed_writes(threads, at_least=MIN_CONFIRMED_PER_CYCLE)
+            time.sleep(rng.uniform(0.0, 0.6))
             server.kill()
             for thread in threads:
                 thread.stop.set()

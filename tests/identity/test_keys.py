@@ -135,3 +135,31 @@ def test_a_published_jwk_verifies_a_token_signed_by_its_key(keys: SigningKeys) -
     key = jwt.PyJWK(published[0]).key
 
     assert jwt.decode(token, key, algorithms=["RS256"]) == {"sub": "x"}
+
+
+def _stored_kids(database: Database) -> list[str]:
+    with database.snapshot() as conn:
+        return [str(row[0]) for row in conn.fetch_all("SELECT kid FROM signing_keys")]
+
+
+def test_a_key_generated_in_the_background_is_stored_when_first_needed_and_signs(db: Database) -> None:
+    keys = SigningKeys.load_or_create(db, generate_in_background=True)
+    stored_before = _stored_kids(db)
+
+    token = _sign(keys)
+
+    assert stored_before == []
+    assert _stored_kids(db) == [keys.signing_key()[0]]
+    assert _verifies(keys, token)
+
+
+def test_a_key_another_process_stored_meanwhile_wins_over_one_generated_in_the_background(
+    db: Database, db_path: Path
+) -> None:
+    keys = SigningKeys.load_or_create(db, generate_in_background=True)
+    other_database = _open(db_path)
+    theirs = SigningKeys.load_or_create(other_database).signing_key()[0]
+    other_database.close()
+
+    assert keys.signing_key()[0] == theirs
+    assert _stored_kids(db) == [theirs]

@@ -62,29 +62,45 @@ def ensure_dev_identity(directory: Directory) -> bool:
             created = False
         else:
             existing = None
-            tx.create_tenant(name=DEV_TENANT_NAME, tenant_id=DEV_TENANT_ID)
-            tx.create_application(
-                tenant_id=DEV_TENANT_ID,
-                name="LearningGraph Dev App",
-                permissions=APPLICATION_PERMISSIONS,
-                client_id=DEV_CLIENT_ID,
-                client_secret=DEV_CLIENT_SECRET,
-                delegated_permissions=DELEGATED_PERMISSIONS,
-                public_client=True,
-            )
-            tx.create_user(
-                tenant_id=DEV_TENANT_ID,
-                display_name="Dev Learner",
-                licensed=True,
-                password=DEV_PASSWORD,
-                user_id=DEV_USER_ID,
-                user_principal_name=DEV_USER_PRINCIPAL_NAME,
-                roles=DEV_USER_ROLES,
-            )
+            _create_dev_identity(tx)
             created = True
     if existing is not None and existing.tenant_id == DEV_TENANT_ID:
         _set_dev_identity(directory, enabled=True)
     return created
+
+
+def add_dev_identity(directory: Directory) -> bool:
+    """Creates the dev identity if the database lacks it, beside whatever tenants it holds; True if it did.
+
+    For the test kit, which creates it on first use only (its scrypt hash costs every test process time).
+    """
+    with directory.atomic() as tx:
+        if tx.application(DEV_CLIENT_ID) is not None:
+            return False
+        _create_dev_identity(tx)
+    return True
+
+
+def _create_dev_identity(tx: Directory) -> None:
+    tx.create_tenant(name=DEV_TENANT_NAME, tenant_id=DEV_TENANT_ID)
+    tx.create_application(
+        tenant_id=DEV_TENANT_ID,
+        name="LearningGraph Dev App",
+        permissions=APPLICATION_PERMISSIONS,
+        client_id=DEV_CLIENT_ID,
+        client_secret=DEV_CLIENT_SECRET,
+        delegated_permissions=DELEGATED_PERMISSIONS,
+        public_client=True,
+    )
+    tx.create_user(
+        tenant_id=DEV_TENANT_ID,
+        display_name="Dev Learner",
+        licensed=True,
+        password=DEV_PASSWORD,
+        user_id=DEV_USER_ID,
+        user_principal_name=DEV_USER_PRINCIPAL_NAME,
+        roles=DEV_USER_ROLES,
+    )
 
 
 def disable_dev_identity(directory: Directory) -> bool:

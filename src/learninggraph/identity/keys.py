@@ -78,10 +78,21 @@ class SigningKeys:
         self._public: dict[str, RSAPublicKey] = {}
         self._jwks: dict[str, object] = {"keys": []}
         self._loaded_at = float("-inf")
+        self._pending: _KeyInBackground | None = None
 
     @classmethod
-    def load_or_create(cls, database: Database) -> SigningKeys:
+    def load_or_create(cls, database: Database, *, generate_in_background: bool = False) -> SigningKeys:
+        """The keys of ``database``, with an active key created there if it has none.
+
+        ``generate_in_background``: on a database without an active key, return at once and generate the
+        new key on a thread of its own (key generation leaves the GIL, so a server goes on starting); it is
+        stored, as it would have been here, the first time a key is needed (another process's, if one is
+        stored meanwhile, wins as usual).
+        """
         keys = cls(database)
+        if generate_in_background and not keys._has_active_key():
+            keys._pending = _KeyInBackground()
+            return keys
         keys._refresh()
         return keys
 
@@ -116,7 +127,8 @@ class SigningKeys:
         with self._lock:
             rows = self._read_rows()
             if not any(state == ACTIVE for _, _, state in rows):
-                kid, _, pem = _new_key()
+                pending, self._pending = self._pending, None
+                kid, _, pem = _new_key() if pending is None else pending.result()
                 with self._database.transaction() as conn:
                     conn.exclusive("signing_keys")
                     # Re-checked under the write lock: another process may have created one meanwhile.
@@ -147,6 +159,10 @@ class SigningKeys:
             self._jwks = {"keys": [public_jwk(kid, key) for kid, key in public.items()]}
             self._loaded_at = self._clock()
 
+    def _has_active_key(self) -> bool:
+        with self._database.snapshot() as conn:
+            return conn.fetch_one("SELECT 1 FROM signing_keys WHERE state = ?", (ACTIVE,)) is not None
+
     def _read_rows(self) -> list[tuple[str, str, str]]:
         with self._database.snapshot() as conn:
             rows = conn.fetch_all(
@@ -154,3 +170,20 @@ class SigningKeys:
                 (ACTIVE,),
             )
         return [(str(kid), str(pem), str(state)) for kid, pem, state in rows]
+
+
+class _KeyInBackground:
+    """One new key, generated on a daemon thread from the moment this is made."""
+
+    def __init__(self) -> None:
+        self._key: tuple[str, RSAPrivateKey, str] | None = None
+        self._thread = threading.Thread(target=self._generate, name="learninggraph-signing-key", daemon=True)
+        self._thread.start()
+
+    def _generate(self) -> None:
+        self._key = _new_key()
+
+    def result(self) -> tuple[str, RSAPrivateKey, str]:
+        self._thread.join()
+        # Should the thread have failed, the key is generated here, where its error is seen.
+        return _new_key() if self._key is None else self._key

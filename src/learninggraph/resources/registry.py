@@ -8,7 +8,7 @@ extra resources (a test's) and passes them through the same functions, after the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from learninggraph.domain.principal import Permissions
@@ -53,6 +53,28 @@ def metadata_documents(resources: Sequence[Resource]) -> dict[str, bytes]:
     """``$metadata`` of each API version."""
     parts = [resource.csdl for resource in resources]
     return {version: csdl_document(version, parts) for version in GRAPH_VERSIONS}
+
+
+class MetadataOnFirstRead(Mapping[str, bytes]):
+    """``$metadata`` of each API version, each built the first time it is read (not while a server starts)."""
+
+    def __init__(self, resources: Sequence[Resource]) -> None:
+        self._parts = [resource.csdl for resource in resources]
+        self._built: dict[str, bytes] = {}
+
+    def __getitem__(self, version: str) -> bytes:
+        document = self._built.get(version)
+        if document is None:
+            if version not in GRAPH_VERSIONS:
+                raise KeyError(version)
+            document = self._built[version] = csdl_document(version, self._parts)
+        return document
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(GRAPH_VERSIONS)
+
+    def __len__(self) -> int:
+        return len(GRAPH_VERSIONS)
 
 
 def openapi(graph_routes: Sequence[Route], resources: Sequence[Resource], *, version: str) -> dict[str, Any]:
