@@ -6,7 +6,7 @@ lock, so the journal's writer never holds a lock the request path needs, never m
 connection drop its page cache (SQLite drops it whenever another connection changed the file), and never
 leaves pages in the data's log for a request's commit to checkpoint. An in-memory database gets an in-memory
 journal (one per process, as the database is). Every worker opens the same file, so entries are shared and
-survive restarts. The file's schema is created here, in one transaction that also moves any entries a
+survive restarts. The file's schema is created here, in one transaction that also copies in any entries a
 database from before the split still holds in its own ``journal_entries`` table.
 
 On PostgreSQL the journal stays in the database's tables (migrations 4 and 5): the writer has its own
@@ -104,7 +104,7 @@ def _create_file(path: str) -> None:
 
 
 def _create_schema(journal: Database, database_path: str) -> None:
-    """Creates the journal file's tables unless they exist, moving a database's earlier entries in."""
+    """Creates the journal file's tables unless they exist, copying in a database's earlier entries."""
     with journal.transaction() as conn:
         row = conn.fetch_one("PRAGMA user_version")
         if row is not None and int(row[0]) >= SCHEMA_VERSION:
@@ -112,11 +112,11 @@ def _create_schema(journal: Database, database_path: str) -> None:
         for statement in SCHEMA:
             conn.execute(statement)
         if database_path != MEMORY:
-            _move_earlier_entries(conn, database_path)
+            _copy_earlier_entries(conn, database_path)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-def _move_earlier_entries(conn: Connection, database_path: str) -> None:
+def _copy_earlier_entries(conn: Connection, database_path: str) -> None:
     """Copies the entries, counts and last id that the database's own journal tables hold (a database
     journalled before the journal had a file of its own), inside the transaction creating the schema."""
     if not Path(database_path).exists():
