@@ -1,12 +1,17 @@
 """What the request journal costs: GET and PATCH throughput with the journal on and off, side by side.
 
     python bench/journal_cost.py [--database sqlite|postgresql] [--scale 0.2] [--duration 10] [--rounds 3]
+                                 [--baseline SOURCE_TREE]
 
 Two servers on the same data set, one with the journal (the default) and one with ``--no-journal``, both
 pinned to CPU 1 and measured in turn (wrk pinned to CPU 0), in interleaved rounds; each figure is the
 median of the rounds. The cost is ``1 - on/off`` of the requests per second, and, steadier on a shared
 machine, the server process's CPU time per request (all its threads: the journal's writer included),
 on against off. Uses ``bench/run.py``'s data set, wrk scripts and process handling.
+
+``--baseline`` also measures the code of another source tree (a checkout: its ``src`` is put first on
+``PYTHONPATH``) with the journal on and off, on a copy of the data set of its own, interleaved with this
+tree's servers in the same rounds: before and after a change, side by side in one run.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ import statistics
 import subprocess
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from run import (
     HERE,
@@ -58,6 +66,26 @@ def other_threads_cpu_seconds(pid: int) -> float:
     return total
 
 
+def _copy(url: str, label: str, postgres: Any) -> str:
+    """A copy of the data set at ``url`` for the servers of one tree (its own database: its own schema)."""
+    if postgres is None:
+        source = Path(url.removeprefix("sqlite:///"))
+        target = source.parent.parent / label / "bench.db"
+        target.parent.mkdir()
+        shutil.copyfile(source, target)
+        return f"sqlite:///{target}"
+    import psycopg
+
+    name = f"journalcost_{label}"
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{urlsplit(url).path.lstrip("/")}"')
+    return str(postgres.url(name))
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -67,40 +95,62 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--baseline", type=Path, help="another source tree to measure alongside (before and after)"
+    )
     args = parser.parse_args()
     wrk = ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="learninggraph-journal-cost-"))
     postgres = None
+    # code label → (database URL, environment of its processes)
+    codes: dict[str, tuple[str, dict[str, str]]] = {}
+    trees = {"this": {}}
+    if args.baseline is not None:
+        source = str((args.baseline / "src").resolve())
+        trees = {"baseline": {"PYTHONPATH": source}, "this": {}}
     if args.database == "postgresql":
         postgres = durable_postgres()
+    ids = work / "ids.json"
+    # One data set, loaded by the first tree's code (the baseline's, the older schema), copied for the others.
+    first_env = next(iter(trees.values()))
+    if postgres is not None:
         url = postgres.create_database("journalcost")
     else:
-        url = f"sqlite:///{work}/bench.db"
-    ids = work / "ids.json"
+        (work / "data").mkdir()
+        url = f"sqlite:///{work}/data/bench.db"
     print(f"loading the data set (scale {args.scale}) into {url}", flush=True)
     subprocess.run(
         [PYTHON, str(HERE / "dataset.py"), "--database", url, "--out", str(ids), "--scale", str(args.scale)],
         check=True,
+        env={**os.environ, **first_env},
     )
+    for label, env in trees.items():
+        codes[label] = (_copy(url, label, postgres), env)
     scripts = wrk_scripts(json.loads(ids.read_text()), work)
-    on_port, off_port = free_port(), free_port()
-    rps: dict[str, list[float]] = {f"{s} {m}": [] for s in SCENARIOS for m in ("on", "off")}
-    p99: dict[str, list[float]] = {name: [] for name in rps}
-    cpu: dict[str, list[float]] = {name: [] for name in rps}
+    names = [f"{label} {mode}" for label in codes for mode in ("on", "off")]
+    rows = {f"{scenario} {name}": name for scenario in SCENARIOS for name in names}
+    rps: dict[str, list[float]] = {row: [] for row in rows}
+    cpu: dict[str, list[float]] = {row: [] for row in rows}
+    writer: dict[str, list[float]] = {row: [] for row in rows}
+    loads: list[str] = [load_average()]
     try:
-        with (
-            process(serve_command(url, on_port), cpu="1") as on,
-            process([*serve_command(url, off_port), "--no-journal"], cpu="1") as off,
-        ):
-            wait_ready(f"http://127.0.0.1:{on_port}/health")
-            wait_ready(f"http://127.0.0.1:{off_port}/health")
+        with ExitStack() as stack:
+            servers: dict[str, tuple[int, int]] = {}
+            for label, (url, env) in codes.items():
+                for mode in ("on", "off"):
+                    port = free_port()
+                    command = serve_command(url, port) + (["--no-journal"] if mode == "off" else [])
+                    proc = stack.enter_context(process(command, cpu="1", env=env))
+                    servers[f"{label} {mode}"] = (port, proc.pid)
+            for port, _ in servers.values():
+                wait_ready(f"http://127.0.0.1:{port}/health")
             for round_number in range(args.rounds):
                 for scenario in SCENARIOS:
-                    # Alternate which goes first, so neither always meets the other's leftovers.
-                    order = [("on", on_port, on.pid), ("off", off_port, off.pid)]
+                    # Alternate the order, so no server always meets another's leftovers.
+                    order = list(servers.items())
                     if round_number % 2:
                         order.reverse()
-                    for mode, port, pid in order:
+                    for name, (port, pid) in order:
                         before = cpu_seconds(pid)
                         before_others = other_threads_cpu_seconds(pid)
                         result = run_wrk(
@@ -112,33 +162,42 @@ def main() -> None:
                             args.connections,
                         )
                         # The writer may still be storing the last entries: count its CPU too.
-                        time.sleep(0.5)
-                        name = f"{scenario} {mode}"
-                        rps[name].append(result[0])
-                        p99[name].append(result[2])
+                        time.sleep(1.5)
+                        row = f"{scenario} {name}"
+                        rps[row].append(result[0])
                         requests = result[0] * args.duration
-                        cpu[name].append(1e6 * (cpu_seconds(pid) - before) / requests)
+                        cpu[row].append(1e6 * (cpu_seconds(pid) - before) / requests)
                         others = 1e6 * (other_threads_cpu_seconds(pid) - before_others) / requests
+                        writer[row].append(others)
                         print(
-                            f"round {round_number + 1} {name:9s} {result[0]:8.0f} req/s  p50 {result[1]:6.2f} ms  "
-                            f"p99 {result[2]:7.2f} ms  non-2xx {result[3]}  CPU {cpu[name][-1]:.0f} µs/request "
-                            f"(other threads than the main one: {others:.0f})",
+                            f"round {round_number + 1} {row:18s} {result[0]:8.0f} req/s  p50 {result[1]:6.2f} ms  "
+                            f"p99 {result[2]:7.2f} ms  non-2xx {result[3]}  CPU {cpu[row][-1]:.0f} µs/request "
+                            f"(threads other than the main one: {others:.0f})  load {load_average()}",
                             flush=True,
                         )
+                loads.append(load_average())
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if postgres is not None:
             postgres.close()
-    print(f"\n({args.database}; medians of {args.rounds} rounds of {args.duration} s)")
-    print("| scenario | req/s on | req/s off | throughput cost | CPU µs/request on | off | CPU cost |")
-    print("|---|---|---|---|---|---|---|")
-    for scenario in SCENARIOS:
-        on_rps, off_rps = (statistics.median(rps[f"{scenario} {m}"]) for m in ("on", "off"))
-        on_cpu, off_cpu = (statistics.median(cpu[f"{scenario} {m}"]) for m in ("on", "off"))
-        print(
-            f"| {scenario.upper()} | {on_rps:.0f} | {off_rps:.0f} | {100 * (1 - on_rps / off_rps):.1f}% "
-            f"| {on_cpu:.0f} | {off_cpu:.0f} | {100 * (on_cpu / off_cpu - 1):.1f}% |"
-        )
+    print(
+        f"\n({args.database}; medians of {args.rounds} rounds of {args.duration} s; load average {', '.join(loads)})"
+    )
+    print(
+        "| code | scenario | req/s on | req/s off | throughput cost | CPU µs/request on | off | CPU cost "
+        "| other threads µs/request on |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label in codes:
+        for scenario in SCENARIOS:
+            on, off = f"{scenario} {label} on", f"{scenario} {label} off"
+            on_rps, off_rps = statistics.median(rps[on]), statistics.median(rps[off])
+            on_cpu, off_cpu = statistics.median(cpu[on]), statistics.median(cpu[off])
+            print(
+                f"| {label} | {scenario.upper()} | {on_rps:.0f} | {off_rps:.0f} | {100 * (1 - on_rps / off_rps):.1f}% "
+                f"| {on_cpu:.0f} | {off_cpu:.0f} | {100 * (on_cpu / off_cpu - 1):.1f}% "
+                f"| {statistics.median(writer[on]):.0f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from learninggraph.identity.endpoints import routes as identity_routes
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.tokens import TokenIssuer, TokenVerifier
 from learninggraph.journal.journal import Journal
+from learninggraph.journal.storage import open_journal_database
 from learninggraph.odata.filter import FilterCache
 from learninggraph.resources import registry
 from learninggraph.resources.descriptor import Resource, Wiring
@@ -87,11 +88,13 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
         observers.append(metrics)
     guard = _login_guard(settings, budgets)
     faults = FaultMatcher(database, rng=None if settings.fault_seed is None else Random(settings.fault_seed))
-    # The request journal writes from a thread of its own, through a Database of its own (see JournalWriter).
+    # The request journal writes from a thread of its own, into a store of its own (see journal.storage);
+    # with the journal off, what is stored can still be read.
+    journal_database = open_journal_database(settings.database_url)
     journal = None
     if settings.journal:
         journal = Journal(
-            Database(settings.database_url),
+            journal_database,
             max_entries_per_tenant=settings.journal_max_entries_per_tenant,
             batch_size=JOURNAL_BATCH_SIZE,
             interval=JOURNAL_INTERVAL_SECONDS,
@@ -100,7 +103,14 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
     # What each Graph operation accepts, for the admin API's and the dashboard's minimal-permissions report.
     table = {op.name: op.permissions for op in graph.operations if op.permissions is not None}
     admin = admin_routes(
-        AdminServices(database, verifier, journal, operations=table, faults_changed=faults.invalidate)
+        AdminServices(
+            database,
+            verifier,
+            journal,
+            operations=table,
+            faults_changed=faults.invalidate,
+            journal_database=journal_database,
+        )
     )
     public = public_router(
         database,
@@ -117,7 +127,7 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
     def shut_down() -> None:
         if journal is not None:
             journal.close()
-            journal.database.close()
+        journal_database.close()
         database.close()
         flush_console()
 
@@ -133,6 +143,7 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
             operations=table,
             faults_changed=faults.invalidate,
             journal_recording=journal is not None,
+            journal_database=journal_database,
         )
 
     edge = Edge(

@@ -14,6 +14,7 @@ from learninggraph.journal.entry import JournalEntry
 from learninggraph.journal.minimal_permissions import PermissionReport, minimal_permissions
 from learninggraph.journal.queries import JournalFilter, explain, follow, parse_status, search
 from learninggraph.journal.render import as_json, explained, one_line
+from learninggraph.journal.storage import journal_database_of
 from learninggraph.resources.registry import permission_table
 from learninggraph.storage.database import Database
 
@@ -60,6 +61,11 @@ def _print(entry: JournalEntry, *, as_json_lines: bool) -> None:
 
 
 def _journal(args: argparse.Namespace, database: Database) -> int:
+    with journal_database_of(database) as journal:
+        return _read_journal(args, journal)
+
+
+def _read_journal(args: argparse.Namespace, database: Database) -> int:
     if args.request_id is not None:
         entry = explain(database, args.request_id, tenant_id=args.tenant)
         if entry is None:
@@ -83,7 +89,8 @@ def _journal(args: argparse.Namespace, database: Database) -> int:
 
 def _permissions(args: argparse.Namespace, database: Database) -> int:
     where = _filter(args)
-    entries = search(database, where, limit=PERMISSION_ENTRIES)
+    with journal_database_of(database) as journal:
+        entries = search(journal, where, limit=PERMISSION_ENTRIES)
     if not entries:
         who = f"app {args.app}" if args.app else f"user {args.user}"
         raise ValueError(f"no journal entries for {who} in tenant {args.tenant}")

@@ -9,6 +9,7 @@ import pytest
 
 from learninggraph.domain.roles import GLOBAL_ADMINISTRATOR, GLOBAL_READER, KNOWLEDGE_ADMINISTRATOR
 from learninggraph.identity.directory import Directory
+from learninggraph.journal.storage import journal_database_of
 from learninggraph.storage.database import Database
 from learninggraph.testing import LearningGraph, LearningGraphServer
 from tests.builders import Tenant
@@ -70,6 +71,6 @@ def kit(base_url: str, database: Database) -> LearningGraph:
 
 @pytest.fixture
 def journal_database(fresh_database_url: str) -> Iterator[Database]:
-    """A migrated database of its own, for reading stored entries without a server."""
-    with migrated(fresh_database_url) as migrated_database:
-        yield migrated_database
+    """The journal's store of a migrated database of its own, for reading stored entries without a server."""
+    with migrated(fresh_database_url) as migrated_database, journal_database_of(migrated_database) as journal:
+        yield journal

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, Playwright
 from learninggraph.identity.directory import User
 from learninggraph.journal.entry import Caller, Decision, JournalEntry, bounded
 from learninggraph.journal.queries import explain
+from learninggraph.journal.storage import journal_database_of
 from learninggraph.journal.store import JournalStore
 from learninggraph.testing import LearningGraph, LearningGraphServer
 
@@ -187,7 +188,8 @@ def recorded(
         response_headers=(("Content-Type", "application/json"),),
         response_body=bounded(response_body),
     )
-    JournalStore(world.server.directory.database).append([entry])
+    with journal_database_of(world.server.directory.database) as journal:
+        JournalStore(journal).append([entry])
     return entry
 
 
@@ -195,7 +197,8 @@ def journaled(world: World, request_id: str, *, seconds: float = 5.0) -> Journal
     """The tenant's journal entry of the request, once the journal's writer has stored it."""
     deadline = time.monotonic() + seconds
     while True:
-        entry = explain(world.server.directory.database, request_id, tenant_id=world.tenant.tenant_id)
+        with journal_database_of(world.server.directory.database) as journal:
+            entry = explain(journal, request_id, tenant_id=world.tenant.tenant_id)
         if entry is not None:
             return entry
         assert time.monotonic() < deadline, f"the journal did not store request {request_id}"

@@ -1,4 +1,4 @@
-"""A migrated database of its own for each journal test."""
+"""The journal's store beside a migrated database of its own, for each journal test."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from learninggraph.journal.storage import journal_database_of
 from learninggraph.storage.database import Database
 from tests.journal.entries import migrated
 
 
 @pytest.fixture
 def journal_database(fresh_database_url: str) -> Iterator[Database]:
-    with migrated(fresh_database_url) as database:
-        yield database
+    """The journal's store (on SQLite, its own file) beside a migrated database."""
+    with migrated(fresh_database_url) as database, journal_database_of(database) as journal:
+        yield journal

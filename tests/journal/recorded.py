@@ -6,6 +6,7 @@ import time
 
 from learninggraph.journal.entry import JournalEntry
 from learninggraph.journal.queries import JournalFilter, search
+from learninggraph.journal.storage import journal_database_of
 from learninggraph.storage.database import Database
 
 
@@ -13,7 +14,8 @@ def recorded(database: Database, tenant_id: str, request_id: str, *, seconds: fl
     """The entry of the answer that carried ``request_id``, once the writer has stored it."""
     deadline = time.monotonic() + seconds
     while True:
-        found = search(database, JournalFilter(tenant_id=tenant_id, request_id=request_id), limit=1)
+        with journal_database_of(database) as journal:
+            found = search(journal, JournalFilter(tenant_id=tenant_id, request_id=request_id), limit=1)
         if found:
             return found[0]
         if time.monotonic() > deadline:
@@ -27,7 +29,8 @@ def entries_of(
     """At least ``count`` matching entries, newest first, once the writer has stored them."""
     deadline = time.monotonic() + seconds
     while True:
-        found = search(database, where, limit=1000)
+        with journal_database_of(database) as journal:
+            found = search(journal, where, limit=1000)
         if len(found) >= count or time.monotonic() > deadline:
             return found
         time.sleep(0.02)

@@ -15,6 +15,7 @@ import pytest
 from learninggraph.cli import main
 from learninggraph.domain.permissions import ASSIGNED_READ_WRITE_ALL, CONTENT_READ_ALL, CONTENT_READ_WRITE_ALL
 from learninggraph.journal.entry import Caller, Decision
+from learninggraph.journal.storage import journal_database_of
 from learninggraph.journal.store import JournalStore
 from tests.journal.entries import entry, migrated
 
@@ -27,8 +28,8 @@ VENDOR = Caller(kind="application", app_id="vendor", permissions=(CONTENT_READ_A
 @pytest.fixture
 def url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'journal.db'}"
-    with migrated(url) as database:
-        JournalStore(database).append(
+    with migrated(url) as database, journal_database_of(database) as journal:
+        JournalStore(journal).append(
             [
                 entry("t1", request_id="ok-1", caller=VENDOR, route="/c", operation=None, method="GET"),
                 entry(
@@ -162,8 +163,8 @@ def test_journal_follow_prints_entries_as_they_are_stored(url: str) -> None:
     ) as process:
         try:
             before = _lines_until(process, "refused-1", 30)
-            with migrated(url) as database:
-                JournalStore(database).append(
+            with migrated(url) as database, journal_database_of(database) as journal:
+                JournalStore(journal).append(
                     [entry("t2", request_id="not-mine"), entry("t1", request_id="late")]
                 )
             after = _lines_until(process, "request-id=late", 30)

@@ -7,8 +7,8 @@ import httpx
 from learninggraph.app import create_app
 from learninggraph.journal.journal import Journal
 from learninggraph.journal.queries import JournalFilter, search
+from learninggraph.journal.storage import open_journal_database
 from learninggraph.settings import Settings
-from learninggraph.storage.database import Database
 from tests.journal.server import World, serving, world
 
 PROVIDERS = "/v1.0/employeeExperience/learningProviders"
@@ -16,7 +16,7 @@ CONTENTS = "/v1.0/employeeExperience/learningProviders/p/learningContents"
 
 
 def _entries(url: str, tenant_id: str) -> list[str]:
-    database = Database(url)
+    database = open_journal_database(url)
     try:
         return [e.request_id for e in search(database, JournalFilter(tenant_id=tenant_id), limit=1000)]
     finally:
@@ -63,7 +63,7 @@ def test_a_throttled_call_is_explained_with_its_budget(fresh_database_url: str) 
         responses = [_get(base_url, PROVIDERS, token) for _ in range(3)]
 
     throttled = next(r for r in responses if r.status_code == 429)
-    database = Database(fresh_database_url)
+    database = open_journal_database(fresh_database_url)
     try:
         [entry] = search(
             database,
@@ -77,7 +77,7 @@ def test_a_throttled_call_is_explained_with_its_budget(fresh_database_url: str) 
 
 
 def _stored_text(url: str) -> str:
-    database = Database(url)
+    database = open_journal_database(url)
     try:
         with database.snapshot() as conn:
             rows = conn.fetch_all("SELECT record FROM journal_entries")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import msgspec
 import pytest
 
 from learninggraph.domain.principal import CallerKind, Principal
+from learninggraph.domain.values import datetime_to_stored
 from learninggraph.journal.entry import Body, Caller, Decision
 from learninggraph.journal.queries import JournalFilter, entries_after, explain, follow, last_id, search
+from learninggraph.journal.storage import journal_database_of
 from learninggraph.journal.store import JournalStore
 from learninggraph.storage.database import Database
 from tests.journal.entries import entry, migrated
@@ -94,10 +96,10 @@ def test_the_bound_holds_when_two_connections_append_at_once(fresh_database_url:
 
 
 def test_entries_survive_a_restart(fresh_database_url: str) -> None:
-    with migrated(fresh_database_url) as database:
-        JournalStore(database).append([entry(request_id="before-restart")])
+    with migrated(fresh_database_url) as database, journal_database_of(database) as journal:
+        JournalStore(journal).append([entry(request_id="before-restart")])
 
-    with migrated(fresh_database_url) as reopened:
+    with migrated(fresh_database_url) as database, journal_database_of(database) as reopened:
         found = explain(reopened, "before-restart", tenant_id="tenant-a")
 
     assert found is not None
@@ -282,3 +284,22 @@ def test_a_status_filter_reads_the_tenants_entries_through_the_tenant_index(
     steps = [str(row[-1]) for row in plan]
 
     assert any("ix_journal_tenant_id" in step for step in steps), steps
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 26, 10, 0, 0, 123456, tzinfo=UTC),
+        datetime(2026, 11, 26, 10, 0, 0, tzinfo=UTC),
+        datetime(2026, 11, 26, 11, 0, 0, 5, tzinfo=timezone(timedelta(hours=1))),
+    ],
+)
+def test_the_stored_time_column_is_the_fixed_width_utc_text_whatever_the_microseconds(
+    journal_database: Database, moment: datetime
+) -> None:
+    JournalStore(journal_database).append([entry(request_id="timed", at=moment)])
+
+    with journal_database.snapshot() as conn:
+        row = conn.fetch_one("SELECT at FROM journal_entries WHERE request_id = 'timed'")
+
+    assert row == (datetime_to_stored(moment),)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
+from learninggraph.journal.entry import JournalEntry
 from learninggraph.journal.queries import JournalFilter, search
 from learninggraph.journal.store import JournalStore
 from learninggraph.journal.writer import JournalWriter
@@ -115,3 +117,34 @@ def test_the_writer_stores_thousands_of_entries_a_second(journal_database: Datab
         f"\n{journal_database.dialect}: {rate:,.0f} entries/s stored; record() {recorded / count * 1e6:.2f} µs"
     )
     assert rate > 1000
+
+
+def test_an_entry_queued_as_a_call_is_built_when_stored_not_when_recorded(journal_database: Database) -> None:
+    writer = JournalWriter(JournalStore(journal_database), interval=60)
+    built_in: list[str] = []
+
+    def build() -> JournalEntry:
+        built_in.append(threading.current_thread().name)
+        return entry(request_id="built")
+
+    writer.record(build)
+    assert built_in == []  # recording only queued the call
+    writer.flush()
+    writer.close()
+
+    assert [e.request_id for e in search(journal_database, JournalFilter(tenant_id="tenant-a"))] == ["built"]
+    assert built_in == [threading.current_thread().name]  # flush stores (and builds) in the caller's thread
+
+
+def test_a_call_that_fails_to_build_its_entry_is_dropped_and_counted(journal_database: Database) -> None:
+    writer = JournalWriter(JournalStore(journal_database), interval=60)
+
+    def broken() -> JournalEntry:
+        raise ValueError("no entry")
+
+    writer.record(broken)
+    writer.record(entry(request_id="kept"))
+    writer.close()
+
+    assert [e.request_id for e in search(journal_database, JournalFilter(tenant_id="tenant-a"))] == ["kept"]
+    assert writer.stats.dropped == 1

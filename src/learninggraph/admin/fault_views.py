@@ -51,9 +51,15 @@ class FaultViews:
     """One tenant's fault rules; ``changed`` is called after every change (the matcher re-reads)."""
 
     def __init__(
-        self, database: Database, journal: Journal | None, changed: Callable[[], None] = lambda: None
+        self,
+        database: Database,
+        journal: Journal | None,
+        changed: Callable[[], None] = lambda: None,
+        *,
+        journal_database: Database | None = None,
     ) -> None:
         self.database = database
+        self.journal_database = journal_database or database
         self.journal = journal
         self.changed = changed
 
@@ -96,7 +102,7 @@ class FaultViews:
         if self.journal is not None:
             entries = self.journal.clear(tenant_id)
         else:
-            entries = JournalStore(self.database).clear(tenant_id)
+            entries = JournalStore(self.journal_database).clear(tenant_id)
         return json_response(200, {"journal_entries": entries, "fault_rules": rules})
 
     def _find(self, tenant_id: str, rule_id: str) -> FaultRule:

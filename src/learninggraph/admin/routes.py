@@ -41,14 +41,17 @@ class AdminServices:
     journal: Journal | None = None
     operations: Mapping[str, Permissions] = field(default_factory=dict)
     faults_changed: Callable[[], None] = lambda: None
+    # Where the journal is stored (``journal.storage``); None: in ``database``.
+    journal_database: Database | None = None
 
 
 def admin_routes(services: AdminServices) -> list[Operation]:
     access = AdminAccess(services.authenticator)
     journal = services.journal
     flush = journal.flush if journal is not None else (lambda: None)
-    reads = JournalViews(services.database, flush, services.operations)
-    faults = FaultViews(services.database, journal, services.faults_changed)
+    stored = services.journal_database or services.database
+    reads = JournalViews(stored, flush, services.operations)
+    faults = FaultViews(services.database, journal, services.faults_changed, journal_database=stored)
 
     def admin(handler: TenantHandler) -> Handler:
         return lambda context: handler(context, access.caller(context).tenant_id)

@@ -50,12 +50,14 @@ def dashboard_app(
     operations: OperationTable | None = None,
     faults_changed: Callable[[], None] = lambda: None,
     journal_recording: bool = True,
+    journal_database: Database | None = None,
 ) -> Starlette:
     """The dashboard over the server's database and directory; its sign-ins count in the token endpoint's guard.
 
     ``operations``: what each Graph operation accepts (the minimal-permissions report); ``faults_changed``: run
     after the page adds or clears a fault rule (the request path's matcher re-reads the rules);
-    ``journal_recording``: whether the server records requests in the journal."""
+    ``journal_recording``: whether the server records requests in the journal; ``journal_database``: where
+    the journal is stored (``journal.storage``; None: in ``database``)."""
     _, private_key = keys.signing_key()
     material = private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -68,7 +70,9 @@ def dashboard_app(
         *learning_pages.routes(web, reads),
         *tenant_pages.routes(web, reads, Figures(database)),
         *journal_pages.routes(
-            web, JournalReads(database, operations or {}, reads.learner_named), recording=journal_recording
+            web,
+            JournalReads(journal_database or database, operations or {}, reads.learner_named),
+            recording=journal_recording,
         ),
         *fault_pages.routes(web, FaultRules(database, faults_changed)),
         Mount("/static", app=static, name="static"),

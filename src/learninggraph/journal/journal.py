@@ -5,7 +5,7 @@ from __future__ import annotations
 from learninggraph.journal.entry import JournalEntry
 from learninggraph.journal.queries import DEFAULT_LIMIT, JournalFilter, explain, search
 from learninggraph.journal.store import DEFAULT_MAX_ENTRIES_PER_TENANT, JournalStore
-from learninggraph.journal.writer import DEFAULT_BATCH_SIZE, DEFAULT_INTERVAL_SECONDS, JournalWriter
+from learninggraph.journal.writer import DEFAULT_BATCH_SIZE, DEFAULT_INTERVAL_SECONDS, JournalWriter, Recorded
 from learninggraph.storage.database import Database
 
 
@@ -28,7 +28,8 @@ class Journal:
         self.store = JournalStore(database, max_entries_per_tenant=max_entries_per_tenant)
         self.writer = JournalWriter(self.store, batch_size=batch_size, interval=interval)
 
-    def record(self, entry: JournalEntry) -> None:
+    def record(self, entry: Recorded) -> None:
+        """Queues ``entry``, or a call that builds it in the writer's thread."""
         self.writer.record(entry)
 
     def flush(self) -> None:

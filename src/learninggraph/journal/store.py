@@ -14,17 +14,21 @@ from learninggraph.storage.database import Connection, Database
 
 # Entries kept per tenant unless the store is told otherwise.
 DEFAULT_MAX_ENTRIES_PER_TENANT = 10_000
-# Rows per INSERT statement: one round trip each on PostgreSQL, well under SQLite's bound-parameter limit.
-_ROWS_PER_STATEMENT = 200
 _COLUMNS = "id, tenant_id, at, app_id, user_id, method, route, status, rule, request_id, record"
 # Each column of a row of the JSON array, cast to its type.
 _FROM_JSON = (
     "(r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, (r->>7)::integer, r->>8, r->>9, r->>10"
 )
-_ROW = "(" + ", ".join("?" * len(_COLUMNS.split(", "))) + ")"
+_INSERT_ROW = (
+    f"INSERT INTO journal_entries ({_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS.split(', ')))})"
+)
 
 _ZERO = timedelta(0)
+# An entry's columns but its id: tenant, time, app, user, method, route, status, rule, request-id, and the
+# whole entry as JSON (UTF-8 bytes).
+StoredRow = tuple[str, str, str | None, str | None, str, str | None, int, str, str, bytes]
 encode_record = msgspec.json.Encoder().encode
+_AT = b'{"at":"'
 _decoder = msgspec.json.Decoder(JournalEntry)
 
 
@@ -53,14 +57,15 @@ class JournalStore:
         """Stores ``entries`` (each redacted first) and returns their ids, in order."""
         if not entries:
             return []
+        postgresql = self.database.dialect == "postgresql"
         rows = [_row(redact(entry)) for entry in entries]
         with self.database.transaction() as conn:
             first = _reserve_ids(conn, len(rows))
             ids = list(range(first, first + len(rows)))
-            if self.database.dialect == "postgresql":
+            if postgresql:
                 _insert_json(conn, ids, rows)
             else:
-                _insert_values(conn, ids, rows)
+                _insert_rows(conn, ids, rows)
             counts = Counter(entry.tenant_id for entry in entries)
             for tenant_id in sorted(counts):
                 self._count_and_evict(conn, tenant_id, counts[tenant_id])
@@ -93,20 +98,17 @@ class JournalStore:
         )
 
 
-def _insert_values(conn: Connection, ids: list[int], rows: list[tuple[object, ...]]) -> None:
-    """SQLite: multi-row VALUES, a few hundred rows per statement."""
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = rows[start : start + _ROWS_PER_STATEMENT]
-        params = [value for offset, row in enumerate(chunk) for value in (ids[start + offset], *row)]
-        conn.execute(
-            f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {', '.join([_ROW] * len(chunk))}", params
-        )
+def _insert_rows(conn: Connection, ids: list[int], rows: list[StoredRow]) -> None:
+    """SQLite: one statement, prepared once and run for every row (the record as UTF-8 bytes, not text)."""
+    conn.execute_many(_INSERT_ROW, [(entry_id, *row) for entry_id, row in zip(ids, rows, strict=True)])
 
 
-def _insert_json(conn: Connection, ids: list[int], rows: list[tuple[object, ...]]) -> None:
+def _insert_json(conn: Connection, ids: list[int], rows: list[StoredRow]) -> None:
     """PostgreSQL: the rows as one JSON array, one short statement for any number of rows (a long
     multi-row VALUES, or text arrays, cost psycopg more to prepare than the database to run)."""
-    batch = encode_record([(entry_id, *row) for entry_id, row in zip(ids, rows, strict=True)]).decode()
+    batch = encode_record(
+        [(entry_id, *row[:-1], row[-1].decode()) for entry_id, row in zip(ids, rows, strict=True)]
+    ).decode()
     conn.execute(
         f"INSERT INTO journal_entries ({_COLUMNS}) SELECT {_FROM_JSON} FROM jsonb_array_elements(?::jsonb) r",
         [batch],
@@ -129,16 +131,27 @@ def stored_time(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")[:26] + "Z"
 
 
-def _row(entry: JournalEntry) -> tuple[object, ...]:
+def _row(entry: JournalEntry) -> StoredRow:
+    record = encode_record(entry)
+    caller = entry.caller
     return (
         entry.tenant_id,
-        stored_time(entry.at),
-        entry.caller.app_id,
-        entry.caller.user_id,
+        _time_of(record) or stored_time(entry.at),
+        caller.app_id,
+        caller.user_id,
         entry.method,
         entry.route,
         entry.status,
         entry.decision.rule,
         entry.request_id,
-        encode_record(entry).decode(),
+        record,
     )
+
+
+def _time_of(record: bytes) -> str | None:
+    """The stored time column, read from the encoded entry: ``at`` comes first, and msgspec writes an aware
+    UTC time with six digits of microseconds (unless they are 0) and ``Z``, which is the column's format.
+    None when it does not (then ``stored_time``): a third of the cost of formatting the time again."""
+    if record[33:35] == b'Z"' and record.startswith(_AT):
+        return record[7:34].decode()
+    return None

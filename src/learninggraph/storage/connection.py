@@ -71,6 +71,11 @@ class Connection(ABC):
     def execute(self, sql: str, params: Params = ()) -> int:
         """Runs a statement and returns the number of rows it changed."""
 
+    def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
+        """Runs one statement for each of ``rows`` (prepared once where the backend can)."""
+        for params in rows:
+            self.execute(sql, params)
+
     @abstractmethod
     def exclusive(self, name: str) -> None:
         """Makes write transactions that claim the same name run one after another.

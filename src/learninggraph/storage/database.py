@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
@@ -57,6 +57,12 @@ class SqliteConnection(Connection):
 
     def execute(self, sql: str, params: Params = ()) -> int:
         return self._run(sql, params).rowcount
+
+    def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
+        try:
+            self._raw.executemany(sql, rows)
+        except sqlite3.OperationalError as exc:
+            raise unavailable(exc) from exc
 
     def exclusive(self, name: str) -> None:
         pass

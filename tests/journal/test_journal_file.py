@@ -1,0 +1,120 @@
+"""Where the journal is stored: on SQLite a file of its own beside the database (owner-only, shared by
+workers, kept across restarts), an in-memory journal for an in-memory database, and the entries of a database
+journalled before the split moved into the file."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from learninggraph.journal.queries import JournalFilter, explain, search
+from learninggraph.journal.storage import (
+    journal_database_of,
+    journal_path,
+    journal_url,
+    open_journal_database,
+)
+from learninggraph.journal.store import JournalStore
+from learninggraph.storage.database import Database
+from tests.builders import Catalogue, Tenant
+from tests.journal.entries import entry, migrated
+from tests.journal.server import serving, world
+
+pytestmark = pytest.mark.sqlite
+
+PROVIDERS = "/v1.0/employeeExperience/learningProviders"
+
+
+def test_the_journal_file_sits_beside_the_database_under_its_name() -> None:
+    assert journal_path("/data/learninggraph.db") == "/data/learninggraph.journal.db"
+    assert journal_path("relative/graph.sqlite3") == "relative/graph.journal.sqlite3"
+    assert journal_path("/data/graph") == "/data/graph.journal.db"
+
+
+def test_an_in_memory_database_gets_an_in_memory_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    journal = open_journal_database("sqlite:///:memory:")
+    try:
+        JournalStore(journal).append([entry(request_id="in-memory")])
+        found = explain(journal, "in-memory", tenant_id="tenant-a")
+    finally:
+        journal.close()
+
+    assert journal_url("sqlite:///:memory:") == "sqlite:///:memory:"
+    assert found is not None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_journal_file_is_readable_by_its_owner_only(fresh_database_url: str) -> None:
+    with migrated(fresh_database_url):
+        journal = open_journal_database(fresh_database_url)
+        try:
+            JournalStore(journal).append([entry()])
+            path = Path(journal_url(fresh_database_url).removeprefix("sqlite:///"))
+            modes = {name: stat.S_IMODE(os.stat(name).st_mode) for name in (path, Path(f"{path}-wal"))}
+        finally:
+            journal.close()
+
+    assert modes == {path: 0o600, Path(f"{path}-wal"): 0o600}
+
+
+def test_the_servers_entries_go_to_the_journal_file_not_the_database(fresh_database_url: str) -> None:
+    test_world = world(fresh_database_url)
+    with serving(test_world) as base_url:
+        answered = httpx.get(
+            base_url + PROVIDERS,
+            headers={"Authorization": f"Bearer {test_world.token(base_url)}"},
+            timeout=30,
+        )
+
+    database_file = fresh_database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(database_file) as raw:
+        in_database = raw.execute("SELECT count(*) FROM journal_entries").fetchone()[0]
+    journal = open_journal_database(fresh_database_url)
+    try:
+        found = explain(journal, answered.headers["request-id"], tenant_id=test_world.tenant_id)
+    finally:
+        journal.close()
+    assert found is not None
+    assert in_database == 0
+
+
+def test_a_database_journalled_before_the_split_keeps_its_entries(fresh_database_url: str) -> None:
+    with migrated(fresh_database_url) as database:
+        # Written as a server did before the journal had a file of its own: into the database's tables.
+        JournalStore(database).append([entry(request_id="older"), entry("tenant-b", request_id="other")])
+    journal = open_journal_database(fresh_database_url)
+    try:
+        JournalStore(journal).append([entry(request_id="newer")])
+        kept = [e.request_id for e in search(journal, JournalFilter(tenant_id="tenant-a"))]
+        other = [e.request_id for e in search(journal, JournalFilter(tenant_id="tenant-b"))]
+    finally:
+        journal.close()
+
+    assert kept == ["newer", "older"]
+    assert other == ["other"]
+
+
+def test_a_write_request_answers_while_the_journal_is_locked_by_its_writer(
+    tenant: Tenant, catalogue: Catalogue, database: Database
+) -> None:
+    # A journal writer in the middle of a batch (this or another process's): the journal's write lock is held.
+    with journal_database_of(database) as journal, journal.transaction() as conn:
+        conn.execute("UPDATE journal_sequence SET last_id = last_id WHERE name = 'entries'")
+        started = time.monotonic()
+        created = tenant.app().post(
+            catalogue.activities_url, json=tenant.assignment_body(catalogue.content_id)
+        )
+        waited = time.monotonic() - started
+
+    assert created.status_code == 201
+    # The database's busy timeout is 5 s: a request sharing the journal's lock would wait that long.
+    assert waited < 2
