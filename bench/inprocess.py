@@ -237,13 +237,21 @@ async def main() -> None:
         action="store_true",
         help="instead: our app with the access log off, as text and as JSON (to a file), interleaved",
     )
+    parser.add_argument("--no-journal", action="store_true", help="our app with the request journal off")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--lines", type=int, default=40)
     args = parser.parse_args()
     sample = json.loads(args.sample.read_text())
     rng = random.Random(1)
     makers = requests(sample, rng)
-    ours = create_app(Settings(database_url=args.database, public_url=PUBLIC_URL, create_dev_identity=False))
+    ours = create_app(
+        Settings(
+            database_url=args.database,
+            public_url=PUBLIC_URL,
+            create_dev_identity=False,
+            journal=not args.no_journal,
+        )
+    )
     ceiling = make_app(Database(args.database))
     # Every learner token verified once, as a running server has after its first seconds.
     for tenant in sample["tenants"]:
