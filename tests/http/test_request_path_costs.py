@@ -176,3 +176,46 @@ def test_another_observer_is_handed_each_exchange_even_with_the_access_log_off()
     _answer_one(_edge_with(_CountingAccessLog(logger), seen.append))
 
     assert [e.status for e in seen] == [204]
+
+
+class _ServerCycle:
+    """What the edge's ``receive`` is bound to under uvicorn: its request cycle, here with the body in hand."""
+
+    def __init__(self, body: bytes, *, complete: bool) -> None:
+        self.body = body
+        self.more_body = not complete
+
+    async def receive(self) -> dict[str, Any]:
+        await asyncio.sleep(0)  # a turn of the loop, as a server's receive may take
+        return {"type": "http.request", "body": self.body, "more_body": False}
+
+
+def test_a_body_the_server_already_holds_whole_is_read_without_its_timer() -> None:
+    reading = Reading(max_body_bytes=1024, body_timeout_seconds=1e-9)
+    cycle = _ServerCycle(b'{"a":1}', complete=True)
+
+    body = asyncio.run(reading.read_body({"content-length": "7"}, cycle.receive))
+
+    assert body == b'{"a":1}'
+
+
+def test_a_body_still_arriving_at_the_server_keeps_its_timer() -> None:
+    reading = Reading(max_body_bytes=1024, body_timeout_seconds=1e-9)
+    cycle = _ServerCycle(b'{"a":1}', complete=False)
+    try:
+        asyncio.run(reading.read_body({"content-length": "7"}, cycle.receive))
+    except Exception as error:
+        assert getattr(error, "status", None) == 408
+    else:
+        raise AssertionError("a body still arriving was read without its timer")
+
+
+def test_a_body_the_server_holds_whole_is_still_refused_past_the_size_limit() -> None:
+    reading = Reading(max_body_bytes=4)
+    cycle = _ServerCycle(b"0123456789", complete=True)
+    try:
+        asyncio.run(reading.read_body({"transfer-encoding": "chunked"}, cycle.receive))
+    except Exception as error:
+        assert getattr(error, "status", None) == 413
+    else:
+        raise AssertionError("a body past the limit was accepted")
