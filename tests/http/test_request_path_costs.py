@@ -4,11 +4,13 @@ client-secret sign-ins on the handlers' lane (only password sign-ins take the si
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from typing import Any
 
 from learninggraph.domain.entity import EntityType
 from learninggraph.domain.principal import Permissions
+from learninggraph.http.access_log import AccessLog, Exchange
 from learninggraph.http.context import Operation, RequestContext
 from learninggraph.http.edge import Edge, is_client_credentials, new_request_id
 from learninggraph.http.messages import Request, Response, parse_query
@@ -113,3 +115,107 @@ def test_request_ids_are_version_4_guids() -> None:
         assert str(parsed) == request_id
         assert parsed.version == 4
         assert parsed.variant == uuid.RFC_4122
+
+
+class _CountingAccessLog(AccessLog):
+    """The access log, counting the exchanges the edge hands it."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__(logger=logger)
+        self.handed: list[Exchange] = []
+
+    def __call__(self, exchange: Exchange) -> None:
+        self.handed.append(exchange)
+        super().__call__(exchange)
+
+
+def _answer_one(edge: Edge) -> None:
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": "/ping", "raw_path": b"/ping"}
+    scope |= {"query_string": b"", "headers": [(b"host", b"example")], "scheme": "http"}
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        pass
+
+    asyncio.run(edge(scope, receive, send))
+
+
+def _edge_with(*observers: Any) -> Edge:
+    pipeline = Pipeline([lambda context: Response(204)])
+    return Edge(pipeline=pipeline, reading=Reading(max_body_bytes=1024), observers=observers)
+
+
+def test_an_access_log_that_writes_nothing_is_not_handed_an_exchange() -> None:
+    logger = logging.getLogger(f"learninggraph.test-access-off-{uuid.uuid4()}")
+    logger.setLevel(logging.WARNING)
+    access_log = _CountingAccessLog(logger)
+
+    _answer_one(_edge_with(access_log))
+
+    assert access_log.handed == []
+
+
+def test_an_access_log_that_writes_is_handed_each_exchange() -> None:
+    logger = logging.getLogger(f"learninggraph.test-access-on-{uuid.uuid4()}")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(logging.NullHandler())
+    access_log = _CountingAccessLog(logger)
+
+    _answer_one(_edge_with(access_log))
+
+    assert [(e.method, e.path, e.status) for e in access_log.handed] == [("GET", "/ping", 204)]
+
+
+def test_another_observer_is_handed_each_exchange_even_with_the_access_log_off() -> None:
+    logger = logging.getLogger(f"learninggraph.test-access-other-{uuid.uuid4()}")
+    logger.setLevel(logging.WARNING)
+    seen: list[Exchange] = []
+
+    _answer_one(_edge_with(_CountingAccessLog(logger), seen.append))
+
+    assert [e.status for e in seen] == [204]
+
+
+class _ServerCycle:
+    """What the edge's ``receive`` is bound to under uvicorn: its request cycle, here with the body in hand."""
+
+    def __init__(self, body: bytes, *, complete: bool) -> None:
+        self.body = body
+        self.more_body = not complete
+
+    async def receive(self) -> dict[str, Any]:
+        await asyncio.sleep(0)  # a turn of the loop, as a server's receive may take
+        return {"type": "http.request", "body": self.body, "more_body": False}
+
+
+def test_a_body_the_server_already_holds_whole_is_read_without_its_timer() -> None:
+    reading = Reading(max_body_bytes=1024, body_timeout_seconds=1e-9)
+    cycle = _ServerCycle(b'{"a":1}', complete=True)
+
+    body = asyncio.run(reading.read_body({"content-length": "7"}, cycle.receive))
+
+    assert body == b'{"a":1}'
+
+
+def test_a_body_still_arriving_at_the_server_keeps_its_timer() -> None:
+    reading = Reading(max_body_bytes=1024, body_timeout_seconds=1e-9)
+    cycle = _ServerCycle(b'{"a":1}', complete=False)
+    try:
+        asyncio.run(reading.read_body({"content-length": "7"}, cycle.receive))
+    except Exception as error:
+        assert getattr(error, "status", None) == 408
+    else:
+        raise AssertionError("a body still arriving was read without its timer")
+
+
+def test_a_body_the_server_holds_whole_is_still_refused_past_the_size_limit() -> None:
+    reading = Reading(max_body_bytes=4)
+    cycle = _ServerCycle(b"0123456789", complete=True)
+    try:
+        asyncio.run(reading.read_body({"transfer-encoding": "chunked"}, cycle.receive))
+    except Exception as error:
+        assert getattr(error, "status", None) == 413
+    else:
+        raise AssertionError("a body past the limit was accepted")

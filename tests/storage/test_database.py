@@ -142,6 +142,40 @@ def test_a_row_read_with_lock_holds_off_another_writer_until_commit(
     assert name_of(db, "a") == "second"
 
 
+def test_a_read_answers_its_one_statement_with_the_committed_state(db: Database) -> None:
+    with db.transaction() as conn:
+        conn.execute("UPDATE items SET name = ? WHERE id = ?", ("committed", "a"))
+
+    with db.read() as conn:
+        row = conn.fetch_one("SELECT name FROM items WHERE id = ?", ("a",))
+
+    assert row == ("committed",)
+
+
+@pytest.mark.sqlite
+def test_a_read_refuses_a_second_statement_which_only_a_snapshot_keeps_consistent(db: Database) -> None:
+    with pytest.raises(RuntimeError, match="one statement"), db.read() as conn:
+        conn.fetch_one("SELECT name FROM items WHERE id = ?", ("a",))
+        conn.fetch_one("SELECT flag FROM items WHERE id = ?", ("a",))
+
+
+@pytest.mark.sqlite
+def test_a_read_on_sqlite_opens_no_transaction_around_its_statement(db: Database) -> None:
+    with db.read() as conn:
+        assert conn.fetch_one("SELECT name FROM items WHERE id = ?", ("a",)) == ("first",)
+        assert not db._raw.in_transaction  # type: ignore[attr-defined]
+
+
+def test_a_read_inside_a_group_sees_the_group_s_own_writes(db: Database) -> None:
+    with db.grouped():
+        with db.transaction() as conn:
+            conn.execute("UPDATE items SET name = ? WHERE id = ?", ("grouped", "a"))
+        with db.read() as conn:
+            row = conn.fetch_one("SELECT name FROM items WHERE id = ?", ("a",))
+
+    assert row == ("grouped",)
+
+
 def test_a_lock_inside_a_snapshot_is_ignored(db: Database) -> None:
     with db.snapshot() as conn:
         assert conn.fetch_all("SELECT id FROM items WHERE id = ?", ("a",), lock=True) == [("a",)]

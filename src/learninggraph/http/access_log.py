@@ -110,6 +110,10 @@ class AccessLog:
         self.logger = logger or logging.getLogger(ACCESS_LOGGER)
         self._parent = logging.getLogger("learninggraph")
 
+    def writes(self) -> bool:
+        """Whether a line would be written now (the logger's level lets INFO through)."""
+        return self.logger.isEnabledFor(logging.INFO)
+
     def __call__(self, exchange: Exchange) -> None:
         if not self.logger.isEnabledFor(logging.INFO):
             return

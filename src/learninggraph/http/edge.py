@@ -26,7 +26,7 @@ from typing import Any
 from learninggraph.domain.errors import INTERNAL_ERROR, GraphError, InternalServerError
 from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.faults.matcher import FaultMatcher
-from learninggraph.http.access_log import Exchange, exchange_of, is_sign_in
+from learninggraph.http.access_log import AccessLog, Exchange, exchange_of, is_sign_in
 from learninggraph.http.batch_requests import is_batch
 from learninggraph.http.context import RequestContext
 from learninggraph.http.errors import render_error
@@ -143,7 +143,7 @@ class Edge:
             response = Response(DROPPED)
         else:
             await self._send(send, response, request_id, client_request_id, _wants_hsts(scope, headers))
-        if self.observers:
+        if self.observers and self._listened():
             self._observe(scope, context, response.status, started, request_id, failure)
         if self.recorder is not None:
             self._record(scope, headers, context, response, failure, started, request_id, client_request_id)
@@ -154,6 +154,11 @@ class Edge:
         if executor is None:
             return self.pipeline.run(context)
         return await asyncio.get_running_loop().run_in_executor(executor, self.pipeline.run, context)
+
+    def _listened(self) -> bool:
+        """Whether any observer would use the exchange: an access log at a level that drops its lines would
+        not, so then no exchange is built (the common case with the access log off and no metrics)."""
+        return any(not isinstance(observer, AccessLog) or observer.writes() for observer in self.observers)
 
     def _observe(
         self,

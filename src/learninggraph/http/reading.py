@@ -1,7 +1,7 @@
 """The first steps of every request, on the event loop: raw ASGI headers, body and path into a ``Request``.
 
 1. ``read_headers``: counted and measured (431), repeated ones joined;
-2. ``read_body``: the size limit (413) and the body timeout (408);
+2. ``read_body``: the size limit (413) and the body timeout (408), which a body already received whole needs not;
 3. ``parse_request``: the path split on the raw bytes, repeated slashes collapsed, key segments parsed; the
    query options; the client's scheme, host and address (from the proxy's headers only when trusted).
 """
@@ -32,6 +32,12 @@ class RequestHeaderFieldsTooLarge(GraphError):
 class RequestTimeout(GraphError):
     status = 408
     code = "requestTimeout"
+
+
+def _already_received(receive: Receive) -> bool:
+    """Whether the whole body has arrived, so ``receive`` answers at once: the server's request cycle (uvicorn's
+    ``receive`` is its bound method) has read the message's end. Anything else counts as still arriving."""
+    return getattr(getattr(receive, "__self__", None), "more_body", True) is False
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,26 +87,32 @@ class Reading:
                 raise BadRequest("The Content-Length header is not a number.") from None
             if length > self.max_body_bytes:
                 raise self._too_large()
-        chunks: list[bytes] = []
-        size = 0
+        if _already_received(receive):
+            # Nothing left to wait for, so nothing to time (a timer costs more than the small body itself).
+            return await self._collect(receive)
         try:
             async with asyncio.timeout(self.body_timeout_seconds):
-                while True:
-                    message = await receive()
-                    if message["type"] == "http.disconnect":
-                        break
-                    chunk = message.get("body", b"")
-                    size += len(chunk)
-                    if size > self.max_body_bytes:
-                        raise self._too_large()
-                    chunks.append(chunk)
-                    if not message.get("more_body", False):
-                        break
+                return await self._collect(receive)
         except TimeoutError:
             raise RequestTimeout(
                 f"The request body was not received within {self.body_timeout_seconds:g} seconds.",
                 headers={"Connection": "close"},
             ) from None
+
+    async def _collect(self, receive: Receive) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise self._too_large()
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
         return b"".join(chunks)
 
     def _too_large(self) -> PayloadTooLarge:

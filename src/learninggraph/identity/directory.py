@@ -335,7 +335,9 @@ class Directory:
         return user
 
     def tenant(self, tenant_id: str) -> Tenant | None:
-        with self._read() as conn:
+        if self._bound is not None:
+            return get_tenant(self._bound, tenant_id)
+        with self._database.read() as conn:  # one statement (every sign-in asks)
             return get_tenant(conn, tenant_id)
 
     def has_tenants(self) -> bool:

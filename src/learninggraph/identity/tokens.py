@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import secrets
 import threading
@@ -45,6 +46,7 @@ EXPIRED = "Access token has expired or is not yet valid."
 BAD_AUDIENCE = "Access token validation failure. Invalid audience."
 
 
+@functools.lru_cache(maxsize=4096)
 def service_principal_id(client_id: str) -> str:
     """The stable object id of an application's service principal."""
     return str(uuid.uuid5(_SERVICE_PRINCIPAL_NAMESPACE, client_id))

@@ -31,7 +31,7 @@ class DatabaseCounterStore:
             return 0.0
         stored = [_stored(key) for key in keys]
         marks = ", ".join("?" * len(stored))
-        with self._database.snapshot() as conn:
+        with self._database.read() as conn:
             row = conn.fetch_one(f"SELECT max(arrival) FROM rate_budgets WHERE key IN ({marks})", stored)
         arrival = None if row is None or row[0] is None else float(row[0])
         return wait_after(arrival, now=now, interval=interval, window=window)

@@ -116,6 +116,11 @@ class Database:
         """A read transaction: every statement in the block sees the same state."""
         raise NotImplementedError
 
+    def read(self) -> AbstractContextManager[Connection]:
+        """A block that runs exactly one statement (a second raises): one statement always sees one state,
+        so a backend may run it without a read transaction around it (SQLite: no BEGIN and COMMIT)."""
+        return self.snapshot()
+
     def grouped(self) -> AbstractContextManager[None]:
         """A block whose transactions may be committed together, each still succeeding or failing alone.
 

@@ -167,6 +167,11 @@ class SqliteDatabase(Database):
         # A plain class rather than a generator: every read request opens one, so its cost counts.
         return _SqliteSnapshot(self)
 
+    def read(self) -> AbstractContextManager[Connection]:
+        # In autocommit mode SQLite runs a lone SELECT in a read transaction of its own: the state it sees is
+        # as consistent as a snapshot's, without the BEGIN and COMMIT statements around it.
+        return _SqliteSnapshot(self, single=True)
+
     @contextmanager
     def grouped(self) -> Iterator[None]:
         """One write transaction (one commit) for the block; each transaction inside is a savepoint.
@@ -246,14 +251,34 @@ class SqliteDatabase(Database):
                 self._writer = None
 
 
+class _OneStatement(SqliteConnection):
+    """A connection for ``read()``: its first statement runs in SQLite's autocommit mode, a second raises."""
+
+    __slots__ = ("_used",)
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        super().__init__(raw)
+        self._used = False
+
+    def _run(self, sql: str, params: Params) -> sqlite3.Cursor:
+        if self._used:
+            raise RuntimeError("Database.read() runs one statement; use snapshot() for more.")
+        self._used = True
+        return super()._run(sql, params)
+
+
 class _SqliteSnapshot:
-    """A read transaction (BEGIN ... COMMIT) holding the connection's lock; inside a group, the group's."""
+    """A read transaction (BEGIN ... COMMIT) holding the connection's lock; inside a group, the group's.
 
-    __slots__ = ("_began", "_database")
+    ``single``: the block runs one statement, in autocommit mode (no BEGIN, no COMMIT).
+    """
 
-    def __init__(self, database: SqliteDatabase) -> None:
+    __slots__ = ("_began", "_database", "_single")
+
+    def __init__(self, database: SqliteDatabase, *, single: bool = False) -> None:
         self._database = database
         self._began = False
+        self._single = single
 
     def __enter__(self) -> Connection:
         database = self._database
@@ -262,6 +287,8 @@ class _SqliteSnapshot:
             if database._grouping:
                 # Inside a group the outer transaction already gives one consistent view.
                 database._require_group()
+            elif self._single:
+                return _OneStatement(database._raw)
             else:
                 database._raw.execute("BEGIN")
                 self._began = True

@@ -88,7 +88,9 @@ class LearningCourseActivityService:
         learner_id: str | None = None,
         page_size: int,
     ) -> Page[ActivityRecord]:
-        with self.database.snapshot() as conn:
+        # One statement (the page) unless a provider or another learner is looked up, or $count asked for.
+        single = provider_id is None and learner_id in (None, caller.user_id) and not options.count
+        with self.database.read() if single else self.database.snapshot() as conn:
             listing = _listing(conn, caller, provider_id=provider_id, learner_id=learner_id)
             return fetch_page(conn, listing, options, page_size=page_size)
 
@@ -105,7 +107,9 @@ class LearningCourseActivityService:
             return count_rows(conn, listing, options)
 
     def get(self, caller: Principal, key: ActivityKey) -> ActivityRecord:
-        with self.database.snapshot() as conn:
+        # By key alone, ``locate`` runs one statement; a provider or a learner in the path adds lookups.
+        single = key.provider_id is None and key.learner_id is None
+        with self.database.read() if single else self.database.snapshot() as conn:
             require_plan(caller)
             if key.learner_id is not None:
                 require_learner_view(conn, caller, key.learner_id, listing=False)

@@ -1,0 +1,142 @@
+"""The server's CPU per request on our request path, against the minimal handlers and another source tree.
+
+    python bench/path_cost.py --database-url sqlite:///bench.db --sample ids.json \
+        [--baseline OTHER_TREE] [--only get patch list token] [--duration 5] [--rounds 3] [--profile DIR]
+
+Our server (this tree), the same server from ``--baseline``'s ``src/`` and ``bench/ceiling.py``'s minimal
+handlers, each pinned to CPU 1 (wrk to CPU 0), all with the request journal off, measured in turn on each
+scenario, in interleaved rounds. Each figure is the server process's own CPU time per answered request (user
+and system, every thread), the median of the rounds: unlike requests per second, it holds still while other
+work shares the machine. The ratio column is the minimal handler's CPU per request ÷ ours, the throughput
+ratio ``bench/run.py`` reports when the server's core is the bottleneck. ``--profile DIR``: a py-spy
+``raw`` profile of each server and scenario of the last round into DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+
+from journal_cost import cpu_seconds
+from run import HERE, PYTHON, ensure_wrk, free_port, process, run_wrk, serve_command, wait_ready
+from run import write_scripts as wrk_scripts
+
+PAIRS = {"get": "min_get", "patch": "min_patch", "list": "min_list", "token": "min_token", "post": "min_post"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", required=True, help="a database holding dataset.py's data set")
+    parser.add_argument("--sample", type=Path, required=True, help="the ids file dataset.py wrote for it")
+    parser.add_argument("--baseline", type=Path, help="another learninggraph source tree, served too")
+    parser.add_argument("--only", nargs="*", default=["get", "patch", "list", "token"])
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--profile", type=Path, help="py-spy raw profiles of the last round into this folder")
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    work = Path(tempfile.mkdtemp(prefix="learninggraph-path-cost-"))
+    scripts = wrk_scripts(json.loads(args.sample.read_text()), work)
+    off = {"LEARNINGGRAPH_JOURNAL": "0"}
+    url = args.database_url
+    servers: dict[str, tuple[list[str], dict[str, str]]] = {
+        "ours": ([*serve_command(url, free_port()), "--no-journal"], off)
+    }
+    if args.baseline is not None:
+        servers["base"] = (
+            [*serve_command(url, free_port()), "--no-journal"],
+            {**off, "PYTHONPATH": str(args.baseline.resolve() / "src")},
+        )
+    min_port = free_port()
+    servers["min"] = ([PYTHON, str(HERE / "ceiling.py"), url, str(min_port), "1"], {})
+    cpu: dict[str, list[float]] = {}
+    rps: dict[str, list[float]] = {}
+    try:
+        with process(servers["ours"][0], cpu="1", env=servers["ours"][1]) as ours_proc:
+            procs = {"ours": ours_proc}
+            others = [name for name in servers if name != "ours"]
+            contexts = [process(servers[n][0], cpu="1", env=servers[n][1]) for n in others]
+            for name, context in zip(others, contexts, strict=True):
+                procs[name] = context.__enter__()
+            try:
+                ports = {
+                    name: (min_port if name == "min" else int(cmd[cmd.index("--port") + 1]))
+                    for name, (cmd, _) in servers.items()
+                }
+                for name, port in ports.items():
+                    wait_ready(f"http://127.0.0.1:{port}/{'hello' if name == 'min' else 'health'}")
+                runs = [(name, scenario) for scenario in args.only for name in servers if name != "min"] + [
+                    ("min", PAIRS[s]) for s in args.only if s in PAIRS
+                ]
+                for name, scenario in runs:  # warm: tokens verified, statements and filters cached
+                    # The list's learners each have a token of their own: long enough to verify most of them.
+                    seconds = 10 if scenario == "list" else 2
+                    run_wrk(
+                        wrk, f"http://127.0.0.1:{ports[name]}", scripts[scenario], seconds, procs[name].pid
+                    )
+                for round_number in range(args.rounds):
+                    ordered = runs if round_number % 2 == 0 else list(reversed(runs))
+                    last = round_number == args.rounds - 1
+                    for name, scenario in ordered:
+                        pid = procs[name].pid
+                        spy = None
+                        if last and args.profile is not None:
+                            args.profile.mkdir(parents=True, exist_ok=True)
+                            spy = subprocess.Popen(
+                                [
+                                    shutil.which("py-spy") or "py-spy", "record", "-p", str(pid), "-d", str(args.duration), "-r", "500",
+                                    "-f", "raw", "--nonblocking",
+                                    "-o", str(args.profile / f"{name}-{scenario}.raw"),
+                                ],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL,
+                            )  # fmt: skip
+                        before = cpu_seconds(pid)
+                        result = run_wrk(
+                            wrk, f"http://127.0.0.1:{ports[name]}", scripts[scenario], args.duration, pid,
+                            args.connections,
+                        )  # fmt: skip
+                        used = cpu_seconds(pid) - before
+                        if spy is not None:
+                            spy.wait(timeout=60)
+                        key = f"{name}:{scenario}"
+                        per = 1e6 * used / (result[0] * args.duration)
+                        cpu.setdefault(key, []).append(per)
+                        rps.setdefault(key, []).append(result[0])
+                        print(
+                            f"round {round_number + 1} {key:16s} {result[0]:8.0f} req/s  CPU {per:6.1f} µs/request"
+                            f"  non-2xx {result[3]}",
+                            flush=True,
+                        )
+            finally:
+                for context in reversed(contexts):
+                    context.__exit__(None, None, None)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nload average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"(medians of {args.rounds} rounds of {args.duration} s; journal off; CPU = the server process's)")
+    names = [n for n in servers if n != "min"]
+    print(
+        "| scenario | " + " | ".join(f"{n} CPU µs/req | {n} ratio" for n in names) + " | minimal CPU µs/req |"
+    )
+    print("|---" * (2 * len(names) + 2) + "|")
+    for scenario in args.only:
+        minimal = statistics.median(cpu[f"min:{PAIRS[scenario]}"])
+        cells = []
+        for n in names:
+            ours = statistics.median(cpu[f"{n}:{scenario}"])
+            cells.append(f"{ours:.0f} | {minimal / ours:.2f}")
+        print(f"| {scenario} | {' | '.join(cells)} | {minimal:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
