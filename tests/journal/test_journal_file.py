@@ -15,6 +15,7 @@ import pytest
 
 from learninggraph.journal.queries import JournalFilter, explain, search
 from learninggraph.journal.storage import (
+    CACHE_KIB,
     journal_database_of,
     journal_path,
     journal_url,
@@ -64,6 +65,24 @@ def test_the_journal_file_is_readable_by_its_owner_only(fresh_database_url: str)
             journal.close()
 
     assert modes == {path: 0o600, Path(f"{path}-wal"): 0o600}
+
+
+def test_the_journals_connection_keeps_a_page_cache_smaller_than_the_datas(fresh_database_url: str) -> None:
+    with migrated(fresh_database_url):
+        journal = open_journal_database(fresh_database_url)
+        data = Database(fresh_database_url)
+        try:
+            with journal.transaction() as conn:
+                journal_cache = conn.fetch_one("PRAGMA cache_size")
+            with data.transaction() as conn:
+                data_cache = conn.fetch_one("PRAGMA cache_size")
+        finally:
+            journal.close()
+            data.close()
+
+    assert journal_cache is not None and data_cache is not None
+    assert journal_cache[0] == -CACHE_KIB
+    assert -journal_cache[0] < -data_cache[0]
 
 
 def test_the_servers_entries_go_to_the_journal_file_not_the_database(fresh_database_url: str) -> None:

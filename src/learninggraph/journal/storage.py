@@ -31,6 +31,9 @@ MEMORY = ":memory:"
 PAGE_SIZE = 16_384
 # ``PRAGMA user_version`` of a journal file whose schema is complete.
 SCHEMA_VERSION = 1
+# The journal's connection keeps a small page cache (KiB): it mostly appends, and the data's 64 MiB cache
+# would otherwise be a second one as large in every worker.
+CACHE_KIB = 8_192
 # The journal file's tables. ``id`` is the rowid (INTEGER PRIMARY KEY): one B-tree fewer per entry than a
 # separate key index; ids are still handed out through ``journal_sequence`` (see ``JournalStore``).
 SCHEMA: tuple[str, ...] = (
@@ -82,6 +85,8 @@ def open_journal_database(database_url: str) -> Database:
     if database.dialect == "sqlite":
         try:
             _create_schema(database, DatabaseUrl.parse(database_url).path)
+            with database.transaction() as conn:
+                conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         except BaseException:
             database.close()
             raise
