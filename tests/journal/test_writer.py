@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 
-from learninggraph.journal.entry import JournalEntry
+from learninggraph.http.messages import Response
+from learninggraph.http.recording import Recorder
+from learninggraph.journal.entry import BODY_LIMIT_BYTES, JournalEntry
+from learninggraph.journal.journal import Journal
 from learninggraph.journal.queries import JournalFilter, search
 from learninggraph.journal.store import JournalStore
 from learninggraph.journal.writer import JournalWriter
@@ -148,3 +152,34 @@ def test_a_call_that_fails_to_build_its_entry_is_dropped_and_counted(journal_dat
 
     assert [e.request_id for e in search(journal_database, JournalFilter(tenant_id="tenant-a"))] == ["kept"]
     assert writer.stats.dropped == 1
+
+
+def _record(recorder: Recorder, body: bytes) -> None:
+    recorder.record(
+        None,
+        Response(200, body=body, content_type="application/json"),
+        error=None,
+        started_at=datetime.now(UTC),
+        duration_ms=1.0,
+        request_id="r",
+        client_request_id="c",
+        method="GET",
+        url="/v1.0/tenant-a/x",
+        request_headers={"authorization": "Bearer tid.tenant-a"},
+    )
+
+
+def test_an_answer_past_the_body_bound_is_cut_when_recorded_not_held_whole_until_stored(
+    journal_database: Database,
+) -> None:
+    journal = Journal(journal_database, interval=60)
+    recorder = Recorder(journal)
+    queued = journal.writer._queue
+    try:
+        _record(recorder, b"x" * (BODY_LIMIT_BYTES + 1))
+        _record(recorder, b"x" * 10)
+        kinds = [isinstance(item, JournalEntry) for item in queued]
+    finally:
+        journal.close()
+
+    assert kinds == [True, False]

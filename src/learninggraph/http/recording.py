@@ -24,7 +24,14 @@ from learninggraph.domain.errors import Explanation, GraphError
 from learninggraph.domain.principal import Principal
 from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Request, Response
-from learninggraph.journal.entry import ANONYMOUS, Caller, Decision, JournalEntry, capture_body
+from learninggraph.journal.entry import (
+    ANONYMOUS,
+    BODY_LIMIT_BYTES,
+    Caller,
+    Decision,
+    JournalEntry,
+    capture_body,
+)
 from learninggraph.journal.journal import Journal
 
 # The journal of Graph requests that name no tenant at all (no token, or one that is not a JWT).
@@ -94,25 +101,28 @@ class Recorder:
         if tenant is None:
             return
         # Only what identifies the request is taken now; the writer's thread builds the entry, in a batch
-        # (``_entry``), from objects nothing changes after the answer.
-        self.journal.record(
-            partial(
-                self._entry,
-                tenant,
-                context,
-                response,
-                error,
-                started_at,
-                duration_ms,
-                request_id,
-                client_request_id,
-                method,
-                url,
-                request_headers,
-                request_body,
-                batch_request_id,
-            )
+        # (``_entry``), from objects nothing changes after the answer. A body past the journal's bound is cut
+        # now instead: a queued call would hold all of it (a $batch answer can be megabytes) until stored.
+        build = partial(
+            self._entry,
+            tenant,
+            context,
+            response,
+            error,
+            started_at,
+            duration_ms,
+            request_id,
+            client_request_id,
+            method,
+            url,
+            request_headers,
+            request_body,
+            batch_request_id,
         )
+        if len(response.body) > BODY_LIMIT_BYTES or len(request_body) > BODY_LIMIT_BYTES:
+            self.journal.record(build())
+        else:
+            self.journal.record(build)
 
     def _entry(
         self,
