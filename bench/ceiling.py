@@ -5,7 +5,8 @@ rendered with msgspec; ``PATCH /min/{tenant}/activities/{id}`` validates a small
 runs one UPDATE; ``POST /min/{tenant}/activities/{provider}`` validates a new activity's body and runs one
 INSERT; ``GET /min/{tenant}/learners/{learner}/page`` reads and renders a learner's first 50 open activities;
 ``POST /min/{tenant}/token/x`` checks a client secret (salted SHA-256, as stored) and signs one RS256 token.
-On PostgreSQL both run in a thread pool of the server's size, as the server's handlers do.
+On PostgreSQL both run in a thread pool of the server's size, as the server's handlers do. Each read is one
+statement through ``Database.read()`` (no BEGIN and COMMIT around it), as the server's one-statement reads are.
 Run: ``python bench/ceiling.py DATABASE_URL PORT [WORKERS]``: uvicorn with httptools, uvloop and the connection guards,
 as ``serve`` runs it (``CEILING_GUARDS=off``: uvicorn's plain httptools protocol);
 other servers load ``ceiling:app_from_environment`` (a factory reading ``CEILING_DATABASE_URL``).
@@ -70,7 +71,7 @@ def make_app(database: Database) -> Callable[[Scope, Receive, Send], Awaitable[N
     executor = ThreadPoolExecutor(max_workers=HANDLER_THREADS) if database.dialect == "postgresql" else None
 
     def get(tenant_id: str, activity_id: str, body: bytes) -> tuple[int, bytes]:
-        with database.snapshot() as conn:
+        with database.read() as conn:
             row = conn.fetch_one(
                 f"SELECT {COLUMNS} FROM learning_course_activities WHERE tenant_id = ? AND id = ?",
                 (tenant_id, activity_id),
@@ -116,7 +117,7 @@ def make_app(database: Database) -> Callable[[Scope, Receive, Send], Awaitable[N
         return 201, encode({"id": activity_id, **msgspec.structs.asdict(new)})
 
     def learner_page(tenant_id: str, learner_id: str, body: bytes) -> tuple[int, bytes]:
-        with database.snapshot() as conn:
+        with database.read() as conn:
             rows = conn.fetch_all(
                 f"SELECT {COLUMNS} FROM learning_course_activities WHERE tenant_id = ? AND learner_user_id = ?"
                 " AND status <> 'completed' ORDER BY id LIMIT 50",
@@ -128,7 +129,7 @@ def make_app(database: Database) -> Callable[[Scope, Receive, Send], Awaitable[N
 
     def token(tenant_id: str, _: str, body: bytes) -> tuple[int, bytes]:
         form = dict(parse_qsl(body.decode()))
-        with database.snapshot() as conn:
+        with database.read() as conn:
             rows = conn.fetch_all(
                 "SELECT salt, digest FROM client_secrets WHERE client_id = ?", (form.get("client_id", ""),)
             )

@@ -168,6 +168,16 @@ class TestMemoryCounterStore:
         assert store.longest_wait(("k",), now=1.0, interval=1.0, window=1.0) == 0.0
         assert store.claim("k", now=1.0, interval=1.0, window=1.0, most=1) == 1
 
+    def test_the_longest_wait_over_groups_judges_each_key_by_its_own_groups_interval(self) -> None:
+        store = MemoryCounterStore()
+        store.claim("narrow", now=0.0, interval=1.0, window=2.0, most=2)
+        store.claim("wide", now=0.0, interval=0.5, window=2.0, most=4)
+
+        waits = store.longest_waits(((("narrow",), 1.0), (("wide", "never-spent"), 0.5)), now=0.0, window=2.0)
+
+        assert waits == pytest.approx(1.0)
+        assert store.longest_waits(((("wide",), 0.5),), now=0.0, window=2.0) == pytest.approx(0.5)
+
     def test_a_claim_spends_as_many_units_as_fit_and_no_more(self) -> None:
         store = MemoryCounterStore()
 

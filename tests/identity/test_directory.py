@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from learninggraph.domain.permissions import APPLICATION_PERMISSIONS, CONTENT_READ_ALL, PROVIDER_READ
-from learninggraph.identity.directory import Directory, DirectoryError, TokenError, get_tenant, get_user
+from learninggraph.identity.directory import (
+    Directory,
+    DirectoryError,
+    TokenError,
+    get_tenant,
+    get_user,
+    insert_secret,
+)
 from learninggraph.storage.database import Database
 from tests.identity.conftest import Contoso
 
@@ -54,6 +61,39 @@ def test_an_application_is_unknown_in_another_tenant(directory: Directory, conto
         directory.authenticate_client(other.id, contoso.app.client_id, contoso.secret)
 
     assert (raised.value.status, raised.value.code) == (400, 700016)
+
+
+def test_an_unknown_tenant_is_refused_before_any_application_is_looked_at(
+    directory: Directory, contoso: Contoso
+) -> None:
+    with pytest.raises(TokenError) as raised:
+        directory.authenticate_client("no-such-tenant", contoso.app.client_id, contoso.secret)
+
+    assert (raised.value.status, raised.value.code) == (400, 90002)
+
+
+def test_each_of_an_applications_secrets_authenticates_it(
+    directory: Directory, db: Database, contoso: Contoso
+) -> None:
+    with db.transaction() as conn:
+        insert_secret(conn, contoso.app.client_id, "a-second-secret-of-enough-length")
+
+    for secret in (contoso.secret, "a-second-secret-of-enough-length"):
+        assert directory.authenticate_client(contoso.tenant.id, contoso.app.client_id, secret) == contoso.app
+
+
+@pytest.mark.sqlite
+def test_a_client_sign_in_reads_its_tenant_application_and_secrets_in_one_statement(
+    directory: Directory, db: Database, contoso: Contoso
+) -> None:
+    statements: list[str] = []
+    db._raw.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+    try:
+        directory.authenticate_client(contoso.tenant.id, contoso.app.client_id, contoso.secret)
+    finally:
+        db._raw.set_trace_callback(None)  # type: ignore[attr-defined]
+
+    assert len(statements) == 1 and statements[0].startswith("SELECT")
 
 
 def test_a_chosen_client_secret_is_returned_as_given(directory: Directory) -> None:

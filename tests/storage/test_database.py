@@ -152,7 +152,6 @@ def test_a_read_answers_its_one_statement_with_the_committed_state(db: Database)
     assert row == ("committed",)
 
 
-@pytest.mark.sqlite
 def test_a_read_refuses_a_second_statement_which_only_a_snapshot_keeps_consistent(db: Database) -> None:
     with pytest.raises(RuntimeError, match="one statement"), db.read() as conn:
         conn.fetch_one("SELECT name FROM items WHERE id = ?", ("a",))
@@ -164,6 +163,28 @@ def test_a_read_on_sqlite_opens_no_transaction_around_its_statement(db: Database
     with db.read() as conn:
         assert conn.fetch_one("SELECT name FROM items WHERE id = ?", ("a",)) == ("first",)
         assert not db._raw.in_transaction  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgresql
+def test_a_read_on_postgresql_sends_its_statement_without_begin_or_commit(db: Database) -> None:
+    from psycopg import pq
+
+    with db.read() as conn:
+        assert conn.fetch_one("SELECT name FROM items WHERE id = ?", ("a",)) == ("first",)
+        # Inside a transaction block the status would be INTRANS until a COMMIT.
+        assert conn._raw.info.transaction_status == pq.TransactionStatus.IDLE  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgresql
+def test_a_transaction_after_a_read_on_the_same_connection_is_still_all_or_nothing(db: Database) -> None:
+    with db.read() as conn:
+        conn.fetch_one("SELECT name FROM items WHERE id = ?", ("a",))
+
+    with pytest.raises(UniqueViolation), db.transaction() as conn:
+        conn.execute("INSERT INTO items (id, name, flag) VALUES (?, ?, ?)", ("b", "second", False))
+        conn.execute("INSERT INTO items (id, name, flag) VALUES (?, ?, ?)", ("c", "first", False))
+
+    assert name_of(db, "b") is None
 
 
 def test_a_read_inside_a_group_sees_the_group_s_own_writes(db: Database) -> None:

@@ -69,6 +69,21 @@ class TestDatabaseCounterStore:
         assert longest == pytest.approx(1.0)
         assert store.longest_wait(("b", "never-spent"), now=100.0, interval=1.0, window=2.0) == 0.0
 
+    def test_the_longest_wait_over_groups_judges_each_key_by_its_own_groups_interval(
+        self, migrated: Database
+    ) -> None:
+        store = DatabaseCounterStore(migrated)
+        store.claim("narrow", now=100.0, interval=1.0, window=2.0, most=2)
+        store.claim("wide", now=100.0, interval=0.5, window=2.0, most=4)
+
+        waits = store.longest_waits(
+            ((("narrow",), 1.0), (("wide", "never-spent"), 0.5)), now=100.0, window=2.0
+        )
+
+        assert waits == pytest.approx(1.0)  # the narrow key's; the wide one waits 0.5 s
+        assert store.longest_waits(((("wide",), 0.5),), now=100.0, window=2.0) == pytest.approx(0.5)
+        assert store.longest_waits(((("never-spent",), 1.0),), now=100.0, window=2.0) == 0.0
+
     def test_keys_whose_budget_is_whole_again_are_swept_out(self, migrated: Database) -> None:
         store = DatabaseCounterStore(migrated)
         store.claim("old", now=100.0, interval=1.0, window=5.0, most=1)

@@ -6,7 +6,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -40,6 +40,14 @@ class CounterStore(Protocol):
         """Seconds until every one of the keys may spend a unit (0.0: all may now); spends nothing."""
         ...
 
+    def longest_waits(self, groups: Sequence[KeyGroup], *, now: float, window: float) -> float:
+        """``longest_wait`` over several groups of keys, each with its own interval, in one step."""
+        ...
+
+
+# Keys spending the same budget, and that budget's interval (seconds per unit).
+KeyGroup = tuple[tuple[str, ...], float]
+
 
 def spend_one(store: CounterStore, key: str, *, now: float, interval: float, window: float) -> float:
     """Spends one unit of the key's budget: 0.0 if it fitted, else the seconds until one will."""
@@ -72,10 +80,16 @@ class MemoryCounterStore:
             return units
 
     def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
+        return self.longest_waits(((keys, interval),), now=now, window=window)
+
+    def longest_waits(self, groups: Sequence[KeyGroup], *, now: float, window: float) -> float:
         with self._lock:
-            arrivals = [self._arrivals.get(key) for key in keys]
+            arrivals = [(self._arrivals.get(key), interval) for keys, interval in groups for key in keys]
         return max(
-            (wait_after(arrival, now=now, interval=interval, window=window) for arrival in arrivals),
+            (
+                wait_after(arrival, now=now, interval=interval, window=window)
+                for arrival, interval in arrivals
+            ),
             default=0.0,
         )
 
@@ -138,6 +152,9 @@ class LeasedCounterStore:
 
     def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
         return self._store.longest_wait(keys, now=now, interval=interval, window=window)
+
+    def longest_waits(self, groups: Sequence[KeyGroup], *, now: float, window: float) -> float:
+        return self._store.longest_waits(groups, now=now, window=window)
 
 
 def lease_units(limit: int) -> int:
@@ -230,10 +247,8 @@ class LoginGuard(_Budgeted):
     def blocked_for(self, client_id: str, address: str, user: str | None = None) -> float:
         """Seconds until this client id, address and user may try again; 0.0 when they may now."""
         narrow, wide = _login_keys(client_id, address, user)
-        now = self._clock()
-        return max(
-            self._store.longest_wait(narrow, now=now, interval=self._interval, window=self._window),
-            self._store.longest_wait(wide, now=now, interval=self._ceiling_interval, window=self._window),
+        return self._store.longest_waits(
+            ((narrow, self._interval), (wide, self._ceiling_interval)), now=self._clock(), window=self._window
         )
 
     def failed(self, client_id: str, address: str, user: str | None = None) -> None:

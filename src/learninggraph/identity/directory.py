@@ -63,6 +63,17 @@ __all__ = [
 _ID_PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,128}")
 
 
+# The sign-in of a client: its tenant, its application (NULLs when there is none) and each of its secrets.
+_CLIENT_SQL = (
+    "SELECT t.id, "
+    + ", ".join(f"a.{column.strip()}" for column in APP_COLUMNS.split(","))
+    + ", s.salt, s.digest FROM tenants t"
+    " LEFT JOIN applications a ON a.client_id = ? AND a.tenant_id = t.id"
+    " LEFT JOIN client_secrets s ON s.client_id = a.client_id"
+    " WHERE t.id = ?"
+)
+
+
 class TokenError(Exception):
     """An OAuth error of the token service, rendered by ``identity.endpoints`` in Entra's shape."""
 
@@ -294,26 +305,23 @@ class Directory:
         return User(tenant_id, new_id, name, upn, licensed, held)
 
     def authenticate_client(self, tenant_id: str, client_id: str, secret: str | None) -> Application:
-        """The application, after checking its secret; ``None`` skips the check (public clients)."""
-        with self._read() as conn:
-            if get_tenant(conn, tenant_id) is None:
-                raise unknown_tenant(tenant_id)
-            row = conn.fetch_one(
-                f"SELECT {APP_COLUMNS} FROM applications WHERE client_id = ? AND tenant_id = ?",
-                (client_id, tenant_id),
-            )
-            stored = (
-                []
-                if row is None
-                else conn.fetch_all(
-                    "SELECT salt, digest FROM client_secrets WHERE client_id = ?", (client_id,)
-                )
-            )
-        if row is None:
+        """The application, after checking its secret; ``None`` skips the check (public clients).
+
+        The tenant, the application and its secrets come in one statement (every sign-in asks): no row when
+        the tenant is unknown, application columns of NULL when the application is, a row per secret."""
+        if self._bound is not None:
+            rows = self._bound.fetch_all(_CLIENT_SQL, (client_id, tenant_id))
+        else:
+            with self._database.read() as conn:
+                rows = conn.fetch_all(_CLIENT_SQL, (client_id, tenant_id))
+        if not rows:
+            raise unknown_tenant(tenant_id)
+        if rows[0][1] is None:
             raise _unknown_application(tenant_id, client_id)
-        if secret is not None and not secret_matches(secret, [(salt, digest) for salt, digest in stored]):
+        stored = [(row[-2], row[-1]) for row in rows if row[-2] is not None]
+        if secret is not None and not secret_matches(secret, stored):
             raise _bad_secret(client_id)
-        app = application_of(row)
+        app = application_of(rows[0][1:-2])
         if not app.account_enabled:
             raise _disabled_application(app)
         return app
@@ -345,7 +353,9 @@ class Directory:
             return conn.fetch_one("SELECT 1 FROM tenants LIMIT 1") is not None
 
     def user(self, tenant_id: str, user_id: str) -> User | None:
-        with self._read() as conn:
+        if self._bound is not None:
+            return get_user(self._bound, tenant_id, user_id)
+        with self._database.read() as conn:  # one statement (every new token asks)
             return get_user(conn, tenant_id, user_id)
 
     def find_user(self, tenant_id: str, id_or_principal_name: str) -> User | None:
@@ -359,7 +369,9 @@ class Directory:
         return None if row is None else user_of(row)
 
     def application(self, client_id: str) -> Application | None:
-        with self._read() as conn:
+        if self._bound is not None:
+            return get_application(self._bound, client_id)
+        with self._database.read() as conn:  # one statement (every new token asks)
             return get_application(conn, client_id)
 
     def applications(self, tenant_id: str) -> list[Application]:

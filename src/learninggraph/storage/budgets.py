@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Sequence
 
 from learninggraph.domain.rate_budget import units_that_fit, wait_after
 from learninggraph.storage.database import Database
@@ -27,14 +28,32 @@ class DatabaseCounterStore:
         self._sweep_lock = threading.Lock()
 
     def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
-        if not keys:
+        return self.longest_waits(((keys, interval),), now=now, window=window)
+
+    def longest_waits(
+        self, groups: Sequence[tuple[tuple[str, ...], float]], *, now: float, window: float
+    ) -> float:
+        """The longest wait over groups of keys, each with its own interval: one statement for all of them."""
+        interval_of: dict[str, float] = {}
+        for keys, interval in groups:
+            for key in keys:
+                stored = _stored(key)
+                interval_of[stored] = max(interval, interval_of.get(stored, 0.0))
+        if not interval_of:
             return 0.0
-        stored = [_stored(key) for key in keys]
-        marks = ", ".join("?" * len(stored))
+        marks = ", ".join("?" * len(interval_of))
         with self._database.read() as conn:
-            row = conn.fetch_one(f"SELECT max(arrival) FROM rate_budgets WHERE key IN ({marks})", stored)
-        arrival = None if row is None or row[0] is None else float(row[0])
-        return wait_after(arrival, now=now, interval=interval, window=window)
+            rows = conn.fetch_all(
+                f"SELECT key, arrival FROM rate_budgets WHERE key IN ({marks})", list(interval_of)
+            )
+        return max(
+            (
+                wait_after(float(arrival), now=now, interval=interval_of[key], window=window)
+                for key, arrival in rows
+                if arrival is not None
+            ),
+            default=0.0,
+        )
 
     def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
         self._sweep(now)

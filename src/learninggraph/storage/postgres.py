@@ -122,12 +122,15 @@ def _reason(exc: psycopg.Error) -> str:
 
 
 class PostgresConnection(Connection):
-    __slots__ = ("_cursor", "_raw", "_writable")
+    __slots__ = ("_cursor", "_raw", "_single", "_used", "_writable")
 
-    def __init__(self, raw: psycopg.Connection[Row], *, writable: bool) -> None:
+    def __init__(self, raw: psycopg.Connection[Row], *, writable: bool, single: bool = False) -> None:
         self._raw = raw
         self._cursor = raw.cursor()
         self._writable = writable
+        # ``read()``: one statement in autocommit mode; a second raises.
+        self._single = single
+        self._used = False
 
     def fetch_one(self, sql: str, params: Params = (), *, lock: bool = False) -> Row | None:
         return self._run(sql + _LOCK_SUFFIX if lock and self._writable else sql, params).fetchone()
@@ -143,6 +146,10 @@ class PostgresConnection(Connection):
             self._run("SELECT pg_advisory_xact_lock(?)", (_lock_key(name),))
 
     def _run(self, sql: str, params: Params) -> psycopg.Cursor[Row]:
+        if self._single:
+            if self._used:
+                raise RuntimeError("Database.read() runs one statement; use snapshot() for more.")
+            self._used = True
         try:
             return self._cursor.execute(to_pyformat(sql), params)
         except pg_errors.UniqueViolation as exc:
@@ -202,6 +209,24 @@ class PostgresDatabase(Database):
         with self._session(writable=False) as conn:
             yield conn
 
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """One statement in autocommit mode: PostgreSQL runs it in a transaction of its own, which sees one
+        state, so no BEGIN and COMMIT travel (one round trip instead of three)."""
+        raw = self._checkout()
+        try:
+            if not raw.autocommit:
+                raw.autocommit = True
+            try:
+                yield PostgresConnection(raw, writable=False, single=True)
+            except BaseException as exc:
+                if isinstance(exc, ServiceUnavailable) and raw.closed:
+                    self._degraded = True
+                raise
+            self._degraded = False
+        finally:
+            self._pool.putconn(raw)
+
     def close(self) -> None:
         self._pool.close()
 
@@ -209,6 +234,8 @@ class PostgresDatabase(Database):
     def _session(self, *, writable: bool) -> Iterator[Connection]:
         raw = self._checkout()
         try:
+            if raw.autocommit:
+                raw.autocommit = False
             if raw.read_only != (not writable):
                 raw.read_only = not writable
                 raw.isolation_level = None if writable else psycopg.IsolationLevel.REPEATABLE_READ
