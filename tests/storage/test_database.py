@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from learninggraph.domain.errors import BadRequest, Conflict
-from learninggraph.storage.database import Database, UniqueViolation
+from learninggraph.storage.database import CACHE_KIB, Database, UniqueViolation
 from learninggraph.storage.postgres import connection_string, to_pyformat
 
 
@@ -185,6 +185,17 @@ def test_a_transaction_after_a_read_on_the_same_connection_is_still_all_or_nothi
         conn.execute("INSERT INTO items (id, name, flag) VALUES (?, ?, ?)", ("c", "first", False))
 
     assert name_of(db, "b") is None
+
+
+@pytest.mark.sqlite
+def test_the_data_connections_page_cache_is_bounded_so_a_worker_stays_small_on_a_large_database(
+    db: Database,
+) -> None:
+    with db.read() as conn:
+        row = conn.fetch_one("PRAGMA cache_size")
+
+    assert row is not None and -row[0] == CACHE_KIB
+    assert CACHE_KIB <= 32 * 1024  # a worker under 150 MB at 10,000,000 activities (docs/benchmarks.md)
 
 
 def test_a_read_inside_a_group_sees_the_group_s_own_writes(db: Database) -> None:
