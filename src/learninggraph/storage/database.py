@@ -45,6 +45,7 @@ def _postgres() -> type[Database]:
 # microseconds; past a few tens of MiB a larger cache mostly grows the worker's memory with the data set.
 CACHE_KIB = 32_768
 
+
 class SqliteConnection(Connection):
     __slots__ = ("_raw",)
 
