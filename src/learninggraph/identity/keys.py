@@ -66,6 +66,31 @@ def _insert(conn: Connection, kid: str, pem: str) -> None:
     )
 
 
+def add_active_key(database: Database, pem: str) -> bool:
+    """Stores ``pem`` (an RSA private key of this project's own making) as the active key of a database
+    that has none; whether it was stored. The test kit brings a key it keeps per machine this way."""
+    loaded = serialization.load_pem_private_key(
+        pem.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=True
+    )
+    if not isinstance(loaded, RSAPrivateKey):
+        raise ValueError("not an RSA private key")
+    with database.transaction() as conn:
+        conn.exclusive("signing_keys")
+        if conn.fetch_one("SELECT 1 FROM signing_keys WHERE state = ?", (ACTIVE,)) is not None:
+            return False
+        _insert(conn, thumbprint(loaded.public_key()), pem)
+    return True
+
+
+def active_key_pem(database: Database) -> str | None:
+    """The active key's PEM text, if the database has one."""
+    with database.snapshot() as conn:
+        row = conn.fetch_one(
+            "SELECT private_key FROM signing_keys WHERE state = ? ORDER BY created_at DESC", (ACTIVE,)
+        )
+    return None if row is None else str(row[0])
+
+
 class SigningKeys:
     """The process's view of the ``signing_keys`` table, re-read when it may be stale."""
 
