@@ -15,7 +15,6 @@ import msgspec
 
 from learninggraph import __version__
 from learninggraph.admin import AdminServices, admin_routes
-from learninggraph.admin.openapi import admin_paths
 from learninggraph.faults.matcher import FaultMatcher
 from learninggraph.http.access_log import AccessLog, Exchange, flush_console
 from learninggraph.http.dashboard_mount import mounted_lazily
@@ -75,6 +74,8 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
     @functools.cache
     def openapi() -> bytes:
         """``/openapi.json``, built on its first request: a tenth of the start-up's CPU otherwise."""
+        from learninggraph.admin.openapi import admin_paths
+
         document = registry.openapi(graph.routes, served, version=__version__)
         document["paths"].update(admin_paths())
         return msgspec.json.encode(document)

@@ -14,6 +14,10 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from learninggraph.storage.database import Database
 
 FILE_NAME = "test-kit-signing-key.pem"
 # LEARNINGGRAPH_TEST_KEY_CACHE=off: no key is read or kept; a folder: the key is kept there.
@@ -84,3 +88,31 @@ def keep_key(pem: str, folder: Path | None = None) -> bool:
     except OSError:
         return False
     return True
+
+
+def bring_kept_key(database: Database) -> bool:
+    """Migrates a new database and makes the kept key its active key; whether there was a kept key."""
+    from learninggraph.identity.keys import add_active_key
+    from learninggraph.resources import registry
+    from learninggraph.storage.migrations import upgrade
+
+    pem = cached_key()
+    if pem is None:
+        return False
+    upgrade(database, registry.migrations(registry.served()))
+    try:
+        add_active_key(database, pem)
+    except (
+        ValueError,
+        TypeError,
+    ):  # not a key after all: the server generates one, kept for the next processes
+        return False
+    return True
+
+
+def keep_key_of(database: Database) -> bool:
+    """Keeps the active key of ``database`` (the one its server generated) for the next test processes."""
+    from learninggraph.identity.keys import active_key_pem
+
+    pem = active_key_pem(database)
+    return pem is not None and keep_key(pem)
