@@ -17,7 +17,7 @@ from learninggraph.identity import jws
 
 ISSUER = "https://login.example/contoso/v2.0"
 REQUIRED = ("exp", "iss", "aud", "tid")
-CLAIMS = {
+CLAIMS: dict[str, Any] = {
     "iss": ISSUER,
     "aud": "https://graph.microsoft.com",
     "exp": 2_000_000_000,
