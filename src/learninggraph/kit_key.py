@@ -111,8 +111,8 @@ def bring_kept_key(database: Database) -> bool:
 
 
 def keep_key_of(database: Database) -> bool:
-    """Keeps the active key of ``database`` (the one its server generated) for the next test processes."""
-    from learninggraph.identity.keys import active_key_pem
+    """Keeps the active key of ``database`` (the one its server generated) for the next test processes; a new
+    key if the server never stored its own (no token was signed: it is stored when first needed)."""
+    from learninggraph.identity.keys import active_key_pem, new_key_pem
 
-    pem = active_key_pem(database)
-    return pem is not None and keep_key(pem)
+    return keep_key(active_key_pem(database) or new_key_pem())

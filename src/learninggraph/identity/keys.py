@@ -36,6 +36,11 @@ def _new_key() -> tuple[str, RSAPrivateKey, str]:
     return thumbprint(key.public_key()), key, pem
 
 
+def new_key_pem() -> str:
+    """A new 2048-bit RSA signing key, as PKCS#8 PEM text."""
+    return _new_key()[2]
+
+
 def thumbprint(public_key: RSAPublicKey) -> str:
     """The RFC 7638 JWK thumbprint, used as the kid."""
     numbers = public_key.public_numbers()
