@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import time
 from collections.abc import Callable, Sequence
@@ -255,9 +254,10 @@ def return_large_blocks_to_the_system() -> None:
     its heap: after one huge ``$batch`` the process kept hundreds of megabytes. No-op on other C libraries.
     """
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+        # The symbols the process has loaded, the C library's among them: no ``ctypes.util.find_library``, which
+        # imports a dozen modules and runs ``ldconfig -p`` in a subprocess.
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError, TypeError):
         return
     mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
 
