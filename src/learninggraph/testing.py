@@ -103,7 +103,7 @@ def running_server(
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("learninggraph did not start")
-        time.sleep(0.005)
+        time.sleep(0.001)
     try:
         yield listening_origin("127.0.0.1", port, tls=tls)
     finally:
