@@ -27,8 +27,9 @@ with local_server(Path(sys.argv[1])) as server:
                       "journal": [entry.operation for entry in journal]}))
 """
 
-# Not needed before the first test: the dashboard, the admin API's views and client, the command line, bulk
-# transfer, PyJWT (the service signs its own tokens) with cryptography's X.509 parsers, urllib's HTTP client.
+# Not needed before the first test: the dashboard, the admin API's views and client, the journal's reports, the
+# OpenAPI document's builders, the command line, bulk transfer, PyJWT (the service signs its own tokens) with
+# cryptography's X.509 parsers, urllib's HTTP client, ctypes.util (its ldconfig subprocess), prometheus-client.
 UNNEEDED_AT_START = (
     "learninggraph.dashboard.app",
     "starlette",
@@ -38,6 +39,9 @@ UNNEEDED_AT_START = (
     "learninggraph.admin.openapi",
     "learninggraph.admin_client",
     "learninggraph.journal.render",
+    "learninggraph.journal.minimal_permissions",
+    "learninggraph.resources.openapi",
+    "ctypes.util",
     "tomllib",
     "learninggraph.cli",
     "learninggraph.transfer",
