@@ -39,10 +39,13 @@ def cache_folder() -> Path | None:
         elif sys.platform == "darwin":
             base = Path.home() / "Library" / "Caches"
         else:
-            base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+            xdg = Path(os.environ.get("XDG_CACHE_HOME") or "")
+            # A relative XDG_CACHE_HOME is to be ignored (the XDG spec).
+            base = xdg if xdg.is_absolute() else Path.home() / ".cache"
     except RuntimeError:  # no home folder
         return None
-    return base / "learninggraph"
+    # A relative base (no home known) is no place to keep a key: it would follow the working directory.
+    return base / "learninggraph" if base.is_absolute() else None
 
 
 def _owner_only(path: Path) -> bool:

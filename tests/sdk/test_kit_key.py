@@ -131,6 +131,15 @@ def test_by_default_the_key_is_kept_in_the_users_cache_folder(
     assert kit_key.cache_folder() == expected
 
 
+@posix_only
+def test_a_relative_xdg_cache_home_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(kit_key.ENVIRONMENT, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+    assert kit_key.cache_folder() == tmp_path / ".cache" / "learninggraph"
+
+
 def test_a_server_started_on_its_own_never_signs_with_the_kept_key(cache: Path, tmp_path: Path) -> None:
     pem = _new_pem()
     kit_key.keep_key(pem)
