@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import time
 from collections.abc import Callable, Sequence
@@ -15,7 +14,6 @@ import msgspec
 
 from learninggraph import __version__
 from learninggraph.admin import AdminServices, admin_routes
-from learninggraph.admin.openapi import admin_paths
 from learninggraph.faults.matcher import FaultMatcher
 from learninggraph.http.access_log import AccessLog, Exchange, flush_console
 from learninggraph.http.dashboard_mount import mounted_lazily
@@ -75,6 +73,8 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
     @functools.cache
     def openapi() -> bytes:
         """``/openapi.json``, built on its first request: a tenth of the start-up's CPU otherwise."""
+        from learninggraph.admin.openapi import admin_paths
+
         document = registry.openapi(graph.routes, served, version=__version__)
         document["paths"].update(admin_paths())
         return msgspec.json.encode(document)
@@ -254,9 +254,10 @@ def return_large_blocks_to_the_system() -> None:
     its heap: after one huge ``$batch`` the process kept hundreds of megabytes. No-op on other C libraries.
     """
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+        # The symbols the process has loaded, the C library's among them: no ``ctypes.util.find_library``, which
+        # imports a dozen modules and runs ``ldconfig -p`` in a subprocess.
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError, TypeError):
         return
     mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
 

@@ -6,6 +6,7 @@ Imports without pytest; the ``learninggraph`` fixture itself lives in ``learning
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import secrets
 import socket
@@ -16,14 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from learninggraph.admin_client import (
-    AdminClient,
-    AdminError,
-    CachedToken,
-    Faults,
-    InjectedFaultRule,
-    RecordedRequest,
-)
 from learninggraph.local_credentials import (
     GRAPH_SCOPE,
     LocalClientSecretCredential,
@@ -34,6 +27,7 @@ from learninggraph.local_credentials import (
 from learninggraph.settings import Settings, listening_origin
 
 if TYPE_CHECKING:
+    from learninggraph.admin_client import AdminClient, AdminError, Faults, InjectedFaultRule, RecordedRequest
     from learninggraph.identity.administration import DirectoryAdmin
     from learninggraph.identity.directory import Directory
     from learninggraph.journal.minimal_permissions import PermissionReport
@@ -60,7 +54,20 @@ SDK_IMPORT_WARNINGS = (
     "ignore:This class is deprecated. Please use the generic RequestConfiguration class:DeprecationWarning",
     "ignore:GetQueryParameters is deprecated:DeprecationWarning",
 )
+# scrypt's N for the test users' random passwords (the server's own default is 2**14).
+TEST_PASSWORD_COST = 2**4
+# What ``learninggraph.admin_client`` holds (urllib's HTTP client, the journal's records) is imported when a test
+# first reads a journal or sets a fault, or names one of these.
+_ADMIN_CLIENT_NAMES = frozenset({"AdminError", "InjectedFaultRule", "RecordedRequest"})
 _SDK_PACKAGES = {"v1.0": ("msgraph", "msgraph-sdk"), "beta": ("msgraph_beta", "msgraph-beta-sdk")}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ADMIN_CLIENT_NAMES:
+        from learninggraph import admin_client
+
+        return getattr(admin_client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @contextmanager
@@ -96,7 +103,7 @@ def running_server(
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("learninggraph did not start")
-        time.sleep(0.005)
+        time.sleep(0.001)
     try:
         yield listening_origin("127.0.0.1", port, tls=tls)
     finally:
@@ -168,9 +175,19 @@ class LearningGraph:
         self.user_id = user_id
         self.user_principal_name = user_principal_name
         self.password = password
-        self._admin = AdminClient(base_url, CachedToken(self._app_token_and_lifetime))
-        self.faults = Faults(self._admin)
+
+    @functools.cached_property
+    def _admin(self) -> AdminClient:
+        from learninggraph.admin_client import AdminClient, CachedToken
+
+        return AdminClient(self.base_url, CachedToken(self._app_token_and_lifetime))
+
+    @functools.cached_property
+    def faults(self) -> Faults:
         """The tenant's fault rules: ``add``, ``list``, ``clear`` and ``with faults.inject(...):``."""
+        from learninggraph.admin_client import Faults
+
+        return Faults(self._admin)
 
     def __repr__(self) -> str:
         return f"LearningGraph(base_url={self.base_url!r}, tenant_id={self.tenant_id!r})"
@@ -258,31 +275,6 @@ class LearningGraph:
         return graph_service_client(f"{self.base_url}/{version}", credential)
 
 
-class _HashedPassword:
-    """A random password and its scrypt hash, computed on a thread of its own from the moment it is made
-    (scrypt leaves the GIL, so it runs beside the imports and the server's start-up)."""
-
-    def __init__(self) -> None:
-        # Imported here, on the calling thread, not beside that thread's own imports on the new one.
-        from learninggraph.identity.passwords import hash_password
-
-        self.password = secrets.token_urlsafe(18)
-        self._hash_password = hash_password
-        self._hash: str | None = None
-        self._thread = threading.Thread(target=self._compute, name="learninggraph-test-password", daemon=True)
-        self._thread.start()
-
-    def _compute(self) -> None:
-        self._hash = self._hash_password(self.password)
-
-    def pair(self) -> tuple[str, str]:
-        self._thread.join()
-        if self._hash is None:  # the thread failed: the same work here, so its error is raised here
-            self._compute()
-        assert self._hash is not None
-        return self.password, self._hash
-
-
 class LearningGraphServer:
     """A learninggraph serving on loopback, and the directory of its database to add tenants to.
 
@@ -296,19 +288,21 @@ class LearningGraphServer:
         directory: Directory,
         *,
         dev_identity_on_first_use: bool = False,
-        _password: _HashedPassword | None = None,
     ) -> None:
         self.base_url = base_url
         self.directory = directory
         self._password_pair: tuple[str, str] | None = None
-        self._hashed_password = _password
         self._dev_pending = dev_identity_on_first_use
         self._dev_lock = threading.Lock()
 
     def _password(self) -> tuple[str, str]:
-        """The test users' password (random, one per server) and its hash: scrypt runs once, not per tenant."""
+        """The test users' password (random, one per server) and its hash, at scrypt's lowest cost: a random
+        throwaway password needs no slow hash, and each sign-in then costs a tenth of a millisecond, not 50."""
         if self._password_pair is None:
-            self._password_pair = (self._hashed_password or _HashedPassword()).pair()
+            from learninggraph.identity.passwords import hash_password
+
+            password = secrets.token_urlsafe(18)
+            self._password_pair = password, hash_password(password, cost=TEST_PASSWORD_COST)
         return self._password_pair
 
     @property
@@ -377,20 +371,23 @@ def local_server(database_path: Path | str, **uvicorn_options: Any) -> Iterator[
     """Serves learninggraph on a free loopback port with the SQLite file ``database_path``, and the dev identity
     from the first use of ``.dev``.
 
-    Tuned for tests: no sign-in lockout.
+    Tuned for tests: no sign-in lockout; a new database signs with the test kit's key kept per machine
+    (``learninggraph.kit_key``: generated by the first test process, kept owner-only in the user's cache).
     """
-    # The test users' password is hashed while the server starts.
-    password = _HashedPassword()
+    from learninggraph import kit_key
     from learninggraph.identity.directory import Directory
     from learninggraph.storage.database import Database
 
     # No sign-in lockout: every test signs in from 127.0.0.1, and one suite's bad-password tests must
     # not lock out the rest of it.
     settings = Settings(database_url=f"sqlite:///{Path(database_path).resolve()}", login_failure_limit=None)
-    with running_server(settings, **uvicorn_options) as base_url:
-        database = Database(settings.database_url)
-        try:
+    database = Database(settings.database_url)
+    try:
+        keep_key_after = not kit_key.bring_kept_key(database)
+        with running_server(settings, **uvicorn_options) as base_url:
             directory = Directory(database)
-            yield LearningGraphServer(base_url, directory, dev_identity_on_first_use=True, _password=password)
-        finally:
-            database.close()
+            yield LearningGraphServer(base_url, directory, dev_identity_on_first_use=True)
+        if keep_key_after:
+            kit_key.keep_key_of(database)
+    finally:
+        database.close()

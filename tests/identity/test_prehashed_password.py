@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from learninggraph.identity.directory import Directory, TokenError
-from learninggraph.identity.passwords import hash_password
+from learninggraph.identity.passwords import hash_password, verify_password
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import upgrade
 from learninggraph.testing import local_server
@@ -33,3 +33,11 @@ def test_every_test_tenant_user_signs_in_with_its_own_tenants_credentials(tmp_pa
         assert first.tenant_id != second.tenant_id
         assert first.user_token()
         assert second.user_token()
+
+
+def test_a_password_hashed_at_a_lower_cost_carries_it_and_verifies_only_with_itself() -> None:
+    stored = hash_password("pw-123456", cost=2**4)
+
+    assert stored.startswith("scrypt$16$")
+    assert verify_password("pw-123456", stored)
+    assert not verify_password("pw-1234567", stored)

@@ -9,7 +9,7 @@ import pytest
 
 from learninggraph.identity.dev import DEV_CLIENT_ID, DEV_TENANT_ID, add_dev_identity
 from learninggraph.resources import registry
-from learninggraph.testing import local_server
+from learninggraph.testing import TEST_PASSWORD_COST, local_server
 
 # Each starts a server on a SQLite file of its own: one pass is enough.
 pytestmark = pytest.mark.backend_independent
@@ -47,3 +47,13 @@ def test_metadata_built_on_first_read_is_the_metadata_built_at_once() -> None:
     served = registry.served()
 
     assert dict(registry.MetadataOnFirstRead(served)) == registry.metadata_documents(served)
+
+
+def test_the_kits_users_passwords_are_hashed_at_scrypts_lowest_cost_and_sign_in(tmp_path: Path) -> None:
+    with local_server(tmp_path / "kit.db") as server:
+        tenant = server.new_tenant()
+        with server.directory.database.snapshot() as conn:
+            row = conn.fetch_one("SELECT password_hash FROM users WHERE id = ?", (tenant.user_id,))
+
+        assert row is not None and str(row[0]).startswith(f"scrypt${TEST_PASSWORD_COST}$")
+        assert tenant.user_token()

@@ -12,7 +12,6 @@ from __future__ import annotations
 from learninggraph.domain.errors import ME_NEEDS_DELEGATION, NO_ACCESS, BadRequest, Explanation, Forbidden
 from learninggraph.domain.principal import Permissions, Principal
 from learninggraph.http.context import RequestContext
-from learninggraph.journal.minimal_permissions import privilege
 
 
 def require_signed_in_user(context: RequestContext) -> None:
@@ -81,6 +80,8 @@ def permission_explanation(operation: str, accepted: Permissions, caller: Princi
             "(template ids); the user holds none of them.",
             facts,
         )
+    from learninggraph.journal.minimal_permissions import privilege  # only a refusal's explanation needs it
+
     where = (
         "an application permission (app role)" if caller.is_application else "a delegated permission (scope)"
     )

@@ -17,12 +17,10 @@ import json
 import logging
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 log = logging.getLogger("learninggraph.identity")
@@ -78,6 +76,8 @@ def canonical(issuer: str) -> str:
 def _fetch_json(url: str) -> dict[str, Any]:
     if not url.startswith(("https://", "http://")):
         raise ValueError(f"not an http(s) URL: {url}")
+    import urllib.request  # only when an outside issuer's keys are fetched
+
     with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
         document = json.loads(response.read(MAX_DOCUMENT_BYTES))
     if not isinstance(document, dict):
@@ -91,6 +91,8 @@ def fetch_keys(issuer: str) -> dict[str, RSAPublicKey]:
     jwks_uri = metadata.get("jwks_uri")
     if not isinstance(jwks_uri, str):
         raise ValueError(f"the metadata of {issuer} has no jwks_uri")
+    import jwt  # PyJWT (with cryptography's X.509 parsers) only when an outside issuer is trusted
+
     keys: dict[str, RSAPublicKey] = {}
     for jwk in _fetch_json(jwks_uri).get("keys", []):
         if not isinstance(jwk, dict) or jwk.get("kty") != "RSA" or jwk.get("use", "sig") != "sig":

@@ -36,6 +36,11 @@ def _new_key() -> tuple[str, RSAPrivateKey, str]:
     return thumbprint(key.public_key()), key, pem
 
 
+def new_key_pem() -> str:
+    """A new 2048-bit RSA signing key, as PKCS#8 PEM text."""
+    return _new_key()[2]
+
+
 def thumbprint(public_key: RSAPublicKey) -> str:
     """The RFC 7638 JWK thumbprint, used as the kid."""
     numbers = public_key.public_numbers()
@@ -64,6 +69,31 @@ def _insert(conn: Connection, kid: str, pem: str) -> None:
         "INSERT INTO signing_keys (kid, private_key, state, created_at) VALUES (?, ?, ?, ?)",
         (kid, pem, ACTIVE, datetime.now(UTC).isoformat()),
     )
+
+
+def add_active_key(database: Database, pem: str) -> bool:
+    """Stores ``pem`` (an RSA private key of this project's own making) as the active key of a database
+    that has none; whether it was stored. The test kit brings a key it keeps per machine this way."""
+    loaded = serialization.load_pem_private_key(
+        pem.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=True
+    )
+    if not isinstance(loaded, RSAPrivateKey):
+        raise ValueError("not an RSA private key")
+    with database.transaction() as conn:
+        conn.exclusive("signing_keys")
+        if conn.fetch_one("SELECT 1 FROM signing_keys WHERE state = ?", (ACTIVE,)) is not None:
+            return False
+        _insert(conn, thumbprint(loaded.public_key()), pem)
+    return True
+
+
+def active_key_pem(database: Database) -> str | None:
+    """The active key's PEM text, if the database has one."""
+    with database.snapshot() as conn:
+        row = conn.fetch_one(
+            "SELECT private_key FROM signing_keys WHERE state = ? ORDER BY created_at DESC", (ACTIVE,)
+        )
+    return None if row is None else str(row[0])
 
 
 class SigningKeys:

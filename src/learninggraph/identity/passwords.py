@@ -31,13 +31,15 @@ def secret_matches(secret: str, stored: list[tuple[str, str]]) -> bool:
     return matched
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, *, cost: int = _SCRYPT_N) -> str:
+    """An scrypt hash carrying its parameters. ``cost`` (scrypt's N): lower only for random throwaway passwords
+    (the test kit's users), where it makes every sign-in cheap and guards nothing guessable."""
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=_SCRYPT_LEN
+        password.encode("utf-8"), salt=salt, n=cost, r=_SCRYPT_R, p=_SCRYPT_P, dklen=_SCRYPT_LEN
     )
     encoded = [base64.b64encode(part).decode("ascii") for part in (salt, digest)]
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${encoded[0]}${encoded[1]}"
+    return f"scrypt${cost}${_SCRYPT_R}${_SCRYPT_P}${encoded[0]}${encoded[1]}"
 
 
 def verify_password(password: str, stored: str) -> bool:

@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from learninggraph.domain.errors import Explanation, Unauthorized
 from learninggraph.domain.permissions import DELEGATED_PERMISSIONS
 from learninggraph.domain.principal import CallerKind, Principal
 from learninggraph.domain.roles import template_ids
+from learninggraph.identity import jws
 from learninggraph.identity.directory import Application, Directory, User
 from learninggraph.identity.external import ExternalIssuers
 from learninggraph.identity.keys import SigningKeys
@@ -155,7 +155,7 @@ class TokenIssuer:
             "ver": "1.0",
         }
         kid, key = self._keys.signing_key()
-        token = jwt.encode(payload, key, algorithm="RS256", headers={"kid": kid, "typ": "JWT"})
+        token = jws.sign(payload, key, kid)
         return token, lifetime
 
 
@@ -258,10 +258,10 @@ class TokenVerifier:
 
     def _verify(self, token: str, now: float, skew: int) -> tuple[Principal, float, float | None]:
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
+            parsed = jws.parse(token)
+        except jws.InvalidToken:
             raise _unauthorized() from None
+        header, unverified = parsed.header, parsed.claims
         kid, issuer, tenant_id = header.get("kid"), unverified.get("iss"), unverified.get("tid")
         if header.get("alg") != "RS256" or not isinstance(kid, str):
             raise _unauthorized()
@@ -278,20 +278,8 @@ class TokenVerifier:
                 raise _unauthorized("token.badSignature", f"No signing key '{kid}' is known for its issuer.")
             raise _unauthorized("token.untrustedIssuer", issuer=issuer)
         try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key,
-                algorithms=["RS256"],
-                issuer=issuer,
-                options={
-                    "verify_exp": False,
-                    "verify_nbf": False,
-                    "verify_iat": False,
-                    "verify_aud": False,
-                    "require": ["exp", "iss", "aud", "tid"],
-                },
-            )
-        except jwt.PyJWTError:
+            claims = jws.verified_claims(parsed, key, issuer=issuer, required=("exp", "iss", "aud", "tid"))
+        except jws.InvalidToken:
             raise _unauthorized("token.badSignature", issuer=issuer) from None
         expires_at, not_before = _number(claims.get("exp")), _number(claims.get("nbf", 0))
         if expires_at is None or not_before is None:

@@ -22,7 +22,6 @@ from learninggraph.resources import (
 )
 from learninggraph.resources.descriptor import Resource, Wiring
 from learninggraph.resources.metadata import csdl_document
-from learninggraph.resources.openapi import openapi_document
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import MIGRATIONS, Migration
 
@@ -79,6 +78,8 @@ class MetadataOnFirstRead(Mapping[str, bytes]):
 
 def openapi(graph_routes: Sequence[Route], resources: Sequence[Resource], *, version: str) -> dict[str, Any]:
     """``/openapi.json`` of ``graph_routes``, the routes built from ``resources``."""
+    from learninggraph.resources.openapi import openapi_document  # on the document's first request
+
     return openapi_document(graph_routes, resources, title="learninggraph", version=version)
 
 
