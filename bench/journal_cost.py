@@ -66,6 +66,19 @@ def other_threads_cpu_seconds(pid: int) -> float:
     return total
 
 
+def context_switches(pid: int) -> int:
+    """Context switches of every thread of the process so far (voluntary and not): each hand-off of the
+    interpreter's lock between the event loop and the journal's writer is one or two."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            lines = (task / "status").read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) for line in lines if "ctxt_switches:" in line)
+    return total
+
+
 def _copy(url: str, label: str, postgres: Any) -> str:
     """A copy of the data set at ``url`` for the servers of one tree (its own database: its own schema)."""
     if postgres is None:
@@ -132,6 +145,7 @@ def main() -> None:
     rps: dict[str, list[float]] = {row: [] for row in rows}
     cpu: dict[str, list[float]] = {row: [] for row in rows}
     writer: dict[str, list[float]] = {row: [] for row in rows}
+    switches: dict[str, list[float]] = {row: [] for row in rows}
     loads: list[str] = [load_average()]
     try:
         with ExitStack() as stack:
@@ -153,6 +167,7 @@ def main() -> None:
                     for name, (port, pid) in order:
                         before = cpu_seconds(pid)
                         before_others = other_threads_cpu_seconds(pid)
+                        before_switches = context_switches(pid)
                         result = run_wrk(
                             wrk,
                             f"http://127.0.0.1:{port}",
@@ -169,10 +184,12 @@ def main() -> None:
                         cpu[row].append(1e6 * (cpu_seconds(pid) - before) / requests)
                         others = 1e6 * (other_threads_cpu_seconds(pid) - before_others) / requests
                         writer[row].append(others)
+                        switches[row].append((context_switches(pid) - before_switches) / requests)
                         print(
                             f"round {round_number + 1} {row:18s} {result[0]:8.0f} req/s  p50 {result[1]:6.2f} ms  "
                             f"p99 {result[2]:7.2f} ms  non-2xx {result[3]}  CPU {cpu[row][-1]:.0f} µs/request "
-                            f"(threads other than the main one: {others:.0f})  load {load_average()}",
+                            f"(threads other than the main one: {others:.0f}; context switches {switches[row][-1]:.2f}/request)  "
+                            f"load {load_average()}",
                             flush=True,
                         )
                 loads.append(load_average())
@@ -185,9 +202,9 @@ def main() -> None:
     )
     print(
         "| code | scenario | req/s on | req/s off | throughput cost | CPU µs/request on | off | CPU cost "
-        "| other threads µs/request on |"
+        "| other threads µs/request on | context switches/request on | off |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for label in codes:
         for scenario in SCENARIOS:
             on, off = f"{scenario} {label} on", f"{scenario} {label} off"
@@ -196,7 +213,8 @@ def main() -> None:
             print(
                 f"| {label} | {scenario.upper()} | {on_rps:.0f} | {off_rps:.0f} | {100 * (1 - on_rps / off_rps):.1f}% "
                 f"| {on_cpu:.0f} | {off_cpu:.0f} | {100 * (on_cpu / off_cpu - 1):.1f}% "
-                f"| {statistics.median(writer[on]):.0f} |"
+                f"| {statistics.median(writer[on]):.0f} | {statistics.median(switches[on]):.2f} "
+                f"| {statistics.median(switches[off]):.2f} |"
             )
 
 
