@@ -1,7 +1,7 @@
 """What the request journal costs: GET and PATCH throughput with the journal on and off, side by side.
 
     python bench/journal_cost.py [--database sqlite|postgresql] [--scale 0.2] [--duration 10] [--rounds 3]
-                                 [--baseline SOURCE_TREE]
+                                 [--baseline SOURCE_TREE] [--prefill 10000]
 
 Two servers on the same data set, one with the journal (the default) and one with ``--no-journal``, both
 pinned to CPU 1 and measured in turn (wrk pinned to CPU 0), in interleaved rounds; each figure is the
@@ -12,6 +12,9 @@ on against off. Uses ``bench/run.py``'s data set, wrk scripts and process handli
 ``--baseline`` also measures the code of another source tree (a checkout: its ``src`` is put first on
 ``PYTHONPATH``) with the journal on and off, on a copy of the data set of its own, interleaved with this
 tree's servers in the same rounds: before and after a change, side by side in one run.
+
+``--prefill N`` first stores N entries a tenant in each journal (``bench/journal_prefill.py``): a journal at its
+per-tenant bound, where every batch also evicts, costs more than the young one a short run otherwise sees.
 """
 
 from __future__ import annotations
@@ -111,6 +114,12 @@ def main() -> None:
     parser.add_argument(
         "--baseline", type=Path, help="another source tree to measure alongside (before and after)"
     )
+    parser.add_argument(
+        "--prefill",
+        type=int,
+        default=0,
+        help="entries per tenant stored in each journal first (10000: the default bound, so every batch evicts)",
+    )
     args = parser.parse_args()
     wrk = ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="learninggraph-journal-cost-"))
@@ -139,6 +148,14 @@ def main() -> None:
     )
     for label, env in trees.items():
         codes[label] = (_copy(url, label, postgres), env)
+        if args.prefill:
+            print(f"filling the journal of {label} to {args.prefill} entries a tenant", flush=True)
+            prefill = ["--sample", str(ids), "--entries", str(args.prefill)]
+            subprocess.run(
+                [PYTHON, str(HERE / "journal_prefill.py"), "--database", codes[label][0], *prefill],
+                check=True,
+                env={**os.environ, **env},
+            )
     scripts = wrk_scripts(json.loads(ids.read_text()), work)
     names = [f"{label} {mode}" for label in codes for mode in ("on", "off")]
     rows = {f"{scenario} {name}": name for scenario in SCENARIOS for name in names}
