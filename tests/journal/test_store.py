@@ -326,22 +326,3 @@ def test_the_stored_time_column_is_the_fixed_width_utc_text_whatever_the_microse
         row = conn.fetch_one("SELECT at FROM journal_entries WHERE request_id = 'timed'")
 
     assert row == (datetime_to_stored(moment),)
-
-
-@pytest.mark.sqlite
-def test_a_full_batch_is_stored_in_a_handful_of_statements_whatever_its_size(
-    journal_database: Database,
-) -> None:
-    store = JournalStore(journal_database, max_entries_per_tenant=600)
-    store.append([entry() for _ in range(300)])
-    statements: list[str] = []
-    raw = journal_database._raw  # type: ignore[attr-defined]
-    raw.set_trace_callback(statements.append)
-    try:
-        ids = store.append([entry() for _ in range(512)])
-    finally:
-        raw.set_trace_callback(None)
-
-    assert len(ids) == 512
-    assert len(search(journal_database, JournalFilter(tenant_id="tenant-a"), limit=1000)) == 600
-    assert len(statements) <= 8, statements

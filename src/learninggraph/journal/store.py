@@ -19,14 +19,9 @@ _COLUMNS = "id, tenant_id, at, app_id, user_id, method, route, status, rule, req
 _FROM_JSON = (
     "(r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, (r->>7)::integer, r->>8, r->>9, r->>10"
 )
-_ROW_PLACEHOLDERS = f"({', '.join('?' * len(_COLUMNS.split(', ')))})"
-# SQLite: rows go in through multi-row INSERTs of these sizes only (a batch is split into them, largest first),
-# so the connection's statement cache holds every shape and a full batch is one statement.
-_CHUNKS = (512, 128, 32, 8, 2, 1)
-_INSERT_CHUNK = {
-    size: f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {', '.join([_ROW_PLACEHOLDERS] * size)}"
-    for size in _CHUNKS
-}
+_INSERT_ROW = (
+    f"INSERT INTO journal_entries ({_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS.split(', ')))})"
+)
 
 _ZERO = timedelta(0)
 # An entry's columns but its id: tenant, time, app, user, method, route, status, rule, request-id, and the
@@ -48,11 +43,6 @@ class JournalStore:
     appends from every process run one after another, so ids commit in increasing order), inserts the rows,
     and evicts each tenant's oldest entries past the bound, counted in ``journal_tenants``: eviction deletes
     only the excess through the (tenant, id) index, never counting or scanning the table.
-
-    A batch is a handful of statements whatever its size (each reads back what it changed with
-    ``RETURNING``; SQLite's rows go in through a few multi-row INSERTs): every statement lets go of the
-    interpreter's lock while the database works, and each hand-off with the request path's thread costs
-    that thread more than the statement itself.
     """
 
     def __init__(
@@ -89,11 +79,12 @@ class JournalStore:
         return deleted
 
     def _count_and_evict(self, conn: Connection, tenant_id: str, added: int) -> None:
-        row = conn.fetch_one(
+        conn.execute(
             "INSERT INTO journal_tenants (tenant_id, entries) VALUES (?, ?) ON CONFLICT (tenant_id) "
-            "DO UPDATE SET entries = journal_tenants.entries + excluded.entries RETURNING entries",
+            "DO UPDATE SET entries = journal_tenants.entries + excluded.entries",
             (tenant_id, added),
         )
+        row = conn.fetch_one("SELECT entries FROM journal_tenants WHERE tenant_id = ?", (tenant_id,))
         excess = (int(row[0]) if row else 0) - self.max_entries_per_tenant
         if excess <= 0:
             return
@@ -108,19 +99,8 @@ class JournalStore:
 
 
 def _insert_rows(conn: Connection, ids: list[int], rows: list[StoredRow]) -> None:
-    """SQLite: multi-row INSERTs of the sizes in ``_CHUNKS`` (the record as UTF-8 bytes, not text)."""
-    values: list[object] = []
-    for entry_id, row in zip(ids, rows, strict=True):
-        values.append(entry_id)
-        values.extend(row)
-    width = len(values) // len(rows)
-    start = 0
-    remaining = len(rows)
-    for size in _CHUNKS:
-        while remaining >= size:
-            conn.execute(_INSERT_CHUNK[size], values[start * width : (start + size) * width])
-            start += size
-            remaining -= size
+    """SQLite: one statement, prepared once and run for every row (the record as UTF-8 bytes, not text)."""
+    conn.execute_many(_INSERT_ROW, [(entry_id, *row) for entry_id, row in zip(ids, rows, strict=True)])
 
 
 def _insert_json(conn: Connection, ids: list[int], rows: list[StoredRow]) -> None:
@@ -137,9 +117,8 @@ def _insert_json(conn: Connection, ids: list[int], rows: list[StoredRow]) -> Non
 
 def _reserve_ids(conn: Connection, count: int) -> int:
     """The first of ``count`` new ids; the row stays locked until the transaction ends."""
-    row = conn.fetch_one(
-        "UPDATE journal_sequence SET last_id = last_id + ? WHERE name = 'entries' RETURNING last_id", (count,)
-    )
+    conn.execute("UPDATE journal_sequence SET last_id = last_id + ? WHERE name = 'entries'", (count,))
+    row = conn.fetch_one("SELECT last_id FROM journal_sequence WHERE name = 'entries'")
     if row is None:
         raise RuntimeError("the journal_sequence row is missing: is the database migrated?")
     return int(row[0]) - count + 1
