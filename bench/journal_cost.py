@@ -1,7 +1,7 @@
 """What the request journal costs: GET and PATCH throughput with the journal on and off, side by side.
 
     python bench/journal_cost.py [--database sqlite|postgresql] [--scale 0.2] [--duration 10] [--rounds 3]
-                                 [--baseline SOURCE_TREE]
+                                 [--baseline SOURCE_TREE] [--prefill 10000]
 
 Two servers on the same data set, one with the journal (the default) and one with ``--no-journal``, both
 pinned to CPU 1 and measured in turn (wrk pinned to CPU 0), in interleaved rounds; each figure is the
@@ -12,6 +12,9 @@ on against off. Uses ``bench/run.py``'s data set, wrk scripts and process handli
 ``--baseline`` also measures the code of another source tree (a checkout: its ``src`` is put first on
 ``PYTHONPATH``) with the journal on and off, on a copy of the data set of its own, interleaved with this
 tree's servers in the same rounds: before and after a change, side by side in one run.
+
+``--prefill N`` first stores N entries a tenant in each journal (``bench/journal_prefill.py``): a journal at its
+per-tenant bound, where every batch also evicts, costs more than the young one a short run otherwise sees.
 """
 
 from __future__ import annotations
@@ -66,6 +69,19 @@ def other_threads_cpu_seconds(pid: int) -> float:
     return total
 
 
+def context_switches(pid: int) -> int:
+    """Context switches of every thread of the process so far (voluntary and not): each hand-off of the
+    interpreter's lock between the event loop and the journal's writer is one or two."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            lines = (task / "status").read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) for line in lines if "ctxt_switches:" in line)
+    return total
+
+
 def _copy(url: str, label: str, postgres: Any) -> str:
     """A copy of the data set at ``url`` for the servers of one tree (its own database: its own schema)."""
     if postgres is None:
@@ -98,6 +114,12 @@ def main() -> None:
     parser.add_argument(
         "--baseline", type=Path, help="another source tree to measure alongside (before and after)"
     )
+    parser.add_argument(
+        "--prefill",
+        type=int,
+        default=0,
+        help="entries per tenant stored in each journal first (10000: the default bound, so every batch evicts)",
+    )
     args = parser.parse_args()
     wrk = ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="learninggraph-journal-cost-"))
@@ -126,12 +148,21 @@ def main() -> None:
     )
     for label, env in trees.items():
         codes[label] = (_copy(url, label, postgres), env)
+        if args.prefill:
+            print(f"filling the journal of {label} to {args.prefill} entries a tenant", flush=True)
+            prefill = ["--sample", str(ids), "--entries", str(args.prefill)]
+            subprocess.run(
+                [PYTHON, str(HERE / "journal_prefill.py"), "--database", codes[label][0], *prefill],
+                check=True,
+                env={**os.environ, **env},
+            )
     scripts = wrk_scripts(json.loads(ids.read_text()), work)
     names = [f"{label} {mode}" for label in codes for mode in ("on", "off")]
     rows = {f"{scenario} {name}": name for scenario in SCENARIOS for name in names}
     rps: dict[str, list[float]] = {row: [] for row in rows}
     cpu: dict[str, list[float]] = {row: [] for row in rows}
     writer: dict[str, list[float]] = {row: [] for row in rows}
+    switches: dict[str, list[float]] = {row: [] for row in rows}
     loads: list[str] = [load_average()]
     try:
         with ExitStack() as stack:
@@ -153,6 +184,7 @@ def main() -> None:
                     for name, (port, pid) in order:
                         before = cpu_seconds(pid)
                         before_others = other_threads_cpu_seconds(pid)
+                        before_switches = context_switches(pid)
                         result = run_wrk(
                             wrk,
                             f"http://127.0.0.1:{port}",
@@ -169,10 +201,12 @@ def main() -> None:
                         cpu[row].append(1e6 * (cpu_seconds(pid) - before) / requests)
                         others = 1e6 * (other_threads_cpu_seconds(pid) - before_others) / requests
                         writer[row].append(others)
+                        switches[row].append((context_switches(pid) - before_switches) / requests)
                         print(
                             f"round {round_number + 1} {row:18s} {result[0]:8.0f} req/s  p50 {result[1]:6.2f} ms  "
                             f"p99 {result[2]:7.2f} ms  non-2xx {result[3]}  CPU {cpu[row][-1]:.0f} µs/request "
-                            f"(threads other than the main one: {others:.0f})  load {load_average()}",
+                            f"(threads other than the main one: {others:.0f}; context switches {switches[row][-1]:.2f}/request)  "
+                            f"load {load_average()}",
                             flush=True,
                         )
                 loads.append(load_average())
@@ -185,9 +219,9 @@ def main() -> None:
     )
     print(
         "| code | scenario | req/s on | req/s off | throughput cost | CPU µs/request on | off | CPU cost "
-        "| other threads µs/request on |"
+        "| other threads µs/request on | context switches/request on | off |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for label in codes:
         for scenario in SCENARIOS:
             on, off = f"{scenario} {label} on", f"{scenario} {label} off"
@@ -196,7 +230,8 @@ def main() -> None:
             print(
                 f"| {label} | {scenario.upper()} | {on_rps:.0f} | {off_rps:.0f} | {100 * (1 - on_rps / off_rps):.1f}% "
                 f"| {on_cpu:.0f} | {off_cpu:.0f} | {100 * (on_cpu / off_cpu - 1):.1f}% "
-                f"| {statistics.median(writer[on]):.0f} |"
+                f"| {statistics.median(writer[on]):.0f} | {statistics.median(switches[on]):.2f} "
+                f"| {statistics.median(switches[off]):.2f} |"
             )
 
 

@@ -22,7 +22,7 @@ from learninggraph.journal.storage import (
     open_journal_database,
 )
 from learninggraph.journal.store import JournalStore
-from learninggraph.storage.database import Database
+from learninggraph.storage.database import Database, DatabaseUrl
 from tests.builders import Catalogue, Tenant
 from tests.journal.entries import entry, migrated
 from tests.journal.server import serving, world
@@ -120,6 +120,38 @@ def test_a_database_journalled_before_the_split_keeps_its_entries(fresh_database
 
     assert kept == ["newer", "older"]
     assert other == ["other"]
+
+
+def test_a_journal_file_with_a_request_id_index_of_its_own_is_brought_up_to_date(
+    fresh_database_url: str,
+) -> None:
+    journal = open_journal_database(fresh_database_url)
+    try:
+        JournalStore(journal).append([entry(request_id="kept")])
+    finally:
+        journal.close()
+    raw = sqlite3.connect(journal_path(DatabaseUrl.parse(fresh_database_url).path))
+    with raw:  # as a file of schema 1 was
+        raw.execute("DROP INDEX ix_journal_tenant_id")
+        raw.execute("CREATE INDEX ix_journal_tenant_id ON journal_entries (tenant_id, id)")
+        raw.execute("CREATE INDEX ix_journal_request_id ON journal_entries (request_id)")
+        raw.execute("PRAGMA user_version = 1")
+    raw.close()
+
+    journal = open_journal_database(fresh_database_url)
+    try:
+        found = explain(journal, "kept", tenant_id="tenant-a")
+        with journal.snapshot() as conn:
+            indexes = conn.fetch_all(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_journal_%'"
+            )
+    finally:
+        journal.close()
+
+    assert found is not None
+    assert [(str(name), "request_id" in str(sql)) for name, sql in indexes] == [
+        ("ix_journal_tenant_id", True)
+    ]
 
 
 def test_a_write_request_answers_while_the_journal_is_locked_by_its_writer(

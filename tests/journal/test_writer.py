@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from datetime import UTC, datetime
 
-from learninggraph.http.messages import Response
+from learninggraph.domain.principal import CallerKind, Principal
+from learninggraph.http.context import RequestContext
+from learninggraph.http.messages import Request, Response
 from learninggraph.http.recording import Recorder
 from learninggraph.journal.entry import BODY_LIMIT_BYTES, JournalEntry
 from learninggraph.journal.journal import Journal
@@ -183,3 +186,47 @@ def test_an_answer_past_the_body_bound_is_cut_when_recorded_not_held_whole_until
         journal.close()
 
     assert kinds == [True, False]
+
+
+def test_a_recorded_request_keeps_neither_its_context_nor_its_response_alive_until_stored(
+    journal_database: Database,
+) -> None:
+    journal = Journal(journal_database, interval=60)
+    recorder = Recorder(journal)
+    principal = Principal(
+        tenant_id="tenant-a", app_id="app", kind=CallerKind.APPLICATION, permissions=frozenset()
+    )
+    request = Request(
+        method="GET",
+        path="/v1.0/x",
+        segments=(),
+        query={},
+        headers={},
+        body=b"",
+        base_url="http://localhost",
+        request_id="r",
+        client_request_id="c",
+    )
+    context = RequestContext(request, version="v1.0", principal=principal)
+    response = Response(200, body=b"{}", content_type="application/json")
+    held = sys.getrefcount(context), sys.getrefcount(response)
+    try:
+        recorder.record(
+            context,
+            response,
+            error=None,
+            started_at=datetime.now(UTC),
+            duration_ms=1.0,
+            request_id="r",
+            client_request_id="c",
+            method="GET",
+            url="/v1.0/x",
+            request_headers={},
+        )
+        assert journal.writer.pending == 1
+        assert (sys.getrefcount(context), sys.getrefcount(response)) == held
+    finally:
+        journal.close()
+
+    [stored] = search(journal_database, JournalFilter(tenant_id="tenant-a"))
+    assert (stored.caller.app_id, stored.response_body.text) == ("app", "{}")

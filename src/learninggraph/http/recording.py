@@ -1,8 +1,8 @@
 """The request path's side of the journal: each answered request (and each ``$batch`` item) as a JournalEntry.
 
-``Recorder`` hands the ``Journal`` what the edge or the batch already holds (the context, the response, the
-GraphError if the answer is one); the journal's writer thread builds the entry from them, then redacts,
-encodes and stores it, so the request path pays for a queued call and no more. The decision is the error's explanation, else the context's, else ``ok`` for a success.
+``Recorder`` hands the ``Journal`` what the edge or the batch already holds (from the context, the response,
+the GraphError if the answer is one) as plain values; the journal's writer thread builds the entry from them,
+then redacts, encodes and stores it, so the request path pays for a queued call and no more. The decision is the error's explanation, else the context's, else ``ok`` for a success.
 
 Whose journal an entry goes to: the caller's tenant; without a valid token, the tenant the token names (its
 ``tid``, read without verifying it) or the path names (the token service's ``/{tenant}/...``), else the
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 
@@ -68,6 +68,8 @@ class Recorder:
         self.journal = journal
         # The token check hands out one Principal per token: its Caller is built once (by identity).
         self._callers: dict[int, tuple[Principal, Caller]] = {}
+        # Bound once: each ``self._entry`` would be a new method object, held until the writer's batch.
+        self._build = self._entry
 
     def caller_of(self, principal: Principal | None) -> Caller:
         if principal is None:
@@ -100,15 +102,23 @@ class Recorder:
         tenant = tenant_of(context)
         if tenant is None:
             return
-        # Only what identifies the request is taken now; the writer's thread builds the entry, in a batch
-        # (``_entry``), from objects nothing changes after the answer. A body past the journal's bound is cut
-        # now instead: a queued call would hold all of it (a $batch answer can be megabytes) until stored.
+        # Only what the entry is built from is taken now, as plain values (strings, bytes, the shared
+        # principal): holding the context or the response until the writer's batch kept every request's
+        # objects alive, which cost the request path more in garbage collection and cold memory than the
+        # whole recording. The writer's thread builds the entry from them (``_entry``). A body past the
+        # journal's bound is cut now instead: a queued call would hold all of it until stored.
+        principal = route = operation = None
+        if context is not None:
+            principal = context.principal
+            route = context.route or None
+            operation = None if context.operation is None else context.operation.name
         build = partial(
-            self._entry,
+            self._build,
             tenant,
-            context,
-            response,
-            error,
+            principal,
+            route,
+            operation,
+            decision_of(error, context, response.status),
             started_at,
             duration_ms,
             request_id,
@@ -117,6 +127,10 @@ class Recorder:
             url,
             request_headers,
             request_body,
+            response.status,
+            response.body,
+            response.content_type,
+            response.headers or (),
             batch_request_id,
         )
         if len(response.body) > BODY_LIMIT_BYTES or len(request_body) > BODY_LIMIT_BYTES:
@@ -127,9 +141,10 @@ class Recorder:
     def _entry(
         self,
         tenant: str,
-        context: RequestContext | None,
-        response: Response,
-        error: BaseException | None,
+        principal: Principal | None,
+        route: str | None,
+        operation: str | None,
+        decision: Decision,
         started_at: datetime,
         duration_ms: float,
         request_id: str,
@@ -138,30 +153,29 @@ class Recorder:
         url: str,
         request_headers: Mapping[str, str],
         request_body: bytes,
+        status: int,
+        response_body: bytes,
+        content_type: str | None,
+        extra_headers: Sequence[tuple[str, str]],
         batch_request_id: str | None,
     ) -> JournalEntry:
-        principal = route = operation = None
-        if context is not None:
-            principal = context.principal
-            route = context.route or None
-            operation = None if context.operation is None else context.operation.name
         return JournalEntry(
             at=started_at,
             tenant_id=tenant,
             caller=self.caller_of(principal),
             method=method,
             url=url,
-            status=response.status,
+            status=status,
             duration_ms=duration_ms,
             request_id=request_id,
-            decision=decision_of(error, context, response.status),
+            decision=decision,
             route=route,
             operation=operation,
             client_request_id=client_request_id,
             request_headers=tuple(request_headers.items()),
             request_body=capture_body(request_body),
-            response_headers=response_headers(response, request_id, client_request_id),
-            response_body=capture_body(response.body),
+            response_headers=response_headers(request_id, client_request_id, content_type, extra_headers),
+            response_body=capture_body(response_body),
             batch_request_id=batch_request_id,
         )
 
@@ -204,15 +218,15 @@ def now() -> datetime:
 
 
 def response_headers(
-    response: Response, request_id: str, client_request_id: str
+    request_id: str, client_request_id: str, content_type: str | None, extra: Sequence[tuple[str, str]]
 ) -> tuple[tuple[str, str], ...]:
-    """The headers of ``response`` that say something about it (as text); the ones every answer carries
+    """The headers of an answer that say something about it (as text); the ones every answer carries
     alike (``OData-Version``, ``Cache-Control``, ``X-Content-Type-Options``, ``Content-Length``) are left out."""
     headers = [("request-id", request_id), ("client-request-id", client_request_id)]
-    if response.content_type is not None:
-        headers.append(("content-type", response.content_type))
-    if response.headers:
-        headers.extend((name.lower(), value) for name, value in response.headers)
+    if content_type is not None:
+        headers.append(("content-type", content_type))
+    if extra:
+        headers.extend((name.lower(), value) for name, value in extra)
     return tuple(headers)
 
 
