@@ -13,6 +13,7 @@ from learninggraph.http.odata_json import (
     collection_response,
     context_url,
     count_response,
+    entity_body_response,
     entity_response,
     no_content,
     quote_key,
@@ -59,7 +60,7 @@ def get_content(contents: Contents, context: RequestContext) -> Response:
     select = context.options.select
     row = contents.service.get(context.caller, _key(context))
     url = context_url(context, _collection(context.params["provider"]), select=select, entity=True)
-    return entity_response(url, contents.renderer.render(row, select=select))
+    return entity_body_response(contents.renderer.render_entity(row, url, select=select))
 
 
 def create_content(contents: Contents, context: RequestContext) -> Response:

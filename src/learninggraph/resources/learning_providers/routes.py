@@ -13,6 +13,7 @@ from learninggraph.http.odata_json import (
     collection_response,
     context_url,
     count_response,
+    entity_body_response,
     entity_response,
     no_content,
 )
@@ -57,7 +58,7 @@ def get_provider(providers: Providers, context: RequestContext) -> Response:
     select = context.options.select
     row = providers.service.get(context.caller, context.params["provider"])
     url = context_url(context, COLLECTION, select=select, entity=True)
-    return entity_response(url, providers.renderer.render(row, select=select))
+    return entity_body_response(providers.renderer.render_entity(row, url, select=select))
 
 
 def update_provider(providers: Providers, context: RequestContext) -> Response:
