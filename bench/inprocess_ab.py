@@ -39,7 +39,9 @@ def worker(args: argparse.Namespace) -> None:
         sample = json.loads(Path(args.sample).read_text())
         makers = requests(sample, random.Random(1))
         ours = create_app(
-            Settings(database_url=args.database, public_url=PUBLIC_URL, create_dev_identity=False, journal=False)
+            Settings(
+                database_url=args.database, public_url=PUBLIC_URL, create_dev_identity=False, journal=False
+            )
         )
         minimal = make_app(Database(args.database))
         for tenant in sample["tenants"]:
@@ -61,7 +63,9 @@ def worker(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", required=True)
     parser.add_argument("--sample", required=True)
     parser.add_argument("--baseline", type=Path, help="the other tree (its .venv/bin/python)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
 from urllib.parse import quote
@@ -101,6 +101,13 @@ class Renderer:
         """The JSON object of ``record``; ``select`` limits it to those properties (in declaration order)."""
         return (self._plan(select) if select else self._all)[0](record, include_unknown)
 
+    def render_all(
+        self, records: Iterable[Record], *, select: Sequence[Property] = (), include_unknown: bool = False
+    ) -> list[dict[str, Any]]:
+        """The JSON objects of a page of records, the plan chosen once for the page."""
+        plan = (self._plan(select) if select else self._all)[0]
+        return [plan(record, include_unknown) for record in records]
+
     def render_entity(
         self, record: Record, context: str, *, select: Sequence[Property] = (), include_unknown: bool = False
     ) -> dict[str, Any]:
@@ -120,11 +127,21 @@ class PolymorphicRenderer:
         renderer = self._by_type[_odata_type(record)]
         return renderer.render(record, select=select, include_unknown=include_unknown)
 
+    def render_all(
+        self, records: Iterable[Record], *, select: Sequence[Property] = (), include_unknown: bool = False
+    ) -> list[dict[str, Any]]:
+        """The JSON objects of a page of records, each type's plan chosen once for the page."""
+        plans = {
+            name: (renderer._plan(select) if select else renderer._all)[0]
+            for name, renderer in self._by_type.items()
+        }
+        return [plans[_odata_type(record)](record, include_unknown) for record in records]
+
     def render_entity(
         self, record: Record, context: str, *, select: Sequence[Property] = (), include_unknown: bool = False
     ) -> dict[str, Any]:
         renderer = self._by_type[_odata_type(record)]
-        return renderer.render_entity(record, context, select=select, include_unknown=include_unknown)
+        return (renderer._plan(select) if select else renderer._all)[1](record, include_unknown, context)
 
 
 _odata_type = attrgetter("odata_type")

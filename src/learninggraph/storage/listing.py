@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from learninggraph.domain.errors import BadRequest
+from learninggraph.odata.filter import Expr
 from learninggraph.odata.options import QueryOptions
 from learninggraph.storage.database import Connection
 from learninggraph.storage.rows import Record, Selection
@@ -41,10 +42,28 @@ def _where(listing: Listing[Any], options: QueryOptions) -> tuple[list[str], lis
     where = [listing.scope]
     params: list[Any] = list(listing.scope_params)
     if options.filter is not None:
-        fragment, filter_params = to_sql(options.filter)
-        where.append(f"({fragment})")
+        fragment, filter_params = _filter_sql(options.filter)
+        where.append(fragment)
         params.extend(filter_params)
     return where, params
+
+
+def _filter_sql(expr: Expr) -> tuple[str, tuple[object, ...]]:
+    """``to_sql`` of a parsed ``$filter``, kept by the parsed object: parsed options are kept per query
+    text (``http.pipeline.ParseOptions``), so a client repeating its filter brings the same object back."""
+    kept = _filters.get(id(expr))
+    if kept is not None and kept[0] is expr:
+        return kept[1], kept[2]
+    fragment, params = to_sql(expr)
+    if len(_filters) >= _FILTERS_KEPT:
+        _filters.clear()
+    _filters[id(expr)] = (expr, f"({fragment})", tuple(params))
+    return f"({fragment})", tuple(params)
+
+
+# Bounded; each entry holds its expression, so an id is never mistaken for a later object's.
+_FILTERS_KEPT = 512
+_filters: dict[int, tuple[Expr, str, tuple[object, ...]]] = {}
 
 
 def count_rows(conn: Connection, listing: Listing[Any], options: QueryOptions) -> int:

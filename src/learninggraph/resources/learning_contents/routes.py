@@ -47,7 +47,7 @@ def _key(context: RequestContext) -> ContentKey:
 def list_contents(contents: Contents, context: RequestContext) -> Response:
     options, provider = context.options, context.params["provider"]
     page = contents.service.list(context.caller, provider, options, page_size=contents.page_size)
-    items = [contents.renderer.render(row, select=options.select) for row in page.records]
+    items = contents.renderer.render_all(page.records, select=options.select)
     url = context_url(context, _collection(provider), select=options.select, entity=False)
     return collection_response(context.request, url, items, next_token=page.next_token, count=page.count)
 

@@ -98,7 +98,10 @@ def list_activities(activities: Activities, view: View, context: RequestContext)
     page = activities.service.list(
         context.caller, options, provider_id=provider, learner_id=learner, page_size=activities.page_size
     )
-    items = [activities.render(row, context, options.select) for row in page.records]
+    include_unknown = context.request.includes_unknown_enum_members
+    items = activities.renderer.render_all(
+        page.records, select=options.select, include_unknown=include_unknown
+    )
     url = context_url(context, fragment, select=options.select, entity=False)
     return collection_response(context.request, url, items, next_token=page.next_token, count=page.count)
 

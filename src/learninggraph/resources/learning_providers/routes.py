@@ -37,7 +37,7 @@ class Providers:
 def list_providers(providers: Providers, context: RequestContext) -> Response:
     options = context.options
     page = providers.service.list(context.caller, options, page_size=providers.page_size)
-    items = [providers.renderer.render(row, select=options.select) for row in page.records]
+    items = providers.renderer.render_all(page.records, select=options.select)
     url = context_url(context, COLLECTION, select=options.select, entity=False)
     return collection_response(context.request, url, items, next_token=page.next_token, count=page.count)
 
