@@ -61,7 +61,7 @@ def _record(record_type: type[Record], entity: EntityType, *, late: bool, empty:
     return record_type(**values)
 
 
-CASES = [
+CASES: list[tuple[type[Record], EntityType, bool]] = [
     (ProviderRecord, LEARNING_PROVIDER, False),
     (ContentRecord, LEARNING_CONTENT, False),
     (ActivityRecord, LEARNING_ASSIGNMENT, True),
@@ -149,3 +149,27 @@ def test_the_user_container_renders_the_same_behind_its_context() -> None:
         assert _encoded(renderer.render_entity(record, context)) == _encoded(
             {"@odata.context": context, **alone}
         )
+
+
+def test_every_stored_enum_member_renders_as_its_enum_type_emits_it() -> None:
+    for entity in (LEARNING_CONTENT, LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE, LEARNING_PROVIDER):
+        for prop in entity.properties:
+            if prop.enum is None:
+                continue
+            renderer = Renderer(entity, with_odata_type=False)
+            for member in (*prop.enum.members, None):
+                for include_unknown in (False, True):
+                    record = msgspec.structs.replace(
+                        _record(_RECORD_TYPES[entity.name], entity, late=False, empty=False),
+                        **{prop.column: member},
+                    )
+                    expected = (
+                        None
+                        if member is None
+                        else prop.enum.emit(member, include_unknown_members=include_unknown)
+                    )
+                    rendered = renderer.render(record, select=(prop,), include_unknown=include_unknown)
+                    assert rendered == {prop.name: expected}
+
+
+_RECORD_TYPES: dict[str, type[Record]] = {entity.name: record_type for record_type, entity, _ in CASES}

@@ -35,8 +35,11 @@ def _value(prop: Property, index: int, names: dict[str, Any]) -> str:
         return f"(None if r.{column} is None else _datetime(r.{column}))"
     if prop.kind is Kind.ENUM:
         assert prop.enum is not None
-        names[f"_enum{index}"] = prop.enum.emit
-        return f"(None if r.{column} is None else _enum{index}(r.{column}, include_unknown_members=u))"
+        if not prop.enum.evolvable:
+            return f"r.{column}"
+        # EnumType.emit, inline: an evolvable member is the sentinel unless the client asked for it.
+        names[f"_late{index}"] = frozenset(prop.enum.evolvable)
+        return f"(r.{column} if u or r.{column} not in _late{index} else 'unknownFutureValue')"
     if prop.kind in _JSON_TEXT:
         # Stored as JSON text already: embedded without decoding.
         return f"(None if r.{column} is None else _raw(r.{column}.encode()))"
