@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from itertools import combinations
 from typing import Any
+from urllib.parse import quote
 
 import msgspec
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from learninggraph.domain.entity import EntityType, Kind, Property
-from learninggraph.http.odata_json import PolymorphicRenderer, Renderer
+from learninggraph.http.odata_json import PolymorphicRenderer, Renderer, quote_key
 from learninggraph.resources.employee_experience.entity import EMPLOYEE_EXPERIENCE_USER
 from learninggraph.resources.employee_experience.records import UserContainerRecord
 from learninggraph.resources.learning_contents.entity import LEARNING_CONTENT
@@ -173,3 +176,13 @@ def test_every_stored_enum_member_renders_as_its_enum_type_emits_it() -> None:
 
 
 _RECORD_TYPES: dict[str, type[Record]] = {entity.name: record_type for record_type, entity, _ in CASES}
+
+
+@given(st.text(max_size=40))
+def test_a_key_in_a_context_url_is_percent_encoded_as_quote_encodes_it(value: str) -> None:
+    assert quote_key(value) == quote(value.replace("'", "''"), safe="")
+
+
+def test_a_guid_key_in_a_context_url_is_left_as_it_is() -> None:
+    assert quote_key("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d") == "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    assert quote_key("o'k/é") == "o%27%27k%2F%C3%A9"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keyword
+import re
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
@@ -162,7 +163,13 @@ def context_url(
 
 def quote_key(value: str) -> str:
     """A key as it appears inside ``('...')`` of a context or Location URL."""
+    if _UNRESERVED.fullmatch(value) is not None:
+        return value  # what ``quote`` leaves as it is (a GUID, say): no quote and no copy
     return quote(value.replace("'", "''"), safe="")
+
+
+# The characters ``quote(..., safe="")`` never encodes.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def entity_response(

@@ -21,14 +21,16 @@ from learninggraph.storage.sql_filter import order_by_sql, to_sql
 K = TypeVar("K", bound=Record)
 
 
-@dataclass(frozen=True, slots=True)
+# Page and Listing are not frozen, though nothing changes them once built: a frozen dataclass's __init__ costs
+# several times as much, and every list page builds one of each.
+@dataclass(slots=True)
 class Page(Generic[K]):
     records: list[K]
     next_token: str | None
     count: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Listing(Generic[K]):
     """What to select from where: ``scope`` is the fixed WHERE (tenant, parent) of the collection."""
 
