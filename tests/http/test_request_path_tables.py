@@ -118,3 +118,25 @@ def test_observers_set_after_the_edge_is_built_decide_whether_an_exchange_is_mad
     assert not edge._listened()
     edge.observers = (*edge.observers, seen.append)
     assert edge._listened()
+
+
+def test_a_parsed_request_holds_each_part_of_the_request_in_its_own_field() -> None:
+    scope = {
+        "method": "patch",
+        "scheme": "https",
+        "path": "/v1.0//things/abc/",
+        "raw_path": b"/v1.0//things/abc/",
+        "query_string": b"$top=5",
+        "client": ("192.0.2.7", 5000),
+    }
+    headers = {"host": "graph.example:8443", "prefer": "return=representation"}
+
+    request = Reading(max_body_bytes=100).parse_request(scope, headers, b"{}", "request-1", "client-1")
+
+    assert (request.method, request.path, request.query) == ("PATCH", "/v1.0/things/abc", {"$top": "5"})
+    assert request.segments == (Segment("v1.0"), Segment("things"), Segment("abc"))
+    assert (request.headers, request.body) == (headers, b"{}")
+    assert request.base_url == "https://graph.example:8443"
+    assert (request.request_id, request.client_request_id) == ("request-1", "client-1")
+    assert request.prefer == frozenset({"return=representation"})
+    assert request.client_address == "192.0.2.7"
