@@ -182,6 +182,24 @@ def requests(sample: dict[str, Any], rng: random.Random) -> dict[str, Callable[[
     }
 
 
+class _Cycle:
+    """As uvicorn hands a request over: ``receive`` bound to a cycle that holds the whole body (``more_body``
+    False), so the app reads it without a timer, as it does behind the server."""
+
+    __slots__ = ("body", "more_body", "sent")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.more_body = False
+        self.sent = False
+
+    async def receive(self) -> dict[str, Any]:
+        if self.sent:
+            await asyncio.sleep(3600)
+        self.sent = True
+        return {"type": "http.request", "body": self.body, "more_body": False}
+
+
 async def call(app: App, request: Request) -> int:
     method, path, query, headers, body = request
     scope = {
@@ -197,15 +215,8 @@ async def call(app: App, request: Request) -> int:
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
     }
-    sent = False
     status = [0]
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            await asyncio.sleep(3600)
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
+    receive = _Cycle(body).receive
 
     async def send(message: MutableMapping[str, Any]) -> None:
         if message["type"] == "http.response.start":

@@ -144,6 +144,26 @@ def test_a_malformed_authorization_header_is_401_invalid_token(
     assert _rejection(verifier, authorization).headers == {"WWW-Authenticate": INVALID_TOKEN}
 
 
+def test_a_verified_token_under_another_scheme_is_still_401_invalid_token(
+    verifier: TokenVerifier, minter: TokenIssuer, contoso: Contoso
+) -> None:
+    token = _app_token(minter, contoso)
+    verifier.authenticate(f"Bearer {token}")
+
+    assert _rejection(verifier, f"Token {token}").headers == {"WWW-Authenticate": INVALID_TOKEN}
+    assert _rejection(verifier, f"Basic {token}").headers == {"WWW-Authenticate": INVALID_TOKEN}
+
+
+def test_a_verified_token_sent_again_is_the_same_caller(
+    verifier: TokenVerifier, minter: TokenIssuer, contoso: Contoso
+) -> None:
+    token = _app_token(minter, contoso)
+
+    first = verifier.authenticate(f"Bearer {token}")
+
+    assert verifier.authenticate(f"bearer {token}") is first
+
+
 def test_alg_none_is_rejected(verifier: TokenVerifier, minter: TokenIssuer, contoso: Contoso) -> None:
     claims = _claims(_app_token(minter, contoso))
     token = jwt.encode(claims, "", algorithm="none")

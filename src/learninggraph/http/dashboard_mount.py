@@ -18,10 +18,17 @@ App = Callable[..., Any]
 
 def handles(scope: MutableMapping[str, Any]) -> bool:
     """Whether a request belongs to the dashboard: its prefix, or a browser's ``GET /``."""
-    path = str(scope.get("path", ""))
+    path = scope.get("path", "")
     if path == "/":
         return scope.get("method") in ("GET", "HEAD")
-    return path == PREFIX or path.startswith(PREFIX + "/")
+    return (
+        isinstance(path, str)
+        and path.startswith(PREFIX)
+        and (len(path) == _PREFIX_LENGTH or path[_PREFIX_LENGTH] == "/")
+    )
+
+
+_PREFIX_LENGTH = len(PREFIX)
 
 
 def mounted_lazily(build: Callable[[], App]) -> Callable[[MutableMapping[str, Any]], App | None]:

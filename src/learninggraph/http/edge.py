@@ -84,6 +84,18 @@ class Edge:
             max_workers=SIGN_IN_THREADS, thread_name_prefix="learninggraph-sign-in"
         )
 
+    @property
+    def observers(self) -> tuple[Callable[[Exchange], None], ...]:
+        return self._observers
+
+    @observers.setter
+    def observers(self, observers: Sequence[Callable[[Exchange], None]]) -> None:
+        self._observers = tuple(observers)
+        # Whether an exchange is always wanted (an observer other than an access log), else the access logs
+        # whose level decides it per request.
+        self._always_listened = any(not isinstance(o, AccessLog) for o in self._observers)
+        self._access_logs = tuple(o for o in self._observers if isinstance(o, AccessLog))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             mounted = None if self.mounted is None else self.mounted(scope)
@@ -143,7 +155,7 @@ class Edge:
             response = Response(DROPPED)
         else:
             await self._send(send, response, request_id, client_request_id, _wants_hsts(scope, headers))
-        if self.observers and self._listened():
+        if self._observers and self._listened():
             self._observe(scope, context, response.status, started, request_id, failure)
         if self.recorder is not None:
             self._record(scope, headers, context, response, failure, started, request_id, client_request_id)
@@ -158,7 +170,12 @@ class Edge:
     def _listened(self) -> bool:
         """Whether any observer would use the exchange: an access log at a level that drops its lines would
         not, so then no exchange is built (the common case with the access log off and no metrics)."""
-        return any(not isinstance(observer, AccessLog) or observer.writes() for observer in self.observers)
+        if self._always_listened:
+            return True
+        for access_log in self._access_logs:  # noqa: SIM110 (a loop: no generator per request)
+            if access_log.writes():
+                return True
+        return False
 
     def _observe(
         self,

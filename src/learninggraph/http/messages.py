@@ -120,9 +120,13 @@ def parse_path(raw_path: str) -> tuple[Segment, ...]:
 def path_segments(raw_path: str, parts: list[str]) -> tuple[Segment, ...]:
     """The segments of ``raw_path``, given its non-empty parts between slashes (as ``parse_path`` splits)."""
     if "(" not in raw_path and "%" not in raw_path:
-        # The common case: plain names and ids, nothing to decode, no key segments.
-        return tuple(map(Segment, parts))
+        # The common case: plain names and ids, nothing to decode, no key segments. Built as tuples straight
+        # (``Segment(name)`` runs the named tuple's ``__new__`` in Python, for defaults it does not need).
+        return tuple([_new_tuple(Segment, (part, None, None)) for part in parts])
     return tuple(map(_parse_segment, parts))
+
+
+_new_tuple = tuple.__new__
 
 
 def _parse_segment(raw: str) -> Segment:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
 from urllib.parse import quote
@@ -19,6 +20,8 @@ from learninggraph.storage.rows import Record
 _encode = msgspec.json.Encoder().encode
 
 RenderRecord = Callable[[Any, bool], dict[str, Any]]
+# The same object with ``@odata.context`` (the third argument) first: one dict per answer, no copy.
+RenderEntity = Callable[[Any, bool, str], dict[str, Any]]
 # At most this many distinct ``$select`` plans are kept per renderer; clients choose them, so it is bounded.
 _PLANS_KEPT = 64
 _JSON_TEXT = frozenset({Kind.STRING_LIST, Kind.DATETIME_TIME_ZONE, Kind.ITEM_BODY})
@@ -33,8 +36,11 @@ def _value(prop: Property, index: int, names: dict[str, Any]) -> str:
         return f"(None if r.{column} is None else _datetime(r.{column}))"
     if prop.kind is Kind.ENUM:
         assert prop.enum is not None
-        names[f"_enum{index}"] = prop.enum.emit
-        return f"(None if r.{column} is None else _enum{index}(r.{column}, include_unknown_members=u))"
+        if not prop.enum.evolvable:
+            return f"r.{column}"
+        # EnumType.emit, inline: an evolvable member is the sentinel unless the client asked for it.
+        names[f"_late{index}"] = frozenset(prop.enum.evolvable)
+        return f"(r.{column} if u or r.{column} not in _late{index} else 'unknownFutureValue')"
     if prop.kind in _JSON_TEXT:
         # Stored as JSON text already: embedded without decoding.
         return f"(None if r.{column} is None else _raw(r.{column}.encode()))"
@@ -42,8 +48,11 @@ def _value(prop: Property, index: int, names: dict[str, Any]) -> str:
     return f"r.{column}"
 
 
-def _compile(entity: EntityType, props: Sequence[Property], *, with_odata_type: bool) -> RenderRecord:
-    """One function that builds the JSON object of a record: a single dict display, read by attribute.
+def _compile(
+    entity: EntityType, props: Sequence[Property], *, with_odata_type: bool
+) -> tuple[RenderRecord, RenderEntity]:
+    """Two functions that build the JSON object of a record, a single dict display read by attribute: the
+    object alone (a collection's item), and the object of an entity answer, ``@odata.context`` first.
 
     Generated once per entity (and per ``$select``) from the declaration alone, as ``dataclasses`` does
     for ``__init__``: property names enter as string literals (``repr``), columns only as identifiers.
@@ -52,10 +61,15 @@ def _compile(entity: EntityType, props: Sequence[Property], *, with_odata_type: 
     items = [f"{prop.name!r}: {_value(prop, i, names)}" for i, prop in enumerate(props)]
     if with_odata_type:
         items.insert(0, f"'@odata.type': {entity.odata_type!r}")
-    source = f"def render(r, u):\n    return {{{', '.join(items)}}}\n"
+    listed = ", ".join(items)
+    source = (
+        f"def render(r, u):\n    return {{{listed}}}\n"
+        f"def render_at(r, u, c):\n    return {{'@odata.context': c, {listed}}}\n"
+    )
     exec(compile(source, f"<renderer of {entity.name}>", "exec"), names)
     render: RenderRecord = names["render"]
-    return render
+    render_at: RenderEntity = names["render_at"]
+    return render, render_at
 
 
 class Renderer:
@@ -65,11 +79,11 @@ class Renderer:
         self.entity = entity
         self.with_odata_type = with_odata_type
         self._all = _compile(entity, entity.properties, with_odata_type=with_odata_type)
-        self._plans: dict[tuple[Property, ...], RenderRecord] = {}
+        self._plans: dict[tuple[Property, ...], tuple[RenderRecord, RenderEntity]] = {}
         # The last selection asked for: every record of a page asks with the same object.
-        self._last: tuple[object, RenderRecord] = ((), self._all)
+        self._last: tuple[object, tuple[RenderRecord, RenderEntity]] = ((), self._all)
 
-    def _plan(self, select: Sequence[Property]) -> RenderRecord:
+    def _plan(self, select: Sequence[Property]) -> tuple[RenderRecord, RenderEntity]:
         last_select, last_plan = self._last
         if select is last_select:
             return last_plan
@@ -89,7 +103,20 @@ class Renderer:
         self, record: Record, *, select: Sequence[Property] = (), include_unknown: bool = False
     ) -> dict[str, Any]:
         """The JSON object of ``record``; ``select`` limits it to those properties (in declaration order)."""
-        return (self._plan(select) if select else self._all)(record, include_unknown)
+        return (self._plan(select) if select else self._all)[0](record, include_unknown)
+
+    def render_all(
+        self, records: Iterable[Record], *, select: Sequence[Property] = (), include_unknown: bool = False
+    ) -> list[dict[str, Any]]:
+        """The JSON objects of a page of records, the plan chosen once for the page."""
+        plan = (self._plan(select) if select else self._all)[0]
+        return [plan(record, include_unknown) for record in records]
+
+    def render_entity(
+        self, record: Record, context: str, *, select: Sequence[Property] = (), include_unknown: bool = False
+    ) -> dict[str, Any]:
+        """The body of an entity answer: ``{"@odata.context": context, ...}`` and the record's object."""
+        return (self._plan(select) if select else self._all)[1](record, include_unknown, context)
 
 
 class PolymorphicRenderer:
@@ -103,6 +130,22 @@ class PolymorphicRenderer:
     ) -> dict[str, Any]:
         renderer = self._by_type[_odata_type(record)]
         return renderer.render(record, select=select, include_unknown=include_unknown)
+
+    def render_all(
+        self, records: Iterable[Record], *, select: Sequence[Property] = (), include_unknown: bool = False
+    ) -> list[dict[str, Any]]:
+        """The JSON objects of a page of records, each type's plan chosen once for the page."""
+        plans = {
+            name: (renderer._plan(select) if select else renderer._all)[0]
+            for name, renderer in self._by_type.items()
+        }
+        return [plans[_odata_type(record)](record, include_unknown) for record in records]
+
+    def render_entity(
+        self, record: Record, context: str, *, select: Sequence[Property] = (), include_unknown: bool = False
+    ) -> dict[str, Any]:
+        renderer = self._by_type[_odata_type(record)]
+        return (renderer._plan(select) if select else renderer._all)[1](record, include_unknown, context)
 
 
 _odata_type = attrgetter("odata_type")
@@ -120,7 +163,13 @@ def context_url(
 
 def quote_key(value: str) -> str:
     """A key as it appears inside ``('...')`` of a context or Location URL."""
+    if _UNRESERVED.fullmatch(value) is not None:
+        return value  # what ``quote`` leaves as it is (a GUID, say): no quote and no copy
     return quote(value.replace("'", "''"), safe="")
+
+
+# The characters ``quote(..., safe="")`` never encodes.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def entity_response(
@@ -131,6 +180,13 @@ def entity_response(
     headers: Sequence[tuple[str, str]] = (),
 ) -> Response:
     body = {"@odata.context": context, **item}
+    return Response(status, _encode(body), JSON_CONTENT_TYPE, list(headers))
+
+
+def entity_body_response(
+    body: dict[str, Any], *, status: int = 200, headers: Sequence[tuple[str, str]] = ()
+) -> Response:
+    """An entity answer whose body already starts with its ``@odata.context`` (``Renderer.render_entity``)."""
     return Response(status, _encode(body), JSON_CONTENT_TYPE, list(headers))
 
 

@@ -39,6 +39,22 @@ class Match(NamedTuple):
 
 def _match(route: _Compiled, segments: Sequence[Segment]) -> Params | None:
     """The route's parameters from the path, or None; literal names were already compared."""
+    if route.keys:
+        return _match_keys(route, segments)
+    # No key part: every segment must be plain; a parameter takes any name but an empty or ``$`` one.
+    params: Params = {}
+    for segment in segments:
+        if segment.key_name is not None:
+            return None
+    for position, name in route.params:
+        value = segments[position].name
+        if not value or value[0] == "$":
+            return None
+        params[name] = value
+    return params
+
+
+def _match_keys(route: _Compiled, segments: Sequence[Segment]) -> Params | None:
     params: Params = {}
     for part, segment in zip(route.pattern, segments, strict=True):
         if isinstance(part, str):
@@ -66,6 +82,9 @@ class _Compiled:
     methods: Mapping[str, Operation]
     literals: tuple[tuple[int, str], ...]
     template: str
+    # (position, name) of each ``Param``; whether any part is a ``Key`` (then matched part by part).
+    params: tuple[tuple[int, str], ...]
+    keys: bool
 
 
 class Router:
@@ -92,8 +111,34 @@ class Router:
                 (i, part.lower()) for i, part in enumerate(route.pattern) if isinstance(part, str)
             )
             key = (len(route.pattern), _literal(route.pattern, 0), _literal(route.pattern, 1))
-            compiled = _Compiled(route.pattern, route.methods, literals, template(route.pattern))
+            params = tuple((i, part.name) for i, part in enumerate(route.pattern) if isinstance(part, Param))
+            keys = any(isinstance(part, Key) for part in route.pattern)
+            compiled = _Compiled(
+                route.pattern, route.methods, literals, template(route.pattern), params, keys
+            )
             self._index.setdefault(key, []).append(compiled)
+        # The literal names the index knows in first and second place: any other name looks up as None.
+        self._firsts = frozenset(key[1] for key in self._index if key[1] is not None)
+        self._seconds = frozenset(key[2] for key in self._index if key[2] is not None)
+        self._longest = max((len(route.pattern) for route in self.routes), default=0)
+        # The candidates of each (length, first, second) as looked up, in the order they are tried.
+        self._candidates: dict[tuple[int, str | None, str | None], tuple[_Compiled, ...]] = {}
+
+    def _candidates_of(self, length: int, first: str | None, second: str | None) -> tuple[_Compiled, ...]:
+        """The routes to try for a path, in order: those naming its first and second segments, its first,
+        its second, then neither. Kept by the names as looked up (the routes' own, else None) and lengths up to
+        the longest route's: a bounded table."""
+        if length > self._longest:
+            return ()
+        key = (length, first, second)
+        known = self._candidates.get(key)
+        if known is not None:
+            return known
+        index = self._index
+        looked_up = dict.fromkeys([key, (length, first, None), (length, None, second), (length, None, None)])
+        candidates = tuple(route for where in looked_up for route in index.get(where, ()))
+        self._candidates[key] = candidates
+        return candidates
 
     def resolve(self, method: str, segments: Sequence[Segment]) -> Match:
         """The operation for ``method`` on the path; 405 when the path is served for other methods, else 404."""
@@ -101,13 +146,11 @@ class Router:
         length = len(lowered)
         first = lowered[0] if length > 0 else None
         second = lowered[1] if length > 1 else None
-        index = self._index
-        candidates = [
-            *index.get((length, first, second), ()),
-            *index.get((length, first, None), ()),
-            *index.get((length, None, second), ()),
-            *index.get((length, None, None), ()),
-        ]
+        candidates = self._candidates_of(
+            length,
+            first if first in self._firsts else None,
+            second if second in self._seconds else None,
+        )
         allowed_elsewhere = False
         for route in candidates:
             for position, name in route.literals:

@@ -224,6 +224,13 @@ class TokenVerifier:
         self._cache_lock = threading.Lock()
 
     def authenticate(self, authorization: str | None) -> Principal:
+        if authorization is not None:
+            # A token verified before: it passed the shape checks below then, so its cache entry is looked
+            # up first (the scheme is still checked; a scheme that is not Bearer never reaches the cache).
+            scheme, _, token = authorization.partition(" ")
+            hit = self._cache.get(token)
+            if hit is not None and scheme.lower() == "bearer":
+                return self._cached(token, hit)
         if authorization is None or not authorization.strip():
             raise Unauthorized(
                 EMPTY,
@@ -233,28 +240,31 @@ class TokenVerifier:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
             raise _unauthorized("token.malformed")
-        now = self._clock()
-        skew = self._settings.clock_skew_seconds
-        hit = self._cache.get(token)
-        if hit is not None:
-            if now > hit.expires_at + skew:
-                self._forget(token)
-                raise _unauthorized("token.expired", message=EXPIRED, expiredAt=hit.expires_at)
-            if now >= hit.recheck_at:
-                try:
-                    hit.principal = self._check_directory(hit.principal, hit.issued_here_at)
-                except Unauthorized:
-                    self._forget(token)
-                    raise
-                hit.recheck_at = now + DIRECTORY_RECHECK_SECONDS
-            return hit.principal
         # Checked only before a first verification: a cached token already passed it.
         if any(c.isspace() for c in token):
             raise _unauthorized("token.malformed")
+        now = self._clock()
+        skew = self._settings.clock_skew_seconds
         principal, expires_at, issued_here_at = self._verify(token, now, skew)
         recheck_at = now + DIRECTORY_RECHECK_SECONDS
         self._remember(token, _Verified(principal, expires_at, recheck_at, issued_here_at), now)
         return principal
+
+    def _cached(self, token: str, hit: _Verified) -> Principal:
+        """The caller of a token verified before, unless it has expired since; its directory entry re-read
+        once a minute (a disabled user or a deleted application stops being one)."""
+        now = self._clock()
+        if now > hit.expires_at + self._settings.clock_skew_seconds:
+            self._forget(token)
+            raise _unauthorized("token.expired", message=EXPIRED, expiredAt=hit.expires_at)
+        if now >= hit.recheck_at:
+            try:
+                hit.principal = self._check_directory(hit.principal, hit.issued_here_at)
+            except Unauthorized:
+                self._forget(token)
+                raise
+            hit.recheck_at = now + DIRECTORY_RECHECK_SECONDS
+        return hit.principal
 
     def _verify(self, token: str, now: float, skew: int) -> tuple[Principal, float, float | None]:
         try:

@@ -148,25 +148,11 @@ class SqliteDatabase(Database):
         ):
             self._raw.execute(pragma)
 
-    @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """Taken at once (BEGIN IMMEDIATE), so two writers never deadlock on upgrade."""
-        with self._lock:
-            if self._grouping:
-                yield from self._savepoint()
-                return
-            self._begin_write()
-            try:
-                try:
-                    yield SqliteConnection(self._raw)
-                except BaseException:
-                    # SQLite may have rolled back already: a full disk while spilling the cache undoes it all.
-                    if self._raw.in_transaction:
-                        self._raw.execute("ROLLBACK")
-                    raise
-                self._commit()
-            finally:
-                self._end_write()
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """Taken at once (BEGIN IMMEDIATE), so two writers never deadlock on upgrade; inside a group, a
+        savepoint of the group's transaction."""
+        # A plain class rather than a generator: every write request opens one, so its cost counts.
+        return _SqliteWrite(self)
 
     def snapshot(self) -> AbstractContextManager[Connection]:
         # A plain class rather than a generator: every read request opens one, so its cost counts.
@@ -221,19 +207,6 @@ class SqliteDatabase(Database):
         if self._writer is not None:
             self._writer.release()
 
-    def _savepoint(self) -> Iterator[Connection]:
-        self._require_group()
-        self._raw.execute("SAVEPOINT unit")
-        try:
-            yield SqliteConnection(self._raw)
-        except BaseException:
-            if self._raw.in_transaction:
-                self._raw.execute("ROLLBACK TO unit")
-                self._raw.execute("RELEASE unit")
-            raise
-        self._require_group()
-        self._raw.execute("RELEASE unit")
-
     def _require_group(self) -> None:
         """SQLite ends the whole transaction on some errors (a full disk, say): then the group is lost."""
         if not self._raw.in_transaction:
@@ -254,6 +227,57 @@ class SqliteDatabase(Database):
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None
+
+
+class _SqliteWrite:
+    """A write transaction holding the connection's lock: the writer lock and BEGIN IMMEDIATE, then COMMIT (or
+    ROLLBACK when the block raises) and the writer lock given back; inside a group, a savepoint of it."""
+
+    __slots__ = ("_database", "_savepoint")
+
+    def __init__(self, database: SqliteDatabase) -> None:
+        self._database = database
+        self._savepoint = False
+
+    def __enter__(self) -> Connection:
+        database = self._database
+        database._lock.acquire()
+        try:
+            if database._grouping:
+                database._require_group()
+                database._raw.execute("SAVEPOINT unit")
+                self._savepoint = True
+            else:
+                database._begin_write()
+        except BaseException:
+            database._lock.release()
+            raise
+        return SqliteConnection(database._raw)
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        database = self._database
+        raw = database._raw
+        try:
+            if self._savepoint:
+                if exc_type is not None:
+                    if raw.in_transaction:
+                        raw.execute("ROLLBACK TO unit")
+                        raw.execute("RELEASE unit")
+                    return
+                database._require_group()
+                raw.execute("RELEASE unit")
+                return
+            try:
+                if exc_type is not None:
+                    # SQLite may have rolled back already: a full disk while spilling the cache undoes it all.
+                    if raw.in_transaction:
+                        raw.execute("ROLLBACK")
+                    return
+                database._commit()
+            finally:
+                database._end_write()
+        finally:
+            database._lock.release()
 
 
 class _OneStatement(SqliteConnection):

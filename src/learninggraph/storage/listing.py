@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from learninggraph.domain.errors import BadRequest
+from learninggraph.odata.filter import Expr
 from learninggraph.odata.options import QueryOptions
 from learninggraph.storage.database import Connection
 from learninggraph.storage.rows import Record, Selection
@@ -20,14 +21,16 @@ from learninggraph.storage.sql_filter import order_by_sql, to_sql
 K = TypeVar("K", bound=Record)
 
 
-@dataclass(frozen=True, slots=True)
+# Page and Listing are not frozen, though nothing changes them once built: a frozen dataclass's __init__ costs
+# several times as much, and every list page builds one of each.
+@dataclass(slots=True)
 class Page(Generic[K]):
     records: list[K]
     next_token: str | None
     count: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Listing(Generic[K]):
     """What to select from where: ``scope`` is the fixed WHERE (tenant, parent) of the collection."""
 
@@ -41,10 +44,28 @@ def _where(listing: Listing[Any], options: QueryOptions) -> tuple[list[str], lis
     where = [listing.scope]
     params: list[Any] = list(listing.scope_params)
     if options.filter is not None:
-        fragment, filter_params = to_sql(options.filter)
-        where.append(f"({fragment})")
+        fragment, filter_params = _filter_sql(options.filter)
+        where.append(fragment)
         params.extend(filter_params)
     return where, params
+
+
+def _filter_sql(expr: Expr) -> tuple[str, tuple[object, ...]]:
+    """``to_sql`` of a parsed ``$filter``, kept by the parsed object: parsed options are kept per query
+    text (``http.pipeline.ParseOptions``), so a client repeating its filter brings the same object back."""
+    kept = _filters.get(id(expr))
+    if kept is not None and kept[0] is expr:
+        return kept[1], kept[2]
+    fragment, params = to_sql(expr)
+    if len(_filters) >= _FILTERS_KEPT:
+        _filters.clear()
+    _filters[id(expr)] = (expr, f"({fragment})", tuple(params))
+    return f"({fragment})", tuple(params)
+
+
+# Bounded; each entry holds its expression, so an id is never mistaken for a later object's.
+_FILTERS_KEPT = 512
+_filters: dict[int, tuple[Expr, str, tuple[object, ...]]] = {}
 
 
 def count_rows(conn: Connection, listing: Listing[Any], options: QueryOptions) -> int:

@@ -13,6 +13,7 @@ from learninggraph.http.odata_json import (
     collection_response,
     context_url,
     count_response,
+    entity_body_response,
     entity_response,
     no_content,
     quote_key,
@@ -46,7 +47,7 @@ def _key(context: RequestContext) -> ContentKey:
 def list_contents(contents: Contents, context: RequestContext) -> Response:
     options, provider = context.options, context.params["provider"]
     page = contents.service.list(context.caller, provider, options, page_size=contents.page_size)
-    items = [contents.renderer.render(row, select=options.select) for row in page.records]
+    items = contents.renderer.render_all(page.records, select=options.select)
     url = context_url(context, _collection(provider), select=options.select, entity=False)
     return collection_response(context.request, url, items, next_token=page.next_token, count=page.count)
 
@@ -59,7 +60,7 @@ def get_content(contents: Contents, context: RequestContext) -> Response:
     select = context.options.select
     row = contents.service.get(context.caller, _key(context))
     url = context_url(context, _collection(context.params["provider"]), select=select, entity=True)
-    return entity_response(url, contents.renderer.render(row, select=select))
+    return entity_body_response(contents.renderer.render_entity(row, url, select=select))
 
 
 def create_content(contents: Contents, context: RequestContext) -> Response:

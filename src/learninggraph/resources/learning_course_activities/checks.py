@@ -29,7 +29,9 @@ from learninggraph.resources.learning_providers import queries as providers
 from learninggraph.storage.database import Connection
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, though nothing changes it: a frozen dataclass's __init__ costs several times as much, once per
+# request that names an activity.
+@dataclass(slots=True)
 class ActivityKey:
     """How a request names one activity, and under which parent it asked for it."""
 

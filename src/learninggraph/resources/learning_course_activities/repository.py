@@ -118,14 +118,14 @@ def get_in_context(
     ``reading``: without the licence (None), which only writes check."""
     if not is_storable_id(activity_id):
         return None
-    selection = FOR_READ if reading else IN_CONTEXT
-    return selection.one(
-        conn.fetch_one(
-            f"SELECT {selection.columns} FROM {TABLE} a WHERE tenant_id = ? AND id = ?",
-            (tenant_id, activity_id),
-            lock=True,
-        )
-    )
+    selection, sql = _ONE_FOR_READ if reading else _ONE_IN_CONTEXT
+    return selection.one(conn.fetch_one(sql, (tenant_id, activity_id), lock=True))
+
+
+# The statements as constants: the driver's statement cache looks each up by its text, whose hash a string
+# built per call would compute again.
+_ONE_FOR_READ = (FOR_READ, f"SELECT {FOR_READ.columns} FROM {TABLE} a WHERE tenant_id = ? AND id = ?")
+_ONE_IN_CONTEXT = (IN_CONTEXT, f"SELECT {IN_CONTEXT.columns} FROM {TABLE} a WHERE tenant_id = ? AND id = ?")
 
 
 def find_in_context(

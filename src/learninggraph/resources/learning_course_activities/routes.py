@@ -20,7 +20,7 @@ from learninggraph.http.odata_json import (
     collection_response,
     context_url,
     count_response,
-    entity_response,
+    entity_body_response,
     no_content,
     quote_key,
 )
@@ -62,6 +62,13 @@ class Activities:
         include_unknown = context.request.includes_unknown_enum_members
         return self.renderer.render(record, select=select, include_unknown=include_unknown)
 
+    def render_entity(
+        self, record: ActivityRecord, context: RequestContext, url: str, select: Any = ()
+    ) -> dict[str, Any]:
+        """The body of an entity answer: ``@odata.context`` (``url``) first, then the record's object."""
+        include_unknown = context.request.includes_unknown_enum_members
+        return self.renderer.render_entity(record, url, select=select, include_unknown=include_unknown)
+
 
 def _scope(view: View, context: RequestContext) -> tuple[str, str | None, str | None]:
     """The context fragment, provider id and learner id of the collection the path names."""
@@ -81,13 +88,8 @@ def _scope(view: View, context: RequestContext) -> tuple[str, str | None, str | 
 def _key(view: View, context: RequestContext) -> tuple[str, ActivityKey]:
     fragment, provider, learner = _scope(view, context)
     params = context.params
-    key = ActivityKey(
-        activity_id=params.get("activity"),
-        external_id=params.get("external"),
-        provider_id=provider,
-        learner_id=learner,
-    )
-    return fragment, key
+    # By position: activity id, external id, provider, learner.
+    return fragment, ActivityKey(params.get("activity"), params.get("external"), provider, learner)
 
 
 def list_activities(activities: Activities, view: View, context: RequestContext) -> Response:
@@ -96,7 +98,10 @@ def list_activities(activities: Activities, view: View, context: RequestContext)
     page = activities.service.list(
         context.caller, options, provider_id=provider, learner_id=learner, page_size=activities.page_size
     )
-    items = [activities.render(row, context, options.select) for row in page.records]
+    include_unknown = context.request.includes_unknown_enum_members
+    items = activities.renderer.render_all(
+        page.records, select=options.select, include_unknown=include_unknown
+    )
     url = context_url(context, fragment, select=options.select, entity=False)
     return collection_response(context.request, url, items, next_token=page.next_token, count=page.count)
 
@@ -118,10 +123,9 @@ def create_activity(activities: Activities, view: View, context: RequestContext)
         version=context.version,
         include_unknown_enum_members=request.includes_unknown_enum_members,
     )
-    item = activities.render(row, context)
-    location = f"{context.base_url}/{context.version}/employeeExperience/{ACTIVITIES}/{quote_key(item['id'])}"
-    url = context_url(context, fragment, entity=True)
-    return entity_response(url, item, status=201, headers=[("Location", location)])
+    body = activities.render_entity(row, context, context_url(context, fragment, entity=True))
+    location = f"{context.base_url}/{context.version}/employeeExperience/{ACTIVITIES}/{quote_key(row.id)}"
+    return entity_body_response(body, status=201, headers=[("Location", location)])
 
 
 def get_activity(activities: Activities, view: View, context: RequestContext) -> Response:
@@ -129,7 +133,7 @@ def get_activity(activities: Activities, view: View, context: RequestContext) ->
     select = context.options.select
     row = activities.service.get(context.caller, key)
     url = context_url(context, fragment, select=select, entity=True)
-    return entity_response(url, activities.render(row, context, select))
+    return entity_body_response(activities.render_entity(row, context, url, select))
 
 
 def update_activity(activities: Activities, view: View, context: RequestContext) -> Response:
@@ -145,10 +149,8 @@ def update_activity(activities: Activities, view: View, context: RequestContext)
     )
     if row is None:
         return no_content()
-    url = context_url(context, fragment, entity=True)
-    return entity_response(
-        url, activities.render(row, context), headers=[("Preference-Applied", "return=representation")]
-    )
+    body = activities.render_entity(row, context, context_url(context, fragment, entity=True))
+    return entity_body_response(body, headers=[("Preference-Applied", "return=representation")])
 
 
 def delete_activity(activities: Activities, view: View, context: RequestContext) -> Response:

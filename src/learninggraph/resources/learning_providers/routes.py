@@ -13,6 +13,7 @@ from learninggraph.http.odata_json import (
     collection_response,
     context_url,
     count_response,
+    entity_body_response,
     entity_response,
     no_content,
 )
@@ -36,7 +37,7 @@ class Providers:
 def list_providers(providers: Providers, context: RequestContext) -> Response:
     options = context.options
     page = providers.service.list(context.caller, options, page_size=providers.page_size)
-    items = [providers.renderer.render(row, select=options.select) for row in page.records]
+    items = providers.renderer.render_all(page.records, select=options.select)
     url = context_url(context, COLLECTION, select=options.select, entity=False)
     return collection_response(context.request, url, items, next_token=page.next_token, count=page.count)
 
@@ -57,7 +58,7 @@ def get_provider(providers: Providers, context: RequestContext) -> Response:
     select = context.options.select
     row = providers.service.get(context.caller, context.params["provider"])
     url = context_url(context, COLLECTION, select=select, entity=True)
-    return entity_response(url, providers.renderer.render(row, select=select))
+    return entity_body_response(providers.renderer.render_entity(row, url, select=select))
 
 
 def update_provider(providers: Providers, context: RequestContext) -> Response:
