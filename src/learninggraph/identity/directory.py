@@ -24,6 +24,7 @@ from learninggraph.identity.passwords import (
 )
 from learninggraph.identity.records import (
     APP_COLUMNS,
+    CLIENT_SIGN_IN_SQL,
     USER_COLUMNS,
     Application,
     DirectoryError,
@@ -61,17 +62,6 @@ __all__ = [
 ]
 
 _ID_PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,128}")
-
-
-# The sign-in of a client: its tenant, its application (NULLs when there is none) and each of its secrets.
-_CLIENT_SQL = (
-    "SELECT t.id, "
-    + ", ".join(f"a.{column.strip()}" for column in APP_COLUMNS.split(","))
-    + ", s.salt, s.digest FROM tenants t"
-    " LEFT JOIN applications a ON a.client_id = ? AND a.tenant_id = t.id"
-    " LEFT JOIN client_secrets s ON s.client_id = a.client_id"
-    " WHERE t.id = ?"
-)
 
 
 class TokenError(Exception):
@@ -310,10 +300,10 @@ class Directory:
         The tenant, the application and its secrets come in one statement (every sign-in asks): no row when
         the tenant is unknown, application columns of NULL when the application is, a row per secret."""
         if self._bound is not None:
-            rows = self._bound.fetch_all(_CLIENT_SQL, (client_id, tenant_id))
+            rows = self._bound.fetch_all(CLIENT_SIGN_IN_SQL, (client_id, tenant_id))
         else:
             with self._database.read() as conn:
-                rows = conn.fetch_all(_CLIENT_SQL, (client_id, tenant_id))
+                rows = conn.fetch_all(CLIENT_SIGN_IN_SQL, (client_id, tenant_id))
         if not rows:
             raise unknown_tenant(tenant_id)
         if rows[0][1] is None:

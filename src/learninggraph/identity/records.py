@@ -65,6 +65,17 @@ APP_COLUMNS = (
 )
 
 
+# The sign-in of a client: its tenant, its application (NULLs when there is none) and each of its secrets.
+CLIENT_SIGN_IN_SQL = (
+    "SELECT t.id, "
+    + ", ".join(f"a.{column.strip()}" for column in APP_COLUMNS.split(","))
+    + ", s.salt, s.digest FROM tenants t"
+    " LEFT JOIN applications a ON a.client_id = ? AND a.tenant_id = t.id"
+    " LEFT JOIN client_secrets s ON s.client_id = a.client_id"
+    " WHERE t.id = ?"
+)
+
+
 def tenant_of(row: Row) -> Tenant:
     return Tenant(row[0], row[1], bool(row[2]))
 
