@@ -164,8 +164,8 @@ class TestMemoryCounterStore:
         store = MemoryCounterStore()
         store.claim("k", now=0.0, interval=1.0, window=1.0, most=1)
 
-        assert store.longest_wait(("k",), now=0.0, interval=1.0, window=1.0) == pytest.approx(1.0)
-        assert store.longest_wait(("k",), now=1.0, interval=1.0, window=1.0) == 0.0
+        assert store.longest_waits(((("k",), 1.0),), now=0.0, window=1.0) == pytest.approx(1.0)
+        assert store.longest_waits(((("k",), 1.0),), now=1.0, window=1.0) == 0.0
         assert store.claim("k", now=1.0, interval=1.0, window=1.0, most=1) == 1
 
     def test_the_longest_wait_over_groups_judges_each_key_by_its_own_groups_interval(self) -> None:

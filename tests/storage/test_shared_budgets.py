@@ -42,7 +42,7 @@ class TestDatabaseCounterStore:
         store = DatabaseCounterStore(migrated)
         store.claim("k", now=100.0, interval=1.0, window=5.0, most=5)
 
-        assert store.longest_wait(("k",), now=100.0, interval=1.0, window=5.0) == pytest.approx(1.0)
+        assert store.longest_waits(((("k",), 1.0),), now=100.0, window=5.0) == pytest.approx(1.0)
         assert store.claim("k", now=102.0, interval=1.0, window=5.0, most=5) == 2
 
     def test_concurrent_claims_never_spend_the_same_budget_twice(self, migrated: Database) -> None:
@@ -63,11 +63,11 @@ class TestDatabaseCounterStore:
         store.claim("a", now=100.0, interval=1.0, window=2.0, most=2)
         store.claim("b", now=100.0, interval=1.0, window=2.0, most=1)
 
-        longest = store.longest_wait(("a", "b", "never-spent"), now=100.0, interval=1.0, window=2.0)
+        longest = store.longest_waits(((("a", "b", "never-spent"), 1.0),), now=100.0, window=2.0)
 
-        assert longest == pytest.approx(store.longest_wait(("a",), now=100.0, interval=1.0, window=2.0))
+        assert longest == pytest.approx(store.longest_waits(((("a",), 1.0),), now=100.0, window=2.0))
         assert longest == pytest.approx(1.0)
-        assert store.longest_wait(("b", "never-spent"), now=100.0, interval=1.0, window=2.0) == 0.0
+        assert store.longest_waits(((("b", "never-spent"), 1.0),), now=100.0, window=2.0) == 0.0
 
     def test_the_longest_wait_over_groups_judges_each_key_by_its_own_groups_interval(
         self, migrated: Database

@@ -36,12 +36,9 @@ class CounterStore(Protocol):
         """Spends as many units as fit now, up to ``most``; returns how many it spent (0: none fit)."""
         ...
 
-    def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
-        """Seconds until every one of the keys may spend a unit (0.0: all may now); spends nothing."""
-        ...
-
     def longest_waits(self, groups: Sequence[KeyGroup], *, now: float, window: float) -> float:
-        """``longest_wait`` over several groups of keys, each with its own interval, in one step."""
+        """Seconds until every key of every group may spend a unit of its group's budget (0.0: all may now),
+        in one step; spends nothing."""
         ...
 
 
@@ -54,7 +51,7 @@ def spend_one(store: CounterStore, key: str, *, now: float, interval: float, win
     if store.claim(key, now=now, interval=interval, window=window, most=1):
         return 0.0
     # Another process may have freed a unit since the claim: never answer "retry after 0 seconds".
-    return store.longest_wait((key,), now=now, interval=interval, window=window) or interval
+    return store.longest_waits((((key,), interval),), now=now, window=window) or interval
 
 
 class MemoryCounterStore:
@@ -78,9 +75,6 @@ class MemoryCounterStore:
                 self._arrivals[key] = start + units * interval
                 self._arrivals.move_to_end(key)
             return units
-
-    def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
-        return self.longest_waits(((keys, interval),), now=now, window=window)
 
     def longest_waits(self, groups: Sequence[KeyGroup], *, now: float, window: float) -> float:
         with self._lock:
@@ -149,9 +143,6 @@ class LeasedCounterStore:
             with self._lock:
                 self._leases[key] = _Lease(granted - taken, now + self._seconds)
         return taken
-
-    def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
-        return self._store.longest_wait(keys, now=now, interval=interval, window=window)
 
     def longest_waits(self, groups: Sequence[KeyGroup], *, now: float, window: float) -> float:
         return self._store.longest_waits(groups, now=now, window=window)

@@ -27,9 +27,6 @@ class DatabaseCounterStore:
         self._next_sweep = 0.0
         self._sweep_lock = threading.Lock()
 
-    def longest_wait(self, keys: tuple[str, ...], *, now: float, interval: float, window: float) -> float:
-        return self.longest_waits(((keys, interval),), now=now, window=window)
-
     def longest_waits(
         self, groups: Sequence[tuple[tuple[str, ...], float]], *, now: float, window: float
     ) -> float:
