@@ -19,15 +19,16 @@ from learninggraph.identity.passwords import (
     hash_password,
     new_client_secret,
     secret_digest,
-    secret_matches,
     verify_password,
 )
 from learninggraph.identity.records import (
     APP_COLUMNS,
     CLIENT_SIGN_IN_SQL,
+    STANDING_SQL,
     USER_COLUMNS,
     Application,
     DirectoryError,
+    Standing,
     Tenant,
     User,
     application_of,
@@ -39,9 +40,11 @@ from learninggraph.identity.records import (
     get_tenant,
     get_user,
     licence_sql,
+    standing_of,
     user_not_found,
     user_of,
 )
+from learninggraph.identity.sign_ins import ClientSignIn, TokenError, bad_user_credentials, unknown_tenant
 from learninggraph.storage.database import Connection, Database, UniqueViolation
 
 __all__ = [
@@ -62,17 +65,6 @@ __all__ = [
 ]
 
 _ID_PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,128}")
-
-
-class TokenError(Exception):
-    """An OAuth error of the token service, rendered by ``identity.endpoints`` in Entra's shape."""
-
-    def __init__(self, status: int, error: str, code: int, description: str) -> None:
-        super().__init__(f"AADSTS{code}: {description}")
-        self.status = status
-        self.error = error
-        self.code = code
-        self.description = description
 
 
 def _now() -> str:
@@ -110,50 +102,6 @@ def insert_secret(conn: Connection, client_id: str, secret: str) -> None:
     conn.execute(
         "INSERT INTO client_secrets (id, client_id, salt, digest, hint, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         (str(uuid.uuid4()), client_id, salt, secret_digest(salt, secret), secret[:3], _now()),
-    )
-
-
-def unknown_tenant(tenant_id: str) -> TokenError:
-    return TokenError(
-        400,
-        "invalid_request",
-        90002,
-        f"Tenant '{tenant_id}' not found. Check to make sure you have the correct tenant ID and are "
-        "signing into the correct cloud.",
-    )
-
-
-def _unknown_application(tenant_id: str, client_id: str) -> TokenError:
-    return TokenError(
-        400,
-        "unauthorized_client",
-        700016,
-        f"Application with identifier '{client_id}' was not found in the directory '{tenant_id}'. "
-        "This can happen if the application has not been installed by the administrator of the "
-        "tenant or consented to by any user in the tenant. You may have sent your authentication "
-        "request to the wrong tenant.",
-    )
-
-
-def _disabled_application(app: Application) -> TokenError:
-    return TokenError(
-        400, "unauthorized_client", 7000112, f"Application '{app.client_id}'({app.name}) is disabled."
-    )
-
-
-def _bad_secret(client_id: str) -> TokenError:
-    return TokenError(
-        401,
-        "invalid_client",
-        7000215,
-        "Invalid client secret provided. Ensure the secret being sent in the request is the client "
-        f"secret value, not the client secret ID, for a secret added to app '{client_id}'.",
-    )
-
-
-def bad_user_credentials() -> TokenError:
-    return TokenError(
-        400, "invalid_grant", 50126, "Error validating credentials due to invalid username or password."
     )
 
 
@@ -294,27 +242,22 @@ class Directory:
                 raise DirectoryError(f"A user with id {new_id!r} already exists.") from None
         return User(tenant_id, new_id, name, upn, licensed, held)
 
-    def authenticate_client(self, tenant_id: str, client_id: str, secret: str | None) -> Application:
-        """The application, after checking its secret; ``None`` skips the check (public clients).
-
-        The tenant, the application and its secrets come in one statement (every sign-in asks): no row when
-        the tenant is unknown, application columns of NULL when the application is, a row per secret."""
+    def client_sign_in(self, tenant_id: str, client_id: str | None) -> ClientSignIn | None:
+        """The tenant, the application and its secrets, in one statement (every sign-in asks); ``None`` when
+        the tenant is unknown. ``client_id`` ``None`` asks for the tenant alone."""
         if self._bound is not None:
             rows = self._bound.fetch_all(CLIENT_SIGN_IN_SQL, (client_id, tenant_id))
         else:
             with self._database.read() as conn:
                 rows = conn.fetch_all(CLIENT_SIGN_IN_SQL, (client_id, tenant_id))
-        if not rows:
+        return ClientSignIn(tenant_id, client_id or "", rows) if rows else None
+
+    def authenticate_client(self, tenant_id: str, client_id: str, secret: str | None) -> Application:
+        """The application, after checking its secret; ``None`` skips the check (public clients)."""
+        sign_in = self.client_sign_in(tenant_id, client_id)
+        if sign_in is None:
             raise unknown_tenant(tenant_id)
-        if rows[0][1] is None:
-            raise _unknown_application(tenant_id, client_id)
-        stored = [(row[-2], row[-1]) for row in rows if row[-2] is not None]
-        if secret is not None and not secret_matches(secret, stored):
-            raise _bad_secret(client_id)
-        app = application_of(rows[0][1:-2])
-        if not app.account_enabled:
-            raise _disabled_application(app)
-        return app
+        return sign_in.authenticate(secret)
 
     def authenticate_user(self, tenant_id: str, user_principal_name: str, password: str) -> User:
         """The user, after checking the password with scrypt: call it off the event loop."""
@@ -337,6 +280,17 @@ class Directory:
             return get_tenant(self._bound, tenant_id)
         with self._database.read() as conn:  # one statement (every sign-in asks)
             return get_tenant(conn, tenant_id)
+
+    def standing(self, tenant_id: str, user_id: str | None, client_id: str | None) -> Standing | None:
+        """The tenant with the user and the application named (``None`` asks for none), in one statement
+        (every new token and each token's periodic re-check asks); ``None`` when the tenant does not exist."""
+        params = (user_id, client_id, tenant_id)
+        if self._bound is not None:
+            row = self._bound.fetch_one(STANDING_SQL, params)
+        else:
+            with self._database.read() as conn:
+                row = conn.fetch_one(STANDING_SQL, params)
+        return None if row is None else standing_of(row)
 
     def has_tenants(self) -> bool:
         with self._read() as conn:

@@ -14,8 +14,9 @@ import msgspec
 from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Request, Response
 from learninggraph.http.routing import Operation, Param
-from learninggraph.identity.directory import Application, Directory, Tenant, TokenError, unknown_tenant
+from learninggraph.identity.directory import Application, Directory, Tenant
 from learninggraph.identity.keys import SigningKeys
+from learninggraph.identity.sign_ins import ClientSignIn, TokenError, unknown_tenant
 from learninggraph.identity.tokens import OPENID_SCOPES, TokenIssuer, requested_scopes
 from learninggraph.settings import Settings
 
@@ -238,7 +239,17 @@ class _TokenService:
 
     def _token(self, request: Request, tenant_param: str) -> Response:
         form = _form(request)
-        tenant = self._tenant(tenant_param)
+        # The tenant, the client and its secrets are read in one statement, before the checks that come
+        # after the tenant's in Entra's order (grant type, then the client's credentials).
+        credentials: tuple[str, str | None] | None = None
+        try:
+            credentials = _client_credentials(request, form)
+        except TokenError as error:
+            refusal = error
+        sign_in = self._directory.client_sign_in(tenant_param, credentials and credentials[0])
+        if sign_in is None:
+            unknown = unknown_tenant(tenant_param)
+            raise TokenError(unknown.status, "invalid_request", unknown.code, unknown.description)
         grant_type = _required(form, "grant_type")
         if grant_type not in GRANT_TYPES:
             raise TokenError(
@@ -247,17 +258,19 @@ class _TokenService:
                 70003,
                 f"The app requested an unsupported grant type '{grant_type}'.",
             )
-        client_id, secret = _client_credentials(request, form)
+        if credentials is None:
+            raise refusal
+        client_id, secret = credentials
         if self._guard is None:
-            return self._grant(grant_type, tenant, client_id, secret, form)
+            return self._grant(grant_type, sign_in, secret, form)
         # The password grant also spends the budget of the user it names (tenant and user name).
         username = form.get("username", "").strip().lower() if grant_type == "password" else ""
-        user = f"{tenant.id}\x00{username}" if username else None
+        user = f"{sign_in.tenant_id}\x00{username}" if username else None
         wait = self._guard.blocked_for(client_id, request.client_address, user)
         if wait > 0.0:
             raise _Locked(max(1, math.ceil(wait)))
         try:
-            return self._grant(grant_type, tenant, client_id, secret, form)
+            return self._grant(grant_type, sign_in, secret, form)
         except TokenError as error:
             if error.code in CREDENTIAL_FAILURES:
                 # A wrong secret never reached the user's password: it does not count against the user.
@@ -265,14 +278,14 @@ class _TokenService:
             raise
 
     def _grant(
-        self, grant_type: str, tenant: Tenant, client_id: str, secret: str | None, form: dict[str, str]
+        self, grant_type: str, sign_in: ClientSignIn, secret: str | None, form: dict[str, str]
     ) -> Response:
         if grant_type == "client_credentials":
-            return self._client_credentials_grant(tenant, client_id, secret, form)
-        return self._password_grant(tenant, client_id, secret, form)
+            return self._client_credentials_grant(sign_in, secret, form)
+        return self._password_grant(sign_in, secret, form)
 
     def _client_credentials_grant(
-        self, tenant: Tenant, client_id: str, secret: str | None, form: dict[str, str]
+        self, sign_in: ClientSignIn, secret: str | None, form: dict[str, str]
     ) -> Response:
         if secret is None:
             raise TokenError(
@@ -283,7 +296,7 @@ class _TokenService:
                 "'client_credentials' grant type.",
             )
         scope = _required(form, "scope")
-        app = self._directory.authenticate_client(tenant.id, client_id, secret)
+        app = sign_in.authenticate(secret)
         scopes = [s for s in scope.split() if s.lower() not in OPENID_SCOPES]
         if len(scopes) != 1:
             raise _invalid_scope(scope)
@@ -298,12 +311,10 @@ class _TokenService:
         token, expires_in = self._issuer.application_token(app)
         return _json(200, _token_body(token, expires_in))
 
-    def _password_grant(
-        self, tenant: Tenant, client_id: str, secret: str | None, form: dict[str, str]
-    ) -> Response:
+    def _password_grant(self, sign_in: ClientSignIn, secret: str | None, form: dict[str, str]) -> Response:
         username, password = _required(form, "username"), _required(form, "password")
         scope = _required(form, "scope")
-        app = self._directory.authenticate_client(tenant.id, client_id, secret)
+        app = sign_in.authenticate(secret)
         if secret is None and not app.public_client:
             # Only an app registered as a public client may use the password grant without a secret.
             raise TokenError(
@@ -318,7 +329,7 @@ class _TokenService:
             raise _invalid_scope(str(exc)) from None
         if not named and not default:
             raise _invalid_scope(scope)
-        user = self._directory.authenticate_user(tenant.id, username, password)
+        user = self._directory.authenticate_user(sign_in.tenant_id, username, password)
         granted = named | app.delegated_permissions if default else named
         if not granted or not granted <= app.delegated_permissions:
             raise _not_consented(app)

@@ -65,15 +65,48 @@ APP_COLUMNS = (
 )
 
 
+def _prefixed(alias: str, columns: str) -> str:
+    return ", ".join(f"{alias}.{column.strip()}" for column in columns.split(","))
+
+
 # The sign-in of a client: its tenant, its application (NULLs when there is none) and each of its secrets.
 CLIENT_SIGN_IN_SQL = (
-    "SELECT t.id, "
-    + ", ".join(f"a.{column.strip()}" for column in APP_COLUMNS.split(","))
-    + ", s.salt, s.digest FROM tenants t"
+    "SELECT t.id, " + _prefixed("a", APP_COLUMNS) + ", s.salt, s.digest FROM tenants t"
     " LEFT JOIN applications a ON a.client_id = ? AND a.tenant_id = t.id"
     " LEFT JOIN client_secrets s ON s.client_id = a.client_id"
     " WHERE t.id = ?"
 )
+
+
+# A token's standing in the directory, in one statement: its tenant, the user it names and the application
+# it names (NULL columns for a user or application passed as NULL or not found). No row: no such tenant.
+STANDING_SQL = (
+    f"SELECT {_prefixed('t', TENANT_COLUMNS)}, {_prefixed('u', USER_COLUMNS)}, {_prefixed('a', APP_COLUMNS)}"
+    " FROM tenants t LEFT JOIN users u ON u.tenant_id = t.id AND u.id = ?"
+    " LEFT JOIN applications a ON a.client_id = ? WHERE t.id = ?"
+)
+_USER_AT = 3
+_APP_AT = _USER_AT + len(USER_COLUMNS.split(","))
+_APP_END = _APP_AT + len(APP_COLUMNS.split(","))
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A tenant, with the user and the application a token names where they exist."""
+
+    tenant: Tenant
+    user: User | None
+    application: Application | None
+
+
+def standing_of(row: Row) -> Standing:
+    user = row[_USER_AT:_APP_AT]
+    app = row[_APP_AT:_APP_END]
+    return Standing(
+        tenant_of(row[:_USER_AT]),
+        None if user[1] is None else user_of(user),
+        None if app[1] is None else application_of(app),
+    )
 
 
 def tenant_of(row: Row) -> Tenant:

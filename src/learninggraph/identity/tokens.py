@@ -341,15 +341,18 @@ class TokenVerifier:
         A token this service issued is refused too once its app is deleted or disabled, or was issued
         before the app's ``tokens_valid_after`` (its secrets were replaced).
         """
-        tenant = self._directory.tenant(principal.tenant_id)
-        if tenant is None:
+        standing = self._directory.standing(
+            principal.tenant_id, principal.user_id, None if issued_here_at is None else principal.app_id
+        )
+        if standing is None:
             raise _unauthorized("token.unknownTenant", tenant=principal.tenant_id)
+        tenant = standing.tenant
         if principal.user_id is not None:
-            user = self._directory.user(principal.tenant_id, principal.user_id)
+            user = standing.user
             if user is None or not user.account_enabled:
                 raise _unauthorized("token.userDisabled", user=principal.user_id)
         if issued_here_at is not None:
-            app = self._directory.application(principal.app_id)
+            app = standing.application
             if (
                 app is None
                 or app.tenant_id != principal.tenant_id

@@ -1,0 +1,87 @@
+"""A client's sign-in at the token endpoint: what one statement read of it, its checks, and Entra's errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from learninggraph.identity.passwords import secret_matches
+from learninggraph.identity.records import Application, application_of
+from learninggraph.storage.database import Row
+
+
+class TokenError(Exception):
+    """An OAuth error of the token service, rendered by ``identity.endpoints`` in Entra's shape."""
+
+    def __init__(self, status: int, error: str, code: int, description: str) -> None:
+        super().__init__(f"AADSTS{code}: {description}")
+        self.status = status
+        self.error = error
+        self.code = code
+        self.description = description
+
+
+def unknown_tenant(tenant_id: str) -> TokenError:
+    return TokenError(
+        400,
+        "invalid_request",
+        90002,
+        f"Tenant '{tenant_id}' not found. Check to make sure you have the correct tenant ID and are "
+        "signing into the correct cloud.",
+    )
+
+
+def _unknown_application(tenant_id: str, client_id: str) -> TokenError:
+    return TokenError(
+        400,
+        "unauthorized_client",
+        700016,
+        f"Application with identifier '{client_id}' was not found in the directory '{tenant_id}'. "
+        "This can happen if the application has not been installed by the administrator of the "
+        "tenant or consented to by any user in the tenant. You may have sent your authentication "
+        "request to the wrong tenant.",
+    )
+
+
+def _disabled_application(app: Application) -> TokenError:
+    return TokenError(
+        400, "unauthorized_client", 7000112, f"Application '{app.client_id}'({app.name}) is disabled."
+    )
+
+
+def _bad_secret(client_id: str) -> TokenError:
+    return TokenError(
+        401,
+        "invalid_client",
+        7000215,
+        "Invalid client secret provided. Ensure the secret being sent in the request is the client "
+        f"secret value, not the client secret ID, for a secret added to app '{client_id}'.",
+    )
+
+
+def bad_user_credentials() -> TokenError:
+    return TokenError(
+        400, "invalid_grant", 50126, "Error validating credentials due to invalid username or password."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSignIn:
+    """The rows of ``records.CLIENT_SIGN_IN_SQL`` for a tenant that exists: the application's columns are
+    NULL when it is unknown, and there is a row per secret."""
+
+    tenant_id: str
+    client_id: str
+    rows: list[Row]
+
+    def authenticate(self, secret: str | None) -> Application:
+        """The application, after checking its secret; ``None`` skips the check (public clients)."""
+        rows = self.rows
+        if rows[0][1] is None:
+            raise _unknown_application(self.tenant_id, self.client_id)
+        stored = [(row[-2], row[-1]) for row in rows if row[-2] is not None]
+        if secret is not None and not secret_matches(secret, stored):
+            raise _bad_secret(self.client_id)
+        app = application_of(rows[0][1:-2])
+        if not app.account_enabled:
+            raise _disabled_application(app)
+        return app
