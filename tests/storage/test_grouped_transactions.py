@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
 
@@ -84,3 +85,52 @@ def test_on_sqlite_a_group_whose_transaction_the_database_ended_is_a_503_and_kee
         insert(db, "b")
 
     assert stored(db) == []
+
+
+@pytest.fixture
+def durable(fresh_database_url: str) -> Iterator[Database]:
+    """A PostgreSQL database whose sessions wait for the disk at commit, as a real server's do (the test
+    cluster's default does not)."""
+    url = fresh_database_url.replace("&options=", "&options=" + quote("-c synchronous_commit=on ", safe=""))
+    database = Database(url)
+    with database.transaction() as conn:
+        conn.execute("CREATE TABLE items (id TEXT PRIMARY KEY, name TEXT NOT NULL)")
+    yield database
+    database.close()
+
+
+def _synchronous_commit(database: Database) -> str:
+    with database.read() as conn:
+        row = conn.fetch_one("SELECT current_setting('synchronous_commit')")
+    assert row is not None
+    return str(row[0])
+
+
+@pytest.mark.postgresql
+def test_on_postgresql_each_transaction_of_a_group_is_seen_by_others_at_once(db: Database) -> None:
+    import psycopg  # only the PostgreSQL pass has a server for it
+
+    with psycopg.connect(db.url, autocommit=True) as other, db.grouped():
+        insert(db, "a")
+        seen_by_other_during = other.execute("SELECT count(*) FROM items").fetchone()
+
+    assert seen_by_other_during == (1,)
+
+
+@pytest.mark.postgresql
+def test_on_postgresql_a_groups_transactions_commit_without_waiting_for_the_disk(durable: Database) -> None:
+    with durable.grouped():
+        inside = _synchronous_commit(durable)
+
+    assert (inside, _synchronous_commit(durable)) == ("off", "on")
+
+
+@pytest.mark.postgresql
+def test_on_postgresql_a_group_that_raises_gives_back_a_connection_that_waits_for_the_disk(
+    durable: Database,
+) -> None:
+    with pytest.raises(RuntimeError), durable.grouped():
+        insert(durable, "a")
+        raise RuntimeError("the batch failed")
+
+    assert (stored(durable), _synchronous_commit(durable)) == (["a"], "on")
