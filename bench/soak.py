@@ -1,7 +1,7 @@
 """The soak: a steady mixed load on one server for ``--minutes``, its resident memory sampled throughout.
 
     python bench/soak.py [--database sqlite|postgresql] [--minutes 30] [--rate 200] [--sample-every 10]
-    python bench/soak.py --database-url sqlite:///10m.db --sample 10m-ids.json --minutes 10
+    python bench/soak.py --database-url sqlite:///10m.db --sample 10m-ids.json --minutes 15 --probe 30
 
 Loads a small data set (``bench/dataset.py``), or drives one loaded before (``--database-url``, its ids file as
 ``--sample``; its rows are written to), starts ``learninggraph serve`` on 127.0.0.1 and drives it from
@@ -9,6 +9,11 @@ Loads a small data set (``bench/dataset.py``), or drives one loaded before (``--
 POST and DELETE of activities, a learner's list page with ``$filter``, ``$batch`` and the token endpoint. The
 activities a client creates it deletes again later, so the database keeps its size and a growing page cache
 is not mistaken for a leak. The load stops by itself after ``--minutes``.
+
+Before the timed load, ``--fill-token-cache`` tokens (the server's verified-token cache's ceiling by default) are
+minted and each used once, so that bounded cache is full from the start instead of filling for half an hour at
+the mix's pace. ``--probe SECONDS`` runs the server under ``bench/soak_probe.py``, which writes its memory split
+by part (SQLite per connection, glibc's heap, Python's blocks, the token cache) beside the results.
 
 The server's RSS (``VmRSS``) is sampled every ``--sample-every`` seconds. The first third of the run is
 warm-up (caches filling, the allocator's arenas). Verdict: *growing* when the least-squares slope over the last
@@ -334,6 +339,11 @@ def main() -> None:
         "--database-url", help="drive this database instead of a fresh one (a data set dataset.py loaded)"
     )
     parser.add_argument("--sample", type=Path, help="the ids file dataset.py wrote for --database-url")
+    parser.add_argument(
+        "--probe-trim",
+        action="store_true",
+        help="with --probe: glibc's malloc_trim(0) in the server after each probe sample, timed",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument(
         "--fill-token-cache",
@@ -374,7 +384,16 @@ def main() -> None:
     if args.probe > 0:
         args.out.mkdir(parents=True, exist_ok=True)
         # The same command line, run by the probe's wrapper in the same process.
-        server = [server[0], str(HERE / "soak_probe.py"), str(probe_path), str(args.probe), "--", *server[3:]]
+        trim = ["--trim"] if args.probe_trim else []
+        server = [
+            server[0],
+            str(HERE / "soak_probe.py"),
+            str(probe_path),
+            str(args.probe),
+            *trim,
+            "--",
+            *server[3:],
+        ]
     tally = Tally()
     samples: list[dict[str, float]] = []
     cpus = f"0-{(os.cpu_count() or 1) - 1}"
@@ -448,6 +467,7 @@ def main() -> None:
             "sample_every": args.sample_every,
             "filled_token_cache": args.fill_token_cache,
             "probe": str(probe_path) if args.probe > 0 else None,
+            "probe_trim": args.probe_trim,
             "cpus": os.cpu_count(),
             "mix": MIX,
         },

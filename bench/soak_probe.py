@@ -1,6 +1,6 @@
 """The soak's look inside the server: where its resident memory is, sampled from a thread of the server itself.
 
-    python bench/soak_probe.py OUT.jsonl SECONDS -- serve --database ... (the arguments of ``learninggraph``)
+    python bench/soak_probe.py OUT.jsonl SECONDS [--trim] -- serve --database ... (``learninggraph``'s arguments)
 
 Starts a daemon thread that appends one JSON line to ``OUT.jsonl`` every ``SECONDS``, then runs the
 ``learninggraph`` command line in this process. Each line splits the process's memory:
@@ -14,7 +14,9 @@ Starts a daemon thread that appends one JSON line to ``OUT.jsonl`` every ``SECON
 - Python's own allocated blocks (``sys.getallocatedblocks``), the entries of the verified-token cache (about
   3 KB each) and the thread count (glibc gives threads arenas).
 
-Used by ``bench/soak.py --probe``; a benchmark aid only, not part of the server.
+``--trim``: after each sample, glibc's ``malloc_trim(0)`` (what a trimming timer in the server would do), with the
+CPU time it took and the resident memory right after it. Used by ``bench/soak.py --probe [--probe-trim]``; a
+benchmark aid only, not part of the server.
 """
 
 from __future__ import annotations
@@ -85,6 +87,20 @@ class Probe:
         libc = ctypes.CDLL(None)
         self.mallinfo2 = libc.mallinfo2
         self.mallinfo2.restype = _MallInfo2
+        self.malloc_trim = libc.malloc_trim
+        self.malloc_trim.argtypes = [ctypes.c_size_t]
+
+    def trim(self) -> dict[str, Any]:
+        """``malloc_trim(0)``: its CPU time and the resident memory after it."""
+        started = time.thread_time()
+        self.malloc_trim(0)
+        took = time.thread_time() - started
+        rss = next(
+            int(line.split()[1])
+            for line in Path("/proc/self/status").read_text().splitlines()
+            if line.startswith("VmRSS:")
+        )
+        return {"trim_cpu_ms": round(took * 1000, 3), "rss_after_trim_kb": rss}
 
     def connections(self) -> list[dict[str, Any]]:
         found = []
@@ -137,20 +153,27 @@ class Probe:
         }
 
 
-def _run(out: Path, every: float) -> None:
+def _run(out: Path, every: float, trim: bool) -> None:
     probe = Probe()
     with out.open("a") as sink:
         while True:
-            sink.write(json.dumps(probe.sample()) + "\n")
+            sample = probe.sample()
+            if trim:
+                sample.update(probe.trim())
+            sink.write(json.dumps(sample) + "\n")
             sink.flush()
             time.sleep(every)
 
 
 def main() -> None:
-    out, every, separator, *rest = sys.argv[1:]
+    out, every, *rest = sys.argv[1:]
+    trim = bool(rest) and rest[0] == "--trim"
+    separator, *rest = rest[1:] if trim else rest
     if separator != "--":
         raise SystemExit(__doc__)
-    threading.Thread(target=_run, args=(Path(out), float(every)), daemon=True, name="soak-probe").start()
+    threading.Thread(
+        target=_run, args=(Path(out), float(every), trim), daemon=True, name="soak-probe"
+    ).start()
     from learninggraph.cli import main as learninggraph
 
     raise SystemExit(learninggraph(rest))

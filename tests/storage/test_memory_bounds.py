@@ -15,14 +15,26 @@ from learninggraph.storage import database as sqlite_database
 from learninggraph.storage.database import CACHE_KIB, HEAP_LIMIT_KIB, Database
 
 
-def sqlite_memory_used() -> int:
-    """``sqlite3_memory_used()`` of the libsqlite3 Python's ``sqlite3`` module runs on (all its connections)."""
+def sqlite_library() -> ctypes.CDLL:
+    """The libsqlite3 Python's ``sqlite3`` module runs on (all its connections' memory is counted there)."""
     library = next(
         line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines() if "libsqlite3" in line
     )
-    used = ctypes.CDLL(library).sqlite3_memory_used
+    return ctypes.CDLL(library)
+
+
+def sqlite_memory_used() -> int:
+    used = sqlite_library().sqlite3_memory_used
     used.restype = ctypes.c_int64
     return int(used())
+
+
+def sqlite_memory_peak_since_last_asked() -> int:
+    """SQLite's high-water mark of memory in use, reset by asking."""
+    highwater = sqlite_library().sqlite3_memory_highwater
+    highwater.restype = ctypes.c_int64
+    highwater.argtypes = [ctypes.c_int]
+    return int(highwater(1))
 
 
 def test_opening_a_sqlite_database_caps_all_of_sqlite_s_memory_in_the_process(tmp_path: Path) -> None:
@@ -61,6 +73,28 @@ def test_reading_a_large_table_grows_the_page_cache_no_further_than_the_heap_lim
         sqlite3.connect(":memory:").execute(f"PRAGMA soft_heap_limit={HEAP_LIMIT_KIB * 1024}").close()
 
     assert grown < 3 * 1024 * 1024
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds libsqlite3 in /proc/self/maps")
+def test_a_sort_larger_than_the_cache_spills_to_a_file_instead_of_growing_memory(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path}/sorted.db")
+    try:
+        with database.transaction() as conn:
+            conn.execute("CREATE TABLE keys (k TEXT)")
+            conn.execute_many("INSERT INTO keys VALUES (?)", [(os.urandom(8).hex(),) for _ in range(4000)])
+        with database.read() as conn:
+            conn.fetch_all("SELECT count(*) FROM keys")
+        before = sqlite_memory_used()
+        sqlite_memory_peak_since_last_asked()
+        # A deep page of an ordered listing: the sort keeps OFFSET rows, here 4000 rows of 4 KB (16 MB).
+        with database.read() as conn:
+            rows = conn.fetch_all("SELECT k, zeroblob(4000) FROM keys ORDER BY k LIMIT 1 OFFSET 3990")
+        grown = sqlite_memory_peak_since_last_asked() - before
+    finally:
+        database.close()
+
+    assert len(rows) == 1
+    assert grown < 6 * 1024 * 1024
 
 
 def test_the_heap_limit_leaves_room_for_the_data_and_journal_page_caches_together() -> None:

@@ -150,7 +150,9 @@ class SqliteDatabase(Database):
             f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}",
             "PRAGMA foreign_keys=ON",
             f"PRAGMA cache_size=-{CACHE_KIB}",
-            "PRAGMA temp_store=MEMORY",
+            # A sort larger than its cache (a deep page of an ordered listing keeps OFFSET rows) goes on to a
+            # temporary file: in memory its size would follow the offset, without any bound.
+            "PRAGMA temp_store=FILE",
             # Process-wide (each opening sets the same figure again): see HEAP_LIMIT_KIB.
             f"PRAGMA soft_heap_limit={HEAP_LIMIT_KIB * 1024}",
         ):
