@@ -17,9 +17,11 @@ from learninggraph.storage.database import CACHE_KIB, HEAP_LIMIT_KIB, Database
 
 def sqlite_library() -> ctypes.CDLL:
     """The libsqlite3 Python's ``sqlite3`` module runs on (all its connections' memory is counted there)."""
-    library = next(
-        line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines() if "libsqlite3" in line
-    )
+    import _sqlite3
+
+    maps = Path("/proc/self/maps").read_text().splitlines()
+    # Linked as a shared library, or else built into the ``_sqlite3`` extension itself.
+    library = next((line.split()[-1] for line in maps if "libsqlite3" in line), _sqlite3.__file__)
     return ctypes.CDLL(library)
 
 
