@@ -1,7 +1,7 @@
 """The soak: a steady mixed load on one server for ``--minutes``, its resident memory sampled throughout.
 
     python bench/soak.py [--database sqlite|postgresql] [--minutes 30] [--rate 200] [--sample-every 10]
-    python bench/soak.py --database-url sqlite:///10m.db --sample 10m-ids.json --minutes 10
+    python bench/soak.py --database-url sqlite:///10m.db --sample 10m-ids.json --minutes 15 --probe 30
 
 Loads a small data set (``bench/dataset.py``), or drives one loaded before (``--database-url``, its ids file as
 ``--sample``; its rows are written to), starts ``learninggraph serve`` on 127.0.0.1 and drives it from
@@ -9,6 +9,11 @@ Loads a small data set (``bench/dataset.py``), or drives one loaded before (``--
 POST and DELETE of activities, a learner's list page with ``$filter``, ``$batch`` and the token endpoint. The
 activities a client creates it deletes again later, so the database keeps its size and a growing page cache
 is not mistaken for a leak. The load stops by itself after ``--minutes``.
+
+Before the timed load, ``--fill-token-cache`` tokens (the server's verified-token cache's ceiling by default) are
+minted and each used once, so that bounded cache is full from the start instead of filling for half an hour at
+the mix's pace. ``--probe SECONDS`` runs the server under ``bench/soak_probe.py``, which writes its memory split
+by part (SQLite per connection, glibc's heap, Python's blocks, the token cache) beside the results.
 
 The server's RSS (``VmRSS``) is sampled every ``--sample-every`` seconds. The first third of the run is
 warm-up (caches filling, the allocator's arenas). Verdict: *growing* when the least-squares slope over the last
@@ -45,7 +50,7 @@ from soak_verdict import verdict  # noqa: E402
 
 from learninggraph.identity.directory import Directory  # noqa: E402
 from learninggraph.identity.keys import SigningKeys  # noqa: E402
-from learninggraph.identity.tokens import TokenIssuer  # noqa: E402
+from learninggraph.identity.tokens import CACHE_ENTRIES, TokenIssuer  # noqa: E402
 from learninggraph.settings import Settings  # noqa: E402
 from learninggraph.storage.database import Database  # noqa: E402
 
@@ -212,6 +217,54 @@ class Client:
         return response
 
 
+def fill_token_cache(base_url: str, tenants: list[TenantLoad], count: int, threads: int) -> None:
+    """``count`` application tokens minted and each used once (a GET), from ``threads`` threads.
+
+    The server keeps every token it verified in a cache of ``CACHE_ENTRIES``: under the mix, which mints a
+    token in one request out of ten, that cache fills at the pace of the load (about half an hour at 6 new
+    tokens a second). Filled first, it is at its ceiling for the whole run, so memory that grows after the
+    warm-up is growth the verdict should see, not a bounded cache still filling.
+    """
+
+    refused: Counter[int] = Counter()
+
+    def mint(share: int, seed: int) -> None:
+        rng = random.Random(seed)
+        with httpx.Client(base_url=base_url, timeout=30) as http:
+            for _ in range(share):
+                tenant = rng.choice(tenants)
+                response = http.post(
+                    f"/{tenant.tenant_id}/oauth2/v2.0/token",
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_id": tenant.client_id,
+                        "client_secret": tenant.client_secret,
+                        "scope": "https://graph.microsoft.com/.default",
+                    },
+                )
+                if response.status_code != 200:
+                    refused[response.status_code] += 1
+                    continue
+                token = response.json()["access_token"]
+                response = http.get(
+                    f"/v1.0/employeeExperience/learningCourseActivities/{rng.choice(tenant.activities)}",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                if response.status_code != 200:
+                    refused[response.status_code] += 1
+
+    workers = [
+        threading.Thread(target=mint, args=(count // threads + (n < count % threads), 1000 + n), daemon=True)
+        for n in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if refused:
+        print(f"while filling the token cache, answers other than 200: {dict(refused)}", flush=True)
+
+
 def tenants_from(sample: dict[str, Any]) -> list[TenantLoad]:
     tenants = []
     for t in sample["tenants"]:
@@ -286,7 +339,25 @@ def main() -> None:
         "--database-url", help="drive this database instead of a fresh one (a data set dataset.py loaded)"
     )
     parser.add_argument("--sample", type=Path, help="the ids file dataset.py wrote for --database-url")
+    parser.add_argument(
+        "--probe-trim",
+        action="store_true",
+        help="with --probe: glibc's malloc_trim(0) in the server after each probe sample, timed",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument(
+        "--fill-token-cache",
+        type=int,
+        default=CACHE_ENTRIES,
+        help="tokens minted and used once before the timed load, so the server's verified-token cache is "
+        "at its ceiling from the start (0: none)",
+    )
+    parser.add_argument(
+        "--probe",
+        type=float,
+        default=0,
+        help="every this many seconds, the server's memory split by part (bench/soak_probe.py); 0: off",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="learninggraph-soak-"))
     postgres = None
@@ -309,12 +380,34 @@ def main() -> None:
         tenants = tenants_from(loaded)
     port = free_port()
     server = serve_command(url, port)
+    probe_path = args.out / f"{time.strftime('%Y%m%d-%H%M%S')}-soak-{args.database}-probe.jsonl"
+    if args.probe > 0:
+        args.out.mkdir(parents=True, exist_ok=True)
+        # The same command line, run by the probe's wrapper in the same process.
+        trim = ["--trim"] if args.probe_trim else []
+        server = [
+            server[0],
+            str(HERE / "soak_probe.py"),
+            str(probe_path),
+            str(args.probe),
+            *trim,
+            "--",
+            *server[3:],
+        ]
     tally = Tally()
     samples: list[dict[str, float]] = []
     cpus = f"0-{(os.cpu_count() or 1) - 1}"
     try:
         with process(server, cpu=cpus) as proc:
             wait_ready(f"http://127.0.0.1:{port}/health")
+            if args.fill_token_cache > 0:
+                filled = time.monotonic()
+                fill_token_cache(f"http://127.0.0.1:{port}", tenants, args.fill_token_cache, args.clients)
+                print(
+                    f"filled the verified-token cache with {args.fill_token_cache} tokens in "
+                    f"{time.monotonic() - filled:.0f} s; rss {rss_mb(proc.pid):.1f} MB",
+                    flush=True,
+                )
             started = time.monotonic()
             deadline = started + args.minutes * 60
             clients = [
@@ -372,6 +465,9 @@ def main() -> None:
             "scale": args.scale if args.database_url is None else None,
             "shape": loaded.get("shape"),
             "sample_every": args.sample_every,
+            "filled_token_cache": args.fill_token_cache,
+            "probe": str(probe_path) if args.probe > 0 else None,
+            "probe_trim": args.probe_trim,
             "cpus": os.cpu_count(),
             "mix": MIX,
         },

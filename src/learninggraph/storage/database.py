@@ -44,6 +44,12 @@ def _postgres() -> type[Database]:
 # The connection's page cache (KiB). Pages it misses come from the operating system's file cache in a few
 # microseconds; past a few tens of MiB a larger cache mostly grows the worker's memory with the data set.
 CACHE_KIB = 32_768
+# A ceiling on all of SQLite's memory in the process (KiB): every connection's page cache (the data's and the
+# journal's), prepared statements, schemas and in-memory sorts together. Near it, page caches reuse their least
+# recently used pages instead of growing, so the worker's SQLite memory levels at this figure whatever the
+# database's size or the number of connections. Soft: SQLite never fails an allocation because of it. The
+# default leaves room for the two caches (CACHE_KIB and the journal's 8 MiB) and their statements.
+HEAP_LIMIT_KIB = 49_152
 
 
 class SqliteConnection(Connection):
@@ -144,7 +150,11 @@ class SqliteDatabase(Database):
             f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}",
             "PRAGMA foreign_keys=ON",
             f"PRAGMA cache_size=-{CACHE_KIB}",
-            "PRAGMA temp_store=MEMORY",
+            # A sort larger than its cache (a deep page of an ordered listing keeps OFFSET rows) goes on to a
+            # temporary file: in memory its size would follow the offset, without any bound.
+            "PRAGMA temp_store=FILE",
+            # Process-wide (each opening sets the same figure again): see HEAP_LIMIT_KIB.
+            f"PRAGMA soft_heap_limit={HEAP_LIMIT_KIB * 1024}",
         ):
             self._raw.execute(pragma)
 
