@@ -154,3 +154,30 @@ def test_items_sharing_a_method_and_url_are_routed_once_and_each_answered_for_it
     ]
     assert [answers[key]["params"]["thing"] for key, _, _ in sent] == ["a", "a", "a", "b", "a"]
     assert {answer["route"] for answer in answers.values()} == {"/v1.0/things/{thing}"}
+
+
+def test_in_a_bulk_of_creates_a_taken_external_id_is_409_for_that_create_alone(catalogue: Catalogue) -> None:
+    tenant = catalogue.tenant
+    url = f"{PROVIDERS}/{catalogue.provider_id}/learningCourseActivities"
+    external_ids = ["kept-1", "kept-2", "kept-1", "kept-3"]
+    requests = [
+        {
+            "id": str(n),
+            "method": "POST",
+            "url": url,
+            "headers": {"Content-Type": "application/json"},
+            "body": tenant.self_initiated_body(catalogue.content_id, externalcourseActivityId=external_id),
+        }
+        for n, external_id in enumerate(external_ids)
+    ]
+    app = tenant.app()
+
+    response = app.post(tenant.url("/$batch"), json={"requests": requests})
+
+    answers = response.json()["responses"]
+    assert [answer["status"] for answer in answers] == [201, 201, 409, 201]
+    for answer in answers:
+        if answer["status"] == 201:
+            read = app.get(f"{catalogue.activities_url}/{answer['body']['id']}")
+            assert read.status_code == 200
+            assert read.json()["externalcourseActivityId"] == answer["body"]["externalcourseActivityId"]

@@ -112,6 +112,12 @@ class Database:
         """A write transaction: commits when the block ends, rolls back when it raises."""
         raise NotImplementedError
 
+    def single_write(self) -> AbstractContextManager[Connection]:
+        """A write transaction whose only write is the block's last statement: nothing in the block may raise
+        after that statement succeeds. Inside a group (``grouped``) a backend may run it without a savepoint
+        of its own, since a statement that fails undoes itself; elsewhere it is ``transaction()``."""
+        return self.transaction()
+
     def snapshot(self) -> AbstractContextManager[Connection]:
         """A read transaction: every statement in the block sees the same state."""
         raise NotImplementedError

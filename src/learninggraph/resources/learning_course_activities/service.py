@@ -137,7 +137,8 @@ class LearningCourseActivityService:
         if entity is not None:
             require(caller, _WRITE[entity.name])
         provider_sent = provider_id if provider_id is not None else body.get("learningProviderId")
-        with self.database.transaction() as conn:
+        # Reads, checks, then the one INSERT last: in a $batch's group it needs no savepoint of its own.
+        with self.database.single_write() as conn:
             require_plan(caller)
             # The provider's, the content's and the learner's rows, read at once for the ids as sent.
             known = repository.create_context(
