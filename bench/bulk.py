@@ -115,7 +115,7 @@ def send(port: int, headers: dict[str, str], bodies: Iterator[bytes], connection
     """Sends every body as a ``$batch`` on ``connections`` keep-alive connections, each one batch at a time;
     returns (created, failed)."""
     taking = threading.Lock()
-    counts = [0, 0]
+    counts = [0, 0, 0]
     errors: list[BaseException] = []
 
     def one_connection() -> None:
@@ -127,8 +127,18 @@ def send(port: int, headers: dict[str, str], bodies: Iterator[bytes], connection
                     body = next(bodies, None)
                 if body is None:
                     break
-                connection.request("POST", "/v1.0/$batch", body, headers)
-                response = connection.getresponse()
+                try:
+                    connection.request("POST", "/v1.0/$batch", body, headers)
+                    response = connection.getresponse()
+                except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                    # The server closed the kept-alive connection (its idle timeout) before reading the
+                    # batch: sent again, once, on a new connection.
+                    connection.close()
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                    connection.request("POST", "/v1.0/$batch", body, headers)
+                    response = connection.getresponse()
+                    with taking:
+                        counts[2] += 1
                 payload = response.read()
                 if response.status != 200:
                     raise SystemExit(f"$batch answered {response.status}: {payload[:500]!r}")
@@ -154,6 +164,8 @@ def send(port: int, headers: dict[str, str], bodies: Iterator[bytes], connection
             thread.join()
     if errors:
         raise errors[0]
+    if counts[2]:
+        print(f"  ({counts[2]} batch(es) sent again on a new connection after the server closed one)")
     return counts[0], counts[1]
 
 

@@ -113,9 +113,10 @@ class Database:
         raise NotImplementedError
 
     def single_write(self) -> AbstractContextManager[Connection]:
-        """A write transaction whose only write is the block's last statement: nothing in the block may raise
-        after that statement succeeds. Inside a group (``grouped``) a backend may run it without a savepoint
-        of its own, since a statement that fails undoes itself; elsewhere it is ``transaction()``."""
+        """A write transaction whose block writes with one statement and raises nothing once it succeeded
+        (a read after it fails only when the database does). Inside a group (``grouped``) a backend may run it
+        without a savepoint of its own, since a statement that fails undoes itself; elsewhere it is
+        ``transaction()``."""
         return self.transaction()
 
     def snapshot(self) -> AbstractContextManager[Connection]:
