@@ -50,6 +50,11 @@ class _CountingDatabase:
         with self._database.transaction() as conn:
             yield _Counting(conn, self.sent)
 
+    @contextmanager
+    def single_write(self) -> Iterator[_Counting]:
+        with self._database.single_write() as conn:
+            yield _Counting(conn, self.sent)
+
 
 @pytest.fixture
 def counted(database: Database) -> _CountingDatabase:

@@ -1,4 +1,4 @@
-"""Grouped transactions (a ``$batch``'s writes): each succeeds or fails alone, and all are kept or none."""
+"""Grouped transactions (a ``$batch``'s writes): each succeeds or fails alone; on SQLite all are kept or none."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from learninggraph.domain.errors import ServiceUnavailable
-from learninggraph.storage.database import Database, DatabaseUrl
+from learninggraph.storage.database import Database, DatabaseUrl, UniqueViolation
 
 
 @pytest.fixture
@@ -134,3 +134,44 @@ def test_on_postgresql_a_group_that_raises_gives_back_a_connection_that_waits_fo
         raise RuntimeError("the batch failed")
 
     assert (stored(durable), _synchronous_commit(durable)) == (["a"], "on")
+
+
+def insert_once(database: Database, item_id: str) -> None:
+    with database.single_write() as conn:
+        conn.execute("INSERT INTO items (id, name) VALUES (?, ?)", (item_id, f"item {item_id}"))
+
+
+def test_a_single_write_that_breaks_a_constraint_in_a_group_fails_alone(db: Database) -> None:
+    with db.grouped():
+        insert_once(db, "a")
+        with pytest.raises(UniqueViolation):
+            insert_once(db, "a")
+        insert_once(db, "b")
+
+    assert stored(db) == ["a", "b"]
+
+
+@pytest.mark.sqlite
+def test_on_sqlite_a_single_write_in_a_group_takes_no_savepoint(db: Database) -> None:
+    sent: list[str] = []
+    db._raw.set_trace_callback(sent.append)  # type: ignore[attr-defined]
+    with db.grouped():
+        insert_once(db, "a")
+        insert(db, "b")
+
+    assert [s.split()[0] for s in sent if s.split()[0] in ("SAVEPOINT", "RELEASE")] == [
+        "SAVEPOINT",
+        "RELEASE",
+    ]
+    assert stored(db) == ["a", "b"]
+
+
+@pytest.mark.sqlite
+def test_on_sqlite_a_single_write_that_raises_after_writing_fails_its_whole_group(db: Database) -> None:
+    with pytest.raises(ServiceUnavailable), db.grouped():
+        insert(db, "a")
+        with pytest.raises(RuntimeError), db.single_write() as conn:
+            conn.execute("INSERT INTO items (id, name) VALUES (?, ?)", ("b", "item b"))
+            raise RuntimeError("a block that broke its promise: it failed after its write")
+
+    assert stored(db) == []

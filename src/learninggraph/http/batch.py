@@ -6,7 +6,7 @@ import base64
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,7 +28,7 @@ from learninggraph.http.batch_requests import (
     parse_requests,
     sub_request,
 )
-from learninggraph.http.context import RequestContext
+from learninggraph.http.context import Operation, RequestContext
 from learninggraph.http.errors import render_error
 from learninggraph.http.messages import (
     JSON_CONTENT_TYPE,
@@ -40,6 +40,8 @@ from learninggraph.http.recording import Recorder, now
 log = logging.getLogger("learninggraph")
 
 Dispatch = Callable[[RequestContext], Response]
+# A resolved route: its template (as the context's ``route``), the operation, and the path's parameters.
+_Route = tuple[str, Operation, Mapping[str, str]]
 Group = Callable[[], AbstractContextManager[object]]
 
 _encode = msgspec.json.Encoder().encode
@@ -101,6 +103,7 @@ class Batch:
         writes = any(item.method != "GET" for item in items)
         spent = 0
         targets: dict[str, Target] = {}
+        routes: dict[tuple[str, str], _Route] = {}
         recording = self.recorder is not None
         with self._group() if writes else nullcontext():
             for item in execution_order(items, by_key):
@@ -115,7 +118,7 @@ class Batch:
                 elif spent >= self._max_response_bytes:
                     outcome = self._over_budget(context.request, item)
                 else:
-                    outcome = self._run(context, item, targets)
+                    outcome = self._run(context, item, targets, routes)
                     size = len(outcome.response.body)
                     if spent and spent + size > self._max_response_bytes and item.method == "GET":
                         outcome = self._over_budget(context.request, item, outcome.context)
@@ -126,7 +129,13 @@ class Batch:
         answers = [_answer(item, outcomes[item.key]) for item in items]
         return Response(200, _encode({"responses": answers}), JSON_CONTENT_TYPE)
 
-    def _run(self, batch: RequestContext, item: BatchItem, targets: dict[str, Target]) -> _Outcome:
+    def _run(
+        self,
+        batch: RequestContext,
+        item: BatchItem,
+        targets: dict[str, Target],
+        routes: dict[tuple[str, str], _Route],
+    ) -> _Outcome:
         outer = batch.request
         request_id, client_request_id = _correlation_ids(outer, item)
         context: RequestContext | None = None
@@ -134,7 +143,16 @@ class Batch:
         try:
             request = sub_request(outer, item, batch.version, request_id, client_request_id, targets)
             context = RequestContext(request, principal=batch.principal)
-            response = self._dispatch(context)
+            # Items of one batch that share a method and URL (a bulk write's do) share its route: the
+            # router's match, found for the first of them, is handed to the others (``ResolveRoute`` skips).
+            known = routes.get((item.method, item.url))
+            if known is None:
+                response = self._dispatch(context)
+                if context.operation is not None:
+                    routes[item.method, item.url] = (context.route, context.operation, context.params)
+            else:
+                context.route, context.operation, context.params = known
+                response = self._dispatch(context)
         except GraphError as error:
             failure = error
             response = render_error(error, request_id=request_id, client_request_id=client_request_id)

@@ -20,6 +20,7 @@ MAX_REQUESTS = 20
 METHODS = frozenset({"GET", "POST", "PATCH", "DELETE", "PUT"})
 
 _encode = msgspec.json.Encoder().encode
+_NO_PREFERENCES: frozenset[str] = frozenset()
 
 
 def is_batch(segments: Sequence[Segment]) -> bool:
@@ -158,6 +159,7 @@ def sub_request(
     if is_batch(segments[1:]):
         raise BadRequest(f"Request '{item.id}' is a batch; batches cannot be nested.")
     headers = dict(item.headers)
+    prefer = headers.get("prefer")
     return Request(
         method=item.method,
         path=path,
@@ -168,7 +170,7 @@ def sub_request(
         base_url=outer.base_url,
         request_id=request_id,
         client_request_id=client_request_id,
-        prefer=parse_prefer(headers.get("prefer", "")),
+        prefer=parse_prefer(prefer) if prefer else _NO_PREFERENCES,
         client_address=outer.client_address,
     )
 

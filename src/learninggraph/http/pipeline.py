@@ -115,6 +115,8 @@ class ResolveRoute:
         self.router = router
 
     def __call__(self, context: RequestContext) -> None:
+        if context.operation is not None:  # a $batch item whose URL an earlier item of the batch resolved
+            return
         if is_batch(context.segments):
             context.route = f"/{context.version}/$batch"
             return

@@ -112,6 +112,13 @@ class Database:
         """A write transaction: commits when the block ends, rolls back when it raises."""
         raise NotImplementedError
 
+    def single_write(self) -> AbstractContextManager[Connection]:
+        """A write transaction whose block writes with one statement and raises nothing once it succeeded
+        (a read after it fails only when the database does). Inside a group (``grouped``) a backend may run it
+        without a savepoint of its own, since a statement that fails undoes itself; elsewhere it is
+        ``transaction()``."""
+        return self.transaction()
+
     def snapshot(self) -> AbstractContextManager[Connection]:
         """A read transaction: every statement in the block sees the same state."""
         raise NotImplementedError

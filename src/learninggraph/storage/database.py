@@ -164,6 +164,12 @@ class SqliteDatabase(Database):
         # A plain class rather than a generator: every write request opens one, so its cost counts.
         return _SqliteWrite(self)
 
+    def single_write(self) -> AbstractContextManager[Connection]:
+        """Inside a group, no savepoint: SQLite undoes a failed statement (a constraint it breaks) on its own,
+        so the block's one write either happened whole or not at all. Should the block raise after its write
+        all the same, the group's transaction is rolled back, so the group fails whole (see ``grouped``)."""
+        return _SqliteWrite(self, single=True)
+
     def snapshot(self) -> AbstractContextManager[Connection]:
         # A plain class rather than a generator: every read request opens one, so its cost counts.
         return _SqliteSnapshot(self)
@@ -241,13 +247,17 @@ class SqliteDatabase(Database):
 
 class _SqliteWrite:
     """A write transaction holding the connection's lock: the writer lock and BEGIN IMMEDIATE, then COMMIT (or
-    ROLLBACK when the block raises) and the writer lock given back; inside a group, a savepoint of it."""
+    ROLLBACK when the block raises) and the writer lock given back; inside a group, a savepoint of it, or for
+    a ``single`` write (``SqliteDatabase.single_write``) the group's transaction alone."""
 
-    __slots__ = ("_database", "_savepoint")
+    __slots__ = ("_changes", "_database", "_savepoint", "_single")
 
-    def __init__(self, database: SqliteDatabase) -> None:
+    def __init__(self, database: SqliteDatabase, *, single: bool = False) -> None:
         self._database = database
         self._savepoint = False
+        self._single = single
+        # In a group without a savepoint: the connection's count of changed rows when the block began.
+        self._changes = -1
 
     def __enter__(self) -> Connection:
         database = self._database
@@ -255,8 +265,11 @@ class _SqliteWrite:
         try:
             if database._grouping:
                 database._require_group()
-                database._raw.execute("SAVEPOINT unit")
-                self._savepoint = True
+                if self._single:
+                    self._changes = database._raw.total_changes
+                else:
+                    database._raw.execute("SAVEPOINT unit")
+                    self._savepoint = True
             else:
                 database._begin_write()
         except BaseException:
@@ -268,6 +281,14 @@ class _SqliteWrite:
         database = self._database
         raw = database._raw
         try:
+            if self._changes >= 0:
+                # A block that raised after its write cannot be undone alone: the group is, whole.
+                if exc_type is not None:
+                    if raw.total_changes != self._changes and raw.in_transaction:
+                        raw.execute("ROLLBACK")
+                    return
+                database._require_group()
+                return
             if self._savepoint:
                 if exc_type is not None:
                     if raw.in_transaction:

@@ -137,7 +137,8 @@ class LearningCourseActivityService:
         if entity is not None:
             require(caller, _WRITE[entity.name])
         provider_sent = provider_id if provider_id is not None else body.get("learningProviderId")
-        with self.database.transaction() as conn:
+        # Reads, checks, then the one INSERT last: in a $batch's group it needs no savepoint of its own.
+        with self.database.single_write() as conn:
             require_plan(caller)
             # The provider's, the content's and the learner's rows, read at once for the ids as sent.
             known = repository.create_context(
@@ -180,7 +181,8 @@ class LearningCourseActivityService:
         include_unknown_enum_members: bool = False,
     ) -> ActivityRecord | None:
         """Applies the changes; returns the updated record when ``read_back`` (a 204 answer needs none)."""
-        with self.database.transaction() as conn:
+        # Reads and checks, then the one UPDATE (and the read back): no savepoint of its own in a $batch.
+        with self.database.single_write() as conn:
             require_plan(caller)
             record = locate(conn, caller, key, ACTIVITY_NOT_FOUND_ON_UPDATE)
             entity = type_of(record)
@@ -193,7 +195,7 @@ class LearningCourseActivityService:
             return repository.get(conn, caller.tenant_id, record.id) if read_back else None
 
     def delete(self, caller: Principal, key: ActivityKey) -> None:
-        with self.database.transaction() as conn:
+        with self.database.single_write() as conn:
             require_plan(caller)
             record = locate(conn, caller, key, ACTIVITY_NOT_FOUND_ON_DELETE)
             require(caller, _WRITE[type_of(record).name])
