@@ -83,26 +83,25 @@ class Captured(msgspec.Struct, frozen=True, gc=False):
     batch_request_id: str | None
 
     def __call__(self) -> JournalEntry:
+        # Positional, in ``JournalEntry``'s field order: a third cheaper than by keyword, for every request.
         return JournalEntry(
-            at=self.started_at,
-            tenant_id=self.tenant,
-            caller=self.caller,
-            method=self.method,
-            url=self.url,
-            status=self.status,
-            duration_ms=self.duration_ms,
-            request_id=self.request_id,
-            decision=self.decision,
-            route=self.route,
-            operation=self.operation,
-            client_request_id=self.client_request_id,
-            request_headers=tuple(self.request_headers.items()),
-            request_body=capture_body(self.request_body),
-            response_headers=response_headers(
-                self.request_id, self.client_request_id, self.content_type, self.extra_headers
-            ),
-            response_body=capture_body(self.response_body),
-            batch_request_id=self.batch_request_id,
+            self.started_at,
+            self.tenant,
+            self.caller,
+            self.method,
+            self.url,
+            self.status,
+            self.duration_ms,
+            self.request_id,
+            self.decision,
+            self.route,
+            self.operation,
+            self.client_request_id,
+            tuple(self.request_headers.items()),
+            capture_body(self.request_body),
+            response_headers(self.request_id, self.client_request_id, self.content_type, self.extra_headers),
+            capture_body(self.response_body),
+            self.batch_request_id,
         )
 
 
