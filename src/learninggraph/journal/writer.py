@@ -111,7 +111,7 @@ class JournalWriter:
         queue = self._queue
         batch = [queue.popleft() for _ in range(min(len(queue), self.batch_size))]
         try:
-            self.store.append_rows(self._rows(batch))
+            stored = len(self.store.append_rows(self._rows(batch)))
         except Exception:
             self.stats.failed_batches += 1
             # Kept for the next attempt, ahead of what came since, within the bound.
@@ -123,7 +123,7 @@ class JournalWriter:
                 raise
             log.warning("journal: could not store %d entries; will retry", len(batch), exc_info=True)
             return False
-        self.stats.written += len(batch)
+        self.stats.written += stored
         return True
 
     def _rows(self, items: list[Recorded]) -> list[StoredRow]:
