@@ -177,3 +177,12 @@ def test_a_percent_encoded_secret_query_parameter_is_redacted() -> None:
 @pytest.mark.parametrize("field", sorted(SECRET_FIELDS))
 def test_every_secret_field_name_is_one_the_quick_check_suspects(field: str) -> None:
     assert may_hold_a_secret(field.upper())
+
+
+def test_a_secret_header_is_redacted_even_after_more_names_than_are_remembered() -> None:
+    many = tuple((f"x-custom-{n}", "plain") for n in range(2_000))
+
+    redacted = redact_headers((*many, ("X-API-Key", SECRET), ("PROXY-AUTHORIZATION", f"Basic {SECRET}")))
+
+    assert redacted[:-2] == many
+    assert redacted[-2:] == (("X-API-Key", REDACTED), ("PROXY-AUTHORIZATION", f"Basic {REDACTED}"))

@@ -16,7 +16,7 @@ BODY_LIMIT_BYTES = 16 * 1024
 Headers = tuple[tuple[str, str], ...]
 
 
-class Caller(msgspec.Struct, frozen=True):
+class Caller(msgspec.Struct, frozen=True, gc=False):
     """Who called, as the token said: an application (its roles) or a signed-in user (their scopes)."""
 
     kind: str  # "application", "delegated" or "anonymous" (no valid token)
@@ -43,7 +43,7 @@ class Caller(msgspec.Struct, frozen=True):
 ANONYMOUS = Caller(kind="anonymous")
 
 
-class Body(msgspec.Struct, frozen=True):
+class Body(msgspec.Struct, frozen=True, gc=False):
     """A request or response body as text, bounded: ``size`` is the whole body's length in bytes."""
 
     text: str = ""
@@ -78,7 +78,7 @@ def capture_body(raw: bytes, *, limit: int = BODY_LIMIT_BYTES) -> Body:
     return bounded(raw[:limit].decode("utf-8", "replace"), size=len(raw), limit=limit)
 
 
-class Decision(msgspec.Struct, frozen=True):
+class Decision(msgspec.Struct, frozen=True, gc=False):
     """Which rule produced the answer, a hint a vendor can act on, and structured details.
 
     Details are JSON values; the request path uses these keys where they apply: ``accepted_permissions``
@@ -91,10 +91,13 @@ class Decision(msgspec.Struct, frozen=True):
     details: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
-class JournalEntry(msgspec.Struct, frozen=True):
+class JournalEntry(msgspec.Struct, frozen=True, gc=False):
     """One request and its answer. ``id`` is given by the store (None until stored), increasing with time.
 
-    A msgspec struct rather than a dataclass: one is built, redacted and encoded for every request.
+    A msgspec struct rather than a dataclass: one is built, redacted and encoded for every request. Neither it
+    nor its parts are tracked by the garbage collector (``gc=False``: they hold text, numbers and tuples of
+    them, never a cycle): hundreds wait in the writer's batch at any time, and as tracked objects they set off
+    collections that the request path paid for.
     """
 
     at: datetime

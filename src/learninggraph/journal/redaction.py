@@ -39,6 +39,10 @@ _TOP_LEVEL_ONLY = frozenset({"code"})
 # Headers whose whole value is a credential; for the authorization ones the scheme word is kept.
 _AUTHORIZATION_HEADERS = frozenset({"authorization", "proxy-authorization"})
 _SECRET_HEADERS = frozenset({"cookie", "set-cookie", "x-api-key", "api-key", "ocp-apim-subscription-key"})
+_AUTHORIZATION, _SECRET, _PLAIN = "authorization", "secret", "plain"
+# Each header name seen (as sent, any case) → its kind; bounded, as names are the client's to choose.
+_header_kinds: dict[str, str] = {}
+_HEADER_KINDS_KEPT = 1024
 
 # A JWT (or JWE): a base64url JSON header (``eyJ``), then at least one dot-separated part.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}(?:\.[A-Za-z0-9_-]*)+")
@@ -63,35 +67,43 @@ def redact(entry: JournalEntry) -> JournalEntry:
         details = _redact_value(decision.details, top=False)
         if hint != decision.hint or details != decision.details:
             decision = Decision(decision.rule, hint, details)
-    changes: dict[str, Any] = {}
-    if decision is not entry.decision:
-        changes["decision"] = decision
     url = redact_url(entry.url)
-    if url is not entry.url:
-        changes["url"] = url
-    for name in ("request_headers", "response_headers"):
-        headers = getattr(entry, name)
-        redacted = redact_headers(headers)
-        if redacted is not headers:
-            changes[name] = redacted
-    for name in ("request_body", "response_body"):
-        body = getattr(entry, name)
-        redacted_body = _redact_body(body)
-        if redacted_body is not body:
-            changes[name] = redacted_body
-    # ``msgspec.structs.replace`` of the changed fields: several times faster than building the struct anew.
-    return msgspec.structs.replace(entry, **changes) if changes else entry
+    request_headers = redact_headers(entry.request_headers)
+    response_headers = redact_headers(entry.response_headers)
+    request_body = _redact_body(entry.request_body)
+    response_body = _redact_body(entry.response_body)
+    if (
+        decision is entry.decision
+        and url is entry.url
+        and request_headers is entry.request_headers
+        and response_headers is entry.response_headers
+        and request_body is entry.request_body
+        and response_body is entry.response_body
+    ):
+        return entry
+    # ``msgspec.structs.replace``: several times faster than building the struct anew.
+    return msgspec.structs.replace(
+        entry,
+        decision=decision,
+        url=url,
+        request_headers=request_headers,
+        response_headers=response_headers,
+        request_body=request_body,
+        response_body=response_body,
+    )
 
 
 def redact_headers(headers: Headers) -> Headers:
     """The headers with credentials redacted; the same tuple when there was nothing to redact."""
     changed: list[tuple[str, str]] | None = None
     for index, (name, value) in enumerate(headers):
-        lower = name.lower()
-        if lower in _AUTHORIZATION_HEADERS:
+        kind = _header_kinds.get(name)
+        if kind is None:
+            kind = _header_kind(name)
+        if kind is _AUTHORIZATION:
             scheme, space, _ = value.strip().partition(" ")
             redacted = f"{scheme} {REDACTED}" if space and scheme != REDACTED else REDACTED
-        elif lower in _SECRET_HEADERS:
+        elif kind is _SECRET:
             redacted = REDACTED
         elif "eyJ" in value:
             redacted = _JWT.sub(REDACTED, value)
@@ -102,6 +114,18 @@ def redact_headers(headers: Headers) -> Headers:
                 changed = list(headers)
             changed[index] = (name, redacted)
     return headers if changed is None else tuple(changed)
+
+
+def _header_kind(name: str) -> str:
+    """Whether a header's value is an authorization (``_AUTHORIZATION``), a secret (``_SECRET``) or neither
+    (``_PLAIN``), remembered by name: requests send the same few names again and again."""
+    lower = name.lower()
+    kind = (
+        _AUTHORIZATION if lower in _AUTHORIZATION_HEADERS else _SECRET if lower in _SECRET_HEADERS else _PLAIN
+    )
+    if len(_header_kinds) < _HEADER_KINDS_KEPT:
+        _header_kinds[name] = kind
+    return kind
 
 
 def redact_url(url: str) -> str:

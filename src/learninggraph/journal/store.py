@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 
@@ -24,9 +25,12 @@ _INSERT_ROW = (
 )
 
 _ZERO = timedelta(0)
-# An entry's columns but its id: tenant, time, app, user, method, route, status, rule, request-id, and the
-# whole entry as JSON (UTF-8 bytes).
-StoredRow = tuple[str, str, str | None, str | None, str, str | None, int, str, str, bytes]
+# An entry's columns, in ``_COLUMNS``' order: its id (0 until ``append_rows`` gives it one), tenant, time, app,
+# user, method, route, status, rule, request-id, and the whole entry as JSON (UTF-8 bytes). A list, so the id
+# is filled in place: one object the garbage collector tracks an entry while a batch waits, where the entries
+# themselves (their header tuples) and a second tuple for the id were a dozen, enough for a collection
+# every few dozen entries.
+StoredRow = list[Any]
 encode_record = msgspec.json.Encoder().encode
 _AT = b'{"at":"'
 _decoder = msgspec.json.Decoder(JournalEntry)
@@ -55,18 +59,23 @@ class JournalStore:
 
     def append(self, entries: Sequence[JournalEntry]) -> list[int]:
         """Stores ``entries`` (each redacted first) and returns their ids, in order."""
-        if not entries:
+        return self.append_rows([stored_row(entry) for entry in entries])
+
+    def append_rows(self, rows: Sequence[StoredRow]) -> list[int]:
+        """Stores rows of ``stored_row`` (redacted entries), giving each its id; returns the ids, in order.
+        The writer turns each entry into its row as soon as it is built, so a batch holds rows, not entries."""
+        if not rows:
             return []
-        postgresql = self.database.dialect == "postgresql"
-        rows = [_row(redact(entry)) for entry in entries]
         with self.database.transaction() as conn:
             first = _reserve_ids(conn, len(rows))
             ids = list(range(first, first + len(rows)))
-            if postgresql:
-                _insert_json(conn, ids, rows)
+            for entry_id, row in zip(ids, rows, strict=True):
+                row[0] = entry_id
+            if self.database.dialect == "postgresql":
+                _insert_json(conn, rows)
             else:
-                _insert_rows(conn, ids, rows)
-            counts = Counter(entry.tenant_id for entry in entries)
+                conn.execute_many(_INSERT_ROW, rows)
+            counts = Counter(row[1] for row in rows)
             for tenant_id in sorted(counts):
                 self._count_and_evict(conn, tenant_id, counts[tenant_id])
         return ids
@@ -98,17 +107,10 @@ class JournalStore:
         )
 
 
-def _insert_rows(conn: Connection, ids: list[int], rows: list[StoredRow]) -> None:
-    """SQLite: one statement, prepared once and run for every row (the record as UTF-8 bytes, not text)."""
-    conn.execute_many(_INSERT_ROW, [(entry_id, *row) for entry_id, row in zip(ids, rows, strict=True)])
-
-
-def _insert_json(conn: Connection, ids: list[int], rows: list[StoredRow]) -> None:
+def _insert_json(conn: Connection, rows: Sequence[StoredRow]) -> None:
     """PostgreSQL: the rows as one JSON array, one short statement for any number of rows (a long
     multi-row VALUES, or text arrays, cost psycopg more to prepare than the database to run)."""
-    batch = encode_record(
-        [(entry_id, *row[:-1], row[-1].decode()) for entry_id, row in zip(ids, rows, strict=True)]
-    ).decode()
+    batch = encode_record([(*row[:-1], row[-1].decode()) for row in rows]).decode()
     conn.execute(
         f"INSERT INTO journal_entries ({_COLUMNS}) SELECT {_FROM_JSON} FROM jsonb_array_elements(?::jsonb) r",
         [batch],
@@ -131,10 +133,13 @@ def stored_time(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")[:26] + "Z"
 
 
-def _row(entry: JournalEntry) -> StoredRow:
+def stored_row(entry: JournalEntry) -> StoredRow:
+    """The row of ``entry``, redacted, its id still to be given (``JournalStore.append_rows``)."""
+    entry = redact(entry)
     record = encode_record(entry)
     caller = entry.caller
-    return (
+    return [
+        0,
         entry.tenant_id,
         _time_of(record) or stored_time(entry.at),
         caller.app_id,
@@ -145,7 +150,7 @@ def _row(entry: JournalEntry) -> StoredRow:
         entry.decision.rule,
         entry.request_id,
         record,
-    )
+    ]
 
 
 def _time_of(record: bytes) -> str | None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from learninggraph.journal.entry import JournalEntry
-from learninggraph.journal.store import JournalStore
+from learninggraph.journal.store import JournalStore, StoredRow, stored_row
 
 log = logging.getLogger("learninggraph.journal")
 
@@ -109,9 +109,9 @@ class JournalWriter:
 
     def _write_batch(self, *, raise_errors: bool) -> bool:
         queue = self._queue
-        batch = self._built([queue.popleft() for _ in range(min(len(queue), self.batch_size))])
+        batch = [queue.popleft() for _ in range(min(len(queue), self.batch_size))]
         try:
-            self.store.append(batch)
+            stored = len(self.store.append_rows(self._rows(batch)))
         except Exception:
             self.stats.failed_batches += 1
             # Kept for the next attempt, ahead of what came since, within the bound.
@@ -123,19 +123,17 @@ class JournalWriter:
                 raise
             log.warning("journal: could not store %d entries; will retry", len(batch), exc_info=True)
             return False
-        self.stats.written += len(batch)
+        self.stats.written += stored
         return True
 
-    def _built(self, items: list[Recorded]) -> list[JournalEntry]:
-        """The entries of ``items``, each call run; one that fails is logged and dropped (counted)."""
-        entries: list[JournalEntry] = []
+    def _rows(self, items: list[Recorded]) -> list[StoredRow]:
+        """The stored rows of ``items``, each entry built (its call run), redacted and encoded in turn, so it is
+        freed before the next is built; one that fails is logged and dropped (counted)."""
+        rows: list[StoredRow] = []
         for item in items:
-            if isinstance(item, JournalEntry):
-                entries.append(item)
-                continue
             try:
-                entries.append(item())
+                rows.append(stored_row(item if isinstance(item, JournalEntry) else item()))
             except Exception:
                 self.stats.dropped += 1
                 log.exception("journal: could not build an entry")
-        return entries
+        return rows
