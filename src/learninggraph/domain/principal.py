@@ -11,6 +11,9 @@ class CallerKind(StrEnum):
     DELEGATED = "delegated"
 
 
+_APPLICATION = CallerKind.APPLICATION
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     tenant_id: str
@@ -25,7 +28,9 @@ class Principal:
 
     @property
     def is_application(self) -> bool:
-        return self.kind is CallerKind.APPLICATION
+        # A module constant, not ``CallerKind.APPLICATION``: an enum member read through its class runs a
+        # descriptor in Python, several times this whole check, and the check runs several times a request.
+        return self.kind is _APPLICATION
 
     def holds_any(self, permissions: frozenset[str]) -> bool:
         return not self.permissions.isdisjoint(permissions)

@@ -36,6 +36,10 @@ def mounted_lazily(build: Callable[[], App]) -> Callable[[MutableMapping[str, An
     built: list[App] = []
 
     def hook(scope: MutableMapping[str, Any]) -> App | None:
+        path = scope.get("path", "")
+        # Every other request (all of Graph's) leaves at the first character, without calling ``handles``.
+        if isinstance(path, str) and path[1:2] not in ("", "_"):
+            return None
         if not handles(scope):
             return None
         if not built:

@@ -31,7 +31,7 @@ from learninggraph.http.batch_requests import is_batch
 from learninggraph.http.context import RequestContext
 from learninggraph.http.errors import render_error
 from learninggraph.http.fault_step import DROPPED, delay_or_drop
-from learninggraph.http.messages import Request, Response
+from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
 from learninggraph.http.pipeline import Pipeline
 from learninggraph.http.reading import Reading, RequestHeaderFieldsTooLarge
 from learninggraph.http.recording import Recorder, decision_of, now
@@ -154,7 +154,8 @@ class Edge:
         if faulted and context is not None and await delay_or_drop(context, scope):
             response = Response(DROPPED)
         else:
-            await self._send(send, response, request_id, client_request_id, _wants_hsts(scope, headers))
+            is_https = scope.get("scheme") == "https" and _wants_hsts(scope, headers)
+            await self._send(send, response, request_id, client_request_id, is_https)
         if self._observers and self._listened():
             self._observe(scope, context, response.status, started, request_id, failure)
         if self.recorder is not None:
@@ -235,6 +236,8 @@ class Edge:
 
     def _executor_for(self, request: Request) -> Executor | None:
         """Where ``request`` runs: None for inline on the event loop."""
+        if request.method != "POST":  # neither a sign-in nor a $batch: no path to look at
+            return self.executor
         if is_sign_in(request) and not is_client_credentials(request):
             return self._sign_in_lane
         if self.executor is None and _is_graph_batch(request):
@@ -253,8 +256,10 @@ class Edge:
         ]
         if is_https:
             raw_headers.append(_HSTS)
-        if response.content_type is not None:
-            raw_headers.append((b"content-type", response.content_type.encode()))
+        content_type = response.content_type
+        if content_type is not None:
+            encoded = _CONTENT_TYPES.get(content_type)
+            raw_headers.append((b"content-type", content_type.encode() if encoded is None else encoded))
         for name, value in response.headers:
             raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1", "replace")))
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
@@ -292,6 +297,8 @@ _FIXED_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
 )
 _HSTS = (b"strict-transport-security", b"max-age=31536000")
+# The content types answers carry, encoded once (others are encoded per answer).
+_CONTENT_TYPES = {name: name.encode() for name in (JSON_CONTENT_TYPE, "application/json")}
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 

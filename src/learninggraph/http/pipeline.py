@@ -145,7 +145,8 @@ class ServeBatch:
         self.batch = batch
 
     def __call__(self, context: RequestContext) -> Response | None:
-        if not is_batch(context.segments):
+        # ``ResolveRoute`` left both unset only for ``$batch``: any other path skips the check.
+        if context.operation is not None or context.unmatched is not None or not is_batch(context.segments):
             return None
         if context.request.method != "POST":
             raise MethodNotAllowed(METHOD_NOT_ALLOWED)

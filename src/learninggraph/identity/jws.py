@@ -9,6 +9,7 @@ with it cryptography's X.509 parsers and urllib's HTTP client, to sign and verif
 from __future__ import annotations
 
 import binascii
+import functools
 import json
 from collections.abc import Iterable
 from typing import Any, NamedTuple
@@ -62,11 +63,17 @@ def _object(raw: bytes) -> dict[str, Any]:
 
 
 def sign(claims: dict[str, Any], key: RSAPrivateKey, kid: str) -> str:
-    header = json.dumps({"alg": ALGORITHM, "kid": kid, "typ": "JWT"}, separators=(",", ":")).encode()
     payload = json.dumps(claims, separators=(",", ":")).encode()
-    signing_input = _encode(header) + b"." + _encode(payload)
+    signing_input = _header_segment(kid) + _encode(payload)
     signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
     return (signing_input + b"." + _encode(signature)).decode("ascii")
+
+
+@functools.lru_cache(maxsize=64)
+def _header_segment(kid: str) -> bytes:
+    """The encoded header and its dot: the same for every token one key signs (a few keys, ever)."""
+    header = json.dumps({"alg": ALGORITHM, "kid": kid, "typ": "JWT"}, separators=(",", ":")).encode()
+    return _encode(header) + b"."
 
 
 def parse(token: str) -> Parsed:

@@ -66,9 +66,10 @@ def insert_row(
     values: Mapping[str, Any],
 ) -> None:
     """Inserts ``fixed`` (by column) and ``values`` (by property name) as one row."""
-    names = [*fixed, *(column_of[name] for name in values)]
+    # Lists, not generators: a generator resumes a frame per item (every create runs this).
+    names = [*fixed, *[column_of[name] for name in values]]
     conn.execute(
-        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['?'] * len(names))})",
         (*fixed.values(), *values.values()),
     )
 
@@ -85,7 +86,7 @@ def update_row(
     """Sets ``values`` (by property name) on one row of a tenant; nothing to set is no statement."""
     if not values:
         return
-    assignments = ", ".join(f"{column_of[name]} = ?" for name in values)
+    assignments = ", ".join([f"{column_of[name]} = ?" for name in values])
     conn.execute(
         f"UPDATE {table} SET {assignments} WHERE tenant_id = ? AND id = ?",
         (*values.values(), tenant_id, row_id),

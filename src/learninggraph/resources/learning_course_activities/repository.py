@@ -93,7 +93,7 @@ def created(odata_type: str, values: Mapping[str, Any]) -> ActivityRecord:
     """The record of an activity just inserted with ``values``, as ``get`` would read it back."""
     columns: dict[str, Any] = {_COLUMN_OF[name]: value for name, value in values.items()}
     columns["odata_type"] = odata_type
-    record = ACTIVITY.one(tuple(columns.get(field) for field in ACTIVITY.fields))
+    record = ACTIVITY.one(tuple([columns.get(field) for field in ACTIVITY.fields]))
     assert record is not None
     return record
 

@@ -50,6 +50,9 @@ class View(Enum):
     ME = "me.learningCourseActivities"
 
 
+_PROVIDER, _USER, _ME = View.PROVIDER, View.USER, View.ME
+
+
 @dataclass(frozen=True, slots=True)
 class Activities:
     """What the handlers work with: the service, the renderer of both activity types and the default page size."""
@@ -72,13 +75,14 @@ class Activities:
 
 def _scope(view: View, context: RequestContext) -> tuple[str, str | None, str | None]:
     """The context fragment, provider id and learner id of the collection the path names."""
-    if view is View.PROVIDER:
+    # Module constants: an enum member read through its class runs a descriptor in Python.
+    if view is _PROVIDER:
         provider = context.params["provider"]
         return f"employeeExperience/learningProviders('{quote_key(provider)}')/{ACTIVITIES}", provider, None
-    if view is View.USER:
+    if view is _USER:
         user = context.params["user"]
         return f"users('{quote_key(user)}')/employeeExperience/{ACTIVITIES}", None, user
-    if view is View.ME:
+    if view is _ME:
         user_id = context.caller.user_id  # a signed-in user: the route is declared so
         assert user_id is not None
         return f"users('{quote_key(user_id)}')/employeeExperience/{ACTIVITIES}", None, user_id

@@ -43,11 +43,14 @@ def check_rules(entity: EntityType, values: dict[str, Any], version: str, decode
             decoded.fail(field_empty(name))
 
 
+_ENUM = Kind.ENUM  # a module constant: ``Kind.ENUM`` goes through the enum metaclass's attribute hook
+
+
 def is_sentinel(entity: EntityType, name: str, value: Any) -> bool:
     prop = entity.property_named(name)
     return (
         prop is not None
-        and prop.kind is Kind.ENUM
+        and prop.kind is _ENUM
         and isinstance(value, str)
         and value.casefold() == "unknownfuturevalue"
     )

@@ -1,0 +1,138 @@
+"""Instructions per request under callgrind, in-process: a count the machine's load does not move.
+
+    python bench/instructions.py --database sqlite:///bench.db --sample ids.json \
+        [--baseline OTHER_TREE] [--only get patch list post token] [--requests 1000] [--minimal]
+
+For each scenario, a worker process per tree (this one, ``--baseline``'s ``src/`` when given) runs under
+``valgrind --tool=callgrind --instr-atstart=no``: it builds the app (journal off), answers 300 requests of
+``bench/inprocess.py``'s makers to warm up, turns callgrind's instrumentation on (``callgrind_control -i on`` on
+itself), answers ``--requests`` more and turns it off; the figure is the instructions counted ÷ requests. The trees
+of one scenario run side by side. ``--minimal`` measures ``bench/ceiling.py``'s minimal handlers too. Instructions
+are not time (cache misses, system calls and the RSA signature's machine code are not weighted), but they rank our
+own Python work to within a few percent on a machine too busy for wall-clock or CPU-time figures. Each worker
+takes about half a minute; valgrind must be installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _toggle(state: str) -> None:
+    """Asks callgrind to turn instrumentation on or off for this process, spinning until it is done (callgrind
+    reads its commands while the process runs, not while it waits)."""
+    control = subprocess.Popen(
+        ["callgrind_control", "-i", state, str(os.getpid())], stdout=subprocess.DEVNULL
+    )
+    while control.poll() is None:
+        sum(range(1000))
+
+
+def worker(args: argparse.Namespace) -> None:
+    sys.path.insert(0, str(HERE))
+    from ceiling import make_app
+    from dataset import PUBLIC_URL
+    from inprocess import PAIRS, call, requests
+
+    from learninggraph.app import create_app
+    from learninggraph.settings import Settings
+    from learninggraph.storage.database import Database
+
+    async def run() -> None:
+        sample = json.loads(Path(args.sample).read_text())
+        makers = requests(sample, random.Random(1))
+        if args.worker_minimal:
+            app = make_app(Database(args.database))
+            make = makers[PAIRS[args.worker]]
+        else:
+            app = create_app(
+                Settings(
+                    database_url=args.database,
+                    public_url=PUBLIC_URL,
+                    create_dev_identity=False,
+                    journal=False,
+                )
+            )
+            make = makers[args.worker]
+            if args.worker == "list":  # the learners' tokens verified once, as a running server has them
+                for tenant in sample["tenants"]:
+                    for learner, token in tenant["learnerTokens"]:
+                        path = f"/v1.0/users/{learner}/employeeExperience/learningCourseActivities"
+                        await call(
+                            app,
+                            ("GET", path, "$top=1", [(b"authorization", f"Bearer {token}".encode())], b""),
+                        )
+        for _ in range(300):
+            request = make()
+            if await call(app, request) >= 400:
+                raise SystemExit(f"{request[0]} {request[1]} was refused")
+        prepared = [make() for _ in range(args.requests)]
+        _toggle("on")
+        for request in prepared:
+            await call(app, request)
+        _toggle("off")
+
+    asyncio.run(run())
+
+
+def measure(tree: Path, scenario: str, args: argparse.Namespace, minimal: bool) -> subprocess.Popen[str]:
+    command = [
+        "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={args.work}/%p.out",
+        sys.executable, str(Path(__file__).resolve()), "--database", args.database, "--sample", str(args.sample),
+        "--requests", str(args.requests), "--worker", scenario, *(["--worker-minimal"] if minimal else []),
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def collected(process: subprocess.Popen[str]) -> int:
+    _, err = process.communicate()
+    found = re.search(r"Collected : (\d+)", err)
+    if process.returncode != 0 or found is None:
+        raise SystemExit(f"a worker failed:\n{err[-2000:]}")
+    return int(found.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--sample", type=Path, required=True)
+    parser.add_argument("--baseline", type=Path, help="another learninggraph source tree")
+    parser.add_argument("--only", nargs="*", default=["get", "patch", "list", "post", "token"])
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--minimal", action="store_true", help="the minimal handlers too")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-minimal", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args)
+        return
+    args.work = tempfile.mkdtemp(prefix="learninggraph-instructions-")
+    trees = {"this tree": HERE.parent}
+    if args.baseline is not None:
+        trees["baseline"] = args.baseline.resolve()
+    print("| scenario | " + " | ".join(trees) + (" | minimal" if args.minimal else "") + " |")
+    print("|---" * (len(trees) + 1 + args.minimal) + "|")
+    for scenario in args.only:
+        runs = [measure(tree, scenario, args, False) for tree in trees.values()]
+        if args.minimal:
+            runs.append(measure(HERE.parent, scenario, args, True))
+        counts = [collected(run) // args.requests for run in runs]
+        print(f"| {scenario} | " + " | ".join(f"{count:,}" for count in counts) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
