@@ -202,19 +202,24 @@ class Client:
         return http.post("/v1.0/$batch", headers=self._bearer(tenant.app_token), json={"requests": items})
 
     def op_token(self, http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
-        response = http.post(
-            f"/{tenant.tenant_id}/oauth2/v2.0/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": tenant.client_id,
-                "client_secret": tenant.client_secret,
-                "scope": "https://graph.microsoft.com/.default",
-            },
-        )
+        response = sign_in(http, tenant)
         if response.status_code == 200:
             # What a real client does with it: use it from now on (the old one stays valid until it expires).
             tenant.app_token = response.json()["access_token"]
         return response
+
+
+def sign_in(http: httpx.Client, tenant: TenantLoad) -> httpx.Response:
+    """A client-credentials token request for the tenant's application."""
+    return http.post(
+        f"/{tenant.tenant_id}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": tenant.client_id,
+            "client_secret": tenant.client_secret,
+            "scope": "https://graph.microsoft.com/.default",
+        },
+    )
 
 
 def fill_token_cache(base_url: str, tenants: list[TenantLoad], count: int, threads: int) -> None:
@@ -233,15 +238,7 @@ def fill_token_cache(base_url: str, tenants: list[TenantLoad], count: int, threa
         with httpx.Client(base_url=base_url, timeout=30) as http:
             for _ in range(share):
                 tenant = rng.choice(tenants)
-                response = http.post(
-                    f"/{tenant.tenant_id}/oauth2/v2.0/token",
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": tenant.client_id,
-                        "client_secret": tenant.client_secret,
-                        "scope": "https://graph.microsoft.com/.default",
-                    },
-                )
+                response = sign_in(http, tenant)
                 if response.status_code != 200:
                     refused[response.status_code] += 1
                     continue
