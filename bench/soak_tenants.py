@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,15 +110,23 @@ def tenants_from(sample: dict[str, Any]) -> list[TenantLoad]:
     return tenants
 
 
-def refresh_learner_tokens(database_url: str, tenants: list[TenantLoad]) -> None:
-    """New delegated tokens for the listing learners, minted as the data set minted the first ones."""
+@contextmanager
+def _minting(database_url: str) -> Iterator[tuple[Directory, TokenIssuer]]:
+    """The data set's directory and a token issuer for it, as the data set minted its first tokens."""
     database = Database(database_url)
     try:
-        directory = Directory(database)
         issuer = TokenIssuer(
             keys=SigningKeys.load_or_create(database),
             settings=Settings(database_url=database_url, public_url=PUBLIC_URL),
         )
+        yield Directory(database), issuer
+    finally:
+        database.close()
+
+
+def refresh_learner_tokens(database_url: str, tenants: list[TenantLoad]) -> None:
+    """New delegated tokens for the listing learners."""
+    with _minting(database_url) as (directory, issuer):
         for tenant in tenants:
             fresh = []
             for learner_id, _ in tenant.learner_tokens:
@@ -125,22 +135,12 @@ def refresh_learner_tokens(database_url: str, tenants: list[TenantLoad]) -> None
                 token, _ = issuer.delegated_token(tenant.client_id, user, LEARNER_SCOPES)
                 fresh.append((learner_id, token))
             tenant.learner_tokens = fresh
-    finally:
-        database.close()
 
 
 def refresh_app_tokens(database_url: str, tenants: list[TenantLoad]) -> None:
     """A new application token for each tenant's app (an ids file's may have expired)."""
-    database = Database(database_url)
-    try:
-        directory = Directory(database)
-        issuer = TokenIssuer(
-            keys=SigningKeys.load_or_create(database),
-            settings=Settings(database_url=database_url, public_url=PUBLIC_URL),
-        )
+    with _minting(database_url) as (directory, issuer):
         for tenant in tenants:
             app = directory.application(tenant.client_id)
             assert app is not None
             tenant.app_token, _ = issuer.application_token(app)
-    finally:
-        database.close()
