@@ -24,7 +24,7 @@ from learninggraph.http.probes import health, readiness
 from learninggraph.http.reading import Reading
 from learninggraph.http.recording import Recorder
 from learninggraph.http.routing import Operation, Router
-from learninggraph.http.throttling import LeasedCounterStore, LoginGuard, Throttle, lease_units
+from learninggraph.http.throttling import Clock, LeasedCounterStore, LoginGuard, Throttle, lease_units
 from learninggraph.identity.directory import Directory
 from learninggraph.identity.endpoints import routes as identity_routes
 from learninggraph.identity.keys import SigningKeys
@@ -55,8 +55,15 @@ JOURNAL_INTERVAL_SECONDS = 1.0
 JOURNAL_BATCH_SIZE = 512
 
 
-def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edge:
-    """The app of ``settings``, serving the registered resources and ``resources`` (a test's own) after them."""
+def create_app(
+    settings: Settings, *, resources: Sequence[Resource] = (), budget_clock: Clock = time.time
+) -> Edge:
+    """The app of ``settings``, serving the registered resources and ``resources`` (a test's own) after them.
+
+    ``budget_clock``: the seconds the request throttle and the sign-in guard count their budgets in (wall-clock
+    time, as budgets are shared through the database); a test passes a clock of its own to decide when a
+    budget refills, whatever the machine's speed.
+    """
     return_large_blocks_to_the_system()
     served = registry.served(resources)
     database = Database(settings.database_url)
@@ -86,7 +93,7 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
 
         metrics = Metrics(database.pool_stats if database.dialect == "postgresql" else None)
         observers.append(metrics)
-    guard = _login_guard(settings, budgets)
+    guard = _login_guard(settings, budgets, budget_clock)
     faults = FaultMatcher(database, rng=None if settings.fault_seed is None else Random(settings.fault_seed))
     # The request journal writes from a thread of its own, into a store of its own (see journal.storage);
     # with the journal off, what is stored can still be read.
@@ -153,7 +160,7 @@ def create_app(settings: Settings, *, resources: Sequence[Resource] = ()) -> Edg
             authenticator=verifier,
             max_top=settings.max_page_size,
             filters=FilterCache(),
-            limiter=_throttle(settings, budgets),
+            limiter=_throttle(settings, budgets, budget_clock),
             service_documents=registry.MetadataOnFirstRead(served),
             batch_group=database.grouped,
             max_batch_response_bytes=settings.max_batch_response_bytes,
@@ -224,18 +231,18 @@ def public_router(
     return Router(operations)
 
 
-def _throttle(settings: Settings, budgets: DatabaseCounterStore) -> Throttle | None:
+def _throttle(settings: Settings, budgets: DatabaseCounterStore, clock: Clock) -> Throttle | None:
     if settings.throttle_limit is None:
         return None
     return Throttle(
         limit=settings.throttle_limit,
         window_seconds=settings.throttle_window_seconds,
         store=LeasedCounterStore(budgets, units=lease_units(settings.throttle_limit), seconds=_LEASE_SECONDS),
-        clock=time.time,
+        clock=clock,
     )
 
 
-def _login_guard(settings: Settings, budgets: DatabaseCounterStore) -> LoginGuard | None:
+def _login_guard(settings: Settings, budgets: DatabaseCounterStore, clock: Clock) -> LoginGuard | None:
     if settings.login_failure_limit is None:
         return None
     return LoginGuard(
@@ -243,7 +250,7 @@ def _login_guard(settings: Settings, budgets: DatabaseCounterStore) -> LoginGuar
         window_seconds=settings.login_failure_window_seconds,
         ceiling=settings.login_failure_ceiling,
         store=budgets,
-        clock=time.time,
+        clock=clock,
     )
 
 

@@ -12,7 +12,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,11 +72,18 @@ def __getattr__(name: str) -> Any:
 
 @contextmanager
 def running_server(
-    settings: Settings, resources: Sequence[Resource] = (), /, **uvicorn_options: Any
+    settings: Settings,
+    resources: Sequence[Resource] = (),
+    /,
+    *,
+    budget_clock: Callable[[], float] = time.time,
+    **uvicorn_options: Any,
 ) -> Iterator[str]:
     """Serves create_app(settings) on 127.0.0.1 until the block ends; yields the base URL.
 
-    ``resources``: resources served beside the registered ones (a test's own example, say).
+    ``resources``: resources served beside the registered ones (a test's own example, say). ``budget_clock``:
+    the clock of the request throttle and the sign-in guard (see ``create_app``), for a test that decides
+    when a budget refills.
 
     Without ``settings.public_url`` the server's tokens name the bound address as their issuer
     (``http(s)://127.0.0.1:PORT/{tenantId}/v2.0``); mint tokens for it with ``public_url`` set to the URL yielded.
@@ -93,7 +100,7 @@ def running_server(
     tls = bool(uvicorn_options.get("ssl_certfile"))
     if settings.public_url is None:
         settings = dataclasses.replace(settings, public_url=listening_origin("127.0.0.1", port, tls=tls))
-    app = create_app(settings, resources=resources)
+    app = create_app(settings, resources=resources, budget_clock=budget_clock)
     options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "on", "ws": "none"}
     config = server_config(app, settings, **{**options, **uvicorn_options})
     server = uvicorn.Server(config)

@@ -35,6 +35,8 @@ PROVIDERS = "/v1.0/employeeExperience/learningProviders"
 
 
 class FakeClock:
+    """A clock that moves only when the test moves it (``now``, in seconds)."""
+
     def __init__(self) -> None:
         self.now = 1000.0
 
@@ -247,12 +249,17 @@ class TestSettings:
 
 @dataclass
 class ThrottledServer:
-    """A server allowing 3 requests per second, and tokens for its one tenant."""
+    """A server allowing 3 requests per second, and tokens for its one tenant.
+
+    Its budgets count in ``clock``, which stands still until a test moves it: however slowly a loaded machine
+    answers, no budget refills between two requests of a test.
+    """
 
     base_url: str
     directory: Directory
     issuer: TokenIssuer
     tenant_id: str
+    clock: FakeClock
 
     def app_token(self) -> str:
         application, _ = self.directory.create_application(
@@ -291,13 +298,14 @@ def throttled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrottledSer
         throttle_window_seconds=1,
         create_dev_identity=False,
     )
-    with running_server(settings) as base_url:
+    clock = FakeClock()
+    with running_server(settings, budget_clock=clock) as base_url:
         database = Database(settings.database_url)
         directory = Directory(database)
         tenant = directory.create_tenant(name="Throttled")
         minting = dataclasses.replace(settings, public_url=base_url)
         issuer = TokenIssuer(keys=SigningKeys.load_or_create(database), settings=minting)
-        yield ThrottledServer(base_url, directory, issuer, tenant.id)
+        yield ThrottledServer(base_url, directory, issuer, tenant.id, clock)
         database.close()
 
 
@@ -324,9 +332,19 @@ class TestThrottledServer:
         with throttled.client(throttled.app_token()) as client:
             statuses(client, ACTIVITIES, 3)
             refused = client.get(ACTIVITIES)
-            time.sleep(int(refused.headers["retry-after"]))
+            throttled.clock.now += int(refused.headers["retry-after"])
 
             assert statuses(client, ACTIVITIES, 3) == [200, 200, 200]
+
+    def test_a_budget_refills_with_the_servers_budget_clock_not_the_time_that_passes(
+        self, throttled: ThrottledServer
+    ) -> None:
+        with throttled.client(throttled.app_token()) as client:
+            statuses(client, ACTIVITIES, 3)
+            # More than a third of the 1 s window: a unit would be back on a clock that followed real time.
+            time.sleep(0.4)
+
+            assert client.get(ACTIVITIES).status_code == 429
 
     def test_two_apps_have_separate_budgets(self, throttled: ThrottledServer) -> None:
         with (
@@ -364,15 +382,19 @@ class TestThrottledServer:
 
 
 class _Recording(httpx.AsyncBaseTransport):
-    """The network under the SDK's middleware: sees every attempt, retries included."""
+    """The network under the SDK's middleware: sees every attempt, retries included. On a 429 it moves the
+    server's budget clock on by the Retry-After the SDK is about to wait out in real time."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: FakeClock) -> None:
         self.inner = httpx.AsyncHTTPTransport()
         self.statuses: list[int] = []
+        self.clock = clock
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
         self.statuses.append(response.status_code)
+        if response.status_code == 429:
+            self.clock.now += int(response.headers["retry-after"])
         return response
 
     async def aclose(self) -> None:
@@ -382,7 +404,7 @@ class _Recording(httpx.AsyncBaseTransport):
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 class TestSdkRetries:
     def test_the_sdk_waits_out_retry_after_and_every_call_succeeds(self, throttled: ThrottledServer) -> None:
-        transport = _Recording()
+        transport = _Recording(throttled.clock)
 
         async def five_calls() -> list[int]:
             async with graph_client(throttled.base_url, throttled.app_token(), transport) as client:

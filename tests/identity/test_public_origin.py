@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
@@ -78,7 +79,7 @@ class Served:
 
 @contextmanager
 def _serve(
-    database_url: str, trust: ssl.SSLContext, public_url: str | None = None, **uvicorn_options: str
+    database_url: str, trust: ssl.SSLContext, public_url: str | None = None, **uvicorn_options: Any
 ) -> Iterator[Served]:
     settings = Settings(database_url=database_url, create_dev_identity=False, public_url=public_url)
     with running_server(settings, **uvicorn_options) as base_url:
