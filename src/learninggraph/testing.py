@@ -88,7 +88,10 @@ def running_server(
     Without ``settings.public_url`` the server's tokens name the bound address as their issuer
     (``http(s)://127.0.0.1:PORT/{tenantId}/v2.0``); mint tokens for it with ``public_url`` set to the URL yielded.
     """
-    import uvicorn
+    from learninggraph.kit_uvicorn import register_uvicorn_package
+
+    register_uvicorn_package()
+    from uvicorn.server import Server
 
     from learninggraph.app import create_app
     from learninggraph.http.connections import server_config
@@ -103,7 +106,7 @@ def running_server(
     app = create_app(settings, resources=resources, budget_clock=budget_clock)
     options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "on", "ws": "none"}
     config = server_config(app, settings, **{**options, **uvicorn_options})
-    server = uvicorn.Server(config)
+    server = Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -3,9 +3,11 @@ not loaded (each name below cost the kit's start milliseconds before), and what 
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -23,13 +25,22 @@ with local_server(Path(sys.argv[1])) as server:
     tenant.app_token()
     after_token = sorted(sys.modules)
     journal = tenant.journal()
-    print(json.dumps({"before": before, "after_token": after_token, "after_journal": sorted(sys.modules),
-                      "journal": [entry.operation for entry in journal]}))
+    after_journal = sorted(sys.modules)
+import uvicorn
+from uvicorn import Config, Server, main, run
+cli = sys.modules["uvicorn.main"]
+print(json.dumps({"before": before, "after_token": after_token, "after_journal": after_journal,
+                  "journal": [entry.operation for entry in journal],
+                  "uvicorn": {"version": uvicorn.__version__, "run": run is cli.run,
+                              "main": main is cli.main, "Config": Config is uvicorn.config.Config,
+                              "Server": Server is uvicorn.server.Server, "all": sorted(uvicorn.__all__)}}))
 """
 
 # Not needed before the first test: the dashboard, the admin API's views and client, the journal's reports, the
 # OpenAPI document's builders, the command line, bulk transfer, PyJWT (the service signs its own tokens) with
-# cryptography's X.509 parsers, urllib's HTTP client, ctypes.util (its ldconfig subprocess), prometheus-client.
+# cryptography's X.509 parsers, urllib's HTTP client, ctypes.util (its ldconfig subprocess), prometheus-client;
+# uvicorn's command line and supervisors (click, watchfiles, multiprocessing), cryptography's serialization
+# package (its SSH formats with DSA, EC and the ciphers).
 UNNEEDED_AT_START = (
     "learninggraph.dashboard.app",
     "starlette",
@@ -50,6 +61,13 @@ UNNEEDED_AT_START = (
     "http.client",
     "urllib.request",
     "prometheus_client",
+    "uvicorn.main",
+    "uvicorn.supervisors",
+    "click",
+    "watchfiles",
+    "multiprocessing",
+    "cryptography.hazmat.primitives.serialization",
+    "cryptography.hazmat.primitives.asymmetric.ec",
 )
 
 
@@ -82,3 +100,25 @@ def test_the_admin_api_and_its_client_load_when_a_test_first_reads_its_journal(
 ) -> None:
     assert {"learninggraph.admin.journal_views", "learninggraph.admin_client"} <= set(loaded["after_journal"])
     assert loaded["journal"]  # the token request, at least, was journalled and read back
+
+
+def test_uvicorn_imported_after_the_kit_started_is_the_whole_package(loaded: dict[str, object]) -> None:
+    assert loaded["uvicorn"] == {
+        "version": importlib.metadata.version("uvicorn"),
+        "run": True,
+        "main": True,
+        "Config": True,
+        "Server": True,
+        "all": ["Config", "Server", "main", "run"],
+    }
+
+
+def test_a_uvicorn_already_imported_is_left_as_it_is() -> None:
+    import uvicorn
+
+    from learninggraph.kit_uvicorn import register_uvicorn_package
+
+    register_uvicorn_package()
+
+    assert sys.modules["uvicorn"] is uvicorn
+    assert type(uvicorn) is types.ModuleType

@@ -19,7 +19,7 @@ import logging
 import resource
 from typing import Any
 
-import uvicorn
+from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
@@ -56,7 +56,7 @@ TOO_MANY_CONNECTIONS = _plain(
 )
 
 
-class ServerConfig(uvicorn.Config):
+class ServerConfig(Config):
     """uvicorn's configuration plus the guards' own limits (picklable, so workers receive it too)."""
 
     def __init__(
@@ -126,7 +126,7 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def __init__(
         self,
-        config: uvicorn.Config,
+        config: Config,
         server_state: ServerState,
         app_state: dict[str, Any],
         _loop: asyncio.AbstractEventLoop | None = None,
