@@ -68,6 +68,10 @@ UNNEEDED_AT_START = (
     "multiprocessing",
     "cryptography.hazmat.primitives.serialization",
     "cryptography.hazmat.primitives.asymmetric.ec",
+    "learninggraph.resources.metadata.document",
+    "xml.etree.ElementTree",
+    "learninggraph.odata.filter_ast",
+    "learninggraph.storage.sql_filter",
 )
 
 

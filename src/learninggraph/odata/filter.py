@@ -1,28 +1,33 @@
 """The ``$filter`` language: our own AST of an expression, checked against a type, and its cache.
 
 The parsing itself (odata-query's grammar, whose tables take a noticeable part of a second to build) lives in
-``filter_tree`` and is imported on the first expression parsed, not with the server.
+``filter_tree`` and is imported on the first expression parsed, not with the server; so is the AST
+(``filter_ast``, whose names this module gives too), which only a parsed expression needs.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from learninggraph.domain.entity import EntityType
-from learninggraph.odata.filter_ast import (
-    MAX_DEPTH,
-    MAX_FILTER_LENGTH,
-    MAX_IN_ITEMS,
-    And,
-    CompareOp,
-    Comparison,
-    Expr,
-    InList,
-    MatchKind,
-    Not,
-    Or,
-    StringMatch,
-    Value,
-    invalid_filter,
-)
+
+if TYPE_CHECKING:
+    from learninggraph.odata.filter_ast import (
+        MAX_DEPTH,
+        MAX_FILTER_LENGTH,
+        MAX_IN_ITEMS,
+        And,
+        CompareOp,
+        Comparison,
+        Expr,
+        InList,
+        MatchKind,
+        Not,
+        Or,
+        StringMatch,
+        Value,
+        invalid_filter,
+    )
 
 __all__ = [
     "MAX_DEPTH",
@@ -42,6 +47,15 @@ __all__ = [
     "invalid_filter",
     "parse_filter",
 ]
+_OF_THE_AST = frozenset(__all__) - {"FilterCache", "parse_filter"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _OF_THE_AST:
+        from learninggraph.odata import filter_ast
+
+        return getattr(filter_ast, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class FilterCache:
@@ -69,6 +83,8 @@ class FilterCache:
 
 def parse_filter(text: str, entity: EntityType) -> Expr:
     """Parse and validate a ``$filter`` expression; any problem with it raises ``BadRequest``."""
+    from learninggraph.odata.filter_ast import MAX_DEPTH, MAX_FILTER_LENGTH, invalid_filter
+
     if len(text) > MAX_FILTER_LENGTH:
         raise invalid_filter(f"the expression is longer than {MAX_FILTER_LENGTH} characters.")
     stripped = text.strip()

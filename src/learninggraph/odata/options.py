@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from learninggraph.domain.entity import EntityType, Property
 from learninggraph.domain.errors import BadRequest, ErrorDetail
-from learninggraph.odata.filter import Expr, FilterCache, parse_filter
+from learninggraph.odata.filter import FilterCache, parse_filter
+
+if TYPE_CHECKING:
+    from learninggraph.odata.filter_ast import Expr
 
 ALL_COLLECTION_OPTIONS = frozenset(
     {"$filter", "$select", "$orderby", "$top", "$skip", "$count", "$skiptoken", "$format"}

@@ -21,7 +21,6 @@ from learninggraph.resources import (
     learning_providers,
 )
 from learninggraph.resources.descriptor import Resource, Wiring
-from learninggraph.resources.metadata import csdl_document
 from learninggraph.storage.database import Database
 from learninggraph.storage.migrations import MIGRATIONS, Migration
 
@@ -50,6 +49,8 @@ def routes(resources: Sequence[Resource], wiring: Wiring) -> list[Operation]:
 
 def metadata_documents(resources: Sequence[Resource]) -> dict[str, bytes]:
     """``$metadata`` of each API version."""
+    from learninggraph.resources.metadata.document import csdl_document
+
     parts = [resource.csdl for resource in resources]
     return {version: csdl_document(version, parts) for version in GRAPH_VERSIONS}
 
@@ -66,6 +67,9 @@ class MetadataOnFirstRead(Mapping[str, bytes]):
         if document is None:
             if version not in GRAPH_VERSIONS:
                 raise KeyError(version)
+            # The document's writer (ElementTree, the vocabularies' annotations) loads with the first read.
+            from learninggraph.resources.metadata.document import csdl_document
+
             document = self._built[version] = csdl_document(version, self._parts)
         return document
 

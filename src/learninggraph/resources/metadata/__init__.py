@@ -1,4 +1,10 @@
-"""The OData service documents (``$metadata``) of v1.0 and beta, each shaped as Microsoft's CSDL for its version."""
+"""The OData service documents (``$metadata``) of v1.0 and beta, each shaped as Microsoft's CSDL for its version.
+
+What a resource declares (``csdl``) loads with the resources; the writer of the documents (``csdl_document``,
+with ElementTree and the vocabularies) when it is first named, as a server builds ``$metadata`` on its first read.
+"""
+
+from typing import TYPE_CHECKING, Any
 
 from learninggraph.resources.metadata.csdl import (
     ALIAS,
@@ -11,7 +17,9 @@ from learninggraph.resources.metadata.csdl import (
     own,
     structural,
 )
-from learninggraph.resources.metadata.document import csdl_document
+
+if TYPE_CHECKING:
+    from learninggraph.resources.metadata.document import csdl_document
 
 __all__ = [
     "ALIAS",
@@ -25,3 +33,11 @@ __all__ = [
     "own",
     "structural",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "csdl_document":
+        from learninggraph.resources.metadata.document import csdl_document
+
+        return csdl_document
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
