@@ -5,11 +5,9 @@ Imports without pytest; the ``learninggraph`` fixture itself lives in ``learning
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib
 import secrets
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -88,32 +86,9 @@ def running_server(
     Without ``settings.public_url`` the server's tokens name the bound address as their issuer
     (``http(s)://127.0.0.1:PORT/{tenantId}/v2.0``); mint tokens for it with ``public_url`` set to the URL yielded.
     """
-    from learninggraph.kit_uvicorn import register_uvicorn_package
+    from learninggraph.kit_start import start_server
 
-    register_uvicorn_package()
-    from uvicorn.server import Server
-
-    from learninggraph.app import create_app
-    from learninggraph.http.connections import server_config
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    tls = bool(uvicorn_options.get("ssl_certfile"))
-    if settings.public_url is None:
-        settings = dataclasses.replace(settings, public_url=listening_origin("127.0.0.1", port, tls=tls))
-    app = create_app(settings, resources=resources, budget_clock=budget_clock)
-    options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "on", "ws": "none"}
-    config = server_config(app, settings, **{**options, **uvicorn_options})
-    server = Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("learninggraph did not start")
-        time.sleep(0.001)
+    server, thread, sock, port, tls = start_server(settings, resources, budget_clock, uvicorn_options)
     try:
         yield listening_origin("127.0.0.1", port, tls=tls)
     finally:
@@ -386,6 +361,7 @@ def local_server(database_path: Path | str, **uvicorn_options: Any) -> Iterator[
     """
     from learninggraph import kit_key
     from learninggraph.identity.directory import Directory
+    from learninggraph.kit_start import collector_paused
     from learninggraph.storage.database import Database
 
     # No sign-in lockout: every test signs in from 127.0.0.1, and one suite's bad-password tests must
@@ -393,7 +369,8 @@ def local_server(database_path: Path | str, **uvicorn_options: Any) -> Iterator[
     settings = Settings(database_url=f"sqlite:///{Path(database_path).resolve()}", login_failure_limit=None)
     database = Database(settings.database_url)
     try:
-        keep_key_after = not kit_key.bring_kept_key(database)
+        with collector_paused():
+            keep_key_after = not kit_key.bring_kept_key(database)
         with running_server(settings, **uvicorn_options) as base_url:
             directory = Directory(database)
             yield LearningGraphServer(base_url, directory, dev_identity_on_first_use=True)

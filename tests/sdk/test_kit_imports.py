@@ -120,7 +120,7 @@ def test_uvicorn_imported_after_the_kit_started_is_the_whole_package(loaded: dic
 def test_a_uvicorn_already_imported_is_left_as_it_is() -> None:
     import uvicorn
 
-    from learninggraph.kit_uvicorn import register_uvicorn_package
+    from learninggraph.kit_start import register_uvicorn_package
 
     register_uvicorn_package()
 
