@@ -1,27 +1,25 @@
-"""What the test kit does to start its server sooner: uvicorn's package initialised on first use, and the
-garbage collector paused while the server starts.
+"""The test kit's server start, and uvicorn for it with its package initialised on first use.
 
 ``import uvicorn`` runs uvicorn's ``__init__``, which imports ``uvicorn.main``: the command line (click), the
 reload and multi-process supervisors (watchfiles, anyio, multiprocessing) and their dependencies, about a tenth
 of a new test process's start, none of which an in-process server uses. When nothing has imported uvicorn yet,
-``register_uvicorn_package()`` registers the package without running its ``__init__`` (its submodules import as usual,
-as the import system only needs the package's ``__path__``), and the first attribute asked of the package that
-only ``__init__`` defines (``uvicorn.run``, ``from uvicorn import main``, ``__version__``; ``Config`` and
-``Server`` come from their own submodules) runs ``__init__`` then, in the package's own namespace: from then on it is the package ``import uvicorn`` gives.
+``register_uvicorn_package()`` registers the package without running its ``__init__`` (its submodules import as
+usual: the import system only needs the package's ``__path__``), and the first attribute asked of the package
+that only ``__init__`` defines (``uvicorn.run``, ``from uvicorn import main``, ``__version__``; ``Config`` and
+``Server`` come from their own submodules) runs ``__init__`` then, in the package's own namespace: from then on
+it is the package ``import uvicorn`` gives.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import gc
 import importlib.util
 import socket
 import sys
 import threading
 import time
 import types
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from learninggraph.settings import Settings, listening_origin
@@ -72,58 +70,41 @@ def register_uvicorn_package() -> None:
         sys.modules["uvicorn"] = package
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for the block, if it was on: a server's start allocates hundreds of
-    thousands of objects (modules, classes, functions), nearly all for the life of the process, and each
-    allocation threshold crossed would walk them all again (several percent of the start). What cyclic garbage
-    the block leaves is collected after it, as always; a collector turned off by the caller stays off."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 def start_server(
     settings: Settings,
     resources: Sequence[Resource],
     budget_clock: Callable[[], float],
     uvicorn_options: dict[str, Any],
 ) -> tuple[Any, threading.Thread, socket.socket, int, bool]:
-    """``testing.running_server``'s start: the app built and uvicorn serving it on a thread of its own (on a
-    socket bound to a free loopback port), with the collector paused; the server, its thread, the socket, the
-    port and whether it serves TLS."""
-    with collector_paused():
-        register_uvicorn_package()
-        from uvicorn.server import Server
+    """``testing.running_server``'s start: the app built and uvicorn serving it on a thread of its own, on a
+    socket bound to a free loopback port; the server, its thread, the socket, the port and whether it is TLS."""
+    register_uvicorn_package()
+    from uvicorn.server import Server
 
-        from learninggraph.app import create_app
-        from learninggraph.http.connections import server_config
+    from learninggraph.app import create_app
+    from learninggraph.http.connections import server_config
 
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        tls = bool(uvicorn_options.get("ssl_certfile"))
-        if settings.public_url is None:
-            settings = dataclasses.replace(settings, public_url=listening_origin("127.0.0.1", port, tls=tls))
-        app = create_app(settings, resources=resources, budget_clock=budget_clock)
-        options: dict[str, Any] = {
-            "log_level": "warning",
-            "access_log": False,
-            "lifespan": "on",
-            "ws": "none",
-        }
-        config = server_config(app, settings, **{**options, **uvicorn_options})
-        server = Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("learninggraph did not start")
-            time.sleep(0.001)
-        return server, thread, sock, port, tls
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    tls = bool(uvicorn_options.get("ssl_certfile"))
+    if settings.public_url is None:
+        settings = dataclasses.replace(settings, public_url=listening_origin("127.0.0.1", port, tls=tls))
+    app = create_app(settings, resources=resources, budget_clock=budget_clock)
+    options: dict[str, Any] = {
+        "log_level": "warning",
+        "access_log": False,
+        "lifespan": "on",
+        "ws": "none",
+    }
+    config = server_config(app, settings, **{**options, **uvicorn_options})
+    server = Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("learninggraph did not start")
+        time.sleep(0.001)
+    return server, thread, sock, port, tls
