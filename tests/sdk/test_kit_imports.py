@@ -72,6 +72,7 @@ UNNEEDED_AT_START = (
     "xml.etree.ElementTree",
     "learninggraph.odata.filter_ast",
     "learninggraph.storage.sql_filter",
+    "learninggraph.faults.rules",
 )
 
 

@@ -8,10 +8,14 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
-from learninggraph.faults.rules import Fault, FaultRule, fault_of
 from learninggraph.faults.store import add_rule, clear_rules, list_rules, spend
 from learninggraph.storage.database import Database
+
+if TYPE_CHECKING:
+    # The rules' module (and with it the rule parser's checks) loads with the first rule stored or read.
+    from learninggraph.faults.rules import Fault, FaultRule
 
 # How stale this process's copy of the rules may get: a rule added elsewhere applies within this time.
 DEFAULT_REFRESH_SECONDS = 1.0
@@ -80,6 +84,8 @@ class FaultMatcher:
                 with self._lock:
                     self._spent.add(rule.id)
                 continue
+            from learninggraph.faults.rules import fault_of
+
             return fault_of(rule)
         return None
 

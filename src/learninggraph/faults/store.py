@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from learninggraph.domain.values import datetime_to_stored
-from learninggraph.faults.rules import Action, FaultRule
 from learninggraph.storage.database import Connection, Database, Row
+
+if TYPE_CHECKING:
+    from learninggraph.faults.rules import FaultRule
 
 _COLUMNS = (
     "id, tenant_id, app_id, method, route, action, status, retry_after, latency_ms, probability, "
@@ -75,6 +78,8 @@ def _read(conn: Connection, tenant_id: str | None) -> list[FaultRule]:
 
 
 def _rule(row: Row) -> FaultRule:
+    from learninggraph.faults.rules import Action, FaultRule
+
     return FaultRule(
         id=row[0],
         tenant_id=row[1],

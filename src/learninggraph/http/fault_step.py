@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from learninggraph.domain.errors import Explanation, GatewayTimeout
 from learninggraph.faults.matcher import FaultMatcher
-from learninggraph.faults.rules import FAULT_RULE, Fault
 from learninggraph.http.context import RequestContext
+
+if TYPE_CHECKING:
+    from learninggraph.faults.rules import Fault
 
 # The ASGI scope extension the connection layer offers: a callable that closes the request's connection
 # without an answer (``http.connections.GuardedProtocol``).
@@ -53,6 +55,8 @@ class InjectFaults:
 
 def explain(fault: Fault) -> Explanation:
     """The journal's record of an injected fault: ``fault.injected``, the rule in words, and its facts."""
+    from learninggraph.faults.rules import FAULT_RULE
+
     facts: dict[str, object] = {"fault": fault.rule_id, "action": str(fault.action)}
     if fault.error is not None:
         facts["status"] = fault.error.status
