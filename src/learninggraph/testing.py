@@ -361,6 +361,7 @@ def local_server(database_path: Path | str, **uvicorn_options: Any) -> Iterator[
     """
     from learninggraph import kit_key
     from learninggraph.identity.directory import Directory
+    from learninggraph.kit_start import collector_paused
     from learninggraph.storage.database import Database
 
     # No sign-in lockout: every test signs in from 127.0.0.1, and one suite's bad-password tests must
@@ -368,7 +369,8 @@ def local_server(database_path: Path | str, **uvicorn_options: Any) -> Iterator[
     settings = Settings(database_url=f"sqlite:///{Path(database_path).resolve()}", login_failure_limit=None)
     database = Database(settings.database_url)
     try:
-        keep_key_after = not kit_key.bring_kept_key(database)
+        with collector_paused():
+            keep_key_after = not kit_key.bring_kept_key(database)
         with running_server(settings, **uvicorn_options) as base_url:
             directory = Directory(database)
             yield LearningGraphServer(base_url, directory, dev_identity_on_first_use=True)

@@ -123,6 +123,7 @@ def test_a_uvicorn_already_imported_is_left_as_it_is() -> None:
 
     from learninggraph.kit_start import register_uvicorn_package
 
+    assert uvicorn.__version__  # whole, even if a kit server of this process registered it first
     register_uvicorn_package()
 
     assert sys.modules["uvicorn"] is uvicorn
