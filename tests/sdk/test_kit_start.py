@@ -1,60 +1,59 @@
-"""The test kit's start: the garbage collector paused while a server starts, and on again once it serves."""
+"""What the test kit's server does, and leaves undone, before the first test: the dev identity waits for ``.dev``."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
-from learninggraph.kit_start import collector_paused
-from learninggraph.testing import local_server
+from learninggraph.identity.dev import DEV_CLIENT_ID, DEV_TENANT_ID, add_dev_identity
+from learninggraph.resources import registry
+from learninggraph.testing import TEST_PASSWORD_COST, local_server
 
+# Each starts a server on a SQLite file of its own: one pass is enough.
 pytestmark = pytest.mark.backend_independent
 
-
-@pytest.fixture
-def collector_on() -> Iterator[None]:
-    was_on = gc.isenabled()
-    gc.enable()
-    yield
-    if not was_on:
-        gc.disable()
+ACTIVITIES = "/employeeExperience/learningCourseActivities"
 
 
-@pytest.mark.usefixtures("collector_on")
-def test_the_collector_is_off_inside_the_block_and_on_again_after_it() -> None:
-    with collector_paused():
-        inside = gc.isenabled()
-
-    assert (inside, gc.isenabled()) == (False, True)
-
-
-@pytest.mark.usefixtures("collector_on")
-def test_the_collector_is_on_again_after_a_block_that_raised() -> None:
-    with pytest.raises(RuntimeError), collector_paused():
-        raise RuntimeError("the server did not start")
-
-    assert gc.isenabled()
-
-
-def test_a_collector_the_caller_turned_off_stays_off() -> None:
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        with collector_paused():
-            pass
-
-        assert not gc.isenabled()
-    finally:
-        if was_on:
-            gc.enable()
-
-
-@pytest.mark.usefixtures("collector_on")
-def test_the_collector_runs_again_once_the_kits_server_serves(tmp_path: Path) -> None:
+def test_the_kits_server_creates_the_dev_identity_only_when_dev_is_first_used(tmp_path: Path) -> None:
     with local_server(tmp_path / "kit.db") as server:
         server.new_tenant()
+        before = server.directory.application(DEV_CLIENT_ID)
 
-        assert gc.isenabled()
+        dev = server.dev
+
+        assert before is None
+        assert dev.tenant_id == DEV_TENANT_ID
+        app = httpx.get(
+            f"{dev.graph_url}{ACTIVITIES}", headers={"Authorization": f"Bearer {dev.app_token()}"}
+        )
+        me = httpx.get(
+            f"{dev.graph_url}/me{ACTIVITIES}", headers={"Authorization": f"Bearer {dev.user_token()}"}
+        )
+        assert (app.status_code, me.status_code) == (200, 200)
+
+
+def test_adding_the_dev_identity_twice_adds_it_once(tmp_path: Path) -> None:
+    with local_server(tmp_path / "kit.db") as server:
+        added = [add_dev_identity(server.directory), add_dev_identity(server.directory)]
+
+        assert added == [True, False]
+        assert server.dev.app_token()
+
+
+def test_metadata_built_on_first_read_is_the_metadata_built_at_once() -> None:
+    served = registry.served()
+
+    assert dict(registry.MetadataOnFirstRead(served)) == registry.metadata_documents(served)
+
+
+def test_the_kits_users_passwords_are_hashed_at_scrypts_lowest_cost_and_sign_in(tmp_path: Path) -> None:
+    with local_server(tmp_path / "kit.db") as server:
+        tenant = server.new_tenant()
+        with server.directory.database.snapshot() as conn:
+            row = conn.fetch_one("SELECT password_hash FROM users WHERE id = ?", (tenant.user_id,))
+
+        assert row is not None and str(row[0]).startswith(f"scrypt${TEST_PASSWORD_COST}$")
+        assert tenant.user_token()
