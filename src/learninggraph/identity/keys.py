@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from cryptography.hazmat.bindings._rust import openssl as _rust_openssl
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
@@ -18,8 +17,14 @@ from learninggraph.storage.database import Connection, Database
 
 # cryptography's own ``serialization.load_pem_private_key`` (its ``serialization.base`` binds that name to this
 # very function), reached without importing the ``serialization`` package: that package loads the SSH key
-# formats and with them the DSA, EC, Ed25519 and cipher modules, a tenth of a test process's start.
-_load_pem_private_key = _rust_openssl.keys.load_pem_private_key
+# formats and with them the DSA, EC, Ed25519 and cipher modules, a tenth of a test process's start. The path is
+# the library's internal one, so a release that moves it gets the public function instead.
+try:
+    from cryptography.hazmat.bindings._rust import openssl as _rust_openssl
+
+    _load_pem_private_key: Callable[..., object] = _rust_openssl.keys.load_pem_private_key
+except (ImportError, AttributeError):  # pragma: no cover (the installed release has the internal path)
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key as _load_pem_private_key
 
 ACTIVE, PUBLISHED, RETIRED = "active", "published", "retired"
 # An unknown kid re-reads the table at most this often, so another process's rotation is seen.
