@@ -9,6 +9,8 @@ from typing import Any
 
 import msgspec
 
+from learninggraph.journal.captured import Captured
+from learninggraph.journal.compact import compact_record, decode_compact, is_compact
 from learninggraph.journal.entry import JournalEntry
 from learninggraph.journal.redaction import redact
 from learninggraph.storage.database import Connection, Database
@@ -37,6 +39,10 @@ _decoder = msgspec.json.Decoder(JournalEntry)
 
 
 def decode_record(entry_id: int, record: str | bytes) -> JournalEntry:
+    """The entry of a stored record: compact (``journal.compact``) or JSON."""
+    if is_compact(record):
+        assert isinstance(record, bytes)
+        return decode_compact(entry_id, record)
     return msgspec.structs.replace(_decoder.decode(record), id=entry_id)
 
 
@@ -56,6 +62,30 @@ class JournalStore:
             raise ValueError("max_entries_per_tenant must be at least 1")
         self.database = database
         self.max_entries_per_tenant = max_entries_per_tenant
+        # SQLite stores what the request path captured as a compact record where it can (a BLOB column);
+        # PostgreSQL's ``record`` column is text: JSON.
+        self.compact = database.dialect == "sqlite"
+
+    def row_of(self, item: JournalEntry | Captured) -> StoredRow:
+        """The stored row of an entry, or of what a request captured (its entry built only if needed)."""
+        if self.compact and isinstance(item, Captured):
+            record = compact_record(item)
+            if record is not None:
+                caller = item.caller
+                return [
+                    0,
+                    item.tenant,
+                    stored_time(item.started_at),
+                    caller.app_id,
+                    caller.user_id,
+                    item.method,
+                    item.route,
+                    item.status,
+                    item.decision.rule,
+                    item.request_id,
+                    record,
+                ]
+        return stored_row(item if isinstance(item, JournalEntry) else item())
 
     def append(self, entries: Sequence[JournalEntry]) -> list[int]:
         """Stores ``entries`` (each redacted first) and returns their ids, in order."""

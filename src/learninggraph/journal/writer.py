@@ -14,8 +14,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from learninggraph.journal.captured import Captured
 from learninggraph.journal.entry import JournalEntry
-from learninggraph.journal.store import JournalStore, StoredRow, stored_row
+from learninggraph.journal.store import JournalStore, StoredRow
 
 log = logging.getLogger("learninggraph.journal")
 
@@ -132,7 +133,7 @@ class JournalWriter:
         rows: list[StoredRow] = []
         for item in items:
             try:
-                rows.append(stored_row(item if isinstance(item, JournalEntry) else item()))
+                rows.append(self.store.row_of(item if isinstance(item, (JournalEntry, Captured)) else item()))
             except Exception:
                 self.stats.dropped += 1
                 log.exception("journal: could not build an entry")
