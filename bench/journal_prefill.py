@@ -68,6 +68,13 @@ def main() -> None:
     parser.add_argument("--database", required=True)
     parser.add_argument("--sample", type=Path, required=True)
     parser.add_argument("--entries", type=int, default=10_000, help="per tenant")
+    parser.add_argument(
+        "--turnovers",
+        type=int,
+        default=1,
+        help="store this many times the entries (each tenant keeping its newest --entries): a journal as a "
+        "server leaves it after a long run, its tenants drifted apart",
+    )
     args = parser.parse_args()
     tenants = [(t["tenantId"], t["appToken"]) for t in json.loads(args.sample.read_text())["tenants"]]
     journal = open_journal_database(args.database)
@@ -75,7 +82,7 @@ def main() -> None:
         store = JournalStore(journal, max_entries_per_tenant=args.entries)
         # Each tenant's entries, in a random order (seeded): a server's tenants do not take turns, and how
         # their entries interleave decides which pages an eviction touches later.
-        order = [tenant for tenant in tenants for _ in range(args.entries)]
+        order = [tenant for tenant in tenants for _ in range(args.entries * args.turnovers)]
         random.Random(11).shuffle(order)
         for start in range(0, len(order), BATCH):
             store.append([sample_entry(*tenant) for tenant in order[start : start + BATCH]])
