@@ -1,8 +1,9 @@
 """The request path's side of the journal: each answered request (and each ``$batch`` item) as a JournalEntry.
 
 ``Recorder`` hands the ``Journal`` what the edge or the batch already holds (from the context, the response,
-the GraphError if the answer is one) as plain values; the journal's writer thread builds the entry from them,
-then redacts, encodes and stores it, so the request path pays for a queued call and no more. The decision is the error's explanation, else the context's, else ``ok`` for a success.
+the GraphError if the answer is one) as plain values (a ``journal.captured.Captured``); the journal's writer thread
+builds the entry from them (or, on SQLite, its compact record), redacts and stores it, so the request path pays
+for a queued call and no more. The decision is the error's explanation, else the context's, else ``ok`` for a success.
 
 Whose journal an entry goes to: the caller's tenant; without a valid token, the tenant the token names (its
 ``tid``, read without verifying it) or the path names (the token service's ``/{tenant}/...``), else the

@@ -21,7 +21,8 @@ from learninggraph.journal.store import JournalStore, StoredRow
 log = logging.getLogger("learninggraph.journal")
 
 # What the request path queues: an entry, or a call that builds it (run in the writer's thread, in a batch,
-# where building costs a third of what it does between a request's other steps).
+# where building costs a third of what it does between a request's other steps); a ``Captured`` call the store
+# may turn into its row without building the entry (``JournalStore.row_of``).
 Recorded = JournalEntry | Callable[[], JournalEntry]
 
 DEFAULT_BATCH_SIZE = 256
