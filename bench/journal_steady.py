@@ -9,7 +9,9 @@ order, as a server meets them) through the journal's store of the code on ``PYTH
 journal of 10 tenants of 10,000 entries over once, so the entries evicted are ones this code stored (a fresh
 or prefilled journal's oldest part is laid out by whoever filled it). Prints, for ``--measure`` more
 batches, each started from an empty write-ahead log: the bytes written to the log an entry, and the CPU time an
-entry of making its row (building, redacting, encoding) and of storing it (ids, insert, eviction, commit).
+entry of making its row (building, redacting, encoding) and of storing it (ids, insert, eviction, commit);
+then the CPU time an entry of ``--continuous`` batches stored one after another (making and storing), the
+checkpoints of the log included, as a server's writer runs them.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ async def main() -> None:
     parser.add_argument("--scenario", default="get")
     parser.add_argument("--batches", type=int, default=220)
     parser.add_argument("--measure", type=int, default=5)
+    parser.add_argument(
+        "--continuous", type=int, default=40, help="batches stored one after another at the end"
+    )
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     makers = requests(json.loads(args.sample.read_text()), random.Random(7))
@@ -87,6 +92,15 @@ async def main() -> None:
         making.append(1e6 * (made - started) / BATCH)
         storing.append(1e6 * (time.thread_time() - made) / BATCH)
         logged.append(os.path.getsize(f"{journal_file}-wal") / BATCH)
+    # Then as a server stores them: one batch after another, the log checkpointed by the writer's own commits.
+    started = time.thread_time()
+    for _ in range(args.continuous):
+        store.append_rows([row_of(item) for item in rng.sample(items, BATCH)])
+    continuous = 1e6 * (time.thread_time() - started) / (args.continuous * BATCH)
+    print(
+        f"{args.scenario}: {args.continuous} batches in a row, checkpoints included: {continuous:.1f} µs/entry in all",
+        flush=True,
+    )
     print(
         f"{args.scenario}: log {statistics.median(logged):,.0f} B/entry; CPU µs/entry: making the row "
         f"{statistics.median(making):.1f}, storing it {statistics.median(storing):.1f} "

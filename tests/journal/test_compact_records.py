@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
 from learninggraph.domain.permissions import CONTENT_READ_ALL
+from learninggraph.domain.values import datetime_to_stored
 from learninggraph.journal.captured import Captured
 from learninggraph.journal.compact import compact_record, is_compact
 from learninggraph.journal.entry import BODY_LIMIT_BYTES, Caller, Decision
@@ -211,3 +212,19 @@ def test_the_server_stores_a_plain_read_compact_and_reads_back_its_answer(
     assert is_compact(row[0]) == (database.dialect == "sqlite")
     assert entry.response_body.text == response.text
     assert dict(entry.request_headers)["authorization"] == f"Bearer {REDACTED}"
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 26, 10, 0, 0, 123456, tzinfo=UTC),
+        datetime(2026, 11, 26, 10, 0, 0, 0, tzinfo=UTC),
+        datetime(2026, 11, 26, 11, 0, 0, 5, tzinfo=timezone(timedelta(hours=1))),
+    ],
+)
+def test_a_compact_rows_time_column_is_the_fixed_width_utc_text(
+    journal_database: Database, moment: datetime
+) -> None:
+    row = JournalStore(journal_database).row_of(captured(started_at=moment))
+
+    assert row[2] == datetime_to_stored(moment)
