@@ -120,6 +120,12 @@ def main() -> None:
         default=0,
         help="entries per tenant stored in each journal first (10000: the default bound, so every batch evicts)",
     )
+    parser.add_argument(
+        "--prefill-turnovers",
+        type=int,
+        default=1,
+        help="with --prefill: store that many times the entries first (a journal after a long run)",
+    )
     args = parser.parse_args()
     wrk = ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="learninggraph-journal-cost-"))
@@ -151,6 +157,7 @@ def main() -> None:
         if args.prefill:
             print(f"filling the journal of {label} to {args.prefill} entries a tenant", flush=True)
             prefill = ["--sample", str(ids), "--entries", str(args.prefill)]
+            prefill += ["--turnovers", str(args.prefill_turnovers)]
             subprocess.run(
                 [PYTHON, str(HERE / "journal_prefill.py"), "--database", codes[label][0], *prefill],
                 check=True,

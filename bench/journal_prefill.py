@@ -4,13 +4,14 @@ state (each batch also evicting as many entries as it adds) rather than a young 
     python bench/journal_prefill.py --database URL --sample ids.json [--entries 10000]
 
 Entries are GETs of a course activity as the server journals them (a bearer token, a 700-byte JSON answer),
-spread evenly over the data set's tenants, stored through the journal's own store (the code on ``PYTHONPATH``).
+the same number for each of the data set's tenants in a random order, stored through the journal's own store (the code on ``PYTHONPATH``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,16 +68,24 @@ def main() -> None:
     parser.add_argument("--database", required=True)
     parser.add_argument("--sample", type=Path, required=True)
     parser.add_argument("--entries", type=int, default=10_000, help="per tenant")
+    parser.add_argument(
+        "--turnovers",
+        type=int,
+        default=1,
+        help="store this many times the entries (each tenant keeping its newest --entries): a journal as a "
+        "server leaves it after a long run, its tenants drifted apart",
+    )
     args = parser.parse_args()
     tenants = [(t["tenantId"], t["appToken"]) for t in json.loads(args.sample.read_text())["tenants"]]
     journal = open_journal_database(args.database)
     try:
         store = JournalStore(journal, max_entries_per_tenant=args.entries)
-        total = args.entries * len(tenants)
-        for start in range(0, total, BATCH):
-            store.append(
-                [sample_entry(*tenants[n % len(tenants)]) for n in range(start, min(total, start + BATCH))]
-            )
+        # Each tenant's entries, in a random order (seeded): a server's tenants do not take turns, and how
+        # their entries interleave decides which pages an eviction touches later.
+        order = [tenant for tenant in tenants for _ in range(args.entries * args.turnovers)]
+        random.Random(11).shuffle(order)
+        for start in range(0, len(order), BATCH):
+            store.append([sample_entry(*tenant) for tenant in order[start : start + BATCH]])
     finally:
         journal.close()
 

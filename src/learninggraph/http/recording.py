@@ -1,8 +1,9 @@
 """The request path's side of the journal: each answered request (and each ``$batch`` item) as a JournalEntry.
 
 ``Recorder`` hands the ``Journal`` what the edge or the batch already holds (from the context, the response,
-the GraphError if the answer is one) as plain values; the journal's writer thread builds the entry from them,
-then redacts, encodes and stores it, so the request path pays for a queued call and no more. The decision is the error's explanation, else the context's, else ``ok`` for a success.
+the GraphError if the answer is one) as plain values (a ``journal.captured.Captured``); the journal's writer thread
+builds the entry from them (or, on SQLite, its compact record), redacts and stores it, so the request path pays
+for a queued call and no more. The decision is the error's explanation, else the context's, else ``ok`` for a success.
 
 Whose journal an entry goes to: the caller's tenant; without a valid token, the tenant the token names (its
 ``tid``, read without verifying it) or the path names (the token service's ``/{tenant}/...``), else the
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import msgspec
@@ -23,14 +24,8 @@ from learninggraph.domain.errors import Explanation, GraphError
 from learninggraph.domain.principal import Principal
 from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Request, Response
-from learninggraph.journal.entry import (
-    ANONYMOUS,
-    BODY_LIMIT_BYTES,
-    Caller,
-    Decision,
-    JournalEntry,
-    capture_body,
-)
+from learninggraph.journal.captured import Captured
+from learninggraph.journal.entry import ANONYMOUS, BODY_LIMIT_BYTES, Caller, Decision
 from learninggraph.journal.journal import Journal
 
 # The journal of Graph requests that name no tenant at all (no token, or one that is not a JWT).
@@ -58,51 +53,6 @@ def decision_of(error: BaseException | None, context: RequestContext | None, sta
         return OK if status < 400 else Decision(f"status.{status}")
     facts = explanation.facts
     return Decision(explanation.rule, explanation.hint, dict(facts) if facts else {})
-
-
-class Captured(msgspec.Struct, frozen=True, gc=False):
-    """What one answer's entry is built from, queued by the request path; called in the writer's thread."""
-
-    tenant: str
-    caller: Caller
-    route: str | None
-    operation: str | None
-    decision: Decision
-    started_at: datetime
-    duration_ms: float
-    request_id: str
-    client_request_id: str
-    method: str
-    url: str
-    request_headers: Mapping[str, str]
-    request_body: bytes
-    status: int
-    response_body: bytes
-    content_type: str | None
-    extra_headers: Sequence[tuple[str, str]]
-    batch_request_id: str | None
-
-    def __call__(self) -> JournalEntry:
-        # Positional, in ``JournalEntry``'s field order: a third cheaper than by keyword, for every request.
-        return JournalEntry(
-            self.started_at,
-            self.tenant,
-            self.caller,
-            self.method,
-            self.url,
-            self.status,
-            self.duration_ms,
-            self.request_id,
-            self.decision,
-            self.route,
-            self.operation,
-            self.client_request_id,
-            tuple(self.request_headers.items()),
-            capture_body(self.request_body),
-            response_headers(self.request_id, self.client_request_id, self.content_type, self.extra_headers),
-            capture_body(self.response_body),
-            self.batch_request_id,
-        )
 
 
 class Recorder:
@@ -217,19 +167,6 @@ class Recorder:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def response_headers(
-    request_id: str, client_request_id: str, content_type: str | None, extra: Sequence[tuple[str, str]]
-) -> tuple[tuple[str, str], ...]:
-    """The headers of an answer that say something about it (as text); the ones every answer carries
-    alike (``OData-Version``, ``Cache-Control``, ``X-Content-Type-Options``, ``Content-Length``) are left out."""
-    headers = [("request-id", request_id), ("client-request-id", client_request_id)]
-    if content_type is not None:
-        headers.append(("content-type", content_type))
-    if extra:
-        headers.extend((name.lower(), value) for name, value in extra)
-    return tuple(headers)
 
 
 def tenant_of(context: RequestContext | None) -> str | None:

@@ -92,7 +92,8 @@ class Decision(msgspec.Struct, frozen=True, gc=False):
 
 
 class JournalEntry(msgspec.Struct, frozen=True, gc=False):
-    """One request and its answer. ``id`` is given by the store (None until stored), increasing with time.
+    """One request and its answer. ``id`` is given by the store (None until stored), increasing with time within
+    a tenant (across tenants, the entries of one stored batch are numbered one tenant after another).
 
     A msgspec struct rather than a dataclass: one is built, redacted and encoded for every request. Neither it
     nor its parts are tracked by the garbage collector (``gc=False``: they hold text, numbers and tuples of

@@ -14,13 +14,15 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from learninggraph.journal.captured import Captured
 from learninggraph.journal.entry import JournalEntry
-from learninggraph.journal.store import JournalStore, StoredRow, stored_row
+from learninggraph.journal.store import JournalStore, StoredRow
 
 log = logging.getLogger("learninggraph.journal")
 
 # What the request path queues: an entry, or a call that builds it (run in the writer's thread, in a batch,
-# where building costs a third of what it does between a request's other steps).
+# where building costs a third of what it does between a request's other steps); a ``Captured`` call the store
+# may turn into its row without building the entry (``JournalStore.row_of``).
 Recorded = JournalEntry | Callable[[], JournalEntry]
 
 DEFAULT_BATCH_SIZE = 256
@@ -132,7 +134,7 @@ class JournalWriter:
         rows: list[StoredRow] = []
         for item in items:
             try:
-                rows.append(stored_row(item if isinstance(item, JournalEntry) else item()))
+                rows.append(self.store.row_of(item if isinstance(item, (JournalEntry, Captured)) else item()))
             except Exception:
                 self.stats.dropped += 1
                 log.exception("journal: could not build an entry")
