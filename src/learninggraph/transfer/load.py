@@ -101,14 +101,10 @@ class _Batch:
         if kind is None or not rows:
             return
         self.rows = []
-        # A savepoint per batch, so a refused batch can be undone and its clash looked up.
-        self.writer.run("SAVEPOINT batch")
         try:
             self.writer.insert(kind, self.columns, rows)
         except self.driver_error as exc:
-            self.writer.run("ROLLBACK TO SAVEPOINT batch")
-            raise TransferError(self._explain(kind, rows, exc)) from None
-        self.writer.run("RELEASE SAVEPOINT batch")
+            raise TransferError(self._explain(kind, rows[self.writer.refused_from(kind) :], exc)) from None
         self.bar.update(len(rows))
 
     def _explain(self, kind: Kind, rows: list[tuple[Value, ...]], exc: Exception) -> str:
