@@ -122,7 +122,7 @@ class _Batch:
         try:
             self.writer.insert(kind, self.columns, rows)
         except self.driver_error as exc:
-            raise TransferError(self._explain(kind, rows[self.writer.refused_from(kind) :], exc)) from None
+            raise TransferError(self._explain(kind, self.writer.refused(rows), exc)) from None
         self.bar.update(len(rows))
 
     def _explain(self, kind: Kind, rows: list[tuple[Value, ...]], exc: Exception) -> str:

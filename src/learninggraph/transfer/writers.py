@@ -28,9 +28,10 @@ class Writer(Protocol):
 
     def insert(self, kind: Kind, columns: tuple[str, ...], rows: list[tuple[Value, ...]]) -> None: ...
 
-    def refused_from(self, kind: Kind) -> int:
-        """After ``insert`` raised: the position of the first row it may have refused (the rows before it are
-        in); the rows from there are looked up with ``existing``, which must not find what is half-inserted."""
+    def refused(self, rows: list[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
+        """After ``insert`` raised: the rows of the batch that may be the one it refused, for ``existing`` to
+        look up. Rows of the batch still in are earlier records of the file, so a clash with one of them is
+        a clash with a record earlier in the file."""
         ...
 
     def existing(self, kind: Kind, keys: list[tuple[Value, ...]]) -> tuple[Value, ...] | None: ...
@@ -90,14 +91,15 @@ class _SqliteWriter:
 
     def insert(self, kind: Kind, columns: tuple[str, ...], rows: list[tuple[Value, ...]]) -> None:
         # No savepoint around the batch: each row is a statement of its own, which SQLite undoes alone when
-        # it is refused, so the rows inserted before it are counted (``refused_from``) instead of rolled back
+        # it is refused, so the rows inserted before it are counted (``refused``) instead of rolled back
         # (a savepoint copies every page it changes that existed before it, the two key indexes' included).
         marks = ", ".join("?" * len(columns))
         self._changes = self._raw.total_changes
         self._raw.executemany(f"INSERT INTO {kind.table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
-    def refused_from(self, kind: Kind) -> int:
-        return self._raw.total_changes - self._changes
+    def refused(self, rows: list[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
+        refused = self._raw.total_changes - self._changes
+        return rows[refused : refused + 1]
 
     def holds_any(self, kind: Kind) -> bool:
         return self._raw.execute(f"SELECT 1 FROM {kind.table} LIMIT 1").fetchone() is not None
@@ -189,9 +191,9 @@ class _PostgresWriter:
                 write(row)
         self._raw.execute("RELEASE SAVEPOINT batch")
 
-    def refused_from(self, kind: Kind) -> int:
+    def refused(self, rows: list[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
         self._raw.execute("ROLLBACK TO SAVEPOINT batch")
-        return 0
+        return rows
 
     def holds_any(self, kind: Kind) -> bool:
         return self._raw.execute(f"SELECT 1 FROM {kind.table} LIMIT 1").fetchone() is not None
