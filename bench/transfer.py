@@ -182,6 +182,21 @@ def _summary(runs: list[dict[str, float]]) -> dict[str, object]:
     return figures
 
 
+def _drop_and_checkpoint(url: str) -> None:
+    """The database imported into dropped and its WAL checkpointed, so the next import meets neither the
+    vacuum its million inserts trigger nor a checkpoint of its writes (they would count as the next's)."""
+    import psycopg
+
+    from learninggraph.storage.postgres import connection_string
+
+    name = psycopg.conninfo.conninfo_to_dict(connection_string(url))["dbname"]
+    admin = connection_string(url).replace(f"dbname={name}", "dbname=postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("SET statement_timeout = 0")
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        conn.execute("CHECKPOINT")
+
+
 def compare_imports(file: Path, backend: str, checkouts: dict[str, Path], rounds: int) -> dict[str, object]:
     """The import of ``file`` with each checkout's code, alternating, ``rounds`` times each."""
     postgres = None
@@ -194,7 +209,9 @@ def compare_imports(file: Path, backend: str, checkouts: dict[str, Path], rounds
     try:
         with tempfile.TemporaryDirectory(prefix="transfer-", dir=file.parent) as scratch:
             for number in range(rounds):
-                for name, checkout in checkouts.items():
+                # Each side first in every other round: whoever runs second may meet the first's leftovers.
+                order = list(checkouts.items())
+                for name, checkout in order if number % 2 == 0 else order[::-1]:
                     if postgres is not None:
                         target = postgres.create_database("bench")
                     else:
@@ -211,6 +228,8 @@ def compare_imports(file: Path, backend: str, checkouts: dict[str, Path], rounds
                     runs[name].append(json.loads(child.stdout))
                     for leftover in Path(scratch).glob(f"{name}-{number}.db*"):
                         leftover.unlink()
+                    if postgres is not None:
+                        _drop_and_checkpoint(target)
                     print(f"  round {number + 1} {name}: {child.stdout.strip()}", file=sys.stderr, flush=True)
     finally:
         if postgres is not None:
