@@ -214,8 +214,15 @@ def import_type(kind: Kind) -> type[msgspec.Struct]:
         (column, Value) if column in kind.key else (column, Value | UnsetType, UNSET)
         for column in kind.columns
     ]
+    # Not tracked by the cyclic garbage collector: its values are text, integers or null, never a cycle.
     return msgspec.defstruct(
-        f"{kind.name}In", fields, tag_field="kind", tag=kind.name, kw_only=True, forbid_unknown_fields=True
+        f"{kind.name}In",
+        fields,
+        tag_field="kind",
+        tag=kind.name,
+        kw_only=True,
+        forbid_unknown_fields=True,
+        gc=False,
     )
 
 

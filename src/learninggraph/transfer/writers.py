@@ -22,13 +22,17 @@ _KIND_BY_TABLE = {kind.table: kind for kind in KIND_BY_NAME.values()}
 
 
 class Writer(Protocol):
-    def run(self, sql: str) -> None: ...
-
     def begin_kind(self, kind: Kind) -> None: ...
 
     def finish(self) -> None: ...
 
     def insert(self, kind: Kind, columns: tuple[str, ...], rows: list[tuple[Value, ...]]) -> None: ...
+
+    def refused(self, rows: list[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
+        """After ``insert`` raised: the rows of the batch that may be the one it refused, for ``existing`` to
+        look up. Rows of the batch still in are earlier records of the file, so a clash with one of them is
+        a clash with a record earlier in the file."""
+        ...
 
     def existing(self, kind: Kind, keys: list[tuple[Value, ...]]) -> tuple[Value, ...] | None: ...
 
@@ -40,7 +44,7 @@ def _refused(kind: Kind, reason: str) -> TransferError:
 
 
 # The SQLite import's page cache (KiB) and, while its indexes are built, the sorter's run size and helper threads.
-_CACHE_KIB = 1 << 20
+_CACHE_KIB = 256 << 10
 _SORT_RUN_KIB = 16 << 10
 _SORT_THREADS = 2
 
@@ -54,6 +58,7 @@ class _SqliteWriter:
         self._raw = raw
         self._dropped: list[str] = []
         self._written: list[Kind] = []
+        self._changes = 0
 
     def begin_kind(self, kind: Kind) -> None:
         self._written.append(kind)
@@ -84,12 +89,17 @@ class _SqliteWriter:
             if broken is not None:
                 raise _refused(kind, f"FOREIGN KEY constraint failed: no {broken[2]} row it refers to")
 
-    def run(self, sql: str) -> None:
-        self._raw.execute(sql)
-
     def insert(self, kind: Kind, columns: tuple[str, ...], rows: list[tuple[Value, ...]]) -> None:
+        # No savepoint around the batch: each row is a statement of its own, which SQLite undoes alone when
+        # it is refused, so the rows inserted before it are counted (``refused``) instead of rolled back
+        # (a savepoint copies every page it changes that existed before it, the two key indexes' included).
         marks = ", ".join("?" * len(columns))
+        self._changes = self._raw.total_changes
         self._raw.executemany(f"INSERT INTO {kind.table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def refused(self, rows: list[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
+        refused = self._raw.total_changes - self._changes
+        return rows[refused : refused + 1]
 
     def holds_any(self, kind: Kind) -> bool:
         return self._raw.execute(f"SELECT 1 FROM {kind.table} LIMIT 1").fetchone() is not None
@@ -168,10 +178,10 @@ class _PostgresWriter:
                 raise _refused(kind, str(exc).strip().splitlines()[0]) from None
         self._keys, self._indexes, self._foreign_keys, self._loaded = [], [], [], []
 
-    def run(self, sql: str) -> None:
-        self._raw.execute(sql)
-
     def insert(self, kind: Kind, columns: tuple[str, ...], rows: list[tuple[Value, ...]]) -> None:
+        # A savepoint per batch: a refused ``COPY`` leaves the transaction aborted, and its clash is looked up
+        # after the savepoint is rolled back to.
+        self._raw.execute("SAVEPOINT batch")
         with (
             self._raw.cursor() as cursor,
             cursor.copy(f"COPY {kind.table} ({', '.join(columns)}) FROM STDIN") as copy,
@@ -179,6 +189,11 @@ class _PostgresWriter:
             write = copy.write_row
             for row in rows:
                 write(row)
+        self._raw.execute("RELEASE SAVEPOINT batch")
+
+    def refused(self, rows: list[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
+        self._raw.execute("ROLLBACK TO SAVEPOINT batch")
+        return rows
 
     def holds_any(self, kind: Kind) -> bool:
         return self._raw.execute(f"SELECT 1 FROM {kind.table} LIMIT 1").fetchone() is not None
@@ -229,14 +244,20 @@ def _sqlite_transaction(path: str) -> Iterator[_SqliteWriter]:
     # No wait while trying the journal mode (another connection keeps it as it is); 5 s for the lock after.
     raw = sqlite3.connect(path, isolation_level=None, timeout=0)
     journal_switched = False
+    # SQLite's process-wide memory ceiling (a server's ``HEAP_LIMIT_KIB``, set by every opening of a database in
+    # this process, the upgrade's before the import included) would hold the page cache below it and spill the
+    # rows to the file as they are inserted: lifted for the import, set back after.
+    heap_limit = raw.execute("PRAGMA soft_heap_limit").fetchone()[0]
+    raw.execute("PRAGMA soft_heap_limit=0")
     try:
         # Checked once at the end instead (``finish``); this pragma cannot change inside a transaction.
         raw.execute("PRAGMA foreign_keys=OFF")
         journal_switched = _rollback_journal_if_new(raw)
         raw.execute("PRAGMA busy_timeout=5000")
-        # Up to 1 GiB of pages held (a million activities and their keys take about 900 MB): pages stay in
-        # memory until the commit writes them once, instead of being spilled and read back for the unique
-        # key's inserts and the index builds. Grown only as pages are used.
+        # Up to 256 MB of pages held (grown only as pages are used): the key indexes' pages stay in memory
+        # for their inserts while the table's filled pages are written out as the cache fills. At a million
+        # activities (about 900 MB of pages) the importing thread's CPU time was the same as with 1 GiB held
+        # to the commit, or lower, for a quarter of the memory.
         raw.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
         try:
             raw.execute("BEGIN IMMEDIATE")
@@ -252,6 +273,7 @@ def _sqlite_transaction(path: str) -> Iterator[_SqliteWriter]:
     finally:
         if journal_switched:
             _back_to_wal(raw)
+        raw.execute(f"PRAGMA soft_heap_limit={int(heap_limit)}")
         raw.close()
 
 
