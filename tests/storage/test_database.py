@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -10,13 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from learninggraph.domain.errors import BadRequest, Conflict
-from learninggraph.storage.database import (
-    CACHE_KIB,
-    CHECKPOINT_PAGES,
-    Database,
-    SqliteDatabase,
-    UniqueViolation,
-)
+from learninggraph.storage.database import CACHE_KIB, Database, UniqueViolation
 from learninggraph.storage.postgres import connection_string, to_pyformat
 
 
@@ -203,23 +196,6 @@ def test_the_data_connections_page_cache_is_bounded_so_a_worker_stays_small_on_a
 
     assert row is not None and -row[0] == CACHE_KIB
     assert CACHE_KIB <= 32 * 1024  # a worker under 150 MB at 10,000,000 activities (docs/benchmarks.md)
-
-
-@pytest.mark.sqlite
-def test_a_sqlite_commit_leaves_the_log_to_grow_past_sqlite_s_default_before_copying_it_back(
-    db: Database,
-) -> None:
-    assert isinstance(db, SqliteDatabase)
-    blob = b"x" * 400_000  # about a hundred pages of the log a commit
-    for number in range(30):
-        with db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO items (id, name) VALUES (?, ?)", (f"big-{number}", blob + bytes([number]))
-            )
-
-    # SQLite's default (1,000 pages) would have copied the log back and started it again from its first page.
-    log_pages = os.path.getsize(f"{db.path}-wal") // 4096
-    assert 2_500 < log_pages < CHECKPOINT_PAGES
 
 
 def test_a_read_inside_a_group_sees_the_group_s_own_writes(db: Database) -> None:

@@ -50,12 +50,6 @@ CACHE_KIB = 32_768
 # database's size or the number of connections. Soft: SQLite never fails an allocation because of it. The
 # default leaves room for the two caches (CACHE_KIB and the journal's 8 MiB) and their statements.
 HEAP_LIMIT_KIB = 49_152
-# The write-ahead log's length (pages) at which a commit copies it into the database file (SQLite's default is
-# 1,000). A checkpoint writes each page once however many commits changed it, and syncs the log and the file to
-# disk: at 10,000 pages (40 MiB) a bulk write's hot pages (the index leaves and the tables' last pages) are copied
-# several times less often, and a commit waits for the disk several times less often. The log file stays at its
-# largest size once reached (SQLite reuses it from the start after a checkpoint).
-CHECKPOINT_PAGES = 10_000
 
 
 class SqliteConnection(Connection):
@@ -156,7 +150,6 @@ class SqliteDatabase(Database):
             f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}",
             "PRAGMA foreign_keys=ON",
             f"PRAGMA cache_size=-{CACHE_KIB}",
-            f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}",
             # A sort larger than its cache (a deep page of an ordered listing keeps OFFSET rows) goes on to a
             # temporary file: in memory its size would follow the offset, without any bound.
             "PRAGMA temp_store=FILE",
