@@ -13,17 +13,16 @@ it is the package ``import uvicorn`` gives.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import importlib.util
 import socket
 import sys
 import threading
 import time
 import types
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from learninggraph.collector import collector_paused
 from learninggraph.settings import Settings, listening_origin
 
 if TYPE_CHECKING:
@@ -70,22 +69,6 @@ def register_uvicorn_package() -> None:
         package = importlib.util.module_from_spec(spec)
         package.__class__ = _InitialisedOnFirstUse
         sys.modules["uvicorn"] = package
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for the block, if it was on: a server's start allocates hundreds of
-    thousands of objects (modules, classes, functions), nearly all for the life of the process, and the
-    collections that allocation would trigger walk them again and again (half a percent of the start, counted
-    in instructions, the one collection that follows the block included). What cyclic garbage the block leaves is
-    collected after it, as always; a collector turned off by the caller stays off."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def start_server(

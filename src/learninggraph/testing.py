@@ -361,7 +361,7 @@ def local_server(database_path: Path | str, **uvicorn_options: Any) -> Iterator[
     """
     from learninggraph import kit_key
     from learninggraph.identity.directory import Directory
-    from learninggraph.kit_start import collector_paused
+    from learninggraph.collector import collector_paused
     from learninggraph.storage.database import Database
 
     # No sign-in lockout: every test signs in from 127.0.0.1, and one suite's bad-password tests must

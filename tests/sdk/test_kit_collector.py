@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from learninggraph.kit_start import collector_paused
+from learninggraph.collector import collector_paused
 from learninggraph.testing import local_server
 
 pytestmark = pytest.mark.backend_independent

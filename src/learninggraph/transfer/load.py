@@ -8,13 +8,11 @@ database never holds half a file.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, BinaryIO
 
 import msgspec
 
+from learninggraph.collector import collector_paused
 from learninggraph.progress import progress
 from learninggraph.transfer.decoding import runs_decoded_ahead
 from learninggraph.transfer.records import (
@@ -49,7 +47,7 @@ def import_file(url: str, source: BinaryIO) -> dict[str, int]:
     check_header(header)
     counts = dict.fromkeys(KIND_BY_NAME, 0)
     with (
-        _collector_paused(),
+        collector_paused(),
         write_transaction(url) as (writer, driver_error),
         progress(sum(header.counts.values()), "import") as bar,
         runs_decoded_ahead(source) as runs,
@@ -66,20 +64,6 @@ def import_file(url: str, source: BinaryIO) -> dict[str, int]:
         batch.flush()
         writer.finish()
     return {name: count for name, count in counts.items() if count}
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused for the import: the records and rows it makes by the million hold
-    no cycles, and every few hundred of them the collector would walk the young ones (a tenth of the decoding
-    time) and now and then every batch and chunk held. Resumed after, whatever the outcome."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _check_order(previous: Kind | None, kind: Kind, writer: Writer, number: int) -> None:
