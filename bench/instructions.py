@@ -6,7 +6,8 @@
 For each scenario, a worker process per tree (this one, ``--baseline``'s ``src/`` when given) runs under
 ``valgrind --tool=callgrind --instr-atstart=no``: it builds the app (journal off), answers 300 requests of
 ``bench/inprocess.py``'s makers to warm up, turns callgrind's instrumentation on (``callgrind_control -i on`` on
-itself), answers ``--requests`` more and turns it off; the figure is the instructions counted ÷ requests. The trees
+itself), answers ``--requests`` more and turns it off (``--journal``: the journal on, what they queued stored
+before it is turned off); the figure is the instructions counted ÷ requests. The trees
 of one scenario run side by side. ``--minimal`` measures ``bench/ceiling.py``'s minimal handlers too. Instructions
 are not time (cache misses, system calls and the RSA signature's machine code are not weighted), but they rank our
 own Python work to within a few percent on a machine too busy for wall-clock or CPU-time figures. Each worker
@@ -21,6 +22,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,7 +63,7 @@ def worker(args: argparse.Namespace) -> None:
                     database_url=args.database,
                     public_url=PUBLIC_URL,
                     create_dev_identity=False,
-                    journal=False,
+                    journal=args.journal,
                 )
             )
             make = makers[args.worker]
@@ -78,19 +80,32 @@ def worker(args: argparse.Namespace) -> None:
             if await call(app, request) >= 400:
                 raise SystemExit(f"{request[0]} {request[1]} was refused")
         prepared = [make() for _ in range(args.requests)]
+        if args.journal:
+            app.journal.flush()
         _toggle("on")
         for request in prepared:
             await call(app, request)
+        if args.journal:  # what the requests queued, stored inside the count
+            app.journal.flush()
         _toggle("off")
+        if args.journal:
+            app.on_shutdown()
 
     asyncio.run(run())
 
 
 def measure(tree: Path, scenario: str, args: argparse.Namespace, minimal: bool) -> subprocess.Popen[str]:
+    database = args.database
+    if args.journal and database.startswith("sqlite:///"):
+        # A copy per worker: two journal writers under valgrind would wait on each other's file lock.
+        copy = Path(args.work) / f"{len(os.listdir(args.work))}.db"
+        shutil.copyfile(database.removeprefix("sqlite:///"), copy)
+        database = f"sqlite:///{copy}"
     command = [
         "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={args.work}/%p.out",
-        sys.executable, str(Path(__file__).resolve()), "--database", args.database, "--sample", str(args.sample),
+        sys.executable, str(Path(__file__).resolve()), "--database", database, "--sample", str(args.sample),
         "--requests", str(args.requests), "--worker", scenario, *(["--worker-minimal"] if minimal else []),
+        *(["--journal"] if args.journal else []),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(tree / "src")}
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -114,6 +129,9 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=["get", "patch", "list", "post", "token"])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--minimal", action="store_true", help="the minimal handlers too")
+    parser.add_argument(
+        "--journal", action="store_true", help="the request journal on, its writer's work counted (flushed)"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--worker-minimal", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -1,5 +1,5 @@
 """A ``$batch`` skips work it can: a URL its items share is read and routed once, request ids are made without
-``uuid4``;
+``uuid4``, an item's JSON body is not decoded twice;
 and a bulk batch of twenty creates still answers each of them on its own."""
 
 from __future__ import annotations
@@ -8,6 +8,9 @@ import json
 import uuid
 from collections.abc import Sequence
 
+import pytest
+
+from learninggraph.domain.errors import BadRequest
 from learninggraph.domain.principal import CallerKind, Permissions, Principal
 from learninggraph.http.batch_requests import Target, parse_requests, sub_request
 from learninggraph.http.context import Operation, Param, RequestContext
@@ -51,6 +54,32 @@ def test_items_sharing_a_url_read_it_once_and_each_become_a_request_of_their_own
     assert first.segments == second.segments
     assert (first.body, second.body) == (b'{"a":1}', b'{"a":2}')
     assert first.headers is not second.headers
+
+
+def test_an_items_json_body_reaches_its_handler_as_read_with_the_envelope_not_decoded_again() -> None:
+    (item,) = parse_requests(
+        {
+            "requests": [
+                {"id": "1", "method": "POST", "url": f"{PROVIDERS}/p/learningContents", "body": {"a": 1}}
+            ]
+        }
+    )
+
+    request = sub_request(_outer(), item, "v1.0", item.id, "c")
+
+    assert request.json_body() is item.body
+    assert request.body == b'{"a":1}'
+
+
+def test_an_items_body_that_is_no_json_object_is_still_refused_by_its_handler() -> None:
+    (item,) = parse_requests(
+        {"requests": [{"id": "1", "method": "POST", "url": f"{PROVIDERS}/p/learningContents", "body": [1]}]}
+    )
+
+    request = sub_request(_outer(), item, "v1.0", item.id, "c")
+
+    with pytest.raises(BadRequest, match="top-level value must be an object"):
+        request.json_body()
 
 
 def test_an_items_ids_are_folded_once_when_it_is_read() -> None:

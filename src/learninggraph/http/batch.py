@@ -59,7 +59,16 @@ class BatchOutputSpent(GraphError):
     code = "serviceNotAvailable"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
+class BatchResponse(Response):
+    """A batch's answer, with what the journal keeps of the envelope: its requests and responses without their
+    bodies, which the items' own entries hold (each tied to the batch by ``batch_request_id``)."""
+
+    journal_bodies: tuple[bytes, bytes] = (b"", b"")
+
+
+# Not frozen: a frozen dataclass's __init__ costs several times as much, once per item.
+@dataclass(slots=True)
 class _Outcome:
     response: Response
     request_id: str
@@ -97,7 +106,8 @@ class Batch:
         self.recorder = recorder
 
     def run(self, context: RequestContext) -> Response:
-        items = parse_requests(context.request.json_body())
+        document = context.request.json_body()
+        items = parse_requests(document)
         by_key = {item.key: item for item in items}
         outcomes: dict[str, _Outcome] = {}
         writes = any(item.method != "GET" for item in items)
@@ -127,7 +137,10 @@ class Batch:
                 if recording:
                     self._record(context, item, outcome, started)
         answers = [_answer(item, outcomes[item.key]) for item in items]
-        return Response(200, _encode({"responses": answers}), JSON_CONTENT_TYPE)
+        body = _encode({"responses": answers})
+        if not recording:
+            return Response(200, body, JSON_CONTENT_TYPE)
+        return BatchResponse(200, body, JSON_CONTENT_TYPE, journal_bodies=_journal_bodies(document, answers))
 
     def _run(
         self,
@@ -241,6 +254,13 @@ def _new_request_id() -> str:
 # Version 4 in bits 76-79 and the RFC 4122 variant (binary 10) in bits 62-63 of the 128.
 _V4_MASK = ~((0xF << 76) | (0x3 << 62))
 _V4_BITS = (0x4 << 76) | (0x2 << 62)
+
+
+def _journal_bodies(document: dict[str, Any], answers: list[dict[str, Any]]) -> tuple[bytes, bytes]:
+    """The envelope's request and answer as the journal keeps them: every member as sent but the bodies."""
+    requests = [{k: v for k, v in raw.items() if k != "body"} for raw in document["requests"]]
+    responses = [{k: v for k, v in answer.items() if k != "body"} for answer in answers]
+    return _encode({"requests": requests}), _encode({"responses": responses})
 
 
 def _answer(item: BatchItem, outcome: _Outcome) -> dict[str, Any]:

@@ -160,19 +160,35 @@ def sub_request(
         raise BadRequest(f"Request '{item.id}' is a batch; batches cannot be nested.")
     headers = dict(item.headers)
     prefer = headers.get("prefer")
-    return Request(
-        method=item.method,
-        path=path,
-        segments=segments,
-        query=parse_query(raw_query),
-        headers=headers,
-        body=_body(item, headers),
-        base_url=outer.base_url,
-        request_id=request_id,
-        client_request_id=client_request_id,
-        prefer=parse_prefer(prefer) if prefer else _NO_PREFERENCES,
-        client_address=outer.client_address,
+    body = _body(item, headers)
+    return ItemRequest(
+        item.method,
+        path,
+        segments,
+        parse_query(raw_query),
+        headers,
+        body,
+        outer.base_url,
+        request_id,
+        client_request_id,
+        parse_prefer(prefer) if prefer else _NO_PREFERENCES,
+        outer.client_address,
+        # A JSON object sent as the item's body is the handler's as the envelope's parser read it.
+        item.body if body and isinstance(item.body, dict) and is_json(headers["content-type"]) else None,
     )
+
+
+@dataclass(slots=True)
+class ItemRequest(Request):
+    """A batch item's request: a JSON object body is also kept as decoded with the envelope, so the handler
+    does not decode the bytes made from it again (``body`` holds them, for the journal)."""
+
+    decoded: dict[str, Any] | None = None
+
+    def json_body(self) -> dict[str, Any]:
+        if self.decoded is not None:
+            return self.decoded
+        return Request.json_body(self)
 
 
 def _read_target(item: BatchItem, version: str) -> Target:

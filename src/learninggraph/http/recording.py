@@ -106,6 +106,11 @@ class Recorder:
                 caller = self.caller_of(context.principal)
             route = context.route or None
             operation = None if context.operation is None else context.operation.name
+        response_body = response.body
+        # A ``$batch``'s answer says what of the envelope to keep: its items' bodies are in their own entries.
+        kept: tuple[bytes, bytes] | None = getattr(response, "journal_bodies", None)
+        if kept is not None:
+            request_body, response_body = kept
         captured = Captured(
             tenant,
             caller,
@@ -121,12 +126,12 @@ class Recorder:
             request_headers,
             request_body,
             response.status,
-            response.body,
+            response_body,
             response.content_type,
             response.headers or (),
             batch_request_id,
         )
-        if len(response.body) > BODY_LIMIT_BYTES or len(request_body) > BODY_LIMIT_BYTES:
+        if len(response_body) > BODY_LIMIT_BYTES or len(request_body) > BODY_LIMIT_BYTES:
             self.journal.record(captured())
         else:
             self.journal.record(captured)
@@ -147,22 +152,47 @@ class Recorder:
         headers: Mapping[str, str],
     ) -> None:
         """One ``$batch`` item, as an entry of its own tied to the batch's request-id; ``item`` is None
-        when the item was refused before it could become a request (then the batch's caller asked)."""
-        context = item or RequestContext(batch.request, version=batch.version, principal=batch.principal)
-        self.record(
-            context,
-            response,
-            error=error,
-            started_at=started_at,
-            duration_ms=duration_ms,
-            request_id=request_id,
-            client_request_id=client_request_id,
-            method=method,
-            url=url,
-            request_headers=headers,
-            request_body=b"" if item is None else item.request.body,
-            batch_request_id=batch.request.request_id,
+        when the item was refused before it could become a request (then the batch's caller asked).
+
+        The same entry as ``record`` would make, built here without its steps for any request: an item runs as
+        the batch's caller, so its tenant and caller are the batch's."""
+        tenant = tenant_of(batch)
+        if tenant is None:
+            return
+        principal = batch.principal
+        caller = ANONYMOUS if principal is None else self.caller_of(principal)
+        if item is None:
+            route = operation = None
+            request_body = b""
+        else:
+            route = item.route or None
+            operation = None if item.operation is None else item.operation.name
+            request_body = item.request.body
+        body = response.body
+        captured = Captured(
+            tenant,
+            caller,
+            route,
+            operation,
+            decision_of(error, item, response.status),
+            started_at,
+            duration_ms,
+            request_id,
+            client_request_id,
+            method,
+            url,
+            headers,
+            request_body,
+            response.status,
+            body,
+            response.content_type,
+            response.headers or (),
+            batch.request.request_id,
         )
+        if len(body) > BODY_LIMIT_BYTES or len(request_body) > BODY_LIMIT_BYTES:
+            self.journal.record(captured())
+        else:
+            self.journal.record(captured)
 
 
 def now() -> datetime:
