@@ -22,10 +22,12 @@ from learninggraph.domain.errors import (
 )
 from learninggraph.http.batch_requests import (
     BatchItem,
+    Siblings,
     Target,
     execution_order,
     is_json,
     parse_requests,
+    siblings_of,
     sub_request,
 )
 from learninggraph.http.context import Operation, RequestContext
@@ -115,6 +117,7 @@ class Batch:
         targets: dict[str, Target] = {}
         routes: dict[tuple[str, str], _Route] = {}
         recording = self.recorder is not None
+        siblings = siblings_of(items)
         with self._group() if writes else nullcontext():
             for item in execution_order(items, by_key):
                 started = time.perf_counter() if recording else 0.0
@@ -128,7 +131,7 @@ class Batch:
                 elif spent >= self._max_response_bytes:
                     outcome = self._over_budget(context.request, item)
                 else:
-                    outcome = self._run(context, item, targets, routes)
+                    outcome = self._run(context, item, targets, routes, siblings)
                     size = len(outcome.response.body)
                     if spent and spent + size > self._max_response_bytes and item.method == "GET":
                         outcome = self._over_budget(context.request, item, outcome.context)
@@ -148,13 +151,16 @@ class Batch:
         item: BatchItem,
         targets: dict[str, Target],
         routes: dict[tuple[str, str], _Route],
+        siblings: Siblings | None,
     ) -> _Outcome:
         outer = batch.request
         request_id, client_request_id = _correlation_ids(outer, item)
         context: RequestContext | None = None
         failure: Exception | None = None
         try:
-            request = sub_request(outer, item, batch.version, request_id, client_request_id, targets)
+            request = sub_request(
+                outer, item, batch.version, request_id, client_request_id, targets, siblings
+            )
             context = RequestContext(request, principal=batch.principal)
             # Items of one batch that share a method and URL (a bulk write's do) share its route: the
             # router's match, found for the first of them, is handed to the others (``ResolveRoute`` skips).

@@ -143,10 +143,12 @@ def sub_request(
     request_id: str,
     client_request_id: str,
     targets: dict[str, Target] | None = None,
+    siblings: Siblings | None = None,
 ) -> Request:
     """The item as a request of its own; 400 (for this item only) when it cannot be one.
 
-    ``targets``: the URLs already read in this batch (items of a bulk write often share theirs).
+    ``targets``: the URLs already read in this batch (items of a bulk write often share theirs); ``siblings``:
+    the batch's items, when they all send the item's method to its URL.
     """
     if item.method not in METHODS:
         raise BadRequest(f"The method '{item.method}' of request '{item.id}' is not supported in a batch.")
@@ -175,7 +177,29 @@ def sub_request(
         outer.client_address,
         # A JSON object sent as the item's body is the handler's as the envelope's parser read it.
         item.body if body and isinstance(item.body, dict) and is_json(headers["content-type"]) else None,
+        siblings,
     )
+
+
+def siblings_of(items: list[BatchItem]) -> Siblings | None:
+    """The batch's items as ``Siblings`` when there are several and they all write with one method to one URL."""
+    if len(items) < 2:
+        return None
+    first = items[0]
+    if first.method == "GET" or any(i.method != first.method or i.url != first.url for i in items):
+        return None
+    return Siblings([item.body for item in items])
+
+
+@dataclass(slots=True)
+class Siblings:
+    """The items of one batch that all send one method to one URL (a bulk write's twenty creates): their bodies,
+    in order, and what the handler read once for all of them (``reads``, by the handler's own key), for it to
+    take instead of reading each item's part on its own. A handler may use ``reads`` only for what the other
+    items cannot change: they all run its one operation."""
+
+    bodies: list[Any]
+    reads: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -184,6 +208,7 @@ class ItemRequest(Request):
     does not decode the bytes made from it again (``body`` holds them, for the journal)."""
 
     decoded: dict[str, Any] | None = None
+    siblings: Siblings | None = None
 
     def json_body(self) -> dict[str, Any]:
         if self.decoded is not None:

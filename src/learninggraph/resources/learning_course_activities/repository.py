@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from learninggraph.domain.fields import is_storable_id
@@ -86,6 +87,45 @@ def create_context(
         None if sync is None else bool(sync),
         owner,
         None if licensed is None else bool(licensed),
+    )
+
+
+# The ids a create names, as sent: provider, content, learner.
+CreateIds = tuple[str | None, str | None, str | None]
+
+
+def create_contexts(
+    conn: Connection, tenant_id: str, ids: Sequence[CreateIds]
+) -> dict[CreateIds, CreateContext]:
+    """``create_context`` for each of ``ids`` (a bulk write's creates), read in one statement."""
+    keys = list(dict.fromkeys(ids))
+    params: list[str | None] = []
+    for provider_id, content_id, learner_id in keys:
+        params += [tenant_id, _key(provider_id), _key(content_id), _key(learner_id)]
+    found: dict[CreateIds, CreateContext] = {}
+    for n, sync, owner, licensed in conn.fetch_all(_create_contexts_sql(len(keys)), params):
+        provider_id, content_id, learner_id = key = keys[int(n)]
+        found[key] = CreateContext(
+            provider_id,
+            content_id,
+            learner_id,
+            None if sync is None else bool(sync),
+            owner,
+            None if licensed is None else bool(licensed),
+        )
+    return found
+
+
+def _key(value: str | None) -> str | None:
+    return value if value is not None and is_storable_id(value) else None
+
+
+@lru_cache(maxsize=32)
+def _create_contexts_sql(count: int) -> str:
+    rows = ", ".join(f"({n}, ?, ?, ?, ?)" for n in range(count))
+    return (
+        f"WITH k (n, t, p, c, l) AS (VALUES {rows}) SELECT k.n, ({providers.sync_state_sql('k.t', 'k.p')}),"
+        f" ({contents.provider_of_sql('k.t', 'k.c')}), ({licence_sql('k.t', 'k.l')}) FROM k"
     )
 
 

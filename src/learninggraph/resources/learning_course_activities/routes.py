@@ -126,6 +126,7 @@ def create_activity(activities: Activities, view: View, context: RequestContext)
         provider_id=provider,
         version=context.version,
         include_unknown_enum_members=request.includes_unknown_enum_members,
+        siblings=getattr(request, "siblings", None),
     )
     body = activities.render_entity(row, context, context_url(context, fragment, entity=True))
     location = f"{context.base_url}/{context.version}/employeeExperience/{ACTIVITIES}/{quote_key(row.id)}"

@@ -23,6 +23,7 @@ from learninggraph.domain.permissions import (
     reads_other_learners,
 )
 from learninggraph.domain.principal import Principal
+from learninggraph.http.batch_requests import Siblings
 from learninggraph.odata.options import QueryOptions
 from learninggraph.resources.learning_course_activities import repository, rules
 from learninggraph.resources.learning_course_activities.checks import (
@@ -132,7 +133,10 @@ class LearningCourseActivityService:
         provider_id: str | None,
         version: str,
         include_unknown_enum_members: bool,
+        siblings: Siblings | None = None,
     ) -> ActivityRecord:
+        """``siblings``: the other creates of a bulk ``$batch`` (all to this one URL), whose contexts are read
+        with this one's in one statement."""
         entity = type_named(body.get(ODATA_TYPE))
         if entity is not None:
             require(caller, _WRITE[entity.name])
@@ -141,13 +145,12 @@ class LearningCourseActivityService:
         with self.database.single_write() as conn:
             require_plan(caller)
             # The provider's, the content's and the learner's rows, read at once for the ids as sent.
-            known = repository.create_context(
-                conn,
-                caller.tenant_id,
+            ids = (
                 _text(provider_sent),
                 _text(body.get("learningContentId")),
                 _text(body.get("learnerUserId")),
             )
+            known = _create_context(conn, caller.tenant_id, ids, provider_id, siblings)
             entity, values = _new_values(
                 known, entity, body, provider_id, version, include_unknown_enum_members
             )
@@ -219,6 +222,38 @@ def _listing(
     return repository.listing(
         caller.tenant_id, provider_id=provider_id, learner_id=learner_id, types=readable
     )
+
+
+def _create_context(
+    conn: Connection,
+    tenant_id: str,
+    ids: repository.CreateIds,
+    provider_id: str | None,
+    siblings: Siblings | None,
+) -> repository.CreateContext:
+    """The create context of ``ids``; in a bulk batch, the contexts of all its creates, read once (creates of
+    activities change none of it: no provider, content or learner)."""
+    if siblings is None:
+        return repository.create_context(conn, tenant_id, *ids)
+    # The items of a batch all run as its caller: one tenant.
+    read: dict[repository.CreateIds, repository.CreateContext] | None = siblings.reads.get(_CONTEXTS)
+    if read is None:
+        read = repository.create_contexts(
+            conn, tenant_id, [_ids(body, provider_id) for body in siblings.bodies]
+        )
+        siblings.reads[_CONTEXTS] = read
+    known = read.get(ids)
+    return known if known is not None else repository.create_context(conn, tenant_id, *ids)
+
+
+_CONTEXTS = "learningCourseActivities.createContexts"
+
+
+def _ids(body: object, provider_id: str | None) -> repository.CreateIds:
+    if not isinstance(body, dict):
+        return (provider_id, None, None)
+    provider = provider_id if provider_id is not None else body.get("learningProviderId")
+    return (_text(provider), _text(body.get("learningContentId")), _text(body.get("learnerUserId")))
 
 
 def _text(value: object) -> str | None:
