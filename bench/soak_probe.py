@@ -12,7 +12,7 @@ Starts a daemon thread that appends one JSON line to ``OUT.jsonl`` every ``SECON
   ``libsqlite3`` that Python's ``_sqlite3`` module links;
 - glibc's heap (``mallinfo2``): bytes handed out, bytes free inside the arenas, bytes mapped on their own;
 - Python's own allocated blocks (``sys.getallocatedblocks``), the entries of the verified-token cache (about
-  3 KB each) and the thread count (glibc gives threads arenas).
+  3 KB each), the journal's entries queued and not yet stored, and the thread count (glibc gives threads arenas).
 
 ``--trim``: after each sample, glibc's ``malloc_trim(0)`` (what a trimming timer in the server would do), with the
 CPU time it took and the resident memory right after it. Used by ``bench/soak.py --probe [--probe-trim]``; a
@@ -126,6 +126,13 @@ class Probe:
 
         return sum(len(obj._cache) for obj in gc.get_objects() if type(obj) is TokenVerifier)
 
+    @staticmethod
+    def journal_pending() -> int:
+        """Entries queued for the journal's writer thread and not yet stored."""
+        # The writer's thread runs its ``_run``: the writer is that method's object.
+        writers = (getattr(getattr(t, "_target", None), "__self__", None) for t in threading.enumerate())
+        return sum(w.pending for w in writers if type(w).__name__ == "JournalWriter")
+
     def sample(self) -> dict[str, Any]:
         status = {}
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -149,6 +156,7 @@ class Probe:
             "malloc_top_free_kb": round(info.keepcost / 1024),
             "python_blocks": sys.getallocatedblocks(),
             "verified_tokens": self.verified_tokens(),
+            "journal_pending": self.journal_pending(),
             "connections": self.connections(),
         }
 
