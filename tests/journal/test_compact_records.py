@@ -77,6 +77,7 @@ CASES: dict[str, Captured] = {
         method="POST", status=201, extra_headers=(("Location", "https://x/v1.0/a-2"),)
     ),
     "a batch item": captured(batch_request_id="batch-1"),
+    "a start in seconds since the epoch": captured(started_at=1_795_000_000.25),
     "a client request-id of the client's own": captured(client_request_id="the-client's-id"),
     "a client request-id holding a JWT": captured(client_request_id=f"id-{JWT}"),
     "an answer with a cookie and a location": captured(
@@ -110,6 +111,7 @@ CASES: dict[str, Captured] = {
 }
 COMPACT = {
     "a plain GET",
+    "a start in seconds since the epoch",
     "a client request-id of the client's own",
     "an answer with a cookie and a location",
     "an answer of a content type of its own",
@@ -300,3 +302,28 @@ def test_a_jwt_sent_as_the_client_request_id_is_redacted_in_the_entry_and_its_an
     assert response.status_code == 200
     assert entry.client_request_id == f"id-{REDACTED}"
     assert dict(entry.response_headers)["client-request-id"] == f"id-{REDACTED}"
+
+
+def test_an_entrys_time_is_when_its_request_started(
+    tenant: Tenant, database: Database, catalogue: Catalogue
+) -> None:
+    before = datetime.now(UTC)
+    response = tenant.app([CONTENT_READ_ALL]).get(
+        tenant.url(f"{PROVIDERS}/{catalogue.provider_id}/learningContents?$top=1")
+    )
+    after = datetime.now(UTC)
+
+    entry = recorded(database, tenant.tenant_id, response.headers["request-id"])
+    assert before <= entry.at <= after
+    assert entry.at.tzinfo is not None and entry.at.utcoffset() == timedelta(0)
+    assert entry.at + timedelta(milliseconds=entry.duration_ms) <= after
+
+
+def test_a_start_given_in_seconds_since_the_epoch_is_stored_as_that_time(journal_database: Database) -> None:
+    moment = datetime(2026, 11, 26, 10, 0, 0, 123456, tzinfo=UTC)
+    item = captured(started_at=moment.timestamp())
+
+    row = JournalStore(journal_database).row_of(item)
+
+    assert row[2] == datetime_to_stored(moment)
+    assert decode_record(1, row[-1]).at == moment

@@ -81,7 +81,7 @@ class Recorder:
         response: Response,
         *,
         error: BaseException | None,
-        started_at: datetime,
+        started_at: datetime | float,
         duration_ms: float,
         request_id: str,
         client_request_id: str,

@@ -15,10 +15,10 @@ builds, redacts and stores it as JSON, which ``decode_record`` also reads): a de
 a body past the journal's bound or not UTF-8, a request body (or an answer not rendered by a Graph route) that
 holds a suspect word (``may_hold_a_secret``), an answer holding ``eyJ`` or a ``\\u`` escape, a client
 request-id holding ``eyJ``. The URL and the headers are redacted here, by the same functions as every entry.
-A Graph route's successful JSON answer is a resource, a collection of them, or a ``$batch`` answer's item, rendered by the server with the names of the
-schema, none of which is a secret field's: the one thing in it that redaction could change is text that looks
-like a JWT (``eyJ``, or an escape that could spell it), so only that is looked for, not the suspect words
-(a test holds the schema's names to this).
+A Graph route's successful JSON answer is a resource, a collection of them, or a ``$batch`` answer's item,
+rendered by the server with the names of the schema, none of which is a secret field's: the one thing in it
+that redaction could change is text that looks like a JWT (``eyJ``, or an escape that could spell it), so only
+that is looked for, not the suspect words (a test holds the schema's names to this).
 """
 
 from __future__ import annotations
@@ -118,9 +118,9 @@ def is_compact(record: bytes | str) -> bool:
     return isinstance(record, bytes) and record[:1] != b"{"
 
 
-def compact_record(captured: Captured) -> bytes | None:
+def compact_record(captured: Captured, at: datetime | None = None) -> bytes | None:
     """The compact record of ``captured``, redacted; None when it may hold more to redact than its URL and
-    headers (then it is stored as a redacted JSON entry)."""
+    headers (then it is stored as a redacted JSON entry). ``at``: ``captured.at()``, when already known."""
     decision = captured.decision
     if decision.hint is not None or decision.details:
         return None
@@ -153,7 +153,7 @@ def compact_record(captured: Captured) -> bytes | None:
     return _encode(
         (
             FORMAT,
-            captured.started_at,
+            captured.at() if at is None else at,
             captured.tenant,
             _caller(captured.caller),
             captured.method,
