@@ -130,7 +130,12 @@ def compact_record(captured: Captured, at: datetime | None = None) -> bytes | No
     response_body = captured.response_body
     if response_body:
         if _rendered_by_graph(captured):
-            if len(response_body) > BODY_LIMIT_BYTES or b"eyJ" in response_body or b"\\u" in response_body:
+            # One byte first (``memchr``, a quarter of the time of a search for three): most answers hold neither.
+            if (
+                len(response_body) > BODY_LIMIT_BYTES
+                or (b"J" in response_body and b"eyJ" in response_body)
+                or (b"\\" in response_body and b"\\u" in response_body)
+            ):
                 return None
             # ASCII is UTF-8: checked at memory speed, where decoding builds a string only to drop it.
             if not response_body.isascii():
