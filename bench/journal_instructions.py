@@ -175,6 +175,7 @@ def main() -> None:
                     copy = _copy(args.database, work / scenario / label.replace(" ", "-") / mode)
                     runs[label, mode] = measure(tree, scenario, mode, copy, args)
             counts = {key: collected(run) / args.requests for key, run in runs.items()}
+            shutil.rmtree(work / scenario, ignore_errors=True)  # eight copies of the data set a scenario
             for label in trees:
                 off, on, made, stored = (counts[label, mode] for mode in MODES)
                 journal = on - off + made + stored
