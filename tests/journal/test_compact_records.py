@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import msgspec
 import pytest
 
 from learninggraph.domain.permissions import CONTENT_READ_ALL
@@ -76,6 +77,15 @@ CASES: dict[str, Captured] = {
         method="POST", status=201, extra_headers=(("Location", "https://x/v1.0/a-2"),)
     ),
     "a batch item": captured(batch_request_id="batch-1"),
+    "a start in seconds since the epoch": captured(started_at=1_795_000_000.25),
+    "a client request-id of the client's own": captured(client_request_id="the-client's-id"),
+    "a client request-id holding a JWT": captured(client_request_id=f"id-{JWT}"),
+    "an answer with a cookie and a location": captured(
+        method="POST",
+        status=201,
+        extra_headers=(("Set-Cookie", "session=s3cr3t"), ("Location", "https://x/v1.0/a-3")),
+    ),
+    "an answer of a content type of its own": captured(content_type="application/json; charset=utf-8"),
     "an answer with text beyond ASCII": captured(response_body='{"title": "Überblick – 日本語"}'.encode()),
     "an answer holding a suspect word in a value": captured(response_body=b'{"title": "Secret codes"}'),
     "a request body holding a secret": captured(
@@ -101,6 +111,10 @@ CASES: dict[str, Captured] = {
 }
 COMPACT = {
     "a plain GET",
+    "a start in seconds since the epoch",
+    "a client request-id of the client's own",
+    "an answer with a cookie and a location",
+    "an answer of a content type of its own",
     "a PATCH with its body",
     "a POST answered with a location",
     "a batch item",
@@ -228,3 +242,88 @@ def test_a_compact_rows_time_column_is_the_fixed_width_utc_text(
     row = JournalStore(journal_database).row_of(captured(started_at=moment))
 
     assert row[2] == datetime_to_stored(moment)
+
+
+def test_a_compact_record_holds_the_request_id_once_and_not_the_graph_content_type() -> None:
+    # The answer's request-id and client-request-id headers repeat the entry's ids, and its content type is
+    # the Graph JSON one: the record keeps each once (the type by its index), read back whole.
+    item = captured()
+
+    record = compact_record(item) or b""
+
+    assert record.count(item.request_id.encode()) == 1
+    assert ACTIVITY_JSON.encode() not in record
+    assert decode_record(1, record).response_headers == (
+        ("request-id", item.request_id),
+        ("client-request-id", item.request_id),
+        ("content-type", ACTIVITY_JSON),
+    )
+
+
+def test_a_record_of_the_earlier_compact_layout_reads_back_as_its_entry() -> None:
+    # Journal files written before the current layout hold records of layout 2: the answer's headers whole.
+    item = captured(client_request_id="client-1", extra_headers=(("Location", "https://x/v1.0/a-2"),))
+    entry = item()
+    earlier = msgspec.msgpack.encode(
+        (
+            2,
+            entry.at,
+            entry.tenant_id,
+            entry.caller,
+            entry.method,
+            entry.url,
+            entry.status,
+            entry.duration_ms,
+            entry.request_id,
+            entry.decision,
+            entry.route,
+            entry.operation,
+            entry.client_request_id,
+            (("host", "127.0.0.1"), ("authorization", f"Bearer {REDACTED}")),
+            item.request_body,
+            entry.response_headers,
+            item.response_body,
+            entry.batch_request_id,
+        )
+    )
+
+    assert decode_record(5, earlier) == decode_record(5, compact_record(item) or b"")
+
+
+def test_a_jwt_sent_as_the_client_request_id_is_redacted_in_the_entry_and_its_answer_headers(
+    tenant: Tenant, database: Database, catalogue: Catalogue
+) -> None:
+    response = tenant.app([CONTENT_READ_ALL]).get(
+        tenant.url(f"{PROVIDERS}/{catalogue.provider_id}/learningContents?$top=1"),
+        headers={"client-request-id": f"id-{JWT}"},
+    )
+
+    entry = recorded(database, tenant.tenant_id, response.headers["request-id"])
+    assert response.status_code == 200
+    assert entry.client_request_id == f"id-{REDACTED}"
+    assert dict(entry.response_headers)["client-request-id"] == f"id-{REDACTED}"
+
+
+def test_an_entrys_time_is_when_its_request_started(
+    tenant: Tenant, database: Database, catalogue: Catalogue
+) -> None:
+    before = datetime.now(UTC)
+    response = tenant.app([CONTENT_READ_ALL]).get(
+        tenant.url(f"{PROVIDERS}/{catalogue.provider_id}/learningContents?$top=1")
+    )
+    after = datetime.now(UTC)
+
+    entry = recorded(database, tenant.tenant_id, response.headers["request-id"])
+    assert before <= entry.at <= after
+    assert entry.at.tzinfo is not None and entry.at.utcoffset() == timedelta(0)
+    assert entry.at + timedelta(milliseconds=entry.duration_ms) <= after
+
+
+def test_a_start_given_in_seconds_since_the_epoch_is_stored_as_that_time(journal_database: Database) -> None:
+    moment = datetime(2026, 11, 26, 10, 0, 0, 123456, tzinfo=UTC)
+    item = captured(started_at=moment.timestamp())
+
+    row = JournalStore(journal_database).row_of(item)
+
+    assert row[2] == datetime_to_stored(moment)
+    assert decode_record(1, row[-1]).at == moment

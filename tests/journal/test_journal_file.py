@@ -169,3 +169,15 @@ def test_a_write_request_answers_while_the_journal_is_locked_by_its_writer(
     assert created.status_code == 201
     # The database's busy timeout is 5 s: a request sharing the journal's lock would wait that long.
     assert waited < 2
+
+
+def test_the_journals_connection_leaves_what_eviction_frees_unzeroed(fresh_database_url: str) -> None:
+    with migrated(fresh_database_url):
+        journal = open_journal_database(fresh_database_url)
+        try:
+            with journal.transaction() as conn:
+                secure_delete = conn.fetch_one("PRAGMA secure_delete")
+        finally:
+            journal.close()
+
+    assert secure_delete == (0,)

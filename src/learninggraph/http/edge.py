@@ -20,7 +20,6 @@ import random
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from datetime import timedelta
 from typing import Any
 
 from learninggraph.domain.errors import INTERNAL_ERROR, GraphError, InternalServerError
@@ -34,7 +33,7 @@ from learninggraph.http.fault_step import DROPPED, delay_or_drop
 from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
 from learninggraph.http.pipeline import Pipeline
 from learninggraph.http.reading import Reading, RequestHeaderFieldsTooLarge
-from learninggraph.http.recording import Recorder, decision_of, now
+from learninggraph.http.recording import Recorder, decision_of
 from learninggraph.journal.journal import Journal
 
 Scope = MutableMapping[str, Any]
@@ -222,7 +221,7 @@ class Edge:
                 context,
                 response,
                 error=failure,
-                started_at=now() - timedelta(seconds=duration),
+                started_at=time.time() - duration,
                 duration_ms=duration * 1000,
                 request_id=request_id,
                 client_request_id=client_request_id,

@@ -5,7 +5,7 @@ writer's thread builds the entry (``Captured.__call__``) or, on SQLite, its comp
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import msgspec
 
@@ -20,7 +20,9 @@ class Captured(msgspec.Struct, frozen=True, gc=False):
     route: str | None
     operation: str | None
     decision: Decision
-    started_at: datetime
+    # When the request started: a time, or seconds since the epoch (``time.time()``), which the request path
+    # gets for a tenth of what building a time costs; the writer's thread turns it into one (``at``).
+    started_at: datetime | float
     duration_ms: float
     request_id: str
     client_request_id: str
@@ -34,10 +36,15 @@ class Captured(msgspec.Struct, frozen=True, gc=False):
     extra_headers: Sequence[tuple[str, str]]
     batch_request_id: str | None
 
+    def at(self) -> datetime:
+        """When the request started, as the entry's time (UTC)."""
+        started = self.started_at
+        return started if isinstance(started, datetime) else datetime.fromtimestamp(started, UTC)
+
     def __call__(self) -> JournalEntry:
         # Positional, in ``JournalEntry``'s field order: a third cheaper than by keyword, for every request.
         return JournalEntry(
-            self.started_at,
+            self.at(),
             self.tenant,
             self.caller,
             self.method,

@@ -9,6 +9,7 @@ erring towards removing too much.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -43,6 +44,8 @@ _AUTHORIZATION, _SECRET, _PLAIN = "authorization", "secret", "plain"
 # Each header name seen (as sent, any case) → its kind; bounded, as names are the client's to choose.
 _header_kinds: dict[str, str] = {}
 _HEADER_KINDS_KEPT = 1024
+# Each ``Authorization`` scheme seen (``Bearer``) → its redacted value (``Bearer [redacted]``); bounded likewise.
+_authorization_redacted: dict[str, str] = {}
 
 # A JWT (or JWE): a base64url JSON header (``eyJ``), then at least one dot-separated part.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}(?:\.[A-Za-z0-9_-]*)+")
@@ -68,6 +71,9 @@ def redact(entry: JournalEntry) -> JournalEntry:
         if hint != decision.hint or details != decision.details:
             decision = Decision(decision.rule, hint, details)
     url = redact_url(entry.url)
+    client_request_id = entry.client_request_id
+    if client_request_id is not None and "eyJ" in client_request_id:
+        client_request_id = _JWT.sub(REDACTED, client_request_id)
     request_headers = redact_headers(entry.request_headers)
     response_headers = redact_headers(entry.response_headers)
     request_body = _redact_body(entry.request_body)
@@ -75,6 +81,7 @@ def redact(entry: JournalEntry) -> JournalEntry:
     if (
         decision is entry.decision
         and url is entry.url
+        and client_request_id is entry.client_request_id
         and request_headers is entry.request_headers
         and response_headers is entry.response_headers
         and request_body is entry.request_body
@@ -86,6 +93,7 @@ def redact(entry: JournalEntry) -> JournalEntry:
         entry,
         decision=decision,
         url=url,
+        client_request_id=client_request_id,
         request_headers=request_headers,
         response_headers=response_headers,
         request_body=request_body,
@@ -114,6 +122,39 @@ def redact_headers(headers: Headers) -> Headers:
                 changed = list(headers)
             changed[index] = (name, redacted)
     return headers if changed is None else tuple(changed)
+
+
+def redact_header_map(headers: Mapping[str, str]) -> Headers:
+    """``redact_headers(tuple(headers.items()))``, built in one pass: the request's headers as the request path
+    holds them, with the ``Authorization`` value (nearly every request's) redacted without copying the token."""
+    pairs: list[tuple[str, str]] = []
+    append = pairs.append
+    kinds = _header_kinds
+    for name, value in headers.items():
+        kind = kinds.get(name)
+        if kind is None:
+            kind = _header_kind(name)
+        if kind is _AUTHORIZATION:
+            stripped = value.strip()
+            space = stripped.find(" ")
+            scheme = stripped[:space] if space >= 0 else ""
+            if space >= 0 and scheme != REDACTED:
+                value = _authorization_redacted.get(scheme) or _redacted_scheme(scheme)
+            else:
+                value = REDACTED
+        elif kind is _SECRET:
+            value = REDACTED
+        elif "eyJ" in value:
+            value = _JWT.sub(REDACTED, value)
+        append((name, value))
+    return tuple(pairs)
+
+
+def _redacted_scheme(scheme: str) -> str:
+    redacted = f"{scheme} {REDACTED}"
+    if len(_authorization_redacted) < _HEADER_KINDS_KEPT:
+        _authorization_redacted[scheme] = redacted
+    return redacted
 
 
 def _header_kind(name: str) -> str:

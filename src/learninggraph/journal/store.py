@@ -70,13 +70,14 @@ class JournalStore:
     def row_of(self, item: JournalEntry | Captured) -> StoredRow:
         """The stored row of an entry, or of what a request captured (its entry built only if needed)."""
         if self.compact and isinstance(item, Captured):
-            record = compact_record(item)
+            at = item.at()
+            record = compact_record(item, at)
             if record is not None:
                 caller = item.caller
                 return [
                     0,
                     item.tenant,
-                    _time_text(item.started_at),
+                    _time_text(at),
                     caller.app_id,
                     caller.user_id,
                     item.method,
