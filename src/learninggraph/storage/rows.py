@@ -52,7 +52,9 @@ class Selection(Generic[R]):
         self._many: Any = list[record]  # type: ignore[valid-type]
         # Built by position (the struct's constructor, 5 to 6 times cheaper than ``convert``) when no field
         # needs a conversion: a row's values are then already of the fields' types.
-        self._positional = all(_as_read(field.type) for field in msgspec.inspect.type_info(record).fields)
+        info = msgspec.inspect.type_info(record)
+        assert isinstance(info, msgspec.inspect.StructType)
+        self._positional = all(_as_read(field.type) for field in info.fields)
 
     def one(self, row: Row | None) -> R | None:
         if row is None:
