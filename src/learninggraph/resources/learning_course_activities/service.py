@@ -301,7 +301,10 @@ def _changes(
     for name, value in decoded.values.items():
         stored = getattr(record, _COLUMN_OF[name])
         if name in updatable:
-            if rules.newly_evolvable(entity, name, value, stored, include_unknown_enum_members):
+            # Only an enum's member (a string) can be one of its evolvable members.
+            if isinstance(value, str) and rules.newly_evolvable(
+                entity, name, value, stored, include_unknown_enum_members
+            ):
                 decoded.fail(field_invalid(name))
             changes[name] = value
         elif value == stored:
@@ -312,7 +315,7 @@ def _changes(
             decoded.fail(field_invalid(name))
     if "status" in changes and changes["status"] is None:
         decoded.fail(field_required("status"))
-    rules.check_rules(entity, changes, version, decoded)
+    rules.check_changeable(entity, changes, version, decoded)
     decoded.raise_if_failed()
     if foreign_content:
         raise provider_not_valid_for_content(body.get("learningContentId"), record.provider_id)
