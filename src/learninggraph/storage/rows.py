@@ -56,6 +56,11 @@ class Selection(Generic[R]):
         assert isinstance(info, msgspec.inspect.StructType)
         self._positional = all(_as_read(field.type) for field in info.fields)
 
+    @property
+    def positional(self) -> bool:
+        """Whether rows become records by position (no field needs a conversion or a check)."""
+        return self._positional
+
     def one(self, row: Row | None) -> R | None:
         if row is None:
             return None
