@@ -219,3 +219,36 @@ def test_a_body_the_server_holds_whole_is_still_refused_past_the_size_limit() ->
         assert getattr(error, "status", None) == 413
     else:
         raise AssertionError("a body past the limit was accepted")
+
+
+class _Chunks:
+    """A body handed over in several messages, as a chunked upload arrives."""
+
+    def __init__(self, *chunks: bytes) -> None:
+        self.messages = [
+            {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
+            for i, chunk in enumerate(chunks)
+        ]
+
+    async def receive(self) -> dict[str, Any]:
+        return self.messages.pop(0)
+
+
+def test_a_body_in_several_messages_is_read_whole() -> None:
+    reading = Reading(max_body_bytes=1024)
+
+    body = asyncio.run(
+        reading.read_body({"transfer-encoding": "chunked"}, _Chunks(b'{"a":', b"1", b"}").receive)
+    )
+
+    assert body == b'{"a":1}'
+
+
+def test_a_body_in_several_messages_is_refused_once_they_pass_the_size_limit() -> None:
+    reading = Reading(max_body_bytes=5)
+    try:
+        asyncio.run(reading.read_body({"transfer-encoding": "chunked"}, _Chunks(b"0123", b"4567").receive))
+    except Exception as error:
+        assert getattr(error, "status", None) == 413
+    else:
+        raise AssertionError("a body past the limit was accepted")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
+import msgspec
 import pytest
 
 from learninggraph.storage.database import Database
-from learninggraph.storage.rows import Record, Selection
+from learninggraph.storage.rows import Record, Selection, update_row
 
 
 class Item(Record, frozen=True):
@@ -76,3 +78,50 @@ def test_a_record_that_misses_a_declared_column_is_refused_when_its_selection_is
 def test_a_computed_expression_for_no_field_is_refused() -> None:
     with pytest.raises(TypeError, match="no such field \\['weight'\\]"):
         Selection(Item, computed={"weight": "1"})
+
+
+class Label(Record, frozen=True):
+    name: str
+    size: int | None
+
+
+class ShortLabel(Record, frozen=True):
+    name: Annotated[str, msgspec.Meta(max_length=3)]
+
+
+def test_a_record_of_text_and_integers_is_built_by_position_from_its_row(db: Database) -> None:
+    labels = Selection(Label)
+
+    with db.snapshot() as conn:
+        rows = conn.fetch_all(f"SELECT {labels.columns} FROM items ORDER BY id")
+
+    assert labels.positional
+    assert labels.all(rows) == [Label(id="a", name="first", size=3), Label(id="b", name="second", size=None)]
+    assert labels.one(rows[0]) == Label(id="a", name="first", size=3)
+
+
+def test_a_record_with_a_boolean_or_a_constraint_is_converted_not_built_by_position() -> None:
+    assert not ITEM.positional
+    assert not Selection(ShortLabel).positional
+
+
+def test_a_row_that_breaks_a_fields_constraint_is_refused(db: Database) -> None:
+    with db.snapshot() as conn, pytest.raises(msgspec.ValidationError):
+        Selection(ShortLabel).one(conn.fetch_one("SELECT id, name FROM items WHERE id = 'a'"))
+
+
+def test_updates_of_different_properties_each_set_their_own_columns(db: Database) -> None:
+    db_columns = {"name": "name", "size": "size"}
+    with db.transaction() as conn:
+        conn.execute("ALTER TABLE items ADD COLUMN tenant_id TEXT")
+        conn.execute("UPDATE items SET tenant_id = 't'")
+        update_row(conn, "items", db_columns, tenant_id="t", row_id="a", values={"name": "renamed"})
+        update_row(
+            conn, "items", db_columns, tenant_id="t", row_id="b", values={"size": 7, "name": "resized"}
+        )
+        update_row(conn, "items", db_columns, tenant_id="t", row_id="b", values={"name": "again"})
+
+    with db.snapshot() as conn:
+        rows = conn.fetch_all("SELECT id, name, size FROM items ORDER BY id")
+
+    assert [tuple(row) for row in rows] == [("a", "renamed", 3), ("b", "again", 7)]

@@ -100,8 +100,18 @@ class Reading:
             ) from None
 
     async def _collect(self, receive: Receive) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b""
+        chunk: bytes = message.get("body", b"")
+        if len(chunk) > self.max_body_bytes:
+            raise self._too_large()
+        if not message.get("more_body", False):  # the whole body in one message (a small one always is)
+            return chunk
+        return await self._rest(receive, [chunk], len(chunk))
+
+    async def _rest(self, receive: Receive, chunks: list[bytes], size: int) -> bytes:
+        """The rest of a body that came in several messages, after ``chunks`` (``size`` bytes)."""
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":

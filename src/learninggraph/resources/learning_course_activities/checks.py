@@ -122,23 +122,29 @@ def locate(
             raise ValidationFailed(problems)
     if key.provider_id is not None:
         providers.require_registered(conn, caller.tenant_id, key.provider_id)
-    found: list[ActivityInContext]
     if key.activity_id is not None:
+        # By id (most requests): at most one row, judged without building lists.
         one = repository.get_in_context(conn, caller.tenant_id, key.activity_id, reading=reading)
-        found = [] if one is None else [one]
-    else:
-        assert key.external_id is not None
-        found = repository.find_in_context(
-            conn, caller.tenant_id, key.external_id, provider_id=key.provider_id
-        )
+        if one is not None and _under(key, one):
+            return one
+        raise NotFound(not_found, explanation=activity_key_not_found(key))
+    assert key.external_id is not None
     found = [
         record
-        for record in found
-        if (key.provider_id is None or record.provider_id == key.provider_id)
-        and (key.learner_id is None or record.learner_user_id == key.learner_id)
+        for record in repository.find_in_context(
+            conn, caller.tenant_id, key.external_id, provider_id=key.provider_id
+        )
+        if _under(key, record)
     ]
     if not found:
         raise NotFound(not_found, explanation=activity_key_not_found(key))
     if len(found) > 1:
         raise external_id_ambiguous(key.external_id)
     return found[0]
+
+
+def _under(key: ActivityKey, record: ActivityInContext) -> bool:
+    """Whether the record is under the provider and the learner the key's path names (if it names them)."""
+    return (key.provider_id is None or record.provider_id == key.provider_id) and (
+        key.learner_id is None or record.learner_user_id == key.learner_id
+    )

@@ -34,10 +34,11 @@ class ActivityRecord(Record, frozen=True):
 class ActivityInContext(ActivityRecord, frozen=True):
     """The activity with what its writes and reads one by one check, read in the same statement."""
 
-    # The provider's isCourseActivitySyncEnabled (None: the provider is gone).
-    provider_sync_enabled: bool | None
-    # The learner's licence (None: the learner is no longer in the directory).
-    learner_licensed: bool | None
+    # The provider's isCourseActivitySyncEnabled (None: the provider is gone) and the learner's licence (None:
+    # the learner is no longer in the directory), as stored: 1 or 0, read as they are (rows.Selection builds
+    # a record of text and integers by position, without a conversion).
+    provider_sync_enabled: int | None
+    learner_licensed: int | None
 
 
 ACTIVITY = Selection(ActivityRecord, covers=(p.column for p in LEARNING_COURSE_ACTIVITY.properties))

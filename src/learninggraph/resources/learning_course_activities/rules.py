@@ -21,6 +21,16 @@ from learninggraph.storage.database import Connection
 
 
 def check_rules(entity: EntityType, values: dict[str, Any], version: str, decoded: Decoded) -> None:
+    check_changeable(entity, values, version, decoded)
+    for name in ("learnerUserId", "learningContentId", "learningProviderId", "externalcourseActivityId"):
+        value = values.get(name)
+        if isinstance(value, str) and not value.strip():
+            decoded.fail(field_empty(name))
+
+
+def check_changeable(entity: EntityType, values: dict[str, Any], version: str, decoded: Decoded) -> None:
+    """The rules on what an update may change: the percentage's range, a self-initiated course's statuses on
+    v1.0. (An update changes no identifying property, so ``check_rules``' other checks cannot apply to it.)"""
     percentage = values.get("completionPercentage")
     if percentage is not None and not 0 <= percentage <= 100:
         decoded.fail(field_invalid("completionPercentage", "an integer from 0 to 100"))
@@ -37,10 +47,6 @@ def check_rules(entity: EntityType, values: dict[str, Any], version: str, decode
                 f"one of {', '.join(SELF_INITIATED_STATUSES_V1)} for a self-initiated course on v1.0",
             )
         )
-    for name in ("learnerUserId", "learningContentId", "learningProviderId", "externalcourseActivityId"):
-        value = values.get(name)
-        if isinstance(value, str) and not value.strip():
-            decoded.fail(field_empty(name))
 
 
 _ENUM = Kind.ENUM  # a module constant: ``Kind.ENUM`` goes through the enum metaclass's attribute hook

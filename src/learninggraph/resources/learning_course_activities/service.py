@@ -312,27 +312,34 @@ def _changes(
     include_unknown_enum_members: bool,
 ) -> dict[str, Any]:
     """What a PATCH changes, every input field judged at once; identifying properties only resent unchanged."""
-    decoded = Decoded()
-    if ODATA_TYPE in body and type_named(body[ODATA_TYPE]) is not entity:
-        decoded.fail(field_invalid(ODATA_TYPE))
     # An evolvable enum's sentinel in a PATCH means "absent" (what a client read without the Prefer header
     # and sends back); its later members are written only with that header, or resent unchanged
-    # (rules.newly_evolvable).
-    sent = {name: value for name, value in body.items() if not rules.is_sentinel(entity, name, value)}
-    fields = decode_properties(
+    # (rules.newly_evolvable). Only a string can be one.
+    sent = {
+        name: value
+        for name, value in body.items()
+        if not (isinstance(value, str) and rules.is_sentinel(entity, name, value))
+    }
+    # The fields' own problems, after the type's (the first a client reads).
+    decoded = decode_properties(
         entity,
         sent,
-        accepted=UPDATABLE[entity.name] | IDENTIFYING,
+        accepted=_ACCEPTED_ON_UPDATE[entity.name],
         include_unknown_enum_members=True,
         skip=_SKIP,
     )
-    decoded.errors.extend(fields.errors)
+    if ODATA_TYPE in body and type_named(body[ODATA_TYPE]) is not entity:
+        decoded.errors.insert(0, field_invalid(ODATA_TYPE))
+    updatable = UPDATABLE[entity.name]
     changes: dict[str, Any] = {}
     foreign_content = False
-    for name, value in fields.values.items():
+    for name, value in decoded.values.items():
         stored = getattr(record, _COLUMN_OF[name])
-        if name in UPDATABLE[entity.name]:
-            if rules.newly_evolvable(entity, name, value, stored, include_unknown_enum_members):
+        if name in updatable:
+            # Only an enum's member (a string) can be one of its evolvable members.
+            if isinstance(value, str) and rules.newly_evolvable(
+                entity, name, value, stored, include_unknown_enum_members
+            ):
                 decoded.fail(field_invalid(name))
             changes[name] = value
         elif value == stored:
@@ -343,7 +350,7 @@ def _changes(
             decoded.fail(field_invalid(name))
     if "status" in changes and changes["status"] is None:
         decoded.fail(field_required("status"))
-    rules.check_rules(entity, changes, version, decoded)
+    rules.check_changeable(entity, changes, version, decoded)
     decoded.raise_if_failed()
     if foreign_content:
         raise provider_not_valid_for_content(body.get("learningContentId"), record.provider_id)
@@ -352,5 +359,7 @@ def _changes(
 
 # The record's attribute holding each property's stored value: its column.
 _COLUMN_OF = {p.name: p.column for p in LEARNING_COURSE_ACTIVITY.properties}
+# What a PATCH of each type may name: what it may change, and what identifies the activity (resent unchanged).
+_ACCEPTED_ON_UPDATE = {name: updatable | IDENTIFYING for name, updatable in UPDATABLE.items()}
 
 __all__ = ["LEARNING_COURSE_ACTIVITY", "ActivityKey", "LearningCourseActivityService", "type_of"]

@@ -30,8 +30,9 @@ def require_registered(conn: Connection, tenant_id: str, provider_id: str) -> No
         raise unknown_registration_id(provider_id)
 
 
-def require_sync_enabled(state: bool | None, provider_id: str) -> None:
-    """Raises the documented 400s for a provider's sync state as read: none (None), or turned off."""
+def require_sync_enabled(state: int | None, provider_id: str) -> None:
+    """Raises the documented 400s for a provider's sync state as read (a flag, or 1/0 as stored): none (None),
+    or turned off."""
     if state is None:
         raise unknown_registration_id(provider_id)
     if not state:
