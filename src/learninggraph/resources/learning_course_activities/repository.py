@@ -79,15 +79,7 @@ def create_context(
         (tenant_id, key(provider_id), tenant_id, key(content_id), tenant_id, key(learner_id)),
     )
     assert row is not None  # a SELECT without FROM has its one row
-    sync, owner, licensed = row[0], row[1], row[2]
-    return CreateContext(
-        provider_id,
-        content_id,
-        learner_id,
-        None if sync is None else bool(sync),
-        owner,
-        None if licensed is None else bool(licensed),
-    )
+    return _context_of((provider_id, content_id, learner_id), row[0], row[1], row[2])
 
 
 # The ids a create names, as sent: provider, content, learner.
@@ -104,16 +96,22 @@ def create_contexts(
         params += [tenant_id, _key(provider_id), _key(content_id), _key(learner_id)]
     found: dict[CreateIds, CreateContext] = {}
     for n, sync, owner, licensed in conn.fetch_all(_create_contexts_sql(len(keys)), params):
-        provider_id, content_id, learner_id = key = keys[int(n)]
-        found[key] = CreateContext(
-            provider_id,
-            content_id,
-            learner_id,
-            None if sync is None else bool(sync),
-            owner,
-            None if licensed is None else bool(licensed),
-        )
+        key = keys[int(n)]
+        found[key] = _context_of(key, sync, owner, licensed)
     return found
+
+
+def _context_of(ids: CreateIds, sync: object, owner: str | None, licensed: object) -> CreateContext:
+    """The create context of ``ids`` from its read's columns (the flags read as 0/1 or NULL)."""
+    provider_id, content_id, learner_id = ids
+    return CreateContext(
+        provider_id,
+        content_id,
+        learner_id,
+        None if sync is None else bool(sync),
+        owner,
+        None if licensed is None else bool(licensed),
+    )
 
 
 def _key(value: str | None) -> str | None:
