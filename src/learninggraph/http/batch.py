@@ -34,6 +34,7 @@ from learninggraph.http.context import Operation, RequestContext
 from learninggraph.http.errors import render_error
 from learninggraph.http.messages import (
     JSON_CONTENT_TYPE,
+    BatchResponse,
     Request,
     Response,
 )
@@ -59,14 +60,6 @@ class BatchOutputSpent(GraphError):
 
     status = 503
     code = "serviceNotAvailable"
-
-
-@dataclass(slots=True)
-class BatchResponse(Response):
-    """A batch's answer, with what the journal keeps of the envelope: its requests and responses without their
-    bodies, which the items' own entries hold (each tied to the batch by ``batch_request_id``)."""
-
-    journal_bodies: tuple[bytes, bytes] = (b"", b"")
 
 
 # Not frozen: a frozen dataclass's __init__ costs several times as much, once per item.

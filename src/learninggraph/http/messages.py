@@ -75,6 +75,14 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class BatchResponse(Response):
+    """A batch's answer, with what the journal keeps of the envelope: its requests and responses without their
+    bodies, which the items' own entries hold (each tied to the batch by ``batch_request_id``)."""
+
+    journal_bodies: tuple[bytes, bytes] = (b"", b"")
+
+
 _json_decoder = msgspec.json.Decoder()
 
 

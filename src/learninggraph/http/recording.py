@@ -23,7 +23,7 @@ import msgspec
 from learninggraph.domain.errors import Explanation, GraphError
 from learninggraph.domain.principal import Principal
 from learninggraph.http.context import RequestContext
-from learninggraph.http.messages import Request, Response
+from learninggraph.http.messages import BatchResponse, Request, Response
 from learninggraph.journal.captured import Captured
 from learninggraph.journal.entry import ANONYMOUS, BODY_LIMIT_BYTES, Caller, Decision
 from learninggraph.journal.journal import Journal
@@ -110,9 +110,8 @@ class Recorder:
             operation = None if context.operation is None else context.operation.name
         response_body = response.body
         # A ``$batch``'s answer says what of the envelope to keep: its items' bodies are in their own entries.
-        kept: tuple[bytes, bytes] | None = getattr(response, "journal_bodies", None)
-        if kept is not None:
-            request_body, response_body = kept
+        if isinstance(response, BatchResponse):
+            request_body, response_body = response.journal_bodies
         captured = Captured(
             tenant,
             caller,
@@ -133,10 +132,7 @@ class Recorder:
             response.headers or (),
             batch_request_id,
         )
-        if len(response_body) > BODY_LIMIT_BYTES or len(request_body) > BODY_LIMIT_BYTES:
-            self.journal.record(captured())
-        else:
-            self.journal.record(captured)
+        self._queue(captured)
 
     def record_item(
         self,
@@ -191,7 +187,12 @@ class Recorder:
             response.headers or (),
             batch.request.request_id,
         )
-        if len(body) > BODY_LIMIT_BYTES or len(request_body) > BODY_LIMIT_BYTES:
+        self._queue(captured)
+
+    def _queue(self, captured: Captured) -> None:
+        """Hands ``captured`` to the journal; a body past the journal's bound is cut now (its entry built), as
+        a queued capture would hold all of it until stored."""
+        if len(captured.response_body) > BODY_LIMIT_BYTES or len(captured.request_body) > BODY_LIMIT_BYTES:
             self.journal.record(captured())
         else:
             self.journal.record(captured)

@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from learninggraph.domain.permissions import READ_ANY_ACTIVITY, WRITE_ANY_ACTIVITY
+from learninggraph.http.batch_requests import ItemRequest
 from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Response
 from learninggraph.http.odata_json import (
@@ -126,7 +127,7 @@ def create_activity(activities: Activities, view: View, context: RequestContext)
         provider_id=provider,
         version=context.version,
         include_unknown_enum_members=request.includes_unknown_enum_members,
-        siblings=getattr(request, "siblings", None),
+        siblings=request.siblings if isinstance(request, ItemRequest) else None,
     )
     body = activities.render_entity(row, context, context_url(context, fragment, entity=True))
     location = f"{context.base_url}/{context.version}/employeeExperience/{ACTIVITIES}/{quote_key(row.id)}"
