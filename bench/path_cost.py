@@ -3,12 +3,14 @@
     python bench/path_cost.py --database-url sqlite:///bench.db --sample ids.json \
         [--baseline OTHER_TREE] [--only get patch list token] [--duration 5] [--rounds 3] [--profile DIR]
 
-Our server (this tree), the same server from ``--baseline``'s ``src/`` and ``bench/ceiling.py``'s minimal
-handlers, each pinned to CPU 1 (wrk to CPU 0), all with the request journal off, measured in turn on each
-scenario, in interleaved rounds. Each figure is the server process's own CPU time per answered request (user
-and system, every thread), the median of the rounds: unlike requests per second, it holds still while other
-work shares the machine. The ratio column is the minimal handler's CPU per request ÷ ours, the throughput
-ratio ``bench/run.py`` reports when the server's core is the bottleneck. ``--profile DIR``: a py-spy
+Our server (this tree), the same server from ``--baseline``'s ``src/`` and ``bench/ceiling.py``'s minimal handlers,
+each pinned to CPU 1 (wrk to CPU 0), all with the request journal off, measured in turn on each scenario, in
+interleaved rounds. Every round starts the servers afresh, in alternating order, so that what belongs to one
+process (its memory layout, its hash seed, being started first) does not stay with one tree: kept for a whole run,
+that alone moved the same code by up to 20% between the two slots. Each figure is the server process's own CPU time
+per answered request (user and system, every thread), the median of the rounds: unlike requests per second, it
+holds still while other work shares the machine. The ratio column is the minimal handler's CPU per request ÷ ours,
+the throughput ratio ``bench/run.py`` reports when the server's core is the bottleneck. ``--profile DIR``: a py-spy
 ``raw`` profile of each server and scenario of the last round into DIR.
 """
 
@@ -21,6 +23,7 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 from journal_cost import cpu_seconds
@@ -60,66 +63,64 @@ def main() -> None:
     servers["min"] = ([PYTHON, str(HERE / "ceiling.py"), url, str(min_port), "1"], {})
     cpu: dict[str, list[float]] = {}
     rps: dict[str, list[float]] = {}
+    ports = {
+        name: (min_port if name == "min" else int(cmd[cmd.index("--port") + 1]))
+        for name, (cmd, _) in servers.items()
+    }
+    runs = [(name, scenario) for scenario in args.only for name in servers if name != "min"] + [
+        ("min", PAIRS[s]) for s in args.only if s in PAIRS
+    ]
     try:
-        with process(servers["ours"][0], cpu="1", env=servers["ours"][1]) as ours_proc:
-            procs = {"ours": ours_proc}
-            others = [name for name in servers if name != "ours"]
-            contexts = [process(servers[n][0], cpu="1", env=servers[n][1]) for n in others]
-            for name, context in zip(others, contexts, strict=True):
-                procs[name] = context.__enter__()
-            try:
-                ports = {
-                    name: (min_port if name == "min" else int(cmd[cmd.index("--port") + 1]))
-                    for name, (cmd, _) in servers.items()
+        for round_number in range(args.rounds):
+            # Fresh processes each round, started in alternating order: a process's own luck (its memory
+            # layout, its hash seed, which slot started first) is spread over the trees, not kept by one.
+            names = list(servers) if round_number % 2 == 0 else list(reversed(servers))
+            with ExitStack() as stack:
+                procs = {
+                    name: stack.enter_context(process(servers[name][0], cpu="1", env=servers[name][1]))
+                    for name in names
                 }
                 for name, port in ports.items():
                     wait_ready(f"http://127.0.0.1:{port}/{'hello' if name == 'min' else 'health'}")
-                runs = [(name, scenario) for scenario in args.only for name in servers if name != "min"] + [
-                    ("min", PAIRS[s]) for s in args.only if s in PAIRS
-                ]
                 for name, scenario in runs:  # warm: tokens verified, statements and filters cached
                     # The list's learners each have a token of their own: long enough to verify most of them.
                     seconds = 10 if scenario == "list" else 2
                     run_wrk(
                         wrk, f"http://127.0.0.1:{ports[name]}", scripts[scenario], seconds, procs[name].pid
                     )
-                for round_number in range(args.rounds):
-                    ordered = runs if round_number % 2 == 0 else list(reversed(runs))
-                    last = round_number == args.rounds - 1
-                    for name, scenario in ordered:
-                        pid = procs[name].pid
-                        spy = None
-                        if last and args.profile is not None:
-                            args.profile.mkdir(parents=True, exist_ok=True)
-                            spy = subprocess.Popen(
-                                [
-                                    shutil.which("py-spy") or "py-spy", "record", "-p", str(pid), "-d", str(args.duration), "-r", "500",
-                                    "-f", "raw", "--nonblocking",
-                                    "-o", str(args.profile / f"{name}-{scenario}.raw"),
-                                ],
-                                stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL,
-                            )  # fmt: skip
-                        before = cpu_seconds(pid)
-                        result = run_wrk(
-                            wrk, f"http://127.0.0.1:{ports[name]}", scripts[scenario], args.duration, pid,
-                            args.connections,
+                ordered = runs if round_number % 2 == 0 else list(reversed(runs))
+                last = round_number == args.rounds - 1
+                for name, scenario in ordered:
+                    pid = procs[name].pid
+                    spy = None
+                    if last and args.profile is not None:
+                        args.profile.mkdir(parents=True, exist_ok=True)
+                        spy = subprocess.Popen(
+                            [
+                                shutil.which("py-spy") or "py-spy", "record", "-p", str(pid), "-d", str(args.duration), "-r", "500",
+                                "-f", "raw", "--nonblocking",
+                                "-o", str(args.profile / f"{name}-{scenario}.raw"),
+                            ],
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL,
                         )  # fmt: skip
-                        used = cpu_seconds(pid) - before
-                        if spy is not None:
-                            spy.wait(timeout=60)
-                        key = f"{name}:{scenario}"
-                        per = 1e6 * used / (result[0] * args.duration)
-                        cpu.setdefault(key, []).append(per)
-                        rps.setdefault(key, []).append(result[0])
-                        print(
-                            f"round {round_number + 1} {key:16s} {result[0]:8.0f} req/s  CPU {per:6.1f} µs/request"
-                            f"  non-2xx {result[3]}",
-                            flush=True,
-                        )
-            finally:
-                for context in reversed(contexts):
-                    context.__exit__(None, None, None)
+                    before = cpu_seconds(pid)
+                    result = run_wrk(
+                        wrk, f"http://127.0.0.1:{ports[name]}", scripts[scenario], args.duration, pid,
+                        args.connections,
+                    )  # fmt: skip
+                    used = cpu_seconds(pid) - before
+                    if spy is not None:
+                        spy.wait(timeout=60)
+                    key = f"{name}:{scenario}"
+                    per = 1e6 * used / (result[0] * args.duration)
+                    cpu.setdefault(key, []).append(per)
+                    rps.setdefault(key, []).append(result[0])
+                    print(
+                        f"round {round_number + 1} {key:16s} {result[0]:8.0f} req/s  CPU {per:6.1f} µs/request"
+                        f"  non-2xx {result[3]}",
+                        flush=True,
+                    )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nload average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
@@ -136,6 +137,11 @@ def main() -> None:
             ours = statistics.median(cpu[f"{n}:{scenario}"])
             cells.append(f"{ours:.0f} | {minimal / ours:.2f}")
         print(f"| {scenario} | {' | '.join(cells)} | {minimal:.0f} |")
+    if "base" in servers:
+        print("\nours ÷ base, CPU per request, round by round (below 1: ours costs less):")
+        for scenario in args.only:
+            pairs = zip(cpu[f"ours:{scenario}"], cpu[f"base:{scenario}"], strict=True)
+            print(f"  {scenario:6s} " + ", ".join(f"{a / b:.2f}" for a, b in pairs))
 
 
 if __name__ == "__main__":
