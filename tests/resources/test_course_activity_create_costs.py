@@ -57,6 +57,11 @@ class _CountingDatabase:
         with self._database.single_write() as conn:
             yield _Counting(conn, self.sent)
 
+    @contextmanager
+    def unlocked_write(self) -> Iterator[_Counting]:
+        with self._database.unlocked_write() as conn:
+            yield _Counting(conn, self.sent)
+
 
 @pytest.fixture
 def counted(database: Database) -> _CountingDatabase:

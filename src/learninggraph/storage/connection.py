@@ -119,6 +119,13 @@ class Database:
         ``transaction()``."""
         return self.transaction()
 
+    def unlocked_write(self) -> AbstractContextManager[Connection]:
+        """A ``single_write`` whose reads lock nothing and whose one write is its last statement. A transaction
+        adds nothing to such a block where each statement sees the latest commits anyway (READ COMMITTED) and
+        the write is atomic by itself, so a backend may run each statement on its own (PostgreSQL: no BEGIN
+        and COMMIT round trips); elsewhere it is ``single_write()``."""
+        return self.single_write()
+
     def snapshot(self) -> AbstractContextManager[Connection]:
         """A read transaction: every statement in the block sees the same state."""
         raise NotImplementedError

@@ -141,8 +141,9 @@ class LearningCourseActivityService:
         if entity is not None:
             require(caller, _WRITE[entity.name])
         provider_sent = provider_id if provider_id is not None else body.get("learningProviderId")
-        # Reads, checks, then the one INSERT last: in a $batch's group it needs no savepoint of its own.
-        with self.database.single_write() as conn:
+        # Reads that lock nothing, checks, then the one INSERT last: no savepoint of its own in a $batch's group,
+        # and on PostgreSQL no transaction around it.
+        with self.database.unlocked_write() as conn:
             require_plan(caller)
             # The provider's, the content's and the learner's rows, read at once for the ids as sent.
             ids = (
