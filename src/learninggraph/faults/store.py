@@ -48,8 +48,9 @@ def add_rule(database: Database, rule: FaultRule) -> FaultRule:
 
 
 def list_rules(database: Database, tenant_id: str | None) -> list[FaultRule]:
-    """The tenant's rules in the order they are tried (every tenant's, when ``tenant_id`` is None)."""
-    with database.snapshot() as conn:
+    """The tenant's rules in the order they are tried (every tenant's, when ``tenant_id`` is None). One
+    statement: no read transaction around it (the matcher re-reads the rules each second on the request path)."""
+    with database.read() as conn:
         return _read(conn, tenant_id)
 
 
