@@ -2,8 +2,8 @@
 
     python bench/soak_probe.py OUT.jsonl SECONDS [--trim] -- serve --database ... (``learninggraph``'s arguments)
 
-Starts a daemon thread that appends one JSON line to ``OUT.jsonl`` every ``SECONDS``, then runs the
-``learninggraph`` command line in this process. Each line splits the process's memory:
+Runs the ``learninggraph`` command line in this process; once it has built its app (``create_app``), a daemon
+thread appends one JSON line to ``OUT.jsonl`` every ``SECONDS``. Each line splits the process's memory:
 
 - ``/proc/self/status``: ``VmRSS`` and its parts ``RssAnon`` (heap, arenas), ``RssFile`` (code, mapped files)
   and ``RssShmem`` (shared mappings such as a WAL's ``-shm`` index);
@@ -179,9 +179,20 @@ def main() -> None:
     separator, *rest = rest[1:] if trim else rest
     if separator != "--":
         raise SystemExit(__doc__)
-    threading.Thread(
-        target=_run, args=(Path(out), float(every), trim), daemon=True, name="soak-probe"
-    ).start()
+    import learninggraph.app as app_module
+
+    build = app_module.create_app
+
+    def create_app(*args: Any, **kwargs: Any) -> Any:
+        # The probe's thread starts once the app is built: started before, it would have a glibc heap (arena)
+        # of its own before the server's first call to ``mallopt``, and threads started later could share it.
+        app = build(*args, **kwargs)
+        threading.Thread(
+            target=_run, args=(Path(out), float(every), trim), daemon=True, name="soak-probe"
+        ).start()
+        return app
+
+    app_module.create_app = create_app
     from learninggraph.cli import main as learninggraph
 
     raise SystemExit(learninggraph(rest))
