@@ -12,7 +12,8 @@ thread appends one JSON line to ``OUT.jsonl`` every ``SECONDS``. Each line split
   ``libsqlite3`` that Python's ``_sqlite3`` module links;
 - glibc's heap (``mallinfo2``): bytes handed out, bytes free inside the arenas, bytes mapped on their own;
 - Python's own allocated blocks (``sys.getallocatedblocks``), the entries of the verified-token cache (about
-  3 KB each), the journal's entries queued and not yet stored, and the thread count (glibc gives threads arenas).
+  3 KB each), the journal's entries queued and not yet stored (and what they count as in its byte bound),
+  and the thread count (glibc gives threads arenas).
 
 ``--trim``: after each sample, glibc's ``malloc_trim(0)`` (what a trimming timer in the server would do), with the
 CPU time it took and the resident memory right after it. Used by ``bench/soak.py --probe [--probe-trim]``; a
@@ -133,6 +134,12 @@ class Probe:
         writers = (getattr(getattr(t, "_target", None), "__self__", None) for t in threading.enumerate())
         return sum(w.pending for w in writers if type(w).__name__ == "JournalWriter")
 
+    @staticmethod
+    def journal_pending_bytes() -> int:
+        """What the queued entries count as in the writer's byte bound (0 where the writer has none)."""
+        writers = (getattr(getattr(t, "_target", None), "__self__", None) for t in threading.enumerate())
+        return sum(getattr(w, "pending_bytes", 0) for w in writers if type(w).__name__ == "JournalWriter")
+
     def sample(self) -> dict[str, Any]:
         status = {}
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -157,6 +164,7 @@ class Probe:
             "python_blocks": sys.getallocatedblocks(),
             "verified_tokens": self.verified_tokens(),
             "journal_pending": self.journal_pending(),
+            "journal_pending_bytes": self.journal_pending_bytes(),
             "connections": self.connections(),
         }
 
