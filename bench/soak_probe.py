@@ -2,8 +2,8 @@
 
     python bench/soak_probe.py OUT.jsonl SECONDS [--trim] -- serve --database ... (``learninggraph``'s arguments)
 
-Starts a daemon thread that appends one JSON line to ``OUT.jsonl`` every ``SECONDS``, then runs the
-``learninggraph`` command line in this process. Each line splits the process's memory:
+Runs the ``learninggraph`` command line in this process; once it has built its app (``create_app``), a daemon
+thread appends one JSON line to ``OUT.jsonl`` every ``SECONDS``. Each line splits the process's memory:
 
 - ``/proc/self/status``: ``VmRSS`` and its parts ``RssAnon`` (heap, arenas), ``RssFile`` (code, mapped files)
   and ``RssShmem`` (shared mappings such as a WAL's ``-shm`` index);
@@ -12,7 +12,8 @@ Starts a daemon thread that appends one JSON line to ``OUT.jsonl`` every ``SECON
   ``libsqlite3`` that Python's ``_sqlite3`` module links;
 - glibc's heap (``mallinfo2``): bytes handed out, bytes free inside the arenas, bytes mapped on their own;
 - Python's own allocated blocks (``sys.getallocatedblocks``), the entries of the verified-token cache (about
-  3 KB each), the journal's entries queued and not yet stored, and the thread count (glibc gives threads arenas).
+  3 KB each), the journal's entries queued and not yet stored (and what they count as in its byte bound),
+  and the thread count (glibc gives threads arenas).
 
 ``--trim``: after each sample, glibc's ``malloc_trim(0)`` (what a trimming timer in the server would do), with the
 CPU time it took and the resident memory right after it. Used by ``bench/soak.py --probe [--probe-trim]``; a
@@ -133,6 +134,12 @@ class Probe:
         writers = (getattr(getattr(t, "_target", None), "__self__", None) for t in threading.enumerate())
         return sum(w.pending for w in writers if type(w).__name__ == "JournalWriter")
 
+    @staticmethod
+    def journal_pending_bytes() -> int:
+        """What the queued entries count as in the writer's byte bound (0 where the writer has none)."""
+        writers = (getattr(getattr(t, "_target", None), "__self__", None) for t in threading.enumerate())
+        return sum(getattr(w, "pending_bytes", 0) for w in writers if type(w).__name__ == "JournalWriter")
+
     def sample(self) -> dict[str, Any]:
         status = {}
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -157,6 +164,7 @@ class Probe:
             "python_blocks": sys.getallocatedblocks(),
             "verified_tokens": self.verified_tokens(),
             "journal_pending": self.journal_pending(),
+            "journal_pending_bytes": self.journal_pending_bytes(),
             "connections": self.connections(),
         }
 
@@ -179,9 +187,20 @@ def main() -> None:
     separator, *rest = rest[1:] if trim else rest
     if separator != "--":
         raise SystemExit(__doc__)
-    threading.Thread(
-        target=_run, args=(Path(out), float(every), trim), daemon=True, name="soak-probe"
-    ).start()
+    import learninggraph.app as app_module
+
+    build = app_module.create_app
+
+    def create_app(*args: Any, **kwargs: Any) -> Any:
+        # The probe's thread starts once the app is built: started before, it would have a glibc heap (arena)
+        # of its own before the server's first call to ``mallopt``, and threads started later could share it.
+        app = build(*args, **kwargs)
+        threading.Thread(
+            target=_run, args=(Path(out), float(every), trim), daemon=True, name="soak-probe"
+        ).start()
+        return app
+
+    app_module.create_app = create_app
     from learninggraph.cli import main as learninggraph
 
     raise SystemExit(learninggraph(rest))

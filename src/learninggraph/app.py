@@ -48,6 +48,7 @@ _LEASE_SECONDS = 0.5
 # pool holds, so a handler never waits for a connection that another handler's thread is not using.
 HANDLER_THREADS = 6
 _M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
 # The journal's writer stores what is queued once a second, or as soon as this many entries wait: a
 # transaction's fixed cost (ids, per-tenant counts, eviction) spread over hundreds of entries costs a
 # busy server a third of what 50 ms batches did (bench/journal_cost.py); the test kit flushes before reading.
@@ -255,7 +256,8 @@ def _login_guard(settings: Settings, budgets: DatabaseCounterStore, clock: Clock
 
 
 def return_large_blocks_to_the_system() -> None:
-    """Has glibc map every block of 128 KiB or more on its own, so freeing it returns it to the system.
+    """Has glibc map every block of 128 KiB or more on its own, so freeing it returns it to the system, and
+    keep one heap for all threads, so what one thread frees another reuses.
 
     glibc otherwise raises that threshold after each large free, and later large responses then stay in
     its heap: after one huge ``$batch`` the process kept hundreds of megabytes. No-op on other C libraries.
@@ -267,6 +269,10 @@ def return_large_blocks_to_the_system() -> None:
     except (OSError, AttributeError, TypeError):
         return
     mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+    # One heap for every thread. SQLite drops its whole page cache when another process (a worker, another
+    # server on the file) has written; pages freed in one thread's heap were not reused when the batch thread
+    # read them back into its own, which grew by the page cache's size (bench/memory_step.py).
+    mallopt(_M_ARENA_MAX, 1)
 
 
 def _executor_for(database: Database) -> ThreadPoolExecutor | None:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, replace
 from typing import Any
 
-from learninggraph.app import create_app
+from learninggraph.app import create_app, return_large_blocks_to_the_system
 from learninggraph.faults.flags import install, serve_rules, uninstall
 from learninggraph.http.dashboard_mount import PREFIX as DASHBOARD_PREFIX
 from learninggraph.http.edge import Edge
@@ -55,6 +55,8 @@ def serve(
     from learninggraph.http.access_log import configure_logging
 
     sock = bind_socket(host, port)  # before anything is created or printed: a busy port is one error line
+    # Before any thread (a new database's first signing key is made on one): create_app does it again.
+    return_large_blocks_to_the_system()
     configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
     settings = _prepare_and_announce(settings, host=host, port=port, tls=certfile is not None)
     with _serve_faults(settings):

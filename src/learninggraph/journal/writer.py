@@ -2,8 +2,9 @@
 
 ``record`` only appends to an in-memory queue; the writer thread stores what is queued every ``interval``
 seconds, or as soon as ``batch_size`` entries wait, and everything left on ``close``. If the database is
-unavailable a batch is kept and retried; past ``max_pending`` queued entries the oldest are dropped (and
-counted), so a stalled database never grows a worker's memory or slows its requests.
+unavailable a batch is kept and retried; past ``max_pending`` queued entries, or ``max_pending_bytes`` of
+them (``queued_bytes``), the oldest are dropped (and counted), so a stalled database never grows a worker's
+memory or slows its requests.
 """
 
 from __future__ import annotations
@@ -28,6 +29,21 @@ Recorded = JournalEntry | Callable[[], JournalEntry]
 DEFAULT_BATCH_SIZE = 256
 DEFAULT_INTERVAL_SECONDS = 0.05
 DEFAULT_MAX_PENDING = 50_000
+# Entries carry bodies of up to BODY_LIMIT_BYTES each: 50,000 of them could hold 1.6 GB. Small entries (about a
+# kilobyte as counted) never reach this before the count bound; large ones stop at it.
+DEFAULT_MAX_PENDING_BYTES = 64 * 1024 * 1024
+# What a queued entry is counted as besides its bodies: its other fields, headers and the object itself.
+ENTRY_BYTES = 1024
+
+
+def queued_bytes(item: Recorded) -> int:
+    """What ``item`` is counted as in the queue's byte bound: its bodies' bytes (characters, once built) and
+    ``ENTRY_BYTES``; a call that builds an entry holds no body the request path has not already counted."""
+    if isinstance(item, Captured):
+        return ENTRY_BYTES + len(item.request_body) + len(item.response_body)
+    if isinstance(item, JournalEntry):
+        return ENTRY_BYTES + len(item.request_body.text) + len(item.response_body.text)
+    return ENTRY_BYTES
 
 
 @dataclass(slots=True)
@@ -51,13 +67,19 @@ class JournalWriter:
         batch_size: int = DEFAULT_BATCH_SIZE,
         interval: float = DEFAULT_INTERVAL_SECONDS,
         max_pending: int = DEFAULT_MAX_PENDING,
+        max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES,
     ) -> None:
         self.store = store
         self.batch_size = batch_size
         self.interval = interval
         self.max_pending = max_pending
+        self.max_pending_bytes = max_pending_bytes
         self.stats = WriterStats()
         self._queue: deque[Recorded] = deque()
+        # The queue's ``queued_bytes``, kept with it under ``_queueing`` (the request path and a batch's thread
+        # record while the writer's thread takes batches).
+        self._bytes = 0
+        self._queueing = threading.Lock()
         self._wake = threading.Event()
         self._closing = False
         # One batch at a time, in queue order, whether the thread or ``flush`` writes it.
@@ -69,17 +91,30 @@ class JournalWriter:
         """Queues ``entry``, or a call that builds it in the writer's thread (redacted when stored); never
         blocks and never raises."""
         queue = self._queue
-        queue.append(entry)
-        size = len(queue)
-        if size > self.max_pending:
-            queue.popleft()
-            self.stats.dropped += 1
-        elif size == self.batch_size:
+        with self._queueing:
+            queue.append(entry)
+            self._bytes += queued_bytes(entry)
+            size = len(queue)
+            if size > self.max_pending or self._bytes > self.max_pending_bytes:
+                self._drop_oldest()
+        if size == self.batch_size:
             self._wake.set()
 
     @property
     def pending(self) -> int:
         return len(self._queue)
+
+    @property
+    def pending_bytes(self) -> int:
+        """The queued entries' ``queued_bytes``."""
+        return self._bytes
+
+    def _drop_oldest(self) -> None:
+        """Drops (and counts) the oldest queued entries until both bounds hold; called under ``_queueing``."""
+        queue = self._queue
+        while queue and (len(queue) > self.max_pending or self._bytes > self.max_pending_bytes):
+            self._bytes -= queued_bytes(queue.popleft())
+            self.stats.dropped += 1
 
     def flush(self) -> None:
         """Stores everything queued now, before returning (raises if the database refuses)."""
@@ -111,16 +146,18 @@ class JournalWriter:
 
     def _write_batch(self, *, raise_errors: bool) -> bool:
         queue = self._queue
-        batch = [queue.popleft() for _ in range(min(len(queue), self.batch_size))]
+        with self._queueing:
+            batch = [queue.popleft() for _ in range(min(len(queue), self.batch_size))]
+            self._bytes -= sum(map(queued_bytes, batch))
         try:
             stored = len(self.store.append_rows(self._rows(batch)))
         except Exception:
             self.stats.failed_batches += 1
-            # Kept for the next attempt, ahead of what came since, within the bound.
-            room = max(0, self.max_pending - len(queue))
-            kept = batch[len(batch) - room :] if room < len(batch) else batch
-            self.stats.dropped += len(batch) - len(kept)
-            queue.extendleft(reversed(kept))
+            # Kept for the next attempt, ahead of what came since, within the bounds (the oldest dropped).
+            with self._queueing:
+                queue.extendleft(reversed(batch))
+                self._bytes += sum(map(queued_bytes, batch))
+                self._drop_oldest()
             if raise_errors:
                 raise
             log.warning("journal: could not store %d entries; will retry", len(batch), exc_info=True)
