@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from learninggraph.domain.errors import BadRequest, Conflict
-from learninggraph.storage.database import CACHE_KIB, Database, UniqueViolation
+from learninggraph.storage.database import CACHE_KIB, CHECKPOINT_PAGES, Database, UniqueViolation
 from learninggraph.storage.postgres import connection_string, to_pyformat
 
 
@@ -196,6 +196,14 @@ def test_the_data_connections_page_cache_is_bounded_so_a_worker_stays_small_on_a
 
     assert row is not None and -row[0] == CACHE_KIB
     assert CACHE_KIB <= 32 * 1024  # a worker under 150 MB at 10,000,000 activities (docs/benchmarks.md)
+
+
+@pytest.mark.sqlite
+def test_the_data_connection_checkpoints_its_log_every_ten_thousand_pages(db: Database) -> None:
+    with db.read() as conn:
+        row = conn.fetch_one("PRAGMA wal_autocheckpoint")
+
+    assert row == (CHECKPOINT_PAGES,) and CHECKPOINT_PAGES == 10_000
 
 
 def test_a_read_inside_a_group_sees_the_group_s_own_writes(db: Database) -> None:

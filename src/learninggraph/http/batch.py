@@ -277,7 +277,7 @@ def _answer(item: BatchItem, outcome: _Outcome) -> dict[str, Any]:
     answer: dict[str, Any] = {"id": item.id, "status": response.status, "headers": headers}
     if response.body:
         content_type = response.content_type or ""
-        if is_json(content_type):
+        if content_type == JSON_CONTENT_TYPE or is_json(content_type):
             answer["body"] = msgspec.Raw(response.body)
         elif content_type.lower().startswith("text/"):
             answer["body"] = response.body.decode("utf-8", "replace")
