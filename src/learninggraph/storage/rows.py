@@ -104,12 +104,17 @@ def insert_row(
     values: Mapping[str, Any],
 ) -> None:
     """Inserts ``fixed`` (by column) and ``values`` (by property name) as one row."""
-    # Lists, not generators: a generator resumes a frame per item (every create runs this).
-    names = [*fixed, *[column_of[name] for name in values]]
-    conn.execute(
-        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['?'] * len(names))})",
-        (*fixed.values(), *values.values()),
-    )
+    # The statement's text kept per table and names, as for ``update_row``: every create runs this ("" marks
+    # where the fixed columns end, so a name cannot move between the two unseen).
+    key = (table, *fixed, "", *values)
+    sql = _INSERTS.get(key)
+    if sql is None:
+        names = [*fixed, *[column_of[name] for name in values]]
+        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['?'] * len(names))})"
+        if len(_INSERTS) >= _STATEMENTS_KEPT:
+            _INSERTS.clear()
+        _INSERTS[key] = sql
+    conn.execute(sql, (*fixed.values(), *values.values()))
 
 
 def update_row(
@@ -131,12 +136,14 @@ def update_row(
     if sql is None:
         assignments = ", ".join([f"{column_of[name]} = ?" for name in values])
         sql = f"UPDATE {table} SET {assignments} WHERE tenant_id = ? AND id = ?"
-        if len(_UPDATES) >= _UPDATES_KEPT:
+        if len(_UPDATES) >= _STATEMENTS_KEPT:
             _UPDATES.clear()
         _UPDATES[key] = sql
     conn.execute(sql, (*values.values(), tenant_id, row_id))
 
 
-# UPDATE statements by (table, *property names); bounded (the names are the entities' own, in the order sent).
+# UPDATE statements by (table, *property names), INSERT statements by (table, *fixed columns, "", *property
+# names); bounded (the names are the entities' own, in the order sent).
 _UPDATES: dict[tuple[str, ...], str] = {}
-_UPDATES_KEPT = 256
+_INSERTS: dict[tuple[str, ...], str] = {}
+_STATEMENTS_KEPT = 256
