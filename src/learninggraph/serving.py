@@ -18,6 +18,7 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from learninggraph.app import create_app, return_large_blocks_to_the_system
+from learninggraph.collector import freeze_what_start_made
 from learninggraph.faults.flags import install, serve_rules, uninstall
 from learninggraph.http.dashboard_mount import PREFIX as DASHBOARD_PREFIX
 from learninggraph.http.edge import Edge
@@ -40,7 +41,9 @@ def create_app_from_environment() -> Edge:
     from learninggraph.http.access_log import configure_logging
 
     configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
-    return create_app(settings)
+    app = create_app(settings)
+    freeze_what_start_made()
+    return app
 
 
 def serve(
@@ -152,6 +155,7 @@ def _run(
             )
         config = server_config(app, settings, **common)
         server = Server(config)
+        freeze_what_start_made()
         server.run(sockets=[sock])
         if not server.started:
             raise SystemExit(3)

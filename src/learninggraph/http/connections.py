@@ -169,10 +169,17 @@ class GuardedProtocol(HttpToolsProtocol):
         if self.reading_head and not self.transport.is_closing():
             if self._header_timer is None:
                 self._start_waiting()
-            window = self._tail + data
-            end = window.find(b"\r\n\r\n")
-            self._header_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
-            self._tail = window[-3:]
+            if self._header_bytes + len(data) <= self._max_header_bytes:
+                # Within the limit even if all of it is head: where the head ends does not matter, so the
+                # chunk (a whole request, 1.5 KB of it a bearer token) is neither copied nor searched. Counting
+                # a body's bytes in too changes nothing: the head ends in this chunk, and the count with it.
+                self._header_bytes += len(data)
+                self._tail = data[-3:] if len(data) >= 3 else (self._tail + data)[-3:]
+            else:
+                window = self._tail + data
+                end = window.find(b"\r\n\r\n")
+                self._header_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
+                self._tail = window[-3:]
             if self._header_bytes > self._max_header_bytes:
                 if self.cycle is not None and not self.cycle.response_complete:
                     # Answers go out in order: the request being served first, then the refusal.

@@ -33,6 +33,9 @@ GRAPH_AUDIENCES = frozenset({GRAPH_RESOURCE, GRAPH_RESOURCE + "/", GRAPH_APP_ID}
 OPENID_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
 MAX_TOKEN_CHARS = 16 * 1024
 CACHE_ENTRIES = 10_000
+# Verified tokens are cached by their last characters: the end of an RS256 signature (342 characters), as
+# unique to its token as the token itself, and a short string to hash; the whole token is compared on a hit.
+CACHE_KEY_CHARS = 32
 # A cached token's tenant and user are looked up again after this long, so deletions are seen.
 DIRECTORY_RECHECK_SECONDS = 60.0
 _SERVICE_PRINCIPAL_NAMESPACE = uuid.UUID("6f1c1d59-2b8e-4f43-9d55-3e3f0f7f9a51")
@@ -161,6 +164,7 @@ class TokenIssuer:
 
 @dataclass(slots=True)
 class _Verified:
+    token: str
     principal: Principal
     expires_at: float
     recheck_at: float
@@ -219,18 +223,19 @@ class TokenVerifier:
         self._clock = clock
         self._audiences = GRAPH_AUDIENCES | frozenset(settings.extra_audiences)
         self._external = ExternalIssuers(settings.trusted_issuers)
-        self._cache: dict[str, _Verified] = {}
+        self._cache: dict[str, _Verified] = {}  # by CACHE_KEY_CHARS
         # Handlers may run in threads: every change to the cache holds this lock (lookups need not).
         self._cache_lock = threading.Lock()
 
     def authenticate(self, authorization: str | None) -> Principal:
         if authorization is not None:
             # A token verified before: it passed the shape checks below then, so its cache entry is looked
-            # up first (the scheme is still checked; a scheme that is not Bearer never reaches the cache).
-            scheme, _, token = authorization.partition(" ")
-            hit = self._cache.get(token)
-            if hit is not None and scheme.lower() == "bearer":
-                return self._cached(token, hit)
+            # up first, by the header's last characters (the signature's), so the 1.5 KB header is neither
+            # split nor hashed whole; the entry's token must then be all of the header after the scheme, and
+            # the scheme Bearer (a scheme that is not never reaches the cache).
+            hit = self._cache.get(authorization[-CACHE_KEY_CHARS:])
+            if hit is not None and _bears(authorization, hit.token):
+                return self._cached(hit)
         if authorization is None or not authorization.strip():
             raise Unauthorized(
                 EMPTY,
@@ -247,13 +252,14 @@ class TokenVerifier:
         skew = self._settings.clock_skew_seconds
         principal, expires_at, issued_here_at = self._verify(token, now, skew)
         recheck_at = now + DIRECTORY_RECHECK_SECONDS
-        self._remember(token, _Verified(principal, expires_at, recheck_at, issued_here_at), now)
+        self._remember(_Verified(token, principal, expires_at, recheck_at, issued_here_at), now)
         return principal
 
-    def _cached(self, token: str, hit: _Verified) -> Principal:
+    def _cached(self, hit: _Verified) -> Principal:
         """The caller of a token verified before, unless it has expired since; its directory entry re-read
         once a minute (a disabled user or a deleted application stops being one)."""
         now = self._clock()
+        token = hit.token
         if now > hit.expires_at + self._settings.clock_skew_seconds:
             self._forget(token)
             raise _unauthorized("token.expired", message=EXPIRED, expiredAt=hit.expires_at)
@@ -364,16 +370,31 @@ class TokenVerifier:
             return dataclasses.replace(principal, has_learning_plan=tenant.has_learning_plan)
         return principal
 
-    def _remember(self, token: str, verified: _Verified, now: float) -> None:
+    def _remember(self, verified: _Verified, now: float) -> None:
+        """Caches ``verified`` by its token's last characters; a token already there under the same ones
+        (two signatures that end alike) gives way, and is verified again when it is next used."""
         with self._cache_lock:
             if len(self._cache) >= CACHE_ENTRIES:
                 skew = self._settings.clock_skew_seconds
-                for stale in [t for t, v in self._cache.items() if now > v.expires_at + skew]:
+                for stale in [k for k, v in self._cache.items() if now > v.expires_at + skew]:
                     del self._cache[stale]
                 while len(self._cache) >= CACHE_ENTRIES:
                     del self._cache[next(iter(self._cache))]
-            self._cache[token] = verified
+            self._cache[verified.token[-CACHE_KEY_CHARS:]] = verified
 
     def _forget(self, token: str) -> None:
+        key = token[-CACHE_KEY_CHARS:]
         with self._cache_lock:
-            self._cache.pop(token, None)
+            entry = self._cache.get(key)
+            if entry is not None and entry.token == token:
+                del self._cache[key]
+
+
+def _bears(authorization: str, token: str) -> bool:
+    """Whether ``authorization`` is ``Bearer`` (in any case), one space and ``token``, without copying it."""
+    return (
+        len(authorization) == len(token) + 7
+        and authorization.endswith(token)
+        and authorization[6] == " "
+        and authorization[:6].lower() == "bearer"
+    )

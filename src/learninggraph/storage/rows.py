@@ -104,11 +104,11 @@ def insert_row(
     values: Mapping[str, Any],
 ) -> None:
     """Inserts ``fixed`` (by column) and ``values`` (by property name) as one row."""
-    # The statement's text kept per table and names, as ``update_row`` keeps its own (every create runs this).
+    # The statement's text kept per table and names, as for ``update_row``: every create runs this ("" marks
+    # where the fixed columns end, so a name cannot move between the two unseen).
     key = (table, *fixed, "", *values)
     sql = _INSERTS.get(key)
     if sql is None:
-        # Lists, not generators: a generator resumes a frame per item.
         names = [*fixed, *[column_of[name] for name in values]]
         sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['?'] * len(names))})"
         if len(_INSERTS) >= _STATEMENTS_KEPT:
