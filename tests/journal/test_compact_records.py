@@ -290,6 +290,38 @@ def test_a_record_of_the_earlier_compact_layout_reads_back_as_its_entry() -> Non
     assert decode_record(5, earlier) == decode_record(5, compact_record(item) or b"")
 
 
+def test_a_record_of_layout_3_reads_back_as_its_entry() -> None:
+    # Layout 3 stored the start as a time and the decision whole; layout 4 stores seconds and the rule alone.
+    moment = datetime(2026, 11, 26, 10, 0, 0, 123456, tzinfo=UTC)
+    item = captured(started_at=moment.timestamp(), client_request_id="client-1")
+    entry = item()
+    layout_3 = msgspec.msgpack.encode(
+        (
+            3,
+            moment,
+            entry.tenant_id,
+            entry.caller,
+            entry.method,
+            entry.url,
+            entry.status,
+            entry.duration_ms,
+            entry.request_id,
+            entry.decision,
+            entry.route,
+            entry.operation,
+            entry.client_request_id,
+            (("host", "127.0.0.1"), ("authorization", f"Bearer {REDACTED}")),
+            item.request_body,
+            0,
+            (),
+            item.response_body,
+            entry.batch_request_id,
+        )
+    )
+
+    assert decode_record(5, layout_3) == decode_record(5, compact_record(item) or b"")
+
+
 def test_a_jwt_sent_as_the_client_request_id_is_redacted_in_the_entry_and_its_answer_headers(
     tenant: Tenant, database: Database, catalogue: Catalogue
 ) -> None:

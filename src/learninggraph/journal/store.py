@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -70,14 +71,14 @@ class JournalStore:
     def row_of(self, item: JournalEntry | Captured) -> StoredRow:
         """The stored row of an entry, or of what a request captured (its entry built only if needed)."""
         if self.compact and isinstance(item, Captured):
-            at = item.at()
-            record = compact_record(item, at)
+            record = compact_record(item)
             if record is not None:
                 caller = item.caller
+                started = item.started_at
                 return [
                     0,
                     item.tenant,
-                    _time_text(at),
+                    seconds_text(started) if isinstance(started, float) else _time_text(started),
                     caller.app_id,
                     caller.user_id,
                     item.method,
@@ -190,6 +191,34 @@ def stored_row(entry: JournalEntry) -> StoredRow:
         entry.request_id,
         record,
     ]
+
+
+def seconds_text(seconds: float) -> str:
+    """``stored_time(datetime.fromtimestamp(seconds, UTC))``, without building the time: the microseconds rounded
+    as ``fromtimestamp`` rounds them (half to even), the text up to the second formatted once a second."""
+    fraction, whole = math.modf(seconds)
+    micro = round(fraction * 1e6)
+    second = int(whole)
+    if micro >= 1_000_000:
+        micro -= 1_000_000
+        second += 1
+    elif micro < 0:
+        micro += 1_000_000
+        second -= 1
+    last = _last_second
+    prefix = last[1] if last[0] == second else _second_text(second)
+    return f"{prefix}.{micro:06d}Z"
+
+
+def _second_text(second: int) -> str:
+    global _last_second
+    prefix = stored_time(datetime.fromtimestamp(second, UTC))[:19]
+    _last_second = (second, prefix)
+    return prefix
+
+
+# The last second ``seconds_text`` formatted, and its text (``2026-11-26T10:00:00``): a tuple, replaced whole.
+_last_second: tuple[int, str] = (-(2**62), "")
 
 
 def _time_text(moment: datetime) -> str:
