@@ -11,10 +11,10 @@ from typing import Any
 import msgspec
 import pytest
 
-from learninggraph.domain.permissions import CONTENT_READ_ALL
+from learninggraph.domain.permissions import APPLICATION_PERMISSIONS, CONTENT_READ_ALL, DELEGATED_PERMISSIONS
 from learninggraph.domain.values import datetime_to_stored
 from learninggraph.journal.captured import Captured
-from learninggraph.journal.compact import compact_record, is_compact
+from learninggraph.journal.compact import PERMISSIONS, compact_record, is_compact
 from learninggraph.journal.entry import BODY_LIMIT_BYTES, Caller, Decision
 from learninggraph.journal.queries import JournalFilter, search
 from learninggraph.journal.redaction import REDACTED, SECRET_FIELDS
@@ -77,6 +77,15 @@ CASES: dict[str, Captured] = {
         method="POST", status=201, extra_headers=(("Location", "https://x/v1.0/a-2"),)
     ),
     "a batch item": captured(batch_request_id="batch-1"),
+    "a user with directory roles and a permission of its own": captured(
+        caller=Caller(
+            kind="delegated",
+            app_id="app-2",
+            user_id="user-1",
+            permissions=("Custom.Scope", "LearningContent.Read.All"),
+            directory_roles=("62e90394-69f5-4237-9190-012177145e10",),
+        )
+    ),
     "a start in seconds since the epoch": captured(started_at=1_795_000_000.25),
     "a client request-id of the client's own": captured(client_request_id="the-client's-id"),
     "a client request-id holding a JWT": captured(client_request_id=f"id-{JWT}"),
@@ -118,6 +127,7 @@ COMPACT = {
     "a PATCH with its body",
     "a POST answered with a location",
     "a batch item",
+    "a user with directory roles and a permission of its own",
     "an answer with text beyond ASCII",
     "an answer holding a suspect word in a value",
 }
@@ -258,6 +268,18 @@ def test_a_compact_record_holds_the_request_id_once_and_not_the_graph_content_ty
         ("client-request-id", item.request_id),
         ("content-type", ACTIVITY_JSON),
     )
+
+
+def test_every_permission_the_server_grants_is_stored_by_its_index() -> None:
+    # A caller's permission names were a fifth of a record; stored records keep the indexes.
+    granted = APPLICATION_PERMISSIONS | DELEGATED_PERMISSIONS
+    item = captured(caller=Caller(kind="application", app_id="app-1", permissions=tuple(sorted(granted))))
+
+    record = compact_record(item) or b""
+
+    assert granted <= set(PERMISSIONS)
+    assert not any(name.encode() in record for name in granted)
+    assert decode_record(1, record).caller == item.caller
 
 
 def test_a_record_of_the_earlier_compact_layout_reads_back_as_its_entry() -> None:

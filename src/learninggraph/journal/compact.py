@@ -59,6 +59,42 @@ CONTENT_TYPES = (
     "application/json",
 )
 _CONTENT_TYPE_INDEXES = {content_type: index for index, content_type in enumerate(CONTENT_TYPES)}
+# Permissions a layout-4 record stores by their index here (a caller's names were a fifth of a record): append
+# only, as stored records keep the indexes; a name not here (none the server grants) is stored as text.
+PERMISSIONS = (
+    "LearningProvider.Read",
+    "LearningProvider.ReadWrite",
+    "LearningContent.Read.All",
+    "LearningContent.ReadWrite.All",
+    "LearningAssignedCourse.Read",
+    "LearningAssignedCourse.Read.All",
+    "LearningAssignedCourse.ReadWrite.All",
+    "LearningSelfInitiatedCourse.Read",
+    "LearningSelfInitiatedCourse.Read.All",
+    "LearningSelfInitiatedCourse.ReadWrite.All",
+)
+_PERMISSION_INDEXES = {permission: index for index, permission in enumerate(PERMISSIONS)}
+
+
+class StoredCaller(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    """A layout-4 record's caller: ``Caller``'s fields by position, each permission by its index in
+    ``PERMISSIONS`` (or its name, when not there)."""
+
+    kind: str
+    app_id: str | None
+    user_id: str | None
+    permissions: tuple[int | str, ...]
+    directory_roles: tuple[str, ...]
+
+    @classmethod
+    def of(cls, caller: Caller) -> StoredCaller:
+        indexes = _PERMISSION_INDEXES
+        permissions = tuple(indexes.get(name, name) for name in caller.permissions)
+        return cls(caller.kind, caller.app_id, caller.user_id, permissions, caller.directory_roles)
+
+    def caller(self) -> Caller:
+        names = tuple(PERMISSIONS[name] if isinstance(name, int) else name for name in self.permissions)
+        return Caller(self.kind, self.app_id, self.user_id, names, self.directory_roles)
 
 
 class EarlierCompactEntry(msgspec.Struct, array_like=True, frozen=True, gc=False, tag=EARLIER_FORMAT):
@@ -117,7 +153,7 @@ class CompactEntry(msgspec.Struct, array_like=True, frozen=True, gc=False, tag=F
 
     at: datetime | float
     tenant_id: str
-    caller: Caller
+    caller: StoredCaller
     method: str
     url: str
     status: int
@@ -217,7 +253,12 @@ def decode_compact(entry_id: int, record: bytes) -> JournalEntry:
     at = stored.at
     if isinstance(at, float):
         at = datetime.fromtimestamp(at, UTC)
-    decision = Decision(stored.rule) if isinstance(stored, CompactEntry) else stored.decision
+    if isinstance(stored, CompactEntry):
+        caller = stored.caller.caller()
+        decision = Decision(stored.rule)
+    else:
+        caller = stored.caller
+        decision = stored.decision
     if isinstance(stored, (CompactEntry, Layout3Entry)):
         request_id = stored.request_id
         client_request_id = request_id if stored.client_request_id is None else stored.client_request_id
@@ -231,7 +272,7 @@ def decode_compact(entry_id: int, record: bytes) -> JournalEntry:
     return JournalEntry(
         at,
         stored.tenant_id,
-        stored.caller,
+        caller,
         stored.method,
         stored.url,
         stored.status,
@@ -281,6 +322,6 @@ def _caller(caller: Caller) -> msgspec.Raw:
         return known[1]
     if len(_callers) >= _CALLERS_KEPT:
         _callers.clear()
-    encoded = msgspec.Raw(_encode(caller))
+    encoded = msgspec.Raw(_encode(StoredCaller.of(caller)))
     _callers[id(caller)] = (caller, encoded)
     return encoded
