@@ -381,3 +381,16 @@ def test_a_start_given_in_seconds_since_the_epoch_is_stored_as_that_time(journal
 
     assert row[2] == datetime_to_stored(moment)
     assert decode_record(1, row[-1]).at == moment
+
+
+@pytest.mark.parametrize(
+    "seconds",
+    [1_795_000_000.0, 1_795_000_000.25, 1_795_000_000.0000005, 1_795_000_000.9999996, 1.5e-6, 4e9 + 0.1],
+)
+def test_the_time_column_of_a_start_in_seconds_is_that_of_its_time(
+    journal_database: Database, seconds: float
+) -> None:
+    # The column is formatted from the seconds, rounded to microseconds as the entry's time is (half to even).
+    row = JournalStore(journal_database).row_of(captured(started_at=seconds))
+
+    assert row[2] == datetime_to_stored(datetime.fromtimestamp(seconds, UTC))
