@@ -6,6 +6,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from typing import Any
 
 import msgspec
@@ -26,6 +27,10 @@ _FROM_JSON = (
 _INSERT_ROW = (
     f"INSERT INTO journal_entries ({_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS.split(', ')))})"
 )
+
+_CHUNK = 64
+_ROW_VALUES = f"({', '.join('?' * len(_COLUMNS.split(', ')))})"
+_INSERT_CHUNK = f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {', '.join([_ROW_VALUES] * _CHUNK)}"
 
 _ZERO = timedelta(0)
 # An entry's columns, in ``_COLUMNS``' order: its id (0 until ``append_rows`` gives it one), tenant, time, app,
@@ -110,7 +115,7 @@ class JournalStore:
             if self.database.dialect == "postgresql":
                 _insert_json(conn, grouped)
             else:
-                conn.execute_many(_INSERT_ROW, grouped)
+                _insert_rows(conn, grouped)
             counts = Counter(row[1] for row in grouped)
             for tenant_id in sorted(counts):
                 self._count_and_evict(conn, tenant_id, counts[tenant_id])
@@ -151,6 +156,16 @@ def _insert_json(conn: Connection, rows: Sequence[StoredRow]) -> None:
         f"INSERT INTO journal_entries ({_COLUMNS}) SELECT {_FROM_JSON} FROM jsonb_array_elements(?::jsonb) r",
         [batch],
     )
+
+
+def _insert_rows(conn: Connection, rows: Sequence[StoredRow]) -> None:
+    """SQLite: ``_CHUNK`` rows a statement (one step, one statement halt, for that many rows), the rest a row a
+    step through the one-row statement (so no statement of another length is prepared each batch)."""
+    whole = len(rows) - len(rows) % _CHUNK
+    for start in range(0, whole, _CHUNK):
+        conn.execute(_INSERT_CHUNK, list(chain.from_iterable(rows[start : start + _CHUNK])))
+    if whole < len(rows):
+        conn.execute_many(_INSERT_ROW, rows[whole:])
 
 
 def _tenant_of(row: StoredRow) -> str:
