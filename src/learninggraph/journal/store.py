@@ -83,7 +83,7 @@ class JournalStore:
                 return [
                     0,
                     item.tenant,
-                    seconds_text(started) if isinstance(started, float) else _time_text(started),
+                    _time_text(started) if isinstance(started, datetime) else seconds_text(started),
                     caller.app_id,
                     caller.user_id,
                     item.method,
