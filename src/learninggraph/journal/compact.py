@@ -7,8 +7,9 @@ record is the captured values in a fixed order (no field names), the caller's pa
 reading turns the body bytes into text exactly as capturing them would have (``capture_body``). The answer's
 headers are not stored whole (layout 3): its request-id and client-request-id are the entry's own (the latter
 left out when the server minted it), its content type is stored by an index when it is a known one, and
-reading puts them back together. It is a little over half the size of the JSON record. Records of layout 2
-(the answer's headers whole) are still read.
+reading puts them back together. Layout 4 also stores the start as captured (seconds since the epoch), the
+decision as its rule, and the caller's permissions by their index in ``PERMISSIONS``. It is about half the size
+of the JSON record. Records of layouts 2 (the answer's headers whole) and 3 are still read.
 
 An entry with anything more to redact is not stored this way (``compact_record`` gives None; the writer then
 builds, redacts and stores it as JSON, which ``decode_record`` also reads): a decision with a hint or details,
