@@ -11,10 +11,10 @@ from typing import Any
 import msgspec
 import pytest
 
-from learninggraph.domain.permissions import CONTENT_READ_ALL
+from learninggraph.domain.permissions import APPLICATION_PERMISSIONS, CONTENT_READ_ALL, DELEGATED_PERMISSIONS
 from learninggraph.domain.values import datetime_to_stored
 from learninggraph.journal.captured import Captured
-from learninggraph.journal.compact import compact_record, is_compact
+from learninggraph.journal.compact import PERMISSIONS, compact_record, is_compact
 from learninggraph.journal.entry import BODY_LIMIT_BYTES, Caller, Decision
 from learninggraph.journal.queries import JournalFilter, search
 from learninggraph.journal.redaction import REDACTED, SECRET_FIELDS
@@ -77,6 +77,15 @@ CASES: dict[str, Captured] = {
         method="POST", status=201, extra_headers=(("Location", "https://x/v1.0/a-2"),)
     ),
     "a batch item": captured(batch_request_id="batch-1"),
+    "a user with directory roles and a permission of its own": captured(
+        caller=Caller(
+            kind="delegated",
+            app_id="app-2",
+            user_id="user-1",
+            permissions=("Custom.Scope", "LearningContent.Read.All"),
+            directory_roles=("62e90394-69f5-4237-9190-012177145e10",),
+        )
+    ),
     "a start in seconds since the epoch": captured(started_at=1_795_000_000.25),
     "a client request-id of the client's own": captured(client_request_id="the-client's-id"),
     "a client request-id holding a JWT": captured(client_request_id=f"id-{JWT}"),
@@ -118,6 +127,7 @@ COMPACT = {
     "a PATCH with its body",
     "a POST answered with a location",
     "a batch item",
+    "a user with directory roles and a permission of its own",
     "an answer with text beyond ASCII",
     "an answer holding a suspect word in a value",
 }
@@ -260,6 +270,18 @@ def test_a_compact_record_holds_the_request_id_once_and_not_the_graph_content_ty
     )
 
 
+def test_every_permission_the_server_grants_is_stored_by_its_index() -> None:
+    # A caller's permission names were a fifth of a record; stored records keep the indexes.
+    granted = APPLICATION_PERMISSIONS | DELEGATED_PERMISSIONS
+    item = captured(caller=Caller(kind="application", app_id="app-1", permissions=tuple(sorted(granted))))
+
+    record = compact_record(item) or b""
+
+    assert granted <= set(PERMISSIONS)
+    assert not any(name.encode() in record for name in granted)
+    assert decode_record(1, record).caller == item.caller
+
+
 def test_a_record_of_the_earlier_compact_layout_reads_back_as_its_entry() -> None:
     # Journal files written before the current layout hold records of layout 2: the answer's headers whole.
     item = captured(client_request_id="client-1", extra_headers=(("Location", "https://x/v1.0/a-2"),))
@@ -288,6 +310,38 @@ def test_a_record_of_the_earlier_compact_layout_reads_back_as_its_entry() -> Non
     )
 
     assert decode_record(5, earlier) == decode_record(5, compact_record(item) or b"")
+
+
+def test_a_record_of_layout_3_reads_back_as_its_entry() -> None:
+    # Layout 3 stored the start as a time and the decision whole; layout 4 stores seconds and the rule alone.
+    moment = datetime(2026, 11, 26, 10, 0, 0, 123456, tzinfo=UTC)
+    item = captured(started_at=moment.timestamp(), client_request_id="client-1")
+    entry = item()
+    layout_3 = msgspec.msgpack.encode(
+        (
+            3,
+            moment,
+            entry.tenant_id,
+            entry.caller,
+            entry.method,
+            entry.url,
+            entry.status,
+            entry.duration_ms,
+            entry.request_id,
+            entry.decision,
+            entry.route,
+            entry.operation,
+            entry.client_request_id,
+            (("host", "127.0.0.1"), ("authorization", f"Bearer {REDACTED}")),
+            item.request_body,
+            0,
+            (),
+            item.response_body,
+            entry.batch_request_id,
+        )
+    )
+
+    assert decode_record(5, layout_3) == decode_record(5, compact_record(item) or b"")
 
 
 def test_a_jwt_sent_as_the_client_request_id_is_redacted_in_the_entry_and_its_answer_headers(
@@ -327,3 +381,16 @@ def test_a_start_given_in_seconds_since_the_epoch_is_stored_as_that_time(journal
 
     assert row[2] == datetime_to_stored(moment)
     assert decode_record(1, row[-1]).at == moment
+
+
+@pytest.mark.parametrize(
+    "seconds",
+    [1_795_000_000.0, 1_795_000_000.25, 1_795_000_000.0000005, 1_795_000_000.9999996, 1.5e-6, 4e9 + 0.1],
+)
+def test_the_time_column_of_a_start_in_seconds_is_that_of_its_time(
+    journal_database: Database, seconds: float
+) -> None:
+    # The column is formatted from the seconds, rounded to microseconds as the entry's time is (half to even).
+    row = JournalStore(journal_database).row_of(captured(started_at=seconds))
+
+    assert row[2] == datetime_to_stored(datetime.fromtimestamp(seconds, UTC))

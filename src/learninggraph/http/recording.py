@@ -60,6 +60,8 @@ class Recorder:
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
+        # The writer's queueing, called straight (a Python call fewer a request than through ``Journal.record``).
+        self._append = journal.writer.record
         # The token check hands out one Principal per token: its Caller is built once (by identity).
         self._callers: dict[int, tuple[Principal, Caller]] = {}
 
@@ -193,9 +195,9 @@ class Recorder:
         """Hands ``captured`` to the journal; a body past the journal's bound is cut now (its entry built), as
         a queued capture would hold all of it until stored."""
         if len(captured.response_body) > BODY_LIMIT_BYTES or len(captured.request_body) > BODY_LIMIT_BYTES:
-            self.journal.record(captured())
+            self._append(captured())
         else:
-            self.journal.record(captured)
+            self._append(captured)
 
 
 def now() -> datetime:

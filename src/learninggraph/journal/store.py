@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from typing import Any
 
 import msgspec
@@ -25,6 +27,10 @@ _FROM_JSON = (
 _INSERT_ROW = (
     f"INSERT INTO journal_entries ({_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS.split(', ')))})"
 )
+
+_CHUNK = 64
+_ROW_VALUES = f"({', '.join('?' * len(_COLUMNS.split(', ')))})"
+_INSERT_CHUNK = f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {', '.join([_ROW_VALUES] * _CHUNK)}"
 
 _ZERO = timedelta(0)
 # An entry's columns, in ``_COLUMNS``' order: its id (0 until ``append_rows`` gives it one), tenant, time, app,
@@ -70,14 +76,14 @@ class JournalStore:
     def row_of(self, item: JournalEntry | Captured) -> StoredRow:
         """The stored row of an entry, or of what a request captured (its entry built only if needed)."""
         if self.compact and isinstance(item, Captured):
-            at = item.at()
-            record = compact_record(item, at)
+            record = compact_record(item)
             if record is not None:
                 caller = item.caller
+                started = item.started_at
                 return [
                     0,
                     item.tenant,
-                    _time_text(at),
+                    _time_text(started) if isinstance(started, datetime) else seconds_text(started),
                     caller.app_id,
                     caller.user_id,
                     item.method,
@@ -109,7 +115,7 @@ class JournalStore:
             if self.database.dialect == "postgresql":
                 _insert_json(conn, grouped)
             else:
-                conn.execute_many(_INSERT_ROW, grouped)
+                _insert_rows(conn, grouped)
             counts = Counter(row[1] for row in grouped)
             for tenant_id in sorted(counts):
                 self._count_and_evict(conn, tenant_id, counts[tenant_id])
@@ -152,6 +158,16 @@ def _insert_json(conn: Connection, rows: Sequence[StoredRow]) -> None:
     )
 
 
+def _insert_rows(conn: Connection, rows: Sequence[StoredRow]) -> None:
+    """SQLite: ``_CHUNK`` rows a statement (one step, one statement halt, for that many rows), the rest a row a
+    step through the one-row statement (so no statement of another length is prepared each batch)."""
+    whole = len(rows) - len(rows) % _CHUNK
+    for start in range(0, whole, _CHUNK):
+        conn.execute(_INSERT_CHUNK, list(chain.from_iterable(rows[start : start + _CHUNK])))
+    if whole < len(rows):
+        conn.execute_many(_INSERT_ROW, rows[whole:])
+
+
 def _tenant_of(row: StoredRow) -> str:
     return str(row[1])
 
@@ -190,6 +206,35 @@ def stored_row(entry: JournalEntry) -> StoredRow:
         entry.request_id,
         record,
     ]
+
+
+def seconds_text(seconds: float) -> str:
+    """``stored_time(datetime.fromtimestamp(seconds, UTC))``, without building the time: the microseconds rounded
+    as ``fromtimestamp`` rounds them (half to even), the text up to the second formatted once a second."""
+    fraction, whole = math.modf(seconds)
+    micro = round(fraction * 1e6)
+    second = int(whole)
+    if micro >= 1_000_000:
+        micro -= 1_000_000
+        second += 1
+    elif micro < 0:
+        micro += 1_000_000
+        second -= 1
+    last = _last_second
+    prefix = last[1] if last[0] == second else _second_text(second)
+    # Six digits by slicing off a leading 1: a third cheaper than a ``06d`` format.
+    return f"{prefix}.{str(micro + 1_000_000)[1:]}Z"
+
+
+def _second_text(second: int) -> str:
+    global _last_second
+    prefix = stored_time(datetime.fromtimestamp(second, UTC))[:19]
+    _last_second = (second, prefix)
+    return prefix
+
+
+# The last second ``seconds_text`` formatted, and its text (``2026-11-26T10:00:00``): a tuple, replaced whole.
+_last_second: tuple[int, str] = (-(2**62), "")
 
 
 def _time_text(moment: datetime) -> str:
