@@ -23,7 +23,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from dataset import PUBLIC_URL
+from run import free_port, wait_ready
 
 HERE = Path(__file__).resolve().parent
 Request = tuple[str, str, dict[str, str], str | None]
@@ -79,13 +79,6 @@ def maker(sample: dict[str, Any], scenario: str, minimal: bool) -> Callable[[], 
     return make
 
 
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def measure(
     tree: Path, scenario: str, minimal: bool, args: argparse.Namespace, work: Path
 ) -> subprocess.Popen[str]:
@@ -99,7 +92,7 @@ def measure(
 
 
 def client(args: argparse.Namespace) -> None:
-    tree, port = Path(args.tree), _port()
+    tree, port = Path(args.tree), free_port()
     if args.minimal:
         command = [sys.executable, str(HERE / "ceiling.py"), args.database, str(port), "1"]
     else:
@@ -115,12 +108,8 @@ def client(args: argparse.Namespace) -> None:
         [*valgrind, *command], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     try:
-        for _ in range(1200):
-            try:
-                socket.create_connection(("127.0.0.1", port), 1).close()
-                break
-            except OSError:
-                time.sleep(0.5)
+        # Under valgrind a server takes tens of seconds to start.
+        wait_ready(f"http://127.0.0.1:{port}/{'hello' if args.minimal else 'health'}", timeout=600)
         sample = json.loads(Path(args.sample).read_text())
         make = maker(sample, args.client, args.minimal)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)

@@ -24,12 +24,9 @@ _COLUMNS = "id, tenant_id, at, app_id, user_id, method, route, status, rule, req
 _FROM_JSON = (
     "(r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, (r->>7)::integer, r->>8, r->>9, r->>10"
 )
-_INSERT_ROW = (
-    f"INSERT INTO journal_entries ({_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS.split(', ')))})"
-)
-
-_CHUNK = 64
 _ROW_VALUES = f"({', '.join('?' * len(_COLUMNS.split(', ')))})"
+_INSERT_ROW = f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {_ROW_VALUES}"
+_CHUNK = 64
 _INSERT_CHUNK = f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {', '.join([_ROW_VALUES] * _CHUNK)}"
 
 _ZERO = timedelta(0)
