@@ -37,7 +37,7 @@ import httpx
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import free_port, process, rss_mb, serve_command, wait_ready  # noqa: E402
+from processes import free_port, process, rss_mb, serve_command, wait_ready  # noqa: E402
 
 from learninggraph.identity.directory import Directory  # noqa: E402
 from learninggraph.identity.keys import SigningKeys  # noqa: E402

@@ -44,7 +44,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from dataset import Shape, load  # noqa: E402 (bench scripts run from a checkout)
-from run import free_port, process, serve_command, wait_ready  # noqa: E402
+from processes import free_port, process, serve_command, wait_ready  # noqa: E402
 
 BATCH = 20  # Graph's cap on the requests of one $batch
 

@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from run import durable_postgres  # noqa: E402 (bench scripts run from a checkout)
+from processes import durable_postgres  # noqa: E402 (bench scripts run from a checkout)
 from tests.hardening.crash_cycles import integrity_problems, run_cycles  # noqa: E402
 
 

@@ -26,7 +26,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import uvicorn
-from run import ensure_wrk, free_port, process, run_wrk, wait_ready
+from processes import ensure_wrk, free_port, process, run_wrk, wait_ready
 
 from learninggraph.app import create_app
 from learninggraph.domain.roles import KNOWLEDGE_ADMINISTRATOR

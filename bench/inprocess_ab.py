@@ -27,9 +27,10 @@ HERE = Path(__file__).resolve().parent
 
 def worker(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(HERE))
+    from asgi_requests import call, requests
     from ceiling import make_app
     from dataset import PUBLIC_URL
-    from inprocess import PAIRS, call, measure, requests
+    from inprocess import PAIRS, measure
 
     from learninggraph.app import create_app
     from learninggraph.settings import Settings

@@ -43,9 +43,10 @@ def _toggle(state: str) -> None:
 
 def worker(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(HERE))
+    from asgi_requests import call, requests
     from ceiling import make_app
     from dataset import PUBLIC_URL
-    from inprocess import PAIRS, call, requests
+    from inprocess import PAIRS
 
     from learninggraph.app import create_app
     from learninggraph.settings import Settings

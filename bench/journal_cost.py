@@ -32,9 +32,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from run import (
+from processes import (
     HERE,
     PYTHON,
+    cpu_seconds,
     durable_postgres,
     ensure_wrk,
     free_port,
@@ -43,16 +44,10 @@ from run import (
     serve_command,
     wait_ready,
 )
-from run import write_scripts as wrk_scripts
+from wrk_scripts import write_scripts as wrk_scripts
 
 SCENARIOS = ("get", "patch")
 _TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of the process, every thread included."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
 def other_threads_cpu_seconds(pid: int) -> float:

@@ -53,8 +53,8 @@ def worker(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(HERE))
     import logging
 
+    from asgi_requests import call, requests
     from dataset import PUBLIC_URL
-    from inprocess import call, requests
 
     from learninggraph.app import create_app
     from learninggraph.settings import Settings

@@ -32,8 +32,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from asgi_requests import call, requests  # noqa: E402
 from dataset import PUBLIC_URL  # noqa: E402
-from inprocess import call, requests  # noqa: E402
 
 from learninggraph.app import create_app  # noqa: E402
 from learninggraph.journal.store import stored_row  # noqa: E402

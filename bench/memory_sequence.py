@@ -17,7 +17,8 @@ import json
 import time
 from pathlib import Path
 
-import run
+import processes
+import wrk_scripts
 
 HERE = Path(__file__).resolve().parent
 RUN_ORDER = ["get", "patch", "post", "list", "batch", "token"]
@@ -34,19 +35,19 @@ def main() -> None:
     parser.add_argument("--order", default=",".join(RUN_ORDER * 2 + RUN_ORDER[::-1]))
     parser.add_argument("--duration", type=int, default=6, help="seconds per scenario")
     args = parser.parse_args()
-    wrk = run.ensure_wrk()
+    wrk = processes.ensure_wrk()
     work = args.out.parent / f"{args.out.stem}-scripts"
     work.mkdir(parents=True, exist_ok=True)
-    scripts = run.write_scripts(json.loads(args.sample.read_text()), work)
-    port = run.free_port()
-    serve = run.serve_command(args.database_url, port)
+    scripts = wrk_scripts.write_scripts(json.loads(args.sample.read_text()), work)
+    port = processes.free_port()
+    serve = processes.serve_command(args.database_url, port)
     # ``python -m learninggraph serve ...`` run by the probe's wrapper instead: the same arguments after ``-m``'s.
     probed = [serve[0], str(HERE / "soak_probe.py"), str(args.out), "0.5", "--", *serve[3:]]
     args.out.unlink(missing_ok=True)
-    with run.process(probed, cpu="1", env={"PYTHONPATH": str(args.tree.resolve() / "src")}) as server:
-        run.wait_ready(f"http://127.0.0.1:{port}/health")
+    with processes.process(probed, cpu="1", env={"PYTHONPATH": str(args.tree.resolve() / "src")}) as server:
+        processes.wait_ready(f"http://127.0.0.1:{port}/health")
         for name in args.order.split(","):
-            rps, _, _, errors, peak = run.run_wrk(
+            rps, _, _, errors, peak = processes.run_wrk(
                 wrk, f"http://127.0.0.1:{port}", scripts[name], args.duration, server.pid
             )
             print(f"{name:8s} {rps:8.0f} req/s  non-2xx {errors}  peak RSS {peak:.0f} MB", flush=True)

@@ -23,7 +23,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import run
+import processes
+import wrk_scripts
 
 HERE = Path(__file__).resolve().parent
 FILL = ("get", "list", "patch")
@@ -46,24 +47,24 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--duration", type=int, default=6, help="seconds per scenario")
     args = parser.parse_args()
-    wrk = run.ensure_wrk()
+    wrk = processes.ensure_wrk()
     args.out.mkdir(parents=True, exist_ok=True)
-    scripts = run.write_scripts(json.loads(args.sample.read_text()), args.out)
+    scripts = wrk_scripts.write_scripts(json.loads(args.sample.read_text()), args.out)
     trees = {"ours": HERE.parent, "base": args.baseline.resolve()}
     with ExitStack() as stack:
         servers: dict[str, tuple[int, int, Path]] = {}
         for label, tree in trees.items():
-            port = run.free_port()
-            serve = run.serve_command(args.database_url, port)
+            port = processes.free_port()
+            serve = processes.serve_command(args.database_url, port)
             probe = args.out / f"{label}.jsonl"
             probe.unlink(missing_ok=True)
             # ``python -m learninggraph serve ...`` run by the probe's wrapper: the same arguments after ``-m``'s.
             probed = [serve[0], str(HERE / "soak_probe.py"), str(probe), "0.5", "--", *serve[3:]]
             env = {"PYTHONPATH": str(tree / "src")}
-            proc = stack.enter_context(run.process(probed, cpu="1", env=env))
+            proc = stack.enter_context(processes.process(probed, cpu="1", env=env))
             servers[label] = (port, proc.pid, probe)
         for port, _, _ in servers.values():
-            run.wait_ready(f"http://127.0.0.1:{port}/health")
+            processes.wait_ready(f"http://127.0.0.1:{port}/health")
         print("| round | server | scenario | req/s | RSS MB | SQLite MB | glibc in use / free MB |")
         print("|---|---|---|---|---|---|---|")
         for number in range(1, args.rounds + 1):
@@ -71,7 +72,9 @@ def main() -> None:
             steps += [(label, "batch") for label in servers]
             for label, name in steps:
                 port, pid, probe = servers[label]
-                rps, *_ = run.run_wrk(wrk, f"http://127.0.0.1:{port}", scripts[name], args.duration, pid)
+                rps, *_ = processes.run_wrk(
+                    wrk, f"http://127.0.0.1:{port}", scripts[name], args.duration, pid
+                )
                 time.sleep(0.6)  # one more probe sample after the load
                 s = last_sample(probe)
                 print(

@@ -27,8 +27,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from journal_cost import cpu_seconds
-from run import HERE, PYTHON, ensure_wrk, free_port, process, run_wrk, serve_command, wait_ready
-from run import write_scripts as wrk_scripts
+from processes import HERE, PYTHON, ensure_wrk, free_port, process, run_wrk, serve_command, wait_ready
+from wrk_scripts import write_scripts as wrk_scripts
 
 PAIRS = {"get": "min_get", "patch": "min_patch", "list": "min_list", "token": "min_token", "post": "min_post"}
 

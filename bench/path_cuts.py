@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from asgi_requests import call, requests
 from dataset import PUBLIC_URL
-from inprocess import call, requests
 
 from learninggraph.app import create_app
 from learninggraph.http import reading as readmod

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import random
-import re
 import shutil
 import socket
 import subprocess
@@ -30,6 +28,8 @@ from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from processes import free_port
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".peers"
@@ -349,69 +349,6 @@ def _fetch_json(url: str, headers: dict[str, str] | None = None) -> Any:
     request = urllib.request.Request(url, headers=headers or {})
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wrk_extra(duration: int) -> list[str]:
-    """wrk's options for a peer on top of ours: a timeout long enough that slow answers still count."""
-    return ["--timeout", f"{duration + 10}s"]
-
-
-@dataclass
-class WrkCounts:
-    requests: int
-    seconds: float
-    non_2xx: int
-    socket_errors: int
-
-    @property
-    def ok_rps(self) -> float:
-        return max(0, self.requests - self.non_2xx) / self.seconds if self.seconds else 0.0
-
-
-def wrk_counts(output: str) -> WrkCounts:
-    """Answers, elapsed time, non-2xx/3xx answers and socket errors (timeouts included) from wrk's output."""
-    total = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", output)
-    requests, seconds = 0, 0.0
-    if total is not None:
-        requests = int(total.group(1))
-        seconds = float(total.group(2)) * {"ms": 0.001, "s": 1.0, "m": 60.0}[total.group(3)]
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    return WrkCounts(
-        requests=requests,
-        seconds=seconds,
-        non_2xx=int(bad.group(1)) if bad else 0,
-        socket_errors=sum(int(g) for g in errors.groups()) if errors else 0,
-    )
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
-def wait_idle(pid: int, timeout: float = 120, interval: float = 0.5) -> float:
-    """Waits until ``pid`` stops using the CPU (a peer still working off requests wrk gave up on would
-    otherwise take the core from the next scenario); returns the seconds waited."""
-    started = time.monotonic()
-    last = cpu_seconds(pid)
-    while time.monotonic() - started < timeout:
-        time.sleep(interval)
-        now = cpu_seconds(pid)
-        if now - last < 0.05 * interval:
-            break
-        last = now
-    return time.monotonic() - started
 
 
 def compare(report: dict[str, dict[str, Any]]) -> Iterator[tuple[str, str, float | None]]:

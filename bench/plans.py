@@ -21,8 +21,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from asgi_requests import call, requests  # noqa: E402
 from dataset import PUBLIC_URL  # noqa: E402
-from inprocess import call, requests  # noqa: E402
 
 from learninggraph.app import create_app  # noqa: E402
 from learninggraph.settings import Settings  # noqa: E402

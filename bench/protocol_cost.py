@@ -30,9 +30,10 @@ import uvloop
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from asgi_requests import Request, call, requests  # noqa: E402
 from ceiling import make_app  # noqa: E402
 from dataset import PUBLIC_URL  # noqa: E402
-from inprocess import PAIRS, Request, call, requests  # noqa: E402
+from inprocess import PAIRS  # noqa: E402
 
 from learninggraph.app import create_app  # noqa: E402
 from learninggraph.http.connections import GuardedProtocol, server_config  # noqa: E402

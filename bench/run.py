@@ -14,26 +14,32 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import peers
-from dataset import PUBLIC_URL
+from processes import (
+    durable_postgres,
+    ensure_wrk,
+    free_port,
+    process,
+    run_wrk,
+    serve_command,
+    wait_idle,
+    wait_ready,
+    wrk_counts,
+    wrk_extra,
+)
+from wrk_scripts import write_scripts
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 PYTHON = sys.executable
 
 
@@ -54,266 +60,6 @@ class Measurement:
             "errors": self.errors,
             "rss_mb": self.rss_mb,
         }
-
-
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    subprocess.run(["apt-get", "update", "-qq"], check=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-    return "wrk"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def process(
-    args: list[str], *, cpu: str, env: dict[str, str] | None = None, stderr: Path | None = None
-) -> Iterator[subprocess.Popen[bytes]]:
-    """``args`` pinned to ``cpu``; its stderr to the file ``stderr`` (a log read later) or a pipe."""
-    log = stderr.open("ab") if stderr is not None else None
-    proc = subprocess.Popen(
-        ["taskset", "-c", cpu, *args],
-        stdout=subprocess.DEVNULL,
-        stderr=log if log is not None else subprocess.PIPE,
-        env={**os.environ, **(env or {})},
-    )
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        if log is not None:
-            log.close()
-
-
-def wait_ready(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status < 500:
-                    return
-        except Exception:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def run_wrk(
-    wrk: str,
-    url: str,
-    script: Path,
-    duration: int,
-    pid: int,
-    connections: int = 32,
-    *,
-    extra: Sequence[str] = (),
-    on_output: Callable[[str], None] | None = None,
-) -> tuple[float, float, float, int, float]:
-    peak = [rss_mb(pid)]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.wait(0.5):
-            peak[0] = max(peak[0], rss_mb(pid))
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out = subprocess.run(
-        [
-            "taskset",
-            "-c",
-            "0",
-            wrk,
-            "-t1",
-            f"-c{connections}",
-            f"-d{duration}s",
-            "--latency",
-            *extra,
-            "-s",
-            str(script),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    stop.set()
-    sampler.join()
-    if on_output is not None:
-        on_output(out)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _latency(out, "50%")
-    p99 = _latency(out, "99%")
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    errors = int(bad.group(1)) if bad else 0
-    return rps, p50, p99, errors, peak[0]
-
-
-def _latency(out: str, label: str) -> float:
-    match = re.search(rf"{re.escape(label)}\s+([\d.]+)(us|ms|s)", out)
-    if match is None:
-        return float("nan")
-    value, unit = float(match.group(1)), match.group(2)
-    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-
-def lua_table(rows: list[list[str]]) -> str:
-    return "{" + ",".join("{" + ",".join(json.dumps(v) for v in row) + "}" for row in rows) + "}"
-
-
-# A self-initiated course for posts[i] = {token, provider, content, learner, tenant}, with a fresh external id.
-_NEW_ACTIVITY = """new_activity = function(p)
-  counter = counter + 1
-  return '{"@odata.type":"#microsoft.graph.learningSelfInitiatedCourse","learnerUserId":"' .. p[4] ..
-    '","learningContentId":"' .. p[3] .. '","status":"inProgress","externalcourseActivityId":"bench-' ..
-    os.time() .. '-' .. math.random(1, 1000000000) .. '-' .. counter .. '"}'
-end
-"""
-
-
-def serve_command(url: str, port: int, *, workers: int = 1, log: str = "off") -> list[str]:
-    """Our server on ``url`` at 127.0.0.1:``port``, without the development identity.
-
-    ``log``: ``off`` (no access line), ``text`` or ``json`` (one access line per request, to stderr).
-    """
-    logging = ["--log-level", "warning"] if log == "off" else ["--log-level", "info", "--log-format", log]
-    return [
-        PYTHON,
-        "-m",
-        "learninggraph",
-        "serve",
-        "--database",
-        url,
-        "--port",
-        str(port),
-        "--no-dev-identity",
-        "--public-url",
-        PUBLIC_URL,
-        "--workers",
-        str(workers),
-        # By default without the per-request access line: the figures are the API's.
-        *logging,
-    ]
-
-
-def write_scripts(sample: dict[str, Any], folder: Path) -> dict[str, Path]:
-    """One wrk script per scenario, each picking a random tenant's ids and token per request."""
-    acts, learners, posts, batches = [], [], [], []
-    learner_ids: list[list[str]] = []
-    for tenant in sample["tenants"]:
-        token = tenant["appToken"]
-        acts += [[token, a, tenant["tenantId"]] for a in tenant["activities"][:2000]]
-        learners += [[t, uid] for uid, t in tenant["learnerTokens"]]
-        learner_ids += [[tenant["tenantId"], uid] for uid, _ in tenant["learnerTokens"]]
-        for provider, contents in tenant["contents"].items():
-            posts += [
-                [token, provider, content, learner, tenant["tenantId"]]
-                for content, learner in zip(contents[:50], tenant["learners"][:50], strict=False)
-            ]
-        batches.append([token, *tenant["activities"][:400]])
-    common = "math.randomseed(os.time())\ncounter = 0\n" + _NEW_ACTIVITY
-    scripts = {
-        "get": f"""{common}acts = {lua_table(acts)}
-request = function()
-  local a = acts[math.random(#acts)]
-  return wrk.format("GET", "/v1.0/employeeExperience/learningCourseActivities/" .. a[2], {{["Authorization"] = "Bearer " .. a[1]}})
-end""",
-        "patch": f"""{common}acts = {lua_table(acts)}
-request = function()
-  local a = acts[math.random(#acts)]
-  local body = '{{"completionPercentage":' .. math.random(0, 100) .. '}}'
-  return wrk.format("PATCH", "/v1.0/employeeExperience/learningCourseActivities/" .. a[2],
-    {{["Authorization"] = "Bearer " .. a[1], ["Content-Type"] = "application/json"}}, body)
-end""",
-        "post": f"""{common}posts = {lua_table(posts)}
-request = function()
-  local p = posts[math.random(#posts)]
-  local body = new_activity(p)
-  return wrk.format("POST", "/v1.0/employeeExperience/learningProviders/" .. p[2] .. "/learningCourseActivities",
-    {{["Authorization"] = "Bearer " .. p[1], ["Content-Type"] = "application/json"}}, body)
-end""",
-        "list": f"""{common}learners = {lua_table(learners)}
-request = function()
-  local l = learners[math.random(#learners)]
-  return wrk.format("GET", "/v1.0/users/" .. l[2] .. "/employeeExperience/learningCourseActivities?$filter=status%20ne%20%27completed%27&$top=50",
-    {{["Authorization"] = "Bearer " .. l[1]}})
-end""",
-        "batch": f"""{common}batches = {lua_table(batches)}
-request = function()
-  local b = batches[math.random(#batches)]
-  local items = {{}}
-  for i = 1, 20 do
-    local id = b[math.random(2, #b)]
-    items[i] = '{{"id":"' .. i .. '","method":"PATCH","url":"/employeeExperience/learningCourseActivities/' .. id ..
-      '","headers":{{"Content-Type":"application/json"}},"body":{{"completionPercentage":' .. math.random(0, 100) .. '}}}}'
-  end
-  return wrk.format("POST", "/v1.0/$batch", {{["Authorization"] = "Bearer " .. b[1], ["Content-Type"] = "application/json"}},
-    '{{"requests":[' .. table.concat(items, ",") .. ']}}')
-end""",
-        "token": f"""{common}clients = {lua_table([[t["tenantId"], t["clientId"], t["clientSecret"]] for t in sample["tenants"]])}
-request = function()
-  local c = clients[math.random(#clients)]
-  return wrk.format("POST", "/" .. c[1] .. "/oauth2/v2.0/token", {{["Content-Type"] = "application/x-www-form-urlencoded"}},
-    "grant_type=client_credentials&client_id=" .. c[2] .. "&client_secret=" .. c[3] .. "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default")
-end""",
-        "hello": "request = function() return wrk.format('GET', '/hello') end",
-        "min_get": f"""{common}acts = {lua_table(acts)}
-request = function()
-  local a = acts[math.random(#acts)]
-  return wrk.format("GET", "/min/" .. a[3] .. "/activities/" .. a[2])
-end""",
-        "min_post": f"""{common}posts = {lua_table(posts)}
-request = function()
-  local p = posts[math.random(#posts)]
-  local body = new_activity(p)
-  return wrk.format("POST", "/min/" .. p[5] .. "/activities/" .. p[2], {{["Content-Type"] = "application/json"}}, body)
-end""",
-        "min_list": f"""{common}learners = {lua_table(learner_ids)}
-request = function()
-  local l = learners[math.random(#learners)]
-  return wrk.format("GET", "/min/" .. l[1] .. "/learners/" .. l[2] .. "/page")
-end""",
-        "min_token": f"""{common}clients = {lua_table([[t["tenantId"], t["clientId"], t["clientSecret"]] for t in sample["tenants"]])}
-request = function()
-  local c = clients[math.random(#clients)]
-  return wrk.format("POST", "/min/" .. c[1] .. "/token/x", {{["Content-Type"] = "application/x-www-form-urlencoded"}},
-    "grant_type=client_credentials&client_id=" .. c[2] .. "&client_secret=" .. c[3] .. "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default")
-end""",
-        "min_patch": f"""{common}acts = {lua_table(acts)}
-request = function()
-  local a = acts[math.random(#acts)]
-  return wrk.format("PATCH", "/min/" .. a[3] .. "/activities/" .. a[2], {{["Content-Type"] = "application/json"}},
-    '{{"status":"inProgress","completionPercentage":' .. math.random(0, 100) .. '}}')
-end""",
-    }
-    paths = {}
-    for name, text in scripts.items():
-        path = folder / f"{name}.lua"
-        path.write_text(text)
-        paths[name] = path
-    return paths
 
 
 OURS = ("get", "patch", "post", "list", "batch", "token")
@@ -576,30 +322,14 @@ def run_peer(
         duration,
         pid,
         connections,
-        extra=peers.wrk_extra(duration),
+        extra=wrk_extra(duration),
         on_output=outputs.append,
     )
-    counts = peers.wrk_counts(outputs[0])
-    waited = peers.wait_idle(pid)
+    counts = wrk_counts(outputs[0])
+    waited = wait_idle(pid)
     if waited > 2:
         print(f"  {name}: {waited:.0f} s until the peer was idle again", flush=True)
     return round(counts.ok_rps, 2), p50, p99, counts.non_2xx + counts.socket_errors, peak
-
-
-def durable_postgres() -> Any:
-    """A private PostgreSQL cluster on a unix socket, with the durable settings a real one runs."""
-    sys.path.insert(0, str(ROOT))
-    from tests.postgres_server import PostgresServer, find_bin_dir
-
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        raise SystemExit("PostgreSQL is not installed: apt-get install postgresql")
-    server = PostgresServer(bin_dir)
-    with (server.data / "postgresql.conf").open("a") as conf:
-        conf.write("fsync = on\nsynchronous_commit = on\nfull_page_writes = on\nshared_buffers = '1GB'\n")
-    server.stop()
-    server.start()
-    return server
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from dataset import PUBLIC_URL
-from run import free_port, wait_ready
+from processes import free_port, wait_ready
 
 HERE = Path(__file__).resolve().parent
 Request = tuple[str, str, dict[str, str], str | None]

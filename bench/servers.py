@@ -19,7 +19,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from dataset import PUBLIC_URL
-from run import HERE, PYTHON, ensure_wrk, free_port, process, run_wrk, wait_ready, write_scripts
+from processes import HERE, PYTHON, ensure_wrk, free_port, process, run_wrk, wait_ready
+from wrk_scripts import write_scripts
 
 from learninggraph.serving import SETTINGS_ENVIRONMENT_VARIABLE
 from learninggraph.settings import Settings

@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from dataset import Shape, load  # noqa: E402 (bench scripts run from a checkout)
-from run import durable_postgres, free_port, process, rss_mb, serve_command, wait_ready  # noqa: E402
+from processes import durable_postgres, free_port, process, rss_mb, serve_command, wait_ready  # noqa: E402
 from soak_tenants import (  # noqa: E402
     TenantLoad,
     fill_token_cache,

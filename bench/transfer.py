@@ -201,7 +201,7 @@ def compare_imports(file: Path, backend: str, checkouts: dict[str, Path], rounds
     """The import of ``file`` with each checkout's code, alternating, ``rounds`` times each."""
     postgres = None
     if backend == "postgresql":
-        from run import durable_postgres
+        from processes import durable_postgres
 
         postgres = durable_postgres()
     runs: dict[str, list[dict[str, float]]] = {name: [] for name in checkouts}

@@ -30,20 +30,18 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from run import (
-    CEILING,
-    OURS,
+from processes import (
     PYTHON,
     durable_postgres,
     ensure_wrk,
     free_port,
-    lua_table,
     process,
     run_wrk,
     serve_command,
     wait_ready,
-    write_scripts,
 )
+from run import CEILING, OURS
+from wrk_scripts import lua_table, write_scripts
 
 HERE = Path(__file__).resolve().parent
 _TICKS = os.sysconf("SC_CLK_TCK")
