@@ -239,6 +239,8 @@ def main() -> None:
         if args.sample is None:
             parser.error("--database-url needs --sample (the ids file dataset.py wrote for it)")
         url = args.database_url
+        # The backend the URL names, for the report and its file name (--database is for a new data set).
+        args.database = "postgresql" if url.startswith("postgresql") else "sqlite"
         loaded = json.loads(args.sample.read_text())
         print(f"driving the data set at {url} ({loaded.get('shape')})", flush=True)
         tenants = tenants_from(loaded)
