@@ -1,8 +1,6 @@
 """A single write (``Database.single_write``): reads, then one write, all or nothing, its locks held to the end.
 
-On PostgreSQL it runs in pipeline mode, its write's answer awaited with the COMMIT's; these are the guarantees
-that must not change with that.
-"""
+What a backend that sends a single write's statements in fewer round trips must still keep."""
 
 from __future__ import annotations
 
@@ -33,7 +31,7 @@ def names(database: Database) -> list[str]:
 def rename(database: Database, item_id: str, name: str) -> None:
     with database.single_write() as conn:
         conn.fetch_one("SELECT name FROM items WHERE id = ?", (item_id,), lock=True)
-        conn.write("UPDATE items SET name = ? WHERE id = ?", (name, item_id))
+        conn.execute("UPDATE items SET name = ? WHERE id = ?", (name, item_id))
 
 
 def test_a_single_write_is_kept_when_its_block_ends(db: Database) -> None:
@@ -45,7 +43,7 @@ def test_a_single_write_is_kept_when_its_block_ends(db: Database) -> None:
 def test_a_single_write_reads_what_it_wrote_before_its_block_ends(db: Database) -> None:
     with db.single_write() as conn:
         conn.fetch_one("SELECT name FROM items WHERE id = ?", ("a",), lock=True)
-        conn.write("UPDATE items SET name = ? WHERE id = ?", ("renamed", "a"))
+        conn.execute("UPDATE items SET name = ? WHERE id = ?", ("renamed", "a"))
         read_back = conn.fetch_one("SELECT name FROM items WHERE id = ?", ("a",), lock=True)
 
     assert read_back == ("renamed",)
@@ -73,7 +71,7 @@ def test_the_database_serves_the_next_write_after_a_failed_one(db: Database) -> 
 
 def test_a_block_that_raises_after_its_write_keeps_nothing(db: Database) -> None:
     with pytest.raises(RuntimeError), db.single_write() as conn:
-        conn.write("UPDATE items SET name = ? WHERE id = ?", ("renamed", "a"))
+        conn.execute("UPDATE items SET name = ? WHERE id = ?", ("renamed", "a"))
         raise RuntimeError("the request failed after its write")
 
     assert names(db) == ["first", "second"]
@@ -96,7 +94,7 @@ def test_a_count_asked_for_inside_a_single_write_is_the_rows_changed(db: Databas
 
 
 @pytest.mark.postgresql
-def test_text_postgresql_cannot_store_is_a_bad_request_when_the_write_ends(db: Database) -> None:
+def test_text_postgresql_cannot_store_is_a_bad_request_and_keeps_nothing(db: Database) -> None:
     with pytest.raises(BadRequest):
         rename(db, "a", "nul \x00 inside")
 
@@ -118,7 +116,7 @@ def test_a_row_read_with_lock_in_a_single_write_stays_locked_until_its_block_end
 
     with db.single_write() as conn:
         conn.fetch_one("SELECT name FROM items WHERE id = ?", ("a",), lock=True)
-        conn.write("UPDATE items SET name = ? WHERE id = ?", ("renamed", "a"))
+        conn.execute("UPDATE items SET name = ? WHERE id = ?", ("renamed", "a"))
         with pytest.raises(errors.LockNotAvailable):
             lock_from_elsewhere()
 
@@ -127,12 +125,11 @@ def test_a_row_read_with_lock_in_a_single_write_stays_locked_until_its_block_end
 
 
 @pytest.mark.postgresql
-def test_a_single_write_leaves_its_connection_idle_and_out_of_pipeline_mode(db: Database) -> None:
+def test_a_failed_single_write_leaves_its_connection_idle(db: Database) -> None:
     from psycopg import pq
 
     with pytest.raises(UniqueViolation), db.single_write() as conn:
         raw = conn._raw  # type: ignore[attr-defined]
-        conn.write("UPDATE items SET name = ? WHERE id = ?", ("second", "a"))
+        conn.execute("UPDATE items SET name = ? WHERE id = ?", ("second", "a"))
 
     assert raw.pgconn.transaction_status == pq.TransactionStatus.IDLE
-    assert raw.pgconn.pipeline_status == pq.PipelineStatus.OFF

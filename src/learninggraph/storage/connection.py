@@ -71,12 +71,6 @@ class Connection(ABC):
     def execute(self, sql: str, params: Params = ()) -> int:
         """Runs a statement and returns the number of rows it changed."""
 
-    def write(self, sql: str, params: Params = ()) -> None:
-        """Runs a write whose count nobody needs. A backend may send it without waiting for its answer (PostgreSQL,
-        inside ``single_write()``: it goes with the next statement or the COMMIT); then its failure is raised,
-        as the same error, by the next statement or when the block ends."""
-        self.execute(sql, params)
-
     def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
         """Runs one statement for each of ``rows`` (prepared once where the backend can)."""
         for params in rows:
@@ -122,8 +116,7 @@ class Database:
         """A write transaction whose block writes with one statement and raises nothing once it succeeded
         (a read after it fails only when the database does). Inside a group (``grouped``) a backend may run it
         without a savepoint of its own, since a statement that fails undoes itself; elsewhere it is
-        ``transaction()``, or (PostgreSQL) that transaction with no wait after its BEGIN nor after its write
-        (``Connection.write``)."""
+        ``transaction()``."""
         return self.transaction()
 
     def unlocked_write(self) -> AbstractContextManager[Connection]:

@@ -1,29 +1,32 @@
-"""PostgreSQL behind the storage API: a psycopg pool, transactions, row locks and fast 503s (the connection's
-statements are in ``storage.postgres_connection``)."""
+"""PostgreSQL behind the storage API: a psycopg pool, ``?`` placeholders, row locks and fast 503s."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
+import re
 import select
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg
+from psycopg import errors as pg_errors
 from psycopg.adapt import Buffer, Dumper
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from learninggraph.domain.errors import ServiceUnavailable
-from learninggraph.storage.connection import Connection, Database, Row, unavailable
-from learninggraph.storage.postgres_connection import (
-    PipelinedConnection,
-    PostgresConnection,
-    raise_translated,
-    reason,
+from learninggraph.domain.errors import BadRequest, Conflict, ServiceUnavailable
+from learninggraph.storage.connection import (
+    Connection,
+    Database,
+    Params,
+    Row,
+    UniqueViolation,
+    unavailable,
 )
-from learninggraph.storage.postgres_connection import to_pyformat as to_pyformat
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,21 @@ CONNECTION_DEFAULTS = {
 # ... and never wait forever on a row lock or a runaway statement; the URL's own ``options`` come
 # after these, so a setting it names wins.
 SESSION_OPTIONS = "-c lock_timeout=5s -c statement_timeout=30s"
+_LOCK_SUFFIX = " FOR NO KEY UPDATE"
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|[?%]")
+
+
+@functools.lru_cache(maxsize=4096)
+def to_pyformat(sql: str) -> str:
+    """``?`` placeholders as psycopg's ``%s``; a literal ``%`` doubled. Quoted text keeps its ``?``."""
+
+    def replace(match: re.Match[str]) -> str:
+        token = match.group()
+        if token == "?":
+            return "%s"
+        return token.replace("%", "%%")
+
+    return _TOKEN.sub(replace, sql)
 
 
 def connection_string(url: str) -> str:
@@ -60,6 +78,10 @@ def connection_string(url: str) -> str:
     return make_conninfo(
         **{**CONNECTION_DEFAULTS, **params, "options": f"{SESSION_OPTIONS} {options}".strip()}
     )
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 class _BooleanAsInteger(Dumper):
@@ -86,6 +108,60 @@ def _hung_up(conn: psycopg.Connection[Any]) -> bool:
     poller = select.poll()
     poller.register(conn.pgconn.socket, select.POLLIN)
     return bool(poller.poll(0))
+
+
+def _reason(exc: psycopg.Error) -> str:
+    if isinstance(exc, PoolTimeout):
+        return "no connection to PostgreSQL could be made in time"
+    if isinstance(exc, pg_errors.LockNotAvailable):
+        return "a row stayed locked by another transaction"
+    if isinstance(exc, pg_errors.QueryCanceled):
+        return "the statement took too long"
+    if isinstance(exc, pg_errors.TransactionRollback):
+        return "a concurrent transaction conflicted with this one"
+    return "the connection to PostgreSQL failed"
+
+
+class PostgresConnection(Connection):
+    __slots__ = ("_cursor", "_raw", "_single", "_used", "_writable")
+
+    def __init__(self, raw: psycopg.Connection[Row], *, writable: bool, single: bool = False) -> None:
+        self._raw = raw
+        self._cursor = raw.cursor()
+        self._writable = writable
+        # ``read()``: one statement in autocommit mode; a second raises.
+        self._single = single
+        self._used = False
+
+    def fetch_one(self, sql: str, params: Params = (), *, lock: bool = False) -> Row | None:
+        return self._run(sql + _LOCK_SUFFIX if lock and self._writable else sql, params).fetchone()
+
+    def fetch_all(self, sql: str, params: Params = (), *, lock: bool = False) -> list[Row]:
+        return self._run(sql + _LOCK_SUFFIX if lock and self._writable else sql, params).fetchall()
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        return self._run(sql, params).rowcount
+
+    def exclusive(self, name: str) -> None:
+        if self._writable:
+            self._run("SELECT pg_advisory_xact_lock(?)", (_lock_key(name),))
+
+    def _run(self, sql: str, params: Params) -> psycopg.Cursor[Row]:
+        if self._single:
+            if self._used:
+                raise RuntimeError("Database.read() runs one statement; use snapshot() for more.")
+            self._used = True
+        try:
+            return self._cursor.execute(to_pyformat(sql), params)
+        except pg_errors.UniqueViolation as exc:
+            raise UniqueViolation(str(exc)) from exc
+        except psycopg.IntegrityError as exc:
+            raise Conflict("The request conflicts with the stored data.") from exc
+        except psycopg.DataError as exc:
+            # e.g. a NUL character, which PostgreSQL text cannot hold.
+            raise BadRequest(f"The request holds a value the database cannot store: {exc}") from exc
+        except psycopg.OperationalError as exc:
+            raise unavailable(_reason(exc)) from exc
 
 
 class PostgresDatabase(Database):
@@ -168,14 +244,9 @@ class PostgresDatabase(Database):
                         # Never give the pool a connection that may still commit without waiting.
                         raw.close()
                         self._degraded = True
-                        raise unavailable(reason(exc)) from exc
+                        raise unavailable(_reason(exc)) from exc
         finally:
             self._pool.putconn(raw)
-
-    def single_write(self) -> AbstractContextManager[Connection]:
-        """The write transaction in pipeline mode (``PipelinedConnection``): an update's BEGIN, locking read,
-        UPDATE and COMMIT in two round trips instead of four."""
-        return self._pipelined()
 
     def read(self) -> AbstractContextManager[Connection]:
         """One statement in autocommit mode: PostgreSQL runs it in a transaction of its own, which sees one
@@ -208,55 +279,6 @@ class PostgresDatabase(Database):
         self._pool.close()
 
     @contextmanager
-    def _pipelined(self) -> Iterator[Connection]:
-        """A write transaction at READ COMMITTED, as ``transaction()``'s, its BEGIN and COMMIT sent as statements of
-        a pipeline (psycopg waits for its own BEGIN's answer) on a connection in autocommit mode."""
-        raw, held = self._take()
-        try:
-            if not raw.autocommit:
-                raw.autocommit = True
-            try:
-                with raw.pipeline() as pipeline:
-                    conn = PipelinedConnection(raw, pipeline)
-                    conn.control("BEGIN READ WRITE")
-                    try:
-                        yield conn
-                    except BaseException:
-                        # After a failed statement the pipeline skips all until its Sync: ROLLBACK then comes after.
-                        if raw.pgconn.pipeline_status != psycopg.pq.PipelineStatus.ABORTED:
-                            # Its own failure can only be a lost connection, which the rollback below sees.
-                            with suppress(psycopg.Error):
-                                conn.control("ROLLBACK")
-                        raise
-                    conn.control("COMMIT")
-                # Leaving the pipeline sends its Sync and waits for every answer: the write's and the COMMIT's.
-            except BaseException as exc:
-                self._end_failed(raw)
-                if isinstance(exc, psycopg.Error):
-                    # The write's or the COMMIT's failure, raised as the statement's own would have been.
-                    self._degraded = raw.closed
-                    raise_translated(exc)
-                if isinstance(exc, ServiceUnavailable) and raw.closed:
-                    self._degraded = True
-                raise
-            self._degraded = False
-        finally:
-            if not held:
-                self._pool.putconn(raw)
-
-    @staticmethod
-    def _end_failed(raw: psycopg.Connection[Row]) -> None:
-        """Rolls back what a failed pipeline left open (its ROLLBACK is skipped after a failed statement)."""
-        if raw.closed:
-            return
-        if raw.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-            return
-        try:
-            raw.rollback()
-        except psycopg.Error:
-            raw.close()
-
-    @contextmanager
     def _session(self, *, writable: bool) -> Iterator[Connection]:
         raw, held = self._take()
         try:
@@ -277,7 +299,7 @@ class PostgresDatabase(Database):
             except psycopg.Error as exc:
                 self._rollback(raw)
                 self._degraded = raw.closed
-                raise unavailable(reason(exc)) from exc
+                raise unavailable(_reason(exc)) from exc
             self._degraded = False
         finally:
             if not held:
@@ -298,7 +320,7 @@ class PostgresDatabase(Database):
         except psycopg.Error as exc:
             raw.close()
             self._degraded = True
-            raise unavailable(reason(exc)) from exc
+            raise unavailable(_reason(exc)) from exc
 
     def _checkout(self) -> psycopg.Connection[Row]:
         wait = DEGRADED_WAIT_SECONDS if self._degraded else POOL_WAIT_SECONDS
@@ -309,7 +331,7 @@ class PostgresDatabase(Database):
                 if not self._degraded:
                     log.warning("PostgreSQL is unavailable: %s", exc)
                 self._degraded = True
-                raise unavailable(reason(exc)) from exc
+                raise unavailable(_reason(exc)) from exc
             if not _hung_up(raw):
                 return raw
             # The server closed it: drop it (the pool connects a replacement) and try the next.

@@ -139,7 +139,7 @@ def update_row(
         if len(_UPDATES) >= _STATEMENTS_KEPT:
             _UPDATES.clear()
         _UPDATES[key] = sql
-    conn.write(sql, (*values.values(), tenant_id, row_id))
+    conn.execute(sql, (*values.values(), tenant_id, row_id))
 
 
 # UPDATE statements by (table, *property names), INSERT statements by (table, *fixed columns, "", *property

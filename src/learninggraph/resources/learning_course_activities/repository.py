@@ -216,4 +216,4 @@ def update(conn: Connection, tenant_id: str, activity_id: str, values: Mapping[s
 
 
 def delete(conn: Connection, tenant_id: str, activity_id: str) -> None:
-    conn.write(f"DELETE FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, activity_id))
+    conn.execute(f"DELETE FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, activity_id))
