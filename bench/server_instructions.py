@@ -1,7 +1,7 @@
 """Instructions per request of a served request under callgrind: uvicorn, the guards and the app, as wrk meets them.
 
     python bench/server_instructions.py --database sqlite:///bench.db --sample ids.json \
-        [--baseline OTHER_TREE] [--only get list post] [--requests 1000]
+        [--baseline OTHER_TREE] [--only get list post token] [--requests 1000]
 
 ``bench/instructions.py`` counts the app alone, in-process; this counts the whole server process: our server
 (this tree, and ``--baseline``'s ``src/`` when given) and ``bench/ceiling.py``'s minimal handlers, each under
@@ -59,6 +59,15 @@ def maker(sample: dict[str, Any], scenario: str, minimal: bool) -> Callable[[], 
                 return "GET", f"/min/{tenant['tenantId']}/learners/{learner}/page", {}, None
             path = f"/v1.0/users/{learner}/employeeExperience/learningCourseActivities?{FILTERED}"
             return "GET", path, {"Authorization": f"Bearer {token}"}, None
+        if scenario == "token":
+            form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+            form = (
+                f"grant_type=client_credentials&client_id={tenant['clientId']}"
+                f"&client_secret={tenant['clientSecret']}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+            )
+            if minimal:
+                return "POST", f"/min/{tenant['tenantId']}/token/x", form_type, form
+            return "POST", f"/{tenant['tenantId']}/oauth2/v2.0/token", form_type, form
         provider = rng.choice(list(tenant["contents"]))
         count[0] += 1
         body = json.dumps(
@@ -152,7 +161,9 @@ def main() -> None:
     parser.add_argument("--database", required=True)
     parser.add_argument("--sample", type=Path, required=True)
     parser.add_argument("--baseline", type=Path, help="another learninggraph source tree")
-    parser.add_argument("--only", nargs="*", default=["get", "list", "post"])
+    parser.add_argument(
+        "--only", nargs="*", choices=("get", "list", "post", "token"), default=["get", "list", "post"]
+    )
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--client", help=argparse.SUPPRESS)
     parser.add_argument("--tree", help=argparse.SUPPRESS)
