@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +42,13 @@ MODES = ("off", "on", "making", "storing")
 
 
 def _toggle(state: str) -> None:
-    """Asks callgrind to turn instrumentation on or off for this process (see ``bench/instructions.py``)."""
+    """Asks callgrind to turn instrumentation on or off for this process (see ``bench/instructions.py``), waiting
+    asleep: a busy wait was counted as part of the work, more the busier the machine."""
     control = subprocess.Popen(
         ["callgrind_control", "-i", state, str(os.getpid())], stdout=subprocess.DEVNULL
     )
     while control.poll() is None:
-        sum(range(1000))
+        time.sleep(0.001)
 
 
 def worker(args: argparse.Namespace) -> None:
