@@ -216,27 +216,6 @@ def stored_row(entry: JournalEntry) -> StoredRow:
 def seconds_text(seconds: float) -> str:
     """``stored_time(datetime.fromtimestamp(seconds, UTC))``, without building the time: the microseconds rounded
     as ``fromtimestamp`` rounds them (half to even), the text up to the second formatted once a second."""
-    if seconds < 0:
-        return _before_1970(seconds)
-    # The same arithmetic as ``fromtimestamp``'s (``modf``, then the fraction times 1e6 rounded half to even),
-    # without its calls: for a time after 1970 ``seconds - second`` is ``modf``'s fraction exactly, and so is
-    # ``scaled - micro`` the part ``round`` looks at. A third of the instructions of ``modf`` and ``round``.
-    second = int(seconds)
-    scaled = (seconds - second) * 1e6
-    micro = int(scaled)
-    rest = scaled - micro
-    if rest > 0.5 or (rest == 0.5 and micro & 1):
-        micro += 1
-        if micro == 1_000_000:
-            micro = 0
-            second += 1
-    last = _last_second
-    prefix = last[1] if last[0] == second else _second_text(second)
-    # Six digits as two of three from a table: cheaper than a ``06d`` format or slicing a number's text.
-    return prefix + "." + _DIGITS[micro // 1000] + _DIGITS[micro % 1000] + "Z"
-
-
-def _before_1970(seconds: float) -> str:
     fraction, whole = math.modf(seconds)
     micro = round(fraction * 1e6)
     second = int(whole)
@@ -246,10 +225,10 @@ def _before_1970(seconds: float) -> str:
     elif micro < 0:
         micro += 1_000_000
         second -= 1
-    return f"{_second_text(second)}.{micro:06d}Z"
-
-
-_DIGITS = tuple(f"{number:03d}" for number in range(1000))
+    last = _last_second
+    prefix = last[1] if last[0] == second else _second_text(second)
+    # Six digits by slicing off a leading 1: a third cheaper than a ``06d`` format.
+    return f"{prefix}.{str(micro + 1_000_000)[1:]}Z"
 
 
 def _second_text(second: int) -> str:
