@@ -143,7 +143,13 @@ def test_what_a_request_captured_reads_back_as_the_entry_its_json_record_gives(
     row = store.row_of(item)
 
     expected = stored_row(item())
-    assert row[:-1] == expected[:-1]
+    store.append_rows([row, expected])
+    with journal_database.snapshot() as conn:
+        stored = conn.fetch_all(
+            "SELECT tenant_id, at, app_id, user_id, method, route, status, rule, request_id FROM journal_entries "
+            "ORDER BY id"
+        )
+    assert stored[0] == stored[1]
     assert decode_record(7, row[-1]) == decode_record(7, expected[-1])
 
 
@@ -385,7 +391,16 @@ def test_a_start_given_in_seconds_since_the_epoch_is_stored_as_that_time(journal
 
 @pytest.mark.parametrize(
     "seconds",
-    [1_795_000_000.0, 1_795_000_000.25, 1_795_000_000.0000005, 1_795_000_000.9999996, 1.5e-6, 4e9 + 0.1],
+    [
+        1_795_000_000.0,
+        1_795_000_000.25,
+        1_795_000_000.0000005,
+        1_795_000_000.9999996,
+        1.5e-6,
+        4e9 + 0.1,
+        -1.2500004,
+        -0.0000006,
+    ],
 )
 def test_the_time_column_of_a_start_in_seconds_is_that_of_its_time(
     journal_database: Database, seconds: float
@@ -394,3 +409,19 @@ def test_the_time_column_of_a_start_in_seconds_is_that_of_its_time(
     row = JournalStore(journal_database).row_of(captured(started_at=seconds))
 
     assert row[2] == datetime_to_stored(datetime.fromtimestamp(seconds, UTC))
+
+
+def test_an_applications_compact_row_is_stored_without_a_user_and_found_by_its_app(
+    journal_database: Database,
+) -> None:
+    store = JournalStore(journal_database)
+    item = captured()
+
+    store.append_rows([store.row_of(item)])
+
+    with journal_database.snapshot() as conn:
+        stored = conn.fetch_all("SELECT app_id, user_id FROM journal_entries")
+    assert stored == [("app-1", None)]
+    assert [
+        entry.request_id for entry in search(journal_database, JournalFilter("tenant-a", app_id="app-1"))
+    ] == [item.request_id]

@@ -24,7 +24,13 @@ _COLUMNS = "id, tenant_id, at, app_id, user_id, method, route, status, rule, req
 _FROM_JSON = (
     "(r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, (r->>7)::integer, r->>8, r->>9, r->>10"
 )
-_ROW_VALUES = f"({', '.join('?' * len(_COLUMNS.split(', ')))})"
+# SQLite: the app and user columns through ``NULLIF(?, 0)``, so a row gives 0 for NULL (``row_of``): ``sqlite3``
+# binds None only through its adapter lookup (about 1,500 instructions a parameter), an int straight away. A
+# bound 0 is an integer, never equal to a text id (no affinity applies to a bound value), and None still binds.
+_NULLABLE = (3, 4)
+_ROW_VALUES = "({})".format(
+    ", ".join("NULLIF(?, 0)" if index in _NULLABLE else "?" for index in range(len(_COLUMNS.split(", "))))
+)
 _INSERT_ROW = f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {_ROW_VALUES}"
 _CHUNK = 64
 _INSERT_CHUNK = f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {', '.join([_ROW_VALUES] * _CHUNK)}"
@@ -77,12 +83,14 @@ class JournalStore:
             if record is not None:
                 caller = item.caller
                 started = item.started_at
+                app_id = caller.app_id
+                user_id = caller.user_id
                 return [
                     0,
                     item.tenant,
                     _time_text(started) if isinstance(started, datetime) else seconds_text(started),
-                    caller.app_id,
-                    caller.user_id,
+                    0 if app_id is None else app_id,
+                    0 if user_id is None else user_id,
                     item.method,
                     item.route,
                     item.status,
