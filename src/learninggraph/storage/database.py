@@ -148,6 +148,9 @@ class SqliteDatabase(Database):
             self.path, isolation_level=None, check_same_thread=False, cached_statements=256
         )
         self._lock = threading.RLock()
+        # The connection every write and snapshot block hands out: it holds nothing but the raw connection,
+        # so one serves every block (no object made per request).
+        self._connection = SqliteConnection(self._raw)
         self._grouping = False
         self._writer = None if self.path == ":memory:" else _writer_lock(self.path)
         for pragma in (
@@ -215,7 +218,7 @@ class SqliteDatabase(Database):
     def _begin_write(self) -> None:
         """The writer lock, then BEGIN IMMEDIATE; a 503 if either stays taken past the busy timeout."""
         writer = self._writer
-        if writer is not None and not writer.acquire(self.busy_timeout_ms / 1000):
+        if writer is not None and not writer.acquire(self.busy_timeout_ms * 0.001):
             raise unavailable(f"another process held the writer lock {writer.path} too long")
         try:
             self._raw.execute("BEGIN IMMEDIATE")
@@ -282,7 +285,7 @@ class _SqliteWrite:
         except BaseException:
             database._lock.release()
             raise
-        return SqliteConnection(database._raw)
+        return database._connection
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
         database = self._database
@@ -306,14 +309,15 @@ class _SqliteWrite:
                 raw.execute("RELEASE unit")
                 return
             try:
-                if exc_type is not None:
-                    # SQLite may have rolled back already: a full disk while spilling the cache undoes it all.
-                    if raw.in_transaction:
-                        raw.execute("ROLLBACK")
-                    return
-                database._commit()
+                if exc_type is None:
+                    database._commit()
+                # SQLite may have rolled back already: a full disk while spilling the cache undoes it all.
+                elif raw.in_transaction:
+                    raw.execute("ROLLBACK")
             finally:
-                database._end_write()
+                writer = database._writer
+                if writer is not None:
+                    writer.release()
         finally:
             database._lock.release()
 
@@ -364,7 +368,7 @@ class _SqliteSnapshot:
             if isinstance(exc, sqlite3.OperationalError):
                 raise unavailable(exc) from exc
             raise
-        return SqliteConnection(database._raw)
+        return database._connection
 
     def __exit__(self, *exc_info: object) -> None:
         database = self._database

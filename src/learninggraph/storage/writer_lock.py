@@ -21,6 +21,10 @@ LOCK_FILE_MODE = 0o600
 # A waiter's first pause and the longest one (seconds).
 FIRST_PAUSE = 0.00002
 LONGEST_PAUSE = 0.001
+# Read once: every write transaction takes and gives back the lock, and a module's attributes are looked up.
+_flock = fcntl.flock
+_TAKE_NOW = fcntl.LOCK_EX | fcntl.LOCK_NB
+_GIVE_BACK = fcntl.LOCK_UN
 
 
 def lock_path(database_path: str) -> str:
@@ -45,7 +49,7 @@ class WriterLock:
         """Takes the lock, waiting at most ``timeout`` seconds; False if it stayed taken that long."""
         descriptor = self._descriptor
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _flock(descriptor, _TAKE_NOW)
             return True
         except BlockingIOError:
             pass
@@ -54,7 +58,7 @@ class WriterLock:
         while True:
             time.sleep(pause)
             try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _flock(descriptor, _TAKE_NOW)
                 return True
             except BlockingIOError:
                 if time.monotonic() >= deadline:
@@ -62,7 +66,7 @@ class WriterLock:
             pause = min(pause * 2, LONGEST_PAUSE)
 
     def release(self) -> None:
-        fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        _flock(self._descriptor, _GIVE_BACK)
 
     def close(self) -> None:
         os.close(self._descriptor)

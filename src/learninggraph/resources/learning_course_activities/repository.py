@@ -129,11 +129,17 @@ def _create_contexts_sql(count: int) -> str:
 
 def created(odata_type: str, values: Mapping[str, Any]) -> ActivityRecord:
     """The record of an activity just inserted with ``values``, as ``get`` would read it back."""
-    columns: dict[str, Any] = {_COLUMN_OF[name]: value for name, value in values.items()}
-    columns["odata_type"] = odata_type
-    record = ACTIVITY.one(tuple([columns.get(field) for field in ACTIVITY.fields]))
+    get = values.get
+    record = ACTIVITY.one(tuple([odata_type if name is None else get(name) for name in _PROPERTY_AT]))
     assert record is not None
     return record
+
+
+# The property each field of a record holds, in the fields' order (None: the type, which no property is).
+_PROPERTY_AT = tuple(
+    {p.column: p.name for p in LEARNING_COURSE_ACTIVITY.properties}.get(field) for field in ACTIVITY.fields
+)
+assert _PROPERTY_AT.count(None) == 1 and ACTIVITY.fields[_PROPERTY_AT.index(None)] == "odata_type"
 
 
 def get(conn: Connection, tenant_id: str, activity_id: str) -> ActivityRecord | None:
