@@ -70,13 +70,9 @@ def create_context(
     conn: Connection, tenant_id: str, provider_id: str | None, content_id: str | None, learner_id: str | None
 ) -> CreateContext:
     """The provider's sync flag, the content's owner and the learner's licence, read without locking."""
-
-    def key(value: str | None) -> str | None:
-        return value if value is not None and is_storable_id(value) else None
-
     row = conn.fetch_one(
         _CREATE_CONTEXT,
-        (tenant_id, key(provider_id), tenant_id, key(content_id), tenant_id, key(learner_id)),
+        (tenant_id, _key(provider_id), tenant_id, _key(content_id), tenant_id, _key(learner_id)),
     )
     assert row is not None  # a SELECT without FROM has its one row
     return _context_of((provider_id, content_id, learner_id), row[0], row[1], row[2])

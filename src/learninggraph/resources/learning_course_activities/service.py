@@ -189,9 +189,10 @@ class LearningCourseActivityService:
         with self.database.single_write() as conn:
             require_plan(caller)
             record = locate(conn, caller, key, ACTIVITY_NOT_FOUND_ON_UPDATE)
-            entity = type_of(record)
+            entity = _TYPES[record.odata_type]
             require(caller, _WRITE[entity.name])
-            providers.require_sync_enabled(record.provider_sync_enabled, record.provider_id)
+            if not record.provider_sync_enabled:  # 1 as stored when enabled: nothing to call then
+                providers.require_sync_enabled(record.provider_sync_enabled, record.provider_id)
             changes = _changes(conn, caller, record, entity, body, version, include_unknown_enum_members)
             if not record.learner_licensed:  # None: the learner is no longer in the directory
                 raise licence_not_valid(record.learner_user_id, on_create=False)
