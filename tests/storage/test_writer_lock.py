@@ -1,5 +1,5 @@
 """SQLite's writers (other processes, other connections) queue on the file's writer lock: a waiter starts as soon
-as the lock is free, everyone's writes land, a lock held too long is a 503, and a failed write gives it back."""
+as the lock is free, everyone's writes land, a lock held too long is a 503, a failed write gives it back, and an unlocked write holds it for its statement alone."""
 
 from __future__ import annotations
 
@@ -200,3 +200,44 @@ def test_closing_a_database_twice_closes_no_other_file(url: str, tmp_path: Path)
         other.close()
 
     assert (tmp_path / "other.txt").read_text() == "still open"
+
+
+def test_an_unlocked_write_reads_while_the_writer_lock_is_held_and_takes_it_for_its_write_alone(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(SqliteDatabase, "busy_timeout_ms", 300)
+    database = SqliteDatabase(url)
+    descriptor = os.open(lock_path(url.removeprefix("sqlite:///")), os.O_RDWR)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        with pytest.raises(ServiceUnavailable), database.unlocked_write() as conn:
+            read = conn.fetch_one("SELECT value FROM counter")
+            conn.execute("UPDATE counter SET value = value + 1")
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        with database.unlocked_write() as conn:
+            conn.execute("UPDATE counter SET value = value + 1")
+        # Given back as the write ended: another holder takes it at once.
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(descriptor)
+        database.close()
+
+    assert read == (0,)
+    assert _counter(url) == 1
+
+
+def test_an_unlocked_write_inside_a_group_is_committed_with_the_group(url: str) -> None:
+    database = SqliteDatabase(url)
+    descriptor = os.open(lock_path(url.removeprefix("sqlite:///")), os.O_RDWR)
+    try:
+        with database.grouped():
+            with database.unlocked_write() as conn:
+                conn.execute("UPDATE counter SET value = value + 1")
+            assert _counter(url) == 0
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(descriptor)
+        database.close()
+
+    assert _counter(url) == 1

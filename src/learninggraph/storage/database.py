@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -20,7 +19,7 @@ from learninggraph.storage.connection import (
     UniqueViolation,
     unavailable,
 )
-from learninggraph.storage.writer_lock import WriterLock
+from learninggraph.storage.writer_lock import OWNER_ONLY, WriterLock, private_file
 
 __all__ = [
     "RETRY_AFTER_SECONDS",
@@ -96,26 +95,7 @@ class SqliteConnection(Connection):
 
 
 # The database holds the token signing keys and secret digests: only its owner may read it.
-PRIVATE_FILE_MODE = 0o600
-
-
-def _private_file(path: str) -> None:
-    """Creates the database file owner-only before SQLite opens it; tightens an existing one.
-
-    SQLite gives the ``-wal`` and ``-shm`` files it creates the database file's permissions.
-    """
-    try:
-        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE)
-    except FileExistsError:
-        pass
-    else:
-        os.close(descriptor)
-    for name in (path, f"{path}-wal", f"{path}-shm"):
-        try:
-            if os.stat(name).st_mode & 0o077:
-                os.chmod(name, PRIVATE_FILE_MODE)
-        except OSError:  # absent, or another user's file: nothing to tighten here
-            continue
+PRIVATE_FILE_MODE = OWNER_ONLY
 
 
 def _writer_lock(path: str) -> WriterLock | None:
@@ -143,11 +123,15 @@ class SqliteDatabase(Database):
         self.path = DatabaseUrl.parse(url).path
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            _private_file(self.path)
+            private_file(self.path)
         self._raw = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False, cached_statements=256
         )
         self._lock = threading.RLock()
+        # The connection every write and snapshot block hands out: it holds nothing but the raw connection,
+        # so one serves every block (no object made per request).
+        self._connection = SqliteConnection(self._raw)
+        self._autocommit = _AutocommitWrites(self)
         self._grouping = False
         self._writer = None if self.path == ":memory:" else _writer_lock(self.path)
         for pragma in (
@@ -176,6 +160,13 @@ class SqliteDatabase(Database):
         so the block's one write either happened whole or not at all. Should the block raise after its write
         all the same, the group's transaction is rolled back, so the group fails whole (see ``grouped``)."""
         return _SqliteWrite(self, single=True)
+
+    def unlocked_write(self) -> AbstractContextManager[Connection]:
+        """Each statement in SQLite's autocommit mode: the reads lock nothing, and the one write (the block's
+        last statement) takes the writer lock for itself alone and commits as it ends, durable as a COMMIT's.
+        No BEGIN IMMEDIATE and COMMIT, and the writer lock is not held over the reads and the checks. Inside a
+        group, the group's transaction, as ``single_write``."""
+        return _SqliteWrite(self, single=True, unlocked=True)
 
     def snapshot(self) -> AbstractContextManager[Connection]:
         # A plain class rather than a generator: every read request opens one, so its cost counts.
@@ -214,17 +205,20 @@ class SqliteDatabase(Database):
 
     def _begin_write(self) -> None:
         """The writer lock, then BEGIN IMMEDIATE; a 503 if either stays taken past the busy timeout."""
-        writer = self._writer
-        if writer is not None and not writer.acquire(self.busy_timeout_ms / 1000):
-            raise unavailable(f"another process held the writer lock {writer.path} too long")
+        self._take_writer()
         try:
             self._raw.execute("BEGIN IMMEDIATE")
         except BaseException as exc:
-            if writer is not None:
-                writer.release()
+            self._end_write()
             if isinstance(exc, sqlite3.OperationalError):
                 raise unavailable(exc) from exc
             raise
+
+    def _take_writer(self) -> None:
+        """The writer lock (where there is one); a 503 if it stays taken past the busy timeout."""
+        writer = self._writer
+        if writer is not None and not writer.acquire(self.busy_timeout_ms * 0.001):
+            raise unavailable(f"another process held the writer lock {writer.path} too long")
 
     def _end_write(self) -> None:
         if self._writer is not None:
@@ -257,12 +251,14 @@ class _SqliteWrite:
     ROLLBACK when the block raises) and the writer lock given back; inside a group, a savepoint of it, or for
     a ``single`` write (``SqliteDatabase.single_write``) the group's transaction alone."""
 
-    __slots__ = ("_changes", "_database", "_savepoint", "_single")
+    __slots__ = ("_changes", "_database", "_savepoint", "_single", "_unlocked")
 
-    def __init__(self, database: SqliteDatabase, *, single: bool = False) -> None:
+    def __init__(self, database: SqliteDatabase, *, single: bool = False, unlocked: bool = False) -> None:
         self._database = database
         self._savepoint = False
         self._single = single
+        # ``unlocked`` (``SqliteDatabase.unlocked_write``): outside a group, no transaction at all.
+        self._unlocked = unlocked
         # In a group without a savepoint: the connection's count of changed rows when the block began.
         self._changes = -1
 
@@ -272,22 +268,27 @@ class _SqliteWrite:
         try:
             if database._grouping:
                 database._require_group()
+                self._unlocked = False
                 if self._single:
                     self._changes = database._raw.total_changes
                 else:
                     database._raw.execute("SAVEPOINT unit")
                     self._savepoint = True
+            elif self._unlocked:
+                return database._autocommit
             else:
                 database._begin_write()
         except BaseException:
             database._lock.release()
             raise
-        return SqliteConnection(database._raw)
+        return database._connection
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
         database = self._database
         raw = database._raw
         try:
+            if self._unlocked:
+                return  # each statement committed (or undid itself) as it ended
             if self._changes >= 0:
                 # A block that raised after its write cannot be undone alone: the group is, whole.
                 if exc_type is not None:
@@ -306,16 +307,44 @@ class _SqliteWrite:
                 raw.execute("RELEASE unit")
                 return
             try:
-                if exc_type is not None:
-                    # SQLite may have rolled back already: a full disk while spilling the cache undoes it all.
-                    if raw.in_transaction:
-                        raw.execute("ROLLBACK")
-                    return
-                database._commit()
+                if exc_type is None:
+                    database._commit()
+                # SQLite may have rolled back already: a full disk while spilling the cache undoes it all.
+                elif raw.in_transaction:
+                    raw.execute("ROLLBACK")
             finally:
-                database._end_write()
+                writer = database._writer
+                if writer is not None:
+                    writer.release()
         finally:
             database._lock.release()
+
+
+class _AutocommitWrites(SqliteConnection):
+    """A connection for ``unlocked_write()``: every statement in autocommit mode; a write holds the writer lock
+    while it runs, so writers of several processes still queue on it rather than in SQLite's busy handler."""
+
+    __slots__ = ("_database",)
+
+    def __init__(self, database: SqliteDatabase) -> None:
+        super().__init__(database._raw)
+        self._database = database
+
+    def execute(self, sql: str, params: Params = ()) -> int:
+        database = self._database
+        database._take_writer()
+        try:
+            return self._run(sql, params).rowcount
+        finally:
+            database._end_write()
+
+    def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
+        database = self._database
+        database._take_writer()
+        try:
+            super().execute_many(sql, rows)
+        finally:
+            database._end_write()
 
 
 class _OneStatement(SqliteConnection):
@@ -364,7 +393,7 @@ class _SqliteSnapshot:
             if isinstance(exc, sqlite3.OperationalError):
                 raise unavailable(exc) from exc
             raise
-        return SqliteConnection(database._raw)
+        return database._connection
 
     def __exit__(self, *exc_info: object) -> None:
         database = self._database

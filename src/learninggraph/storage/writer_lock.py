@@ -7,7 +7,8 @@ taken sleeps long after it was freed (the writes themselves take a fraction of a
 handlers run on the event loop, which sleeps with it. Here a waiter asks again after 20 µs, doubling up to 1 ms,
 so it gets the lock within about a tenth of its wait once it is free, bounded by the busy timeout (then the
 request is a 503, as a busy database's is). ``flock`` locks belong to the open file, so two connections of one
-process exclude each other as two processes do, and the kernel releases the lock of a process that dies.
+process exclude each other as two processes do, and the kernel releases the lock of a process that dies. The
+database's own files are made owner-only here too (``private_file``).
 """
 
 from __future__ import annotations
@@ -16,11 +17,36 @@ import fcntl
 import os
 import time
 
-# The lock file is created owner-only, as the database is: another user who could take it could stall writes.
-LOCK_FILE_MODE = 0o600
+# The database holds the token signing keys and secret digests, and another user who could take the lock file
+# could stall writes: the database's files and the lock file are all owner-only.
+OWNER_ONLY = 0o600
+LOCK_FILE_MODE = OWNER_ONLY
 # A waiter's first pause and the longest one (seconds).
 FIRST_PAUSE = 0.00002
 LONGEST_PAUSE = 0.001
+# Read once: every write transaction takes and gives back the lock, and a module's attributes are looked up.
+_flock = fcntl.flock
+_TAKE_NOW = fcntl.LOCK_EX | fcntl.LOCK_NB
+_GIVE_BACK = fcntl.LOCK_UN
+
+
+def private_file(path: str) -> None:
+    """Creates the database file owner-only before SQLite opens it; tightens an existing one.
+
+    SQLite gives the ``-wal`` and ``-shm`` files it creates the database file's permissions.
+    """
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_ONLY)
+    except FileExistsError:
+        pass
+    else:
+        os.close(descriptor)
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, OWNER_ONLY)
+        except OSError:  # absent, or another user's file: nothing to tighten here
+            continue
 
 
 def lock_path(database_path: str) -> str:
@@ -45,7 +71,7 @@ class WriterLock:
         """Takes the lock, waiting at most ``timeout`` seconds; False if it stayed taken that long."""
         descriptor = self._descriptor
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _flock(descriptor, _TAKE_NOW)
             return True
         except BlockingIOError:
             pass
@@ -54,7 +80,7 @@ class WriterLock:
         while True:
             time.sleep(pause)
             try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _flock(descriptor, _TAKE_NOW)
                 return True
             except BlockingIOError:
                 if time.monotonic() >= deadline:
@@ -62,7 +88,7 @@ class WriterLock:
             pause = min(pause * 2, LONGEST_PAUSE)
 
     def release(self) -> None:
-        fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        _flock(self._descriptor, _GIVE_BACK)
 
     def close(self) -> None:
         os.close(self._descriptor)

@@ -70,13 +70,9 @@ def create_context(
     conn: Connection, tenant_id: str, provider_id: str | None, content_id: str | None, learner_id: str | None
 ) -> CreateContext:
     """The provider's sync flag, the content's owner and the learner's licence, read without locking."""
-
-    def key(value: str | None) -> str | None:
-        return value if value is not None and is_storable_id(value) else None
-
     row = conn.fetch_one(
         _CREATE_CONTEXT,
-        (tenant_id, key(provider_id), tenant_id, key(content_id), tenant_id, key(learner_id)),
+        (tenant_id, _key(provider_id), tenant_id, _key(content_id), tenant_id, _key(learner_id)),
     )
     assert row is not None  # a SELECT without FROM has its one row
     return _context_of((provider_id, content_id, learner_id), row[0], row[1], row[2])
@@ -129,11 +125,17 @@ def _create_contexts_sql(count: int) -> str:
 
 def created(odata_type: str, values: Mapping[str, Any]) -> ActivityRecord:
     """The record of an activity just inserted with ``values``, as ``get`` would read it back."""
-    columns: dict[str, Any] = {_COLUMN_OF[name]: value for name, value in values.items()}
-    columns["odata_type"] = odata_type
-    record = ACTIVITY.one(tuple([columns.get(field) for field in ACTIVITY.fields]))
+    get = values.get
+    record = ACTIVITY.one(tuple([odata_type if name is None else get(name) for name in _PROPERTY_AT]))
     assert record is not None
     return record
+
+
+# The property each field of a record holds, in the fields' order (None: the type, which no property is).
+_PROPERTY_AT = tuple(
+    {p.column: p.name for p in LEARNING_COURSE_ACTIVITY.properties}.get(field) for field in ACTIVITY.fields
+)
+assert _PROPERTY_AT.count(None) == 1 and ACTIVITY.fields[_PROPERTY_AT.index(None)] == "odata_type"
 
 
 def get(conn: Connection, tenant_id: str, activity_id: str) -> ActivityRecord | None:

@@ -189,9 +189,10 @@ class LearningCourseActivityService:
         with self.database.single_write() as conn:
             require_plan(caller)
             record = locate(conn, caller, key, ACTIVITY_NOT_FOUND_ON_UPDATE)
-            entity = type_of(record)
+            entity = _TYPES[record.odata_type]
             require(caller, _WRITE[entity.name])
-            providers.require_sync_enabled(record.provider_sync_enabled, record.provider_id)
+            if not record.provider_sync_enabled:  # 1 as stored when enabled: nothing to call then
+                providers.require_sync_enabled(record.provider_sync_enabled, record.provider_id)
             changes = _changes(conn, caller, record, entity, body, version, include_unknown_enum_members)
             if not record.learner_licensed:  # None: the learner is no longer in the directory
                 raise licence_not_valid(record.learner_user_id, on_create=False)
@@ -290,10 +291,10 @@ def _new_values(
         include_unknown_enum_members=include_unknown_enum_members,
         skip=_SKIP,
     )
-    decoded.errors.extend(e for e in fields.errors if e not in decoded.errors)
     values = fields.values
     require_present(fields, REQUIRED_ON_CREATE[entity.name])
-    decoded.errors.extend(e for e in fields.errors if e not in decoded.errors)
+    if fields.errors:
+        decoded.errors.extend(e for e in fields.errors if e not in decoded.errors)
     if provider_id is not None and values.get("learningProviderId") not in (None, provider_id):
         decoded.fail(field_invalid("learningProviderId"))
     rules.check_rules(entity, values, version, decoded)
@@ -316,11 +317,15 @@ def _changes(
     # An evolvable enum's sentinel in a PATCH means "absent" (what a client read without the Prefer header
     # and sends back); its later members are written only with that header, or resent unchanged
     # (rules.newly_evolvable). Only a string can be one.
-    sent = {
-        name: value
-        for name, value in body.items()
-        if not (isinstance(value, str) and rules.is_sentinel(entity, name, value))
-    }
+    sent = body
+    for name, value in body.items():
+        if isinstance(value, str) and rules.is_sentinel(entity, name, value):
+            sent = {
+                name: value
+                for name, value in body.items()
+                if not (isinstance(value, str) and rules.is_sentinel(entity, name, value))
+            }
+            break
     # The fields' own problems, after the type's (the first a client reads).
     decoded = decode_properties(
         entity,
@@ -335,15 +340,16 @@ def _changes(
     changes: dict[str, Any] = {}
     foreign_content = False
     for name, value in decoded.values.items():
-        stored = getattr(record, _COLUMN_OF[name])
         if name in updatable:
-            # Only an enum's member (a string) can be one of its evolvable members.
-            if isinstance(value, str) and rules.newly_evolvable(
-                entity, name, value, stored, include_unknown_enum_members
+            # Only an enum's member (a string) can be one of its evolvable members, and only without the header.
+            if (
+                not include_unknown_enum_members
+                and isinstance(value, str)
+                and rules.newly_evolvable(entity, name, value, getattr(record, _COLUMN_OF[name]), False)
             ):
                 decoded.fail(field_invalid(name))
             changes[name] = value
-        elif value == stored:
+        elif value == getattr(record, _COLUMN_OF[name]):
             continue
         elif name == "learningContentId" and rules.owned_elsewhere(conn, caller, value, record.provider_id):
             foreign_content = True
