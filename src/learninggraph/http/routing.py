@@ -146,11 +146,10 @@ class Router:
         length = len(lowered)
         first = lowered[0] if length > 0 else None
         second = lowered[1] if length > 1 else None
-        candidates = self._candidates_of(
-            length,
-            first if first in self._firsts else None,
-            second if second in self._seconds else None,
-        )
+        key = (length, first if first in self._firsts else None, second if second in self._seconds else None)
+        candidates = self._candidates.get(key)  # ``_candidates_of``'s lookup inline: nearly always there
+        if candidates is None:
+            candidates = self._candidates_of(*key)
         allowed_elsewhere = False
         for route in candidates:
             for position, name in route.literals:
