@@ -7,8 +7,6 @@ A ``Request`` is what the client sent, read once and never changed; what the req
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
-from itertools import repeat
 from typing import Any, NamedTuple
 from urllib.parse import unquote, unquote_plus
 
@@ -134,13 +132,11 @@ def path_segments(raw_path: str, parts: list[str]) -> tuple[Segment, ...]:
     if "(" not in raw_path and "%" not in raw_path:
         # The common case: plain names and ids, nothing to decode, no key segments. Built as tuples straight
         # (``Segment(name)`` runs the named tuple's ``__new__`` in Python, for defaults it does not need).
-        # All in C: ``(part, None, None)`` from ``zip``, each made a ``Segment`` by ``tuple.__new__``.
-        return tuple(map(_plain_segment, zip(parts, _NONE, _NONE, strict=False)))
+        return tuple([_new_tuple(Segment, (part, None, None)) for part in parts])
     return tuple(map(_parse_segment, parts))
 
 
-_plain_segment = partial(tuple.__new__, Segment)
-_NONE = repeat(None)  # endless, so shared by every call
+_new_tuple = tuple.__new__
 
 
 def _parse_segment(raw: str) -> Segment:
