@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from learninggraph.domain.errors import METHOD_NOT_ALLOWED, Explanation, MethodNotAllowed, NotFound
+from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.http.context import Handler, Key, Operation, Param, Params, Part
-from learninggraph.http.messages import Segment
+from learninggraph.http.messages import Segment, declare_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,8 @@ class Router:
             undeclared = [operation.name for operation in self.operations if operation.permissions is None]
             if undeclared:
                 raise ValueError(f"Operations without declared permissions: {', '.join(undeclared)}.")
+        # The names the routes declare, and the API versions before them, as shared plain segments.
+        declare_names([*GRAPH_VERSIONS, *(p for r in self.routes for p in r.pattern if isinstance(p, str))])
         self._index: dict[tuple[int, str | None, str | None], list[_Compiled]] = {}
         for route in self.routes:
             literals = tuple(
