@@ -38,6 +38,9 @@ class Match(NamedTuple):
     template: str
 
 
+_new_tuple = tuple.__new__
+
+
 def _match(route: _Compiled, segments: Sequence[Segment]) -> Params | None:
     """The route's parameters from the path, or None; literal names were already compared."""
     if route.keys:
@@ -164,7 +167,8 @@ class Router:
                     continue
                 operation = route.methods.get(method)
                 if operation is not None:
-                    return Match(operation, params, route.template)
+                    # ``tuple.__new__``: the named tuple's own ``__new__`` runs in Python, for nothing here.
+                    return _new_tuple(Match, (operation, params, route.template))
                 allowed_elsewhere = True
         if allowed_elsewhere:
             raise MethodNotAllowed(
