@@ -73,7 +73,13 @@ class FaultMatcher:
         return cleared
 
     def match(self, tenant_id: str, app_id: str | None, method: str, route: str | None) -> Fault | None:
-        for rule in self._current().get(tenant_id, ()):
+        # ``_current``'s freshness check inline: this runs for every request, and the copy is nearly always fresh.
+        loaded_at = self._loaded_at
+        if loaded_at is not None and time.monotonic() - loaded_at < self.refresh_seconds:
+            rules = self._rules
+        else:
+            rules = self._current()
+        for rule in rules.get(tenant_id, ()):
             if not self._applies(rule, app_id, method, route):
                 continue
             with self._lock:

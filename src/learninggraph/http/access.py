@@ -26,7 +26,9 @@ def require_permissions(context: RequestContext) -> None:
     operation = context.operation
     if operation is None or operation.permissions is None:
         return
-    if not operation.permissions.granted_to(context.caller):
+    # The principal read as it is: ``context.caller`` (the refusal's) raises for a request without one.
+    principal = context.principal
+    if principal is None or not operation.permissions.granted_to(principal):
         raise permissions_missing(operation.permissions, context.caller, operation.name)
 
 

@@ -96,46 +96,46 @@ class Edge:
         self._access_logs = tuple(o for o in self._observers if isinstance(o, AccessLog))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            mounted = None if self.mounted is None else self.mounted(scope)
-            await (self._http if mounted is None else mounted)(scope, receive, send)
-        elif scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                if self.executor is not None:
-                    self.executor.shutdown(wait=True)
-                self._batch_lane.shutdown(wait=True)
-                self._sign_in_lane.shutdown(wait=True)
-                if self.on_shutdown is not None:
-                    self.on_shutdown()
-                await send({"type": "lifespan.shutdown.complete"})
+        # A request is answered in this call itself, with no coroutine under it for the dispatch, the lane or
+        # the answer's start: each would be one more a request.
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await self._lifespan(receive, send)
+            return
+        if self.mounted is not None:
+            mounted = self.mounted(scope)
+            if mounted is not None:
+                await mounted(scope, receive, send)
                 return
-
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         request_id = new_request_id()
         try:
             headers = self.reading.read_headers(scope["headers"])
         except RequestHeaderFieldsTooLarge as error:
             response = render_error(error, request_id=request_id, client_request_id=request_id)
-            await self._send(send, response, request_id, request_id, is_https=False)
+            await send(_start(response, request_id, request_id, is_https=False))
+            await send({"type": "http.response.body", "body": response.body})
             self._observe(scope, None, response.status, started, request_id, error)
             return
         client_request_id = headers.get("client-request-id", "")[:200] or request_id
         context: RequestContext | None = None
         failure: Exception | None = None
         try:
-            body = await self.reading.read_body(headers, receive)
-            context = RequestContext(
-                self.reading.parse_request(scope, headers, body, request_id, client_request_id)
-            )
-            response = await self._run(context)
+            # HTTP/1.1: a request with neither header has no body (as ``read_body`` decides), so nothing to await.
+            if "content-length" in headers or "transfer-encoding" in headers:
+                body = await self.reading.read_body(headers, receive)
+            else:
+                body = b""
+            request = self.reading.parse_request(scope, headers, body, request_id, client_request_id)
+            context = RequestContext(request)
+            # The pipeline's steps, on the request's lane (inline on the event loop when None).
+            executor = self.executor if request.method != "POST" else self._executor_for(request)
+            if executor is None:
+                response = self.pipeline.run(context)
+            else:
+                response = await asyncio.get_running_loop().run_in_executor(
+                    executor, self.pipeline.run, context
+                )
         except GraphError as error:
             failure = error
             response = render_error(error, request_id=request_id, client_request_id=client_request_id)
@@ -154,18 +154,27 @@ class Edge:
             response = Response(DROPPED)
         else:
             is_https = scope.get("scheme") == "https" and _wants_hsts(scope, headers)
-            await self._send(send, response, request_id, client_request_id, is_https)
+            await send(_start(response, request_id, client_request_id, is_https))
+            await send({"type": "http.response.body", "body": response.body})
         if self._observers and self._listened():
             self._observe(scope, context, response.status, started, request_id, failure)
         if self.recorder is not None:
             self._record(scope, headers, context, response, failure, started, request_id, client_request_id)
 
-    async def _run(self, context: RequestContext) -> Response:
-        """The pipeline's steps, on the request's lane."""
-        executor = self._executor_for(context.request)
-        if executor is None:
-            return self.pipeline.run(context)
-        return await asyncio.get_running_loop().run_in_executor(executor, self.pipeline.run, context)
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self.executor is not None:
+                    self.executor.shutdown(wait=True)
+                self._batch_lane.shutdown(wait=True)
+                self._sign_in_lane.shutdown(wait=True)
+                if self.on_shutdown is not None:
+                    self.on_shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
     def _listened(self) -> bool:
         """Whether any observer would use the exchange: an access log at a level that drops its lines would
@@ -243,27 +252,6 @@ class Edge:
             return self._batch_lane
         return self.executor
 
-    async def _send(
-        self, send: Send, response: Response, request_id: str, client_request_id: str, is_https: bool
-    ) -> None:
-        """Writes the response with the headers every Graph reply carries."""
-        raw_headers: list[tuple[bytes, bytes]] = [
-            (b"request-id", request_id.encode()),
-            (b"client-request-id", client_request_id.encode("latin-1", "replace")),
-            *_FIXED_HEADERS,
-            (b"content-length", str(len(response.body)).encode()),
-        ]
-        if is_https:
-            raw_headers.append(_HSTS)
-        content_type = response.content_type
-        if content_type is not None:
-            encoded = _CONTENT_TYPES.get(content_type)
-            raw_headers.append((b"content-type", content_type.encode() if encoded is None else encoded))
-        for name, value in response.headers:
-            raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1", "replace")))
-        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
-        await send({"type": "http.response.body", "body": response.body})
-
 
 def is_client_credentials(request: Request) -> bool:
     """A sign-in with a client secret: a SHA-256 digest and a signature, cheap enough for the handlers' lane.
@@ -297,8 +285,32 @@ _FIXED_HEADERS = (
 )
 _HSTS = (b"strict-transport-security", b"max-age=31536000")
 # The content types answers carry, encoded once (others are encoded per answer).
-_CONTENT_TYPES = {name: name.encode() for name in (JSON_CONTENT_TYPE, "application/json")}
+_CONTENT_TYPES = {name: (b"content-type", name.encode()) for name in (JSON_CONTENT_TYPE, "application/json")}
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def _start(response: Response, request_id: str, client_request_id: str, is_https: bool) -> Message:
+    """The answer's start: its status and the headers every Graph reply carries."""
+    encoded_id = request_id.encode()
+    raw_headers: list[tuple[bytes, bytes]] = [
+        (b"request-id", encoded_id),
+        (
+            b"client-request-id",
+            # The request's own id when the client sent none: the same string, encoded once.
+            encoded_id if client_request_id is request_id else client_request_id.encode("latin-1", "replace"),
+        ),
+        *_FIXED_HEADERS,
+        (b"content-length", b"%d" % len(response.body)),
+    ]
+    if is_https:
+        raw_headers.append(_HSTS)
+    content_type = response.content_type
+    if content_type is not None:
+        header = _CONTENT_TYPES.get(content_type)
+        raw_headers.append((b"content-type", content_type.encode()) if header is None else header)
+    for name, value in response.headers:
+        raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1", "replace")))
+    return {"type": "http.response.start", "status": response.status, "headers": raw_headers}
 
 
 def new_request_id() -> str:

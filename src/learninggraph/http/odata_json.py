@@ -124,6 +124,8 @@ class PolymorphicRenderer:
 
     def __init__(self, *entities: EntityType) -> None:
         self._by_type = {entity.name: Renderer(entity, with_odata_type=True) for entity in entities}
+        # Each type's whole-object function, for pages without ``$select`` (most of them).
+        self._unselected = {name: renderer._all[0] for name, renderer in self._by_type.items()}
 
     def render(
         self, record: Record, *, select: Sequence[Property] = (), include_unknown: bool = False
@@ -135,10 +137,10 @@ class PolymorphicRenderer:
         self, records: Iterable[Record], *, select: Sequence[Property] = (), include_unknown: bool = False
     ) -> list[dict[str, Any]]:
         """The JSON objects of a page of records, each type's plan chosen once for the page."""
-        plans = {
-            name: (renderer._plan(select) if select else renderer._all)[0]
-            for name, renderer in self._by_type.items()
-        }
+        if not select:
+            plans = self._unselected
+        else:
+            plans = {name: renderer._plan(select)[0] for name, renderer in self._by_type.items()}
         return [plans[_odata_type(record)](record, include_unknown) for record in records]
 
     def render_entity(

@@ -117,7 +117,7 @@ class ResolveRoute:
     def __call__(self, context: RequestContext) -> None:
         if context.operation is not None:  # a $batch item whose URL an earlier item of the batch resolved
             return
-        if is_batch(context.segments):
+        if len(context.segments) == 1 and is_batch(context.segments):
             context.route = f"/{context.version}/$batch"
             return
         try:

@@ -151,6 +151,15 @@ class Reading:
         if len(raw_path) > 8192:
             raise NotFound("The request URL is too long.")
         prefer = headers.get("prefer")
+        host = headers.get("host")
+        if host and not self.trust_forwarded_headers:
+            # ``_base_url`` and ``_client_address`` inline for the common case: the request's own host and peer.
+            base_url = f"{scope.get('scheme') or 'http'}://{host}"
+            client = scope.get("client")
+            client_address: str = client[0] if client else ""
+        else:
+            base_url = self._base_url(scope, headers)
+            client_address = self._client_address(scope, headers)
         # By position, in the fields' order (keywords cost twice as much, once per request).
         return Request(
             scope["method"].upper(),
@@ -159,11 +168,11 @@ class Reading:
             query,
             headers,
             body,
-            self._base_url(scope, headers),
+            base_url,
             request_id,
             client_request_id,
             _NO_PREFERENCES if prefer is None else parse_prefer(prefer),
-            self._client_address(scope, headers),
+            client_address,
         )
 
     def _base_url(self, scope: Scope, headers: dict[str, str]) -> str:

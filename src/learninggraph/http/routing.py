@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from learninggraph.domain.errors import METHOD_NOT_ALLOWED, Explanation, MethodNotAllowed, NotFound
+from learninggraph.domain.versions import GRAPH_VERSIONS
 from learninggraph.http.context import Handler, Key, Operation, Param, Params, Part
-from learninggraph.http.messages import Segment
+from learninggraph.http.messages import Segment, declare_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,9 @@ class Match(NamedTuple):
     operation: Operation
     params: Params
     template: str
+
+
+_new_tuple = tuple.__new__
 
 
 def _match(route: _Compiled, segments: Sequence[Segment]) -> Params | None:
@@ -105,6 +109,8 @@ class Router:
             undeclared = [operation.name for operation in self.operations if operation.permissions is None]
             if undeclared:
                 raise ValueError(f"Operations without declared permissions: {', '.join(undeclared)}.")
+        # The names the routes declare, and the API versions before them, as shared plain segments.
+        declare_names([*GRAPH_VERSIONS, *(p for r in self.routes for p in r.pattern if isinstance(p, str))])
         self._index: dict[tuple[int, str | None, str | None], list[_Compiled]] = {}
         for route in self.routes:
             literals = tuple(
@@ -146,11 +152,10 @@ class Router:
         length = len(lowered)
         first = lowered[0] if length > 0 else None
         second = lowered[1] if length > 1 else None
-        candidates = self._candidates_of(
-            length,
-            first if first in self._firsts else None,
-            second if second in self._seconds else None,
-        )
+        key = (length, first if first in self._firsts else None, second if second in self._seconds else None)
+        candidates = self._candidates.get(key)  # ``_candidates_of``'s lookup inline: nearly always there
+        if candidates is None:
+            candidates = self._candidates_of(*key)
         allowed_elsewhere = False
         for route in candidates:
             for position, name in route.literals:
@@ -162,7 +167,8 @@ class Router:
                     continue
                 operation = route.methods.get(method)
                 if operation is not None:
-                    return Match(operation, params, route.template)
+                    # ``tuple.__new__``: the named tuple's own ``__new__`` runs in Python, for nothing here.
+                    return _new_tuple(Match, (operation, params, route.template))
                 allowed_elsewhere = True
         if allowed_elsewhere:
             raise MethodNotAllowed(

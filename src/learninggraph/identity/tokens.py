@@ -235,6 +235,10 @@ class TokenVerifier:
             # the scheme Bearer (a scheme that is not never reaches the cache).
             hit = self._cache.get(authorization[-CACHE_KEY_CHARS:])
             if hit is not None and _bears(authorization, hit.token):
+                # What ``_cached`` checks, inline for the common case: neither expired nor due a directory read.
+                now = self._clock()
+                if now < hit.recheck_at and now <= hit.expires_at + self._settings.clock_skew_seconds:
+                    return hit.principal
                 return self._cached(hit)
         if authorization is None or not authorization.strip():
             raise Unauthorized(

@@ -139,7 +139,10 @@ def get_activity(activities: Activities, view: View, context: RequestContext) ->
     select = context.options.select
     row = activities.service.get(context.caller, key)
     url = context_url(context, fragment, select=select, entity=True)
-    return entity_body_response(activities.render_entity(row, context, url, select))
+    include_unknown = context.request.includes_unknown_enum_members
+    return entity_body_response(
+        activities.renderer.render_entity(row, url, select=select, include_unknown=include_unknown)
+    )
 
 
 def update_activity(activities: Activities, view: View, context: RequestContext) -> Response:
