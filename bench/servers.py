@@ -19,7 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from dataset import PUBLIC_URL
-from processes import HERE, PYTHON, ensure_wrk, free_port, process, run_wrk, wait_ready
+from processes import HERE, PYTHON, ensure_wrk, free_port, process, run_wrk, serve_command, wait_ready
 from wrk_scripts import write_scripts
 
 from learninggraph.serving import SETTINGS_ENVIRONMENT_VARIABLE
@@ -33,21 +33,7 @@ def commands(server: str, url: str, port: int) -> dict[str, list[str]]:
     ceiling_port = port + 1
     if server == "uvicorn":
         return {
-            "ours": [
-                PYTHON,
-                "-m",
-                "learninggraph",
-                "serve",
-                "--database",
-                url,
-                "--port",
-                str(port),
-                "--no-dev-identity",
-                "--public-url",
-                PUBLIC_URL,
-                "--log-level",
-                "warning",
-            ],
+            "ours": serve_command(url, port),
             "hello": [PYTHON, str(HERE / "ceiling.py"), url, str(ceiling_port)],
         }
     common = [
