@@ -5,7 +5,7 @@
 
 Two worker processes, one per tree (the baseline's own ``.venv/bin/python`` importing its own ``src``), each
 with the app (journal off) and ``bench/ceiling.py``'s minimal handlers built once and the same requests
-(``bench/inprocess.py``'s makers, the same seed). The coordinator asks each in turn for a batch of one scenario,
+(``bench/asgi_requests.py``'s makers, the same seed). The coordinator asks each in turn for a batch of one scenario,
 alternating which goes first, so a neighbour's load falls on both alike; each worker measures its own
 process's CPU seconds. Reported: the fastest and the median batch of each, and this tree's minimal handler.
 """

@@ -5,7 +5,7 @@
 
 For each scenario, a worker process per tree (this one, ``--baseline``'s ``src/`` when given) runs under
 ``valgrind --tool=callgrind --instr-atstart=no``: it builds the app (journal off), answers 300 requests of
-``bench/inprocess.py``'s makers to warm up, turns callgrind's instrumentation on (``callgrind_control -i on`` on
+``bench/asgi_requests.py``'s makers to warm up, turns callgrind's instrumentation on (``callgrind_control -i on`` on
 itself), answers ``--requests`` more and turns it off (``--journal``: the journal on, what they queued stored
 before it is turned off); the figure is the instructions counted ÷ requests. The trees
 of one scenario run side by side. ``--minimal`` measures ``bench/ceiling.py``'s minimal handlers too. Instructions
