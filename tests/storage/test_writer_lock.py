@@ -241,3 +241,14 @@ def test_an_unlocked_write_inside_a_group_is_committed_with_the_group(url: str) 
         database.close()
 
     assert _counter(url) == 1
+
+
+def test_an_unlocked_write_refuses_several_rows_at_once(url: str) -> None:
+    database = SqliteDatabase(url)
+    try:
+        with pytest.raises(RuntimeError, match="one write"), database.unlocked_write() as conn:
+            conn.execute_many("UPDATE counter SET value = value + ?", [(1,), (2,)])
+    finally:
+        database.close()
+
+    assert _counter(url) == 0

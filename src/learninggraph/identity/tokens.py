@@ -229,14 +229,12 @@ class TokenVerifier:
 
     def authenticate(self, authorization: str | None) -> Principal:
         if authorization is not None:
-            # A token verified before: it passed the shape checks below then, so its cache entry is looked
-            # up first, by the header's last characters (the signature's), so the 1.5 KB header is neither
-            # split nor hashed whole; the entry's token must then be all of the header after the scheme, and
-            # the scheme Bearer (a scheme that is not never reaches the cache).
+            # A verified token passed the shape checks below: its entry is found by the header's last
+            # characters (the signature's: the 1.5 KB header neither split nor hashed), and its token must be
+            # all of the header after the scheme Bearer (no other scheme reaches the cache).
             hit = self._cache.get(authorization[-CACHE_KEY_CHARS:])
             if hit is not None and _bears(authorization, hit.token):
-                # What ``_cached`` checks, inline for the common case: neither expired nor due a directory read.
-                now = self._clock()
+                now = self._clock()  # ``_cached``'s checks, inline while neither expired nor due a re-read
                 if now < hit.recheck_at and now <= hit.expires_at + self._settings.clock_skew_seconds:
                     return hit.principal
                 return self._cached(hit)
@@ -260,8 +258,7 @@ class TokenVerifier:
         return principal
 
     def _cached(self, hit: _Verified) -> Principal:
-        """The caller of a token verified before, unless it has expired since; its directory entry re-read
-        once a minute (a disabled user or a deleted application stops being one)."""
+        """A verified token's caller unless expired since; its directory entry re-read once a minute."""
         now = self._clock()
         token = hit.token
         if now > hit.expires_at + self._settings.clock_skew_seconds:
@@ -375,8 +372,7 @@ class TokenVerifier:
         return principal
 
     def _remember(self, verified: _Verified, now: float) -> None:
-        """Caches ``verified`` by its token's last characters; a token already there under the same ones
-        (two signatures that end alike) gives way, and is verified again when it is next used."""
+        """Caches ``verified`` by its token's last characters; one there under the same ones gives way."""
         with self._cache_lock:
             if len(self._cache) >= CACHE_ENTRIES:
                 skew = self._settings.clock_skew_seconds

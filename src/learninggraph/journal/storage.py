@@ -15,14 +15,13 @@ connection pool, and a server's commits share no page cache.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 from learninggraph.storage.connection import Connection, Database, DatabaseUrl
-from learninggraph.storage.database import PRIVATE_FILE_MODE
+from learninggraph.storage.writer_lock import private_file
 
 MEMORY = ":memory:"
 # Bytes per page of a journal file. An entry is about 2 KB: on SQLite's default 4 KB pages each insert splits
@@ -127,8 +126,7 @@ def _create_file(path: str) -> None:
     """A new journal file, owner-only, with ``PAGE_SIZE`` pages (fixed once the file is in WAL mode, so
     set before ``Database`` opens it); an existing one is left as it is."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with suppress(FileExistsError):
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE))
+    private_file(path)
     raw = sqlite3.connect(path)
     try:
         if raw.execute("PRAGMA page_count").fetchone()[0] == 0:

@@ -19,7 +19,7 @@ from learninggraph.storage.connection import (
     UniqueViolation,
     unavailable,
 )
-from learninggraph.storage.writer_lock import OWNER_ONLY, WriterLock, private_file
+from learninggraph.storage.writer_lock import WriterLock, private_file
 
 __all__ = [
     "RETRY_AFTER_SECONDS",
@@ -92,10 +92,6 @@ class SqliteConnection(Connection):
             raise Conflict("The request conflicts with the stored data.") from exc
         except sqlite3.OperationalError as exc:
             raise unavailable(exc) from exc
-
-
-# The database holds the token signing keys and secret digests: only its owner may read it.
-PRIVATE_FILE_MODE = OWNER_ONLY
 
 
 def _writer_lock(path: str) -> WriterLock | None:
@@ -339,12 +335,8 @@ class _AutocommitWrites(SqliteConnection):
             database._end_write()
 
     def execute_many(self, sql: str, rows: Sequence[Params]) -> None:
-        database = self._database
-        database._take_writer()
-        try:
-            super().execute_many(sql, rows)
-        finally:
-            database._end_write()
+        # Autocommit would commit each row on its own: a block of several writes needs ``single_write()``.
+        raise RuntimeError("Database.unlocked_write() runs one write; use single_write() for several.")
 
 
 class _OneStatement(SqliteConnection):
