@@ -217,5 +217,64 @@ def update(conn: Connection, tenant_id: str, activity_id: str, values: Mapping[s
     update_row(conn, TABLE, _COLUMN_OF, tenant_id=tenant_id, row_id=activity_id, values=values)
 
 
+def update_checked(
+    conn: Connection,
+    tenant_id: str,
+    activity_id: str,
+    values: Mapping[str, Any],
+    *,
+    types: tuple[str, ...],
+    provider_id: str | None,
+    learner_id: str | None,
+    stored: Mapping[str, Any],
+) -> int:
+    """Sets ``values`` on the activity only if it is of one of ``types``, under the provider and the learner
+    named (if named), holds ``stored`` (by column), its provider's sync is on and its learner licensed; the
+    rows changed (0 or 1)."""
+    key = (types, provider_id is not None, learner_id is not None, *stored, "", *values)
+    sql = _CHECKED_UPDATES.get(key)
+    if sql is None:
+        sql = _checked_update_sql(types, provider_id is not None, learner_id is not None, stored, values)
+        if len(_CHECKED_UPDATES) >= _STATEMENTS_KEPT:
+            _CHECKED_UPDATES.clear()
+        _CHECKED_UPDATES[key] = sql
+    params: list[Any] = [*values.values(), tenant_id, activity_id]
+    if provider_id is not None:
+        params.append(provider_id)
+    if learner_id is not None:
+        params.append(learner_id)
+    params += stored.values()
+    return conn.execute(sql, params)
+
+
+def _checked_update_sql(
+    types: tuple[str, ...],
+    by_provider: bool,
+    by_learner: bool,
+    stored: Mapping[str, Any],
+    values: Mapping[str, Any],
+) -> str:
+    # The type names are the entities' own (no text from a request goes into the statement's text).
+    assert all(name.isalnum() for name in types)
+    quoted = ", ".join([f"'{name}'" for name in types])
+    conditions = [
+        "tenant_id = ?",
+        "id = ?",
+        f"odata_type IN ({quoted})",
+        *(["provider_id = ?"] if by_provider else []),
+        *(["learner_user_id = ?"] if by_learner else []),
+        *[f"{column} = ?" for column in stored],
+        f"({providers.sync_state_sql(f'{TABLE}.tenant_id', f'{TABLE}.provider_id')}) <> 0",
+        f"({licence_sql(f'{TABLE}.tenant_id', f'{TABLE}.learner_user_id')}) <> 0",
+    ]
+    assignments = ", ".join([f"{_COLUMN_OF[name]} = ?" for name in values])
+    return f"UPDATE {TABLE} SET {assignments} WHERE {' AND '.join(conditions)}"
+
+
+# Checked UPDATE statements by their shape; bounded (the names are the entity's own, in the order sent).
+_CHECKED_UPDATES: dict[tuple[object, ...], str] = {}
+_STATEMENTS_KEPT = 256
+
+
 def delete(conn: Connection, tenant_id: str, activity_id: str) -> None:
     conn.execute(f"DELETE FROM {TABLE} WHERE tenant_id = ? AND id = ?", (tenant_id, activity_id))

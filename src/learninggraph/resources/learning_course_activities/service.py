@@ -36,7 +36,6 @@ from learninggraph.resources.learning_course_activities.checks import (
 )
 from learninggraph.resources.learning_course_activities.entity import (
     CREATABLE,
-    IDENTIFYING,
     LEARNING_ASSIGNMENT,
     LEARNING_COURSE_ACTIVITY,
     LEARNING_SELF_INITIATED_COURSE,
@@ -52,13 +51,18 @@ from learninggraph.resources.learning_course_activities.errors import (
     licence_not_valid,
     provider_not_valid_for_content,
 )
+from learninggraph.resources.learning_course_activities.one_statement import (
+    ACCEPTED_ON_UPDATE,
+    ODATA_TYPE,
+    SKIP,
+    update_at_once,
+)
 from learninggraph.resources.learning_course_activities.records import ActivityInContext, ActivityRecord
 from learninggraph.resources.learning_providers import queries as providers
 from learninggraph.storage.database import Connection, Database, UniqueViolation
 from learninggraph.storage.listing import Listing, Page, count_rows, fetch_page
 
-ODATA_TYPE = "@odata.type"
-_SKIP = (ODATA_TYPE, "id", "registrationId")
+_SKIP = SKIP
 _TYPES = {
     LEARNING_ASSIGNMENT.name: LEARNING_ASSIGNMENT,
     LEARNING_SELF_INITIATED_COURSE.name: LEARNING_SELF_INITIATED_COURSE,
@@ -185,6 +189,12 @@ class LearningCourseActivityService:
         include_unknown_enum_members: bool = False,
     ) -> ActivityRecord | None:
         """Applies the changes; returns the updated record when ``read_back`` (a 204 answer needs none)."""
+        # Most PATCHes: one UPDATE whose WHERE holds the checks; where it changes nothing, the path below
+        # decides (and refuses with its error).
+        if not read_back and update_at_once(
+            self.database, caller, key, body, version, include_unknown_enum_members
+        ):
+            return None
         # Reads and checks, then the one UPDATE (and the read back): no savepoint of its own in a $batch.
         with self.database.single_write() as conn:
             require_plan(caller)
@@ -366,7 +376,6 @@ def _changes(
 
 # The record's attribute holding each property's stored value: its column.
 _COLUMN_OF = {p.name: p.column for p in LEARNING_COURSE_ACTIVITY.properties}
-# What a PATCH of each type may name: what it may change, and what identifies the activity (resent unchanged).
-_ACCEPTED_ON_UPDATE = {name: updatable | IDENTIFYING for name, updatable in UPDATABLE.items()}
+_ACCEPTED_ON_UPDATE = ACCEPTED_ON_UPDATE
 
 __all__ = ["LEARNING_COURSE_ACTIVITY", "ActivityKey", "LearningCourseActivityService", "type_of"]

@@ -1,0 +1,165 @@
+"""A PATCH in one statement: its UPDATE's WHERE holds every check the rules make on stored values.
+
+What a PATCH's rules judge is the caller (its plan and its permission for the activity's type), the body (its
+fields, for the type), and the stored row: its type, its provider's sync flag, its learner's licence, and the
+identifying properties the body resends unchanged (or an evolvable member it keeps). The body is judged here
+first, for each type the caller may write; the stored side goes into the UPDATE's WHERE, so the UPDATE changes
+the row only where every check would pass, in one statement run in autocommit mode (``unlocked_write()``: on
+SQLite under the writer lock, atomic with the reads of its subqueries).
+
+When it changes no row, nothing was written, and the service runs the PATCH as before (the row read, the checks
+in their order, the UPDATE): that path refuses with the same error as ever, or, should the row have changed in
+between, applies the PATCH to what it reads. Requests this does not take (a key by externalcourseActivityId, a
+representation asked for back, nothing to change) go that way at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from learninggraph.domain.entity import EntityType
+from learninggraph.domain.fields import IGNORED_ANNOTATIONS, Decoded, decode_properties, is_storable_id
+from learninggraph.domain.permissions import WRITE_ASSIGNMENTS, WRITE_SELF_INITIATED
+from learninggraph.domain.principal import Principal
+from learninggraph.resources.learning_course_activities import repository, rules
+from learninggraph.resources.learning_course_activities.checks import ActivityKey
+from learninggraph.resources.learning_course_activities.entity import (
+    IDENTIFYING,
+    LEARNING_ASSIGNMENT,
+    LEARNING_COURSE_ACTIVITY,
+    LEARNING_SELF_INITIATED_COURSE,
+    UPDATABLE,
+    type_named,
+)
+from learninggraph.storage.database import Database
+
+ODATA_TYPE = "@odata.type"
+SKIP = (ODATA_TYPE, "id", "registrationId")
+# What a PATCH of each type may name: what it may change, and what identifies the activity (resent unchanged).
+ACCEPTED_ON_UPDATE = {name: updatable | IDENTIFYING for name, updatable in UPDATABLE.items()}
+_COLUMN_OF = {p.name: p.column for p in LEARNING_COURSE_ACTIVITY.properties}
+_WRITABLE = ((LEARNING_ASSIGNMENT, WRITE_ASSIGNMENTS), (LEARNING_SELF_INITIATED_COURSE, WRITE_SELF_INITIATED))
+# The body's names (aliases too) that both types read as one property they both accept, and the names every
+# PATCH skips: a body of these alone decodes to the same values for either type.
+_SHARED_NAMES = frozenset(
+    [
+        *IGNORED_ANNOTATIONS,
+        *SKIP,
+        *(
+            name
+            for p in LEARNING_ASSIGNMENT.properties
+            for name in (p.name, *p.aliases)
+            if LEARNING_SELF_INITIATED_COURSE.property_named(name) is p
+            and all(p.name in accepted for accepted in ACCEPTED_ON_UPDATE.values())
+        ),
+    ]
+)
+
+# A PATCH's changes (by property) and the stored values it needs (by column).
+Plan = tuple[dict[str, Any], dict[str, Any]]
+
+
+def update_at_once(
+    database: Database,
+    caller: Principal,
+    key: ActivityKey,
+    body: dict[str, Any],
+    version: str,
+    include_unknown_enum_members: bool,
+) -> bool:
+    """Whether the PATCH was applied by one UPDATE; False: nothing was written, the full path decides."""
+    activity_id = key.activity_id
+    if activity_id is None or key.external_id is not None or not caller.has_learning_plan:
+        return False
+    provider_id, learner_id = key.provider_id, key.learner_id
+    if not is_storable_id(activity_id) or not (
+        (provider_id is None or is_storable_id(provider_id))
+        and (learner_id is None or is_storable_id(learner_id))
+    ):
+        return False
+    if ODATA_TYPE in body:
+        sent_type = type_named(body[ODATA_TYPE])
+        writable = [
+            entity for entity, needed in _WRITABLE if entity is sent_type and needed.granted_to(caller)
+        ]
+    else:
+        writable = [entity for entity, needed in _WRITABLE if needed.granted_to(caller)]
+    if len(writable) == 2 and all(name in _SHARED_NAMES for name in body):
+        # Names both types take decode alike: the body is judged once, the rules of the second type on its
+        # changes. (Where the first type refuses it, the full path decides.)
+        plan = _plan(writable[0], body, version, include_unknown_enum_members)
+        if plan is None:
+            return False
+        second = Decoded()
+        rules.check_changeable(writable[1], plan[0], version, second)
+        types = tuple([entity.name for entity in writable]) if not second.errors else (writable[0].name,)
+    else:
+        found: Plan | None = None
+        names: list[str] = []
+        for entity in writable:
+            judged = _plan(entity, body, version, include_unknown_enum_members)
+            if judged is None:
+                continue
+            if found is not None and judged != found:  # not expected: not assumed either
+                return False
+            found = judged
+            names.append(entity.name)
+        if found is None:
+            return False
+        plan, types = found, tuple(names)
+    changes, stored = plan
+    if not changes:
+        return False
+    with database.unlocked_write() as conn:
+        changed = repository.update_checked(
+            conn,
+            caller.tenant_id,
+            activity_id,
+            changes,
+            types=types,
+            provider_id=provider_id,
+            learner_id=learner_id,
+            stored=stored,
+        )
+    return changed == 1
+
+
+def _plan(entity: EntityType, body: dict[str, Any], version: str, include_unknown: bool) -> Plan | None:
+    """What a PATCH of an activity of this type changes, and the stored values it needs to be accepted as
+    the service's ``_changes`` judges them; None where it would refuse the body whatever is stored."""
+    sent = body
+    for name, value in body.items():
+        if isinstance(value, str) and rules.is_sentinel(entity, name, value):
+            sent = {
+                name: value
+                for name, value in body.items()
+                if not (isinstance(value, str) and rules.is_sentinel(entity, name, value))
+            }
+            break
+    decoded = decode_properties(
+        entity, sent, accepted=ACCEPTED_ON_UPDATE[entity.name], include_unknown_enum_members=True, skip=SKIP
+    )
+    if decoded.errors:
+        return None
+    updatable = UPDATABLE[entity.name]
+    changes: dict[str, Any] = {}
+    stored: dict[str, Any] = {}
+    for name, value in decoded.values.items():
+        if name in updatable:
+            # An evolvable member without the Prefer header is accepted only as the value already stored.
+            if not include_unknown and isinstance(value, str) and _evolvable(entity, name, value):
+                stored[_COLUMN_OF[name]] = value
+            changes[name] = value
+        elif value is None:
+            return None  # compared with what is stored only by the full path (NULL equals nothing in SQL)
+        else:
+            stored[_COLUMN_OF[name]] = value  # an identifying property: resent unchanged, or refused
+    if "status" in changes and changes["status"] is None:
+        return None
+    rules.check_changeable(entity, changes, version, decoded)
+    return None if decoded.errors else (changes, stored)
+
+
+def _evolvable(entity: EntityType, name: str, value: str) -> bool:
+    prop = entity.property_named(name)
+    return prop is not None and prop.enum is not None and value in prop.enum.evolvable
