@@ -84,7 +84,7 @@ def update_at_once(
         ]
     else:
         writable = [entity for entity, needed in _WRITABLE if needed.granted_to(caller)]
-    if len(writable) == 2 and all(name in _SHARED_NAMES for name in body):
+    if len(writable) == 2 and _SHARED_NAMES.issuperset(body):
         # Names both types take decode alike: the body is judged once, the rules of the second type on its
         # changes. (Where the first type refuses it, the full path decides.)
         plan = _plan(writable[0], body, version, include_unknown_enum_members)
