@@ -62,7 +62,6 @@ from learninggraph.resources.learning_providers import queries as providers
 from learninggraph.storage.database import Connection, Database, UniqueViolation
 from learninggraph.storage.listing import Listing, Page, count_rows, fetch_page
 
-_SKIP = SKIP
 _TYPES = {
     LEARNING_ASSIGNMENT.name: LEARNING_ASSIGNMENT,
     LEARNING_SELF_INITIATED_COURSE.name: LEARNING_SELF_INITIATED_COURSE,
@@ -299,7 +298,7 @@ def _new_values(
         body,
         accepted=CREATABLE[entity.name],
         include_unknown_enum_members=include_unknown_enum_members,
-        skip=_SKIP,
+        skip=SKIP,
     )
     values = fields.values
     require_present(fields, REQUIRED_ON_CREATE[entity.name])
@@ -340,9 +339,9 @@ def _changes(
     decoded = decode_properties(
         entity,
         sent,
-        accepted=_ACCEPTED_ON_UPDATE[entity.name],
+        accepted=ACCEPTED_ON_UPDATE[entity.name],
         include_unknown_enum_members=True,
-        skip=_SKIP,
+        skip=SKIP,
     )
     if ODATA_TYPE in body and type_named(body[ODATA_TYPE]) is not entity:
         decoded.errors.insert(0, field_invalid(ODATA_TYPE))
@@ -376,6 +375,5 @@ def _changes(
 
 # The record's attribute holding each property's stored value: its column.
 _COLUMN_OF = {p.name: p.column for p in LEARNING_COURSE_ACTIVITY.properties}
-_ACCEPTED_ON_UPDATE = ACCEPTED_ON_UPDATE
 
 __all__ = ["LEARNING_COURSE_ACTIVITY", "ActivityKey", "LearningCourseActivityService", "type_of"]
