@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -33,6 +34,24 @@ _ROW_VALUES = "({})".format(
 )
 _INSERT_ROW = f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {_ROW_VALUES}"
 _CHUNK = 64
+# The tenant of a stored row (``StoredRow``), read in C: the batch is sorted and counted by it.
+_TENANT = itemgetter(1)
+# A batch's tenants' stored counts, in one statement (their names as a JSON array on SQLite, an array on
+# PostgreSQL), and written back in one statement run for each tenant (each tenant's count set outright: appends
+# run one after another, under the lock on the ``journal_sequence`` row that ``append_rows`` takes first).
+_COUNTS_SQLITE = (
+    "SELECT tenant_id, entries FROM journal_tenants WHERE tenant_id IN (SELECT value FROM json_each(?))"
+)
+_COUNTS_PG = "SELECT tenant_id, entries FROM journal_tenants WHERE tenant_id = ANY(?)"
+_SET_COUNT = (
+    "INSERT INTO journal_tenants (tenant_id, entries) VALUES (?, ?) "
+    "ON CONFLICT (tenant_id) DO UPDATE SET entries = excluded.entries"
+)
+# A tenant's oldest entries up to the one at an offset (the excess less one), through the (tenant, id) index.
+_EVICT = (
+    "DELETE FROM journal_entries WHERE tenant_id = ? AND id <= (SELECT id FROM journal_entries "
+    "WHERE tenant_id = ? ORDER BY id LIMIT 1 OFFSET ?)"
+)
 _INSERT_CHUNK = f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {', '.join([_ROW_VALUES] * _CHUNK)}"
 
 _ZERO = timedelta(0)
@@ -112,7 +131,7 @@ class JournalStore:
         # The batch's ids go to one tenant's rows after another (each tenant's in the order given): rows are
         # stored in id order, so a tenant's rows of a batch sit side by side, and evicting them later empties a
         # few pages instead of taking a row out of every page of the oldest part of the journal.
-        grouped = sorted(rows, key=_tenant_of)
+        grouped = sorted(rows, key=_TENANT)
         with self.database.transaction() as conn:
             first = _reserve_ids(conn, len(grouped))
             for entry_id, row in enumerate(grouped, first):
@@ -121,9 +140,7 @@ class JournalStore:
                 _insert_json(conn, grouped)
             else:
                 _insert_rows(conn, grouped)
-            counts = Counter(row[1] for row in grouped)
-            for tenant_id in sorted(counts):
-                self._count_and_evict(conn, tenant_id, counts[tenant_id])
+            self._count_and_evict(conn, Counter(map(_TENANT, grouped)))
         return [int(row[0]) for row in rows]
 
     def clear(self, tenant_id: str) -> int:
@@ -133,24 +150,24 @@ class JournalStore:
             conn.execute("DELETE FROM journal_tenants WHERE tenant_id = ?", (tenant_id,))
         return deleted
 
-    def _count_and_evict(self, conn: Connection, tenant_id: str, added: int) -> None:
-        conn.execute(
-            "INSERT INTO journal_tenants (tenant_id, entries) VALUES (?, ?) ON CONFLICT (tenant_id) "
-            "DO UPDATE SET entries = journal_tenants.entries + excluded.entries",
-            (tenant_id, added),
-        )
-        row = conn.fetch_one("SELECT entries FROM journal_tenants WHERE tenant_id = ?", (tenant_id,))
-        excess = (int(row[0]) if row else 0) - self.max_entries_per_tenant
-        if excess <= 0:
-            return
-        deleted = conn.execute(
-            "DELETE FROM journal_entries WHERE tenant_id = ? AND id <= (SELECT id FROM journal_entries "
-            "WHERE tenant_id = ? ORDER BY id LIMIT 1 OFFSET ?)",
-            (tenant_id, tenant_id, excess - 1),
-        )
-        conn.execute(
-            "UPDATE journal_tenants SET entries = entries - ? WHERE tenant_id = ?", (deleted, tenant_id)
-        )
+    def _count_and_evict(self, conn: Connection, added: Counter[str]) -> None:
+        """Counts each tenant's added entries and evicts its oldest past the bound: the batch's tenants' counts
+        read in one statement and written back in one (``execute_many``), a delete only for a tenant past the
+        bound (a statement or two a tenant, where a read and an update each, besides, were two more)."""
+        tenants = sorted(added)
+        if self.database.dialect == "postgresql":
+            read = conn.fetch_all(_COUNTS_PG, [tenants])
+        else:
+            read = conn.fetch_all(_COUNTS_SQLITE, [encode_record(tenants).decode()])
+        stored = {str(tenant_id): int(entries) for tenant_id, entries in read}
+        bound = self.max_entries_per_tenant
+        counts: list[tuple[str, int]] = []
+        for tenant_id in tenants:
+            entries = stored.get(tenant_id, 0) + added[tenant_id]
+            if entries > bound:
+                entries -= conn.execute(_EVICT, (tenant_id, tenant_id, entries - bound - 1))
+            counts.append((tenant_id, entries))
+        conn.execute_many(_SET_COUNT, counts)
 
 
 def _insert_json(conn: Connection, rows: Sequence[StoredRow]) -> None:
@@ -173,14 +190,11 @@ def _insert_rows(conn: Connection, rows: Sequence[StoredRow]) -> None:
         conn.execute_many(_INSERT_ROW, rows[whole:])
 
 
-def _tenant_of(row: StoredRow) -> str:
-    return str(row[1])
-
-
 def _reserve_ids(conn: Connection, count: int) -> int:
     """The first of ``count`` new ids; the row stays locked until the transaction ends."""
-    conn.execute("UPDATE journal_sequence SET last_id = last_id + ? WHERE name = 'entries'", (count,))
-    row = conn.fetch_one("SELECT last_id FROM journal_sequence WHERE name = 'entries'")
+    row = conn.fetch_one(
+        "UPDATE journal_sequence SET last_id = last_id + ? WHERE name = 'entries' RETURNING last_id", (count,)
+    )
     if row is None:
         raise RuntimeError("the journal_sequence row is missing: is the database migrated?")
     return int(row[0]) - count + 1
