@@ -52,7 +52,11 @@ _EVICT = (
     "DELETE FROM journal_entries WHERE tenant_id = ? AND id <= (SELECT id FROM journal_entries "
     "WHERE tenant_id = ? ORDER BY id LIMIT 1 OFFSET ?)"
 )
-_INSERT_CHUNK = f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {', '.join([_ROW_VALUES] * _CHUNK)}"
+_SMALL_CHUNK = 16
+_CHUNKS = tuple(
+    (size, f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {', '.join([_ROW_VALUES] * size)}")
+    for size in (_CHUNK, _SMALL_CHUNK)
+)
 
 _ZERO = timedelta(0)
 # An entry's columns, in ``_COLUMNS``' order: its id (0 until ``append_rows`` gives it one), tenant, time, app,
@@ -181,13 +185,17 @@ def _insert_json(conn: Connection, rows: Sequence[StoredRow]) -> None:
 
 
 def _insert_rows(conn: Connection, rows: Sequence[StoredRow]) -> None:
-    """SQLite: ``_CHUNK`` rows a statement (one step, one statement halt, for that many rows), the rest a row a
-    step through the one-row statement (so no statement of another length is prepared each batch)."""
-    whole = len(rows) - len(rows) % _CHUNK
-    for start in range(0, whole, _CHUNK):
-        conn.execute(_INSERT_CHUNK, list(chain.from_iterable(rows[start : start + _CHUNK])))
-    if whole < len(rows):
-        conn.execute_many(_INSERT_ROW, rows[whole:])
+    """SQLite: ``_CHUNK`` rows a statement (one step, one statement halt, for that many rows), then what is left
+    ``_SMALL_CHUNK`` rows a statement, the rest a row a step through the one-row statement: three statements
+    prepared once a connection, none of another length each batch."""
+    start = 0
+    for size, statement in _CHUNKS:
+        end = len(rows) - (len(rows) - start) % size
+        while start < end:
+            conn.execute(statement, list(chain.from_iterable(rows[start : start + size])))
+            start += size
+    if start < len(rows):
+        conn.execute_many(_INSERT_ROW, rows[start:])
 
 
 def _reserve_ids(conn: Connection, count: int) -> int:
