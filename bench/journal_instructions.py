@@ -161,7 +161,9 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="another learninggraph source tree")
     parser.add_argument("--only", nargs="*", default=["get", "patch"])
     parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--batch", type=int, default=BATCH, help="entries a stored batch (default %(default)s)")
+    parser.add_argument(
+        "--batch", type=int, default=BATCH, help="entries a stored batch (default %(default)s)"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--mode", choices=MODES, help=argparse.SUPPRESS)
     args = parser.parse_args()
