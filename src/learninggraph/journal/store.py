@@ -36,12 +36,13 @@ _INSERT_ROW = f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {_ROW_VALUES}"
 _CHUNK = 64
 # The tenant of a stored row (``StoredRow``), read in C: the batch is sorted and counted by it.
 _TENANT = itemgetter(1)
-# A batch's tenants' stored counts, in one statement (their names as a JSON array on SQLite, an array on
-# PostgreSQL), and written back in one statement run for each tenant (each tenant's count set outright: appends
-# run one after another, under the lock on the ``journal_sequence`` row that ``append_rows`` takes first).
-_COUNTS_SQLITE = (
-    "SELECT tenant_id, entries FROM journal_tenants WHERE tenant_id IN (SELECT value FROM json_each(?))"
-)
+# A batch's tenants' stored counts, read ``_COUNTED`` tenants a statement (the last one repeated to fill it, so
+# one statement is prepared; SQLite's JSON functions and ``RETURNING`` are left alone, as older builds lack them),
+# an array a statement on PostgreSQL; and written back in one statement run for each tenant (each tenant's count
+# set outright: appends run one after another, under the lock on the ``journal_sequence`` row that
+# ``append_rows`` takes first).
+_COUNTED = 16
+_COUNTS = f"SELECT tenant_id, entries FROM journal_tenants WHERE tenant_id IN ({', '.join('?' * _COUNTED)})"
 _COUNTS_PG = "SELECT tenant_id, entries FROM journal_tenants WHERE tenant_id = ANY(?)"
 _SET_COUNT = (
     "INSERT INTO journal_tenants (tenant_id, entries) VALUES (?, ?) "
@@ -156,13 +157,18 @@ class JournalStore:
 
     def _count_and_evict(self, conn: Connection, added: Counter[str]) -> None:
         """Counts each tenant's added entries and evicts its oldest past the bound: the batch's tenants' counts
-        read in one statement and written back in one (``execute_many``), a delete only for a tenant past the
-        bound (a statement or two a tenant, where a read and an update each, besides, were two more)."""
+        read in one statement (up to ``_COUNTED`` tenants) and written back in one (``execute_many``), a delete
+        only for a tenant past the bound: two statements a batch and one a tenant past its bound, where each
+        tenant took an upsert, a read and, past the bound, a delete and an update."""
         tenants = sorted(added)
         if self.database.dialect == "postgresql":
             read = conn.fetch_all(_COUNTS_PG, [tenants])
         else:
-            read = conn.fetch_all(_COUNTS_SQLITE, [encode_record(tenants).decode()])
+            read = [
+                row
+                for start in range(0, len(tenants), _COUNTED)
+                for row in conn.fetch_all(_COUNTS, _filled(tenants[start : start + _COUNTED]))
+            ]
         stored = {str(tenant_id): int(entries) for tenant_id, entries in read}
         bound = self.max_entries_per_tenant
         counts: list[tuple[str, int]] = []
@@ -172,6 +178,11 @@ class JournalStore:
                 entries -= conn.execute(_EVICT, (tenant_id, tenant_id, entries - bound - 1))
             counts.append((tenant_id, entries))
         conn.execute_many(_SET_COUNT, counts)
+
+
+def _filled(tenants: list[str]) -> list[str]:
+    """``tenants`` (one to ``_COUNTED``), the last one repeated up to ``_COUNTED``: the parameters of ``_COUNTS``."""
+    return tenants + tenants[-1:] * (_COUNTED - len(tenants))
 
 
 def _insert_json(conn: Connection, rows: Sequence[StoredRow]) -> None:
@@ -200,9 +211,8 @@ def _insert_rows(conn: Connection, rows: Sequence[StoredRow]) -> None:
 
 def _reserve_ids(conn: Connection, count: int) -> int:
     """The first of ``count`` new ids; the row stays locked until the transaction ends."""
-    row = conn.fetch_one(
-        "UPDATE journal_sequence SET last_id = last_id + ? WHERE name = 'entries' RETURNING last_id", (count,)
-    )
+    conn.execute("UPDATE journal_sequence SET last_id = last_id + ? WHERE name = 'entries'", (count,))
+    row = conn.fetch_one("SELECT last_id FROM journal_sequence WHERE name = 'entries'")
     if row is None:
         raise RuntimeError("the journal_sequence row is missing: is the database migrated?")
     return int(row[0]) - count + 1
