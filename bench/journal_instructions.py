@@ -13,7 +13,8 @@ included, so each tree's writer meets the same journal):
   difference is what recording costs the request path's own thread;
 - ``making`` and ``storing``: the app with the journal on answers ``--requests`` requests (its writer stopped),
   then makes the rows of what was queued (``JournalStore.row_of``: redaction, encoding) and stores them in
-  batches of 512 (ids, insert, eviction, commit), as the writer's thread does; the one part or the other counted
+  batches of ``--batch`` (512 unless told; ids, insert, eviction, commit), as the writer's thread does (a
+  server's writer stores what a wake-up found: at a few thousand requests a second, batches of about 100); the one part or the other counted
   (``storing`` first stores the warm-up's entries uncounted, so its statements are already prepared).
 
 Instructions are not time (cache misses and system calls are not weighted), but they rank the same Python and
@@ -113,8 +114,8 @@ def worker(args: argparse.Namespace) -> None:
             _toggle("off")
             return
         _toggle("on")
-        for start in range(0, len(rows), BATCH):
-            store.append_rows(rows[start : start + BATCH])
+        for start in range(0, len(rows), args.batch):
+            store.append_rows(rows[start : start + args.batch])
         _toggle("off")
 
     asyncio.run(run())
@@ -126,7 +127,7 @@ def measure(
     command = [
         "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={args.work}/%p.out",
         sys.executable, str(Path(__file__).resolve()), "--database", database, "--sample", str(args.sample),
-        "--requests", str(args.requests), "--worker", scenario, "--mode", mode,
+        "--requests", str(args.requests), "--batch", str(args.batch), "--worker", scenario, "--mode", mode,
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(tree / "src")}
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -160,6 +161,9 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="another learninggraph source tree")
     parser.add_argument("--only", nargs="*", default=["get", "patch"])
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument(
+        "--batch", type=int, default=BATCH, help="entries a stored batch (default %(default)s)"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--mode", choices=MODES, help=argparse.SUPPRESS)
     args = parser.parse_args()

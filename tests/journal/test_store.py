@@ -71,6 +71,37 @@ def test_eviction_in_one_tenant_leaves_other_tenants_untouched(journal_database:
     assert len(search(journal_database, JournalFilter(tenant_id="tenant-b"))) == 2
 
 
+def test_a_batch_of_several_tenants_counts_and_bounds_each_on_its_own(journal_database: Database) -> None:
+    store = JournalStore(journal_database, max_entries_per_tenant=3)
+    store.append([entry("tenant-a"), entry("tenant-b"), entry("tenant-a")])
+
+    store.append([entry(t) for t in ("tenant-c", "tenant-a", "tenant-b", "tenant-a", "tenant-c")])
+
+    with journal_database.snapshot() as conn:
+        counted = conn.fetch_all("SELECT tenant_id, entries FROM journal_tenants ORDER BY tenant_id")
+    kept = {
+        t: len(search(journal_database, JournalFilter(tenant_id=t)))
+        for t in ("tenant-a", "tenant-b", "tenant-c")
+    }
+    assert [tuple(row) for row in counted] == [("tenant-a", 3), ("tenant-b", 2), ("tenant-c", 2)]
+    assert kept == {"tenant-a": 3, "tenant-b": 2, "tenant-c": 2}
+
+
+def test_a_batch_of_more_tenants_than_one_count_read_holds_keeps_each_within_its_bound(
+    journal_database: Database,
+) -> None:
+    store = JournalStore(journal_database, max_entries_per_tenant=2)
+    tenants = [f"tenant-{n:02}" for n in range(37)]
+
+    store.append([entry(t) for t in tenants for _ in range(3)])
+
+    with journal_database.snapshot() as conn:
+        counted = conn.fetch_all("SELECT tenant_id, entries FROM journal_tenants ORDER BY tenant_id")
+    kept = [len(search(journal_database, JournalFilter(tenant_id=t))) for t in tenants]
+    assert [tuple(row) for row in counted] == [(t, 2) for t in tenants]
+    assert kept == [2] * 37
+
+
 def test_the_bound_holds_when_two_connections_append_at_once(fresh_database_url: str) -> None:
     with migrated(fresh_database_url) as one, migrated(fresh_database_url) as two:
         stores = [JournalStore(db, max_entries_per_tenant=50) for db in (one, two)]

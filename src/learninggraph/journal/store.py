@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -33,7 +34,30 @@ _ROW_VALUES = "({})".format(
 )
 _INSERT_ROW = f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {_ROW_VALUES}"
 _CHUNK = 64
-_INSERT_CHUNK = f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {', '.join([_ROW_VALUES] * _CHUNK)}"
+# The tenant of a stored row (``StoredRow``), read in C: the batch is sorted and counted by it.
+_TENANT = itemgetter(1)
+# A batch's tenants' stored counts, read ``_COUNTED`` tenants a statement (the last one repeated to fill it, so
+# one statement is prepared; SQLite's JSON functions and ``RETURNING`` are left alone, as older builds lack them),
+# an array a statement on PostgreSQL; and written back in one statement run for each tenant (each tenant's count
+# set outright: appends run one after another, under the lock on the ``journal_sequence`` row that
+# ``append_rows`` takes first).
+_COUNTED = 16
+_COUNTS = f"SELECT tenant_id, entries FROM journal_tenants WHERE tenant_id IN ({', '.join('?' * _COUNTED)})"
+_COUNTS_PG = "SELECT tenant_id, entries FROM journal_tenants WHERE tenant_id = ANY(?)"
+_SET_COUNT = (
+    "INSERT INTO journal_tenants (tenant_id, entries) VALUES (?, ?) "
+    "ON CONFLICT (tenant_id) DO UPDATE SET entries = excluded.entries"
+)
+# A tenant's oldest entries up to the one at an offset (the excess less one), through the (tenant, id) index.
+_EVICT = (
+    "DELETE FROM journal_entries WHERE tenant_id = ? AND id <= (SELECT id FROM journal_entries "
+    "WHERE tenant_id = ? ORDER BY id LIMIT 1 OFFSET ?)"
+)
+_SMALL_CHUNK = 16
+_CHUNKS = tuple(
+    (size, f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {', '.join([_ROW_VALUES] * size)}")
+    for size in (_CHUNK, _SMALL_CHUNK)
+)
 
 _ZERO = timedelta(0)
 # An entry's columns, in ``_COLUMNS``' order: its id (0 until ``append_rows`` gives it one), tenant, time, app,
@@ -112,7 +136,7 @@ class JournalStore:
         # The batch's ids go to one tenant's rows after another (each tenant's in the order given): rows are
         # stored in id order, so a tenant's rows of a batch sit side by side, and evicting them later empties a
         # few pages instead of taking a row out of every page of the oldest part of the journal.
-        grouped = sorted(rows, key=_tenant_of)
+        grouped = sorted(rows, key=_TENANT)
         with self.database.transaction() as conn:
             first = _reserve_ids(conn, len(grouped))
             for entry_id, row in enumerate(grouped, first):
@@ -121,9 +145,7 @@ class JournalStore:
                 _insert_json(conn, grouped)
             else:
                 _insert_rows(conn, grouped)
-            counts = Counter(row[1] for row in grouped)
-            for tenant_id in sorted(counts):
-                self._count_and_evict(conn, tenant_id, counts[tenant_id])
+            self._count_and_evict(conn, Counter(map(_TENANT, grouped)))
         return [int(row[0]) for row in rows]
 
     def clear(self, tenant_id: str) -> int:
@@ -133,24 +155,34 @@ class JournalStore:
             conn.execute("DELETE FROM journal_tenants WHERE tenant_id = ?", (tenant_id,))
         return deleted
 
-    def _count_and_evict(self, conn: Connection, tenant_id: str, added: int) -> None:
-        conn.execute(
-            "INSERT INTO journal_tenants (tenant_id, entries) VALUES (?, ?) ON CONFLICT (tenant_id) "
-            "DO UPDATE SET entries = journal_tenants.entries + excluded.entries",
-            (tenant_id, added),
-        )
-        row = conn.fetch_one("SELECT entries FROM journal_tenants WHERE tenant_id = ?", (tenant_id,))
-        excess = (int(row[0]) if row else 0) - self.max_entries_per_tenant
-        if excess <= 0:
-            return
-        deleted = conn.execute(
-            "DELETE FROM journal_entries WHERE tenant_id = ? AND id <= (SELECT id FROM journal_entries "
-            "WHERE tenant_id = ? ORDER BY id LIMIT 1 OFFSET ?)",
-            (tenant_id, tenant_id, excess - 1),
-        )
-        conn.execute(
-            "UPDATE journal_tenants SET entries = entries - ? WHERE tenant_id = ?", (deleted, tenant_id)
-        )
+    def _count_and_evict(self, conn: Connection, added: Counter[str]) -> None:
+        """Counts each tenant's added entries and evicts its oldest past the bound: the batch's tenants' counts
+        read in one statement (up to ``_COUNTED`` tenants) and written back in one (``execute_many``), a delete
+        only for a tenant past the bound: two statements a batch and one a tenant past its bound, where each
+        tenant took an upsert, a read and, past the bound, a delete and an update."""
+        tenants = sorted(added)
+        if self.database.dialect == "postgresql":
+            read = conn.fetch_all(_COUNTS_PG, [tenants])
+        else:
+            read = [
+                row
+                for start in range(0, len(tenants), _COUNTED)
+                for row in conn.fetch_all(_COUNTS, _filled(tenants[start : start + _COUNTED]))
+            ]
+        stored = {str(tenant_id): int(entries) for tenant_id, entries in read}
+        bound = self.max_entries_per_tenant
+        counts: list[tuple[str, int]] = []
+        for tenant_id in tenants:
+            entries = stored.get(tenant_id, 0) + added[tenant_id]
+            if entries > bound:
+                entries -= conn.execute(_EVICT, (tenant_id, tenant_id, entries - bound - 1))
+            counts.append((tenant_id, entries))
+        conn.execute_many(_SET_COUNT, counts)
+
+
+def _filled(tenants: list[str]) -> list[str]:
+    """``tenants`` (one to ``_COUNTED``), the last one repeated up to ``_COUNTED``: the parameters of ``_COUNTS``."""
+    return tenants + tenants[-1:] * (_COUNTED - len(tenants))
 
 
 def _insert_json(conn: Connection, rows: Sequence[StoredRow]) -> None:
@@ -164,17 +196,17 @@ def _insert_json(conn: Connection, rows: Sequence[StoredRow]) -> None:
 
 
 def _insert_rows(conn: Connection, rows: Sequence[StoredRow]) -> None:
-    """SQLite: ``_CHUNK`` rows a statement (one step, one statement halt, for that many rows), the rest a row a
-    step through the one-row statement (so no statement of another length is prepared each batch)."""
-    whole = len(rows) - len(rows) % _CHUNK
-    for start in range(0, whole, _CHUNK):
-        conn.execute(_INSERT_CHUNK, list(chain.from_iterable(rows[start : start + _CHUNK])))
-    if whole < len(rows):
-        conn.execute_many(_INSERT_ROW, rows[whole:])
-
-
-def _tenant_of(row: StoredRow) -> str:
-    return str(row[1])
+    """SQLite: ``_CHUNK`` rows a statement (one step, one statement halt, for that many rows), then what is left
+    ``_SMALL_CHUNK`` rows a statement, the rest a row a step through the one-row statement: three statements
+    prepared once a connection, none of another length each batch."""
+    start = 0
+    for size, statement in _CHUNKS:
+        end = len(rows) - (len(rows) - start) % size
+        while start < end:
+            conn.execute(statement, list(chain.from_iterable(rows[start : start + size])))
+            start += size
+    if start < len(rows):
+        conn.execute_many(_INSERT_ROW, rows[start:])
 
 
 def _reserve_ids(conn: Connection, count: int) -> int:
