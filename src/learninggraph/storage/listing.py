@@ -101,11 +101,8 @@ def fetch_page(conn: Connection, listing: Listing[K], options: QueryOptions, *, 
             where.append("id > ?")
             params.append(token["k"])
         order = "id"
-    sql = (
-        f"SELECT {listing.selection.columns} FROM {listing.table} WHERE {' AND '.join(where)} "
-        f"ORDER BY {order} LIMIT ? OFFSET ?"
-    )
-    rows = conn.fetch_all(sql, [*params, size + 1, offset])
+    params += (size + 1, offset)
+    rows = conn.fetch_all(_page_sql(listing, where, order), params)
     next_token: str | None = None
     if len(rows) > size:
         del rows[size:]
@@ -116,6 +113,28 @@ def fetch_page(conn: Connection, listing: Listing[K], options: QueryOptions, *, 
             next_token = _encode_token({"k": records[-1].id})
         return Page(records, next_token, count)
     return Page(listing.selection.all(rows), next_token, count)
+
+
+def _page_sql(listing: Listing[Any], where: list[str], order: str) -> str:
+    """A page's SELECT, kept per table, columns, conditions and order: the same text object each time, so
+    neither the text nor its hash (the driver's statement cache looks statements up by text) is made again
+    per request. The conditions are the listing's scope and the kept ``$filter`` fragments (their hashes
+    kept by the strings themselves)."""
+    key = (listing.table, listing.selection.columns, order, *where)
+    sql = _PAGES.get(key)
+    if sql is None:
+        sql = (
+            f"SELECT {listing.selection.columns} FROM {listing.table} WHERE {' AND '.join(where)} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?"
+        )
+        if len(_PAGES) >= _FILTERS_KEPT:
+            _PAGES.clear()
+        _PAGES[key] = sql
+    return sql
+
+
+# Bounded like the filters' fragments, which the keys hold.
+_PAGES: dict[tuple[str, ...], str] = {}
 
 
 def _encode_token(value: dict[str, Any]) -> str:
