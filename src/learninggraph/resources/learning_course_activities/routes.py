@@ -12,6 +12,8 @@ from enum import Enum
 from functools import partial
 from typing import Any
 
+import msgspec
+
 from learninggraph.domain.permissions import READ_ANY_ACTIVITY, WRITE_ANY_ACTIVITY
 from learninggraph.http.batch_requests import ItemRequest
 from learninggraph.http.context import RequestContext
@@ -68,7 +70,7 @@ class Activities:
 
     def render_entity(
         self, record: ActivityRecord, context: RequestContext, url: str, select: Any = ()
-    ) -> dict[str, Any]:
+    ) -> msgspec.Struct:
         """The body of an entity answer: ``@odata.context`` (``url``) first, then the record's object."""
         include_unknown = context.request.includes_unknown_enum_members
         return self.renderer.render_entity(record, url, select=select, include_unknown=include_unknown)
