@@ -23,7 +23,7 @@ from learninggraph.resources.learning_course_activities.entity import (
     LEARNING_ASSIGNMENT,
     LEARNING_SELF_INITIATED_COURSE,
 )
-from learninggraph.resources.learning_course_activities.records import ActivityRecord
+from learninggraph.resources.learning_course_activities.records import ACTIVITY, ActivityRecord
 from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER
 from learninggraph.resources.learning_providers.records import ProviderRecord
 from learninggraph.storage.rows import Record
@@ -143,6 +143,24 @@ def test_a_page_of_both_activity_types_renders_each_as_its_own_type() -> None:
             names = [getattr(record, "odata_type") for record in records]  # noqa: B009 (a Record in general)
             types = [item["@odata.type"] for item in msgspec.json.decode(_encoded(page))]
             assert types == [f"#microsoft.graph.{name}" for name in names]
+
+
+def test_a_page_of_rows_renders_as_the_page_of_their_records() -> None:
+    renderer = PolymorphicRenderer(
+        LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE, row_fields=ACTIVITY.fields
+    )
+    records = [
+        _record(ActivityRecord, entity, late=late, empty=empty)
+        for entity in (LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE, LEARNING_ASSIGNMENT)
+        for late in (False, True)
+        for empty in (False, True)
+    ]
+    rows = [msgspec.structs.astuple(record) for record in records]
+    for select in _selections(LEARNING_ASSIGNMENT):
+        for include_unknown in (False, True):
+            by_rows = renderer.render_rows(rows, select=select, include_unknown=include_unknown)
+            by_records = renderer.render_all(records, select=select, include_unknown=include_unknown)
+            assert _encoded(by_rows) == _encoded(by_records)
 
 
 def test_the_user_container_renders_the_same_behind_its_context() -> None:

@@ -34,7 +34,7 @@ from learninggraph.resources.learning_course_activities.entity import (
     LEARNING_COURSE_ACTIVITY,
     LEARNING_SELF_INITIATED_COURSE,
 )
-from learninggraph.resources.learning_course_activities.records import ActivityRecord
+from learninggraph.resources.learning_course_activities.records import ACTIVITY, ActivityRecord
 from learninggraph.resources.learning_course_activities.service import (
     ActivityKey,
     LearningCourseActivityService,
@@ -102,11 +102,11 @@ def _key(view: View, context: RequestContext) -> tuple[str, ActivityKey]:
 def list_activities(activities: Activities, view: View, context: RequestContext) -> Response:
     fragment, provider, learner = _scope(view, context)
     options = context.options
-    page = activities.service.list(
+    page = activities.service.list_rows(
         context.caller, options, provider_id=provider, learner_id=learner, page_size=activities.page_size
     )
     include_unknown = context.request.includes_unknown_enum_members
-    items = activities.renderer.render_all(
+    items = activities.renderer.render_rows(
         page.records, select=options.select, include_unknown=include_unknown
     )
     url = context_url(context, fragment, select=options.select, entity=False)
@@ -209,7 +209,9 @@ def _view_operations(a: Activities, view: View, base: tuple[Part, ...], *, writa
 def routes(service: LearningCourseActivityService, *, page_size: int) -> list[Operation]:
     """The declarations of every view, bound to the service; the names are stable (the journal records them)."""
     a = Activities(
-        service, PolymorphicRenderer(LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE), page_size
+        service,
+        PolymorphicRenderer(LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE, row_fields=ACTIVITY.fields),
+        page_size,
     )
     providers = ("employeeExperience", "learningProviders", Param("provider"), ACTIVITIES)
     return [

@@ -52,10 +52,14 @@ from learninggraph.resources.learning_course_activities.errors import (
     licence_not_valid,
     provider_not_valid_for_content,
 )
-from learninggraph.resources.learning_course_activities.records import ActivityInContext, ActivityRecord
+from learninggraph.resources.learning_course_activities.records import (
+    ACTIVITY,
+    ActivityInContext,
+    ActivityRecord,
+)
 from learninggraph.resources.learning_providers import queries as providers
-from learninggraph.storage.database import Connection, Database, UniqueViolation
-from learninggraph.storage.listing import Listing, Page, count_rows, fetch_page
+from learninggraph.storage.database import Connection, Database, Row, UniqueViolation
+from learninggraph.storage.listing import Listing, Page, count_rows, fetch_rows
 
 ODATA_TYPE = "@odata.type"
 _SKIP = (ODATA_TYPE, "id", "registrationId")
@@ -89,11 +93,27 @@ class LearningCourseActivityService:
         learner_id: str | None = None,
         page_size: int,
     ) -> Page[ActivityRecord]:
+        page = self.list_rows(
+            caller, options, provider_id=provider_id, learner_id=learner_id, page_size=page_size
+        )
+        return Page(ACTIVITY.all(page.records), page.next_token, page.count)
+
+    def list_rows(
+        self,
+        caller: Principal,
+        options: QueryOptions,
+        *,
+        provider_id: str | None = None,
+        learner_id: str | None = None,
+        page_size: int,
+    ) -> Page[Row]:
+        """``list`` with the activities as their rows (``ACTIVITY``'s fields, in order), no record made for
+        them: a list page renders them by position."""
         # One statement (the page) unless a provider or another learner is looked up, or $count asked for.
         single = provider_id is None and learner_id in (None, caller.user_id) and not options.count
         with self.database.read() if single else self.database.snapshot() as conn:
             listing = _listing(conn, caller, provider_id=provider_id, learner_id=learner_id)
-            return fetch_page(conn, listing, options, page_size=page_size)
+            return fetch_rows(conn, listing, options, page_size=page_size)
 
     def count(
         self,
