@@ -29,6 +29,7 @@ from learninggraph.resources.learning_course_activities import repository, rules
 from learninggraph.resources.learning_course_activities.checks import (
     ActivityKey,
     locate,
+    readable_types,
     require,
     require_learner_view,
     require_plan,
@@ -238,7 +239,7 @@ def _listing(
         learner_id = caller.user_id
     if provider_id is not None:
         providers.require_registered(conn, caller.tenant_id, provider_id)
-    readable = [name for name, needed in _READ.items() if needed.granted_to(caller)]
+    readable = readable_types(caller, _READ)
     if not readable:  # the routes' declaration already refuses such a caller; a direct call is refused too
         raise Forbidden(NO_ACCESS)
     return repository.listing(
