@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from learninggraph.domain.entity import EntityType, Kind, Property
+from learninggraph.domain.values import emit_datetime
 from learninggraph.http.odata_json import PolymorphicRenderer, Renderer, quote_key
 from learninggraph.resources.employee_experience.entity import EMPLOYEE_EXPERIENCE_USER
 from learninggraph.resources.employee_experience.records import UserContainerRecord
@@ -161,6 +162,32 @@ def test_a_page_of_rows_renders_as_the_page_of_their_records() -> None:
             by_rows = renderer.render_rows(rows, select=select, include_unknown=include_unknown)
             by_records = renderer.render_all(records, select=select, include_unknown=include_unknown)
             assert _encoded(by_rows) == _encoded(by_records)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2024-05-01T10:00:00.000000+00:00",
+        "2024-05-01T10:00:00.250000+00:00",
+        "2024-05-01T10:00:00.000001+00:00",
+        "2024-05-01T10:00:00+00:00",
+        "2024-05-01T10:00:00",
+    ],
+)
+def test_a_date_time_renders_as_its_stored_form_is_emitted_whole_second_or_not(stored: str) -> None:
+    renderer = PolymorphicRenderer(
+        LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE, row_fields=ACTIVITY.fields
+    )
+    record = _record(ActivityRecord, LEARNING_ASSIGNMENT, late=False, empty=False)
+    record = msgspec.structs.replace(record, completed_date_time=stored)
+    expected = emit_datetime(stored)
+    assert renderer.render(record)["completedDateTime"] == expected
+    for rendered in (
+        renderer.render_all([record]),
+        renderer.render_rows([msgspec.structs.astuple(record)]),
+        [renderer.render_entity(record, CONTEXTS[0])],
+    ):
+        assert msgspec.json.decode(_encoded(rendered))[0]["completedDateTime"] == expected
 
 
 def test_the_user_container_renders_the_same_behind_its_context() -> None:

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import msgspec
 
 from learninggraph.domain.entity import EntityType, Kind, Property
+from learninggraph.domain.values import emit_datetime
 from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import JSON_CONTENT_TYPE, Request, Response
 from learninggraph.storage.database import Row
@@ -40,10 +41,10 @@ def _value(prop: Property, index: int, names: dict[str, Any], at: Mapping[str, i
     if at is not None:
         return _value(prop, index, names).replace(f"r.{column}", f"r[{at[column]}]")
     if prop.kind is Kind.DATETIME:
-        # ``emit_datetime`` inline (no call a date-time): UTC with ``Z``, the fraction only when not zero.
+        # ``emit_datetime`` inline for a whole second (most stored date-times: clients send whole seconds), a
+        # call only for a fraction: UTC with ``Z``, the fraction only when not zero.
         return (
-            f"(None if (d := r.{column}) is None else d[:19] + 'Z' if not (f := d[20:26].rstrip('0'))"
-            " else f'{d[:19]}.{f}Z')"
+            f"(None if (d := r.{column}) is None else d[:19] + 'Z' if d[20:26] == '000000' else _datetime(d))"
         )
     if prop.kind is Kind.ENUM:
         assert prop.enum is not None
@@ -81,7 +82,7 @@ def _compile(
     Generated once per entity (and per ``$select``) from the declaration alone, as ``dataclasses`` does
     for ``__init__``: property names enter as string literals (``repr``), columns only as identifiers.
     """
-    names: dict[str, Any] = {"_raw": msgspec.Raw}
+    names: dict[str, Any] = {"_raw": msgspec.Raw, "_datetime": emit_datetime}
     members = [prop.name for prop in props]
     values = [_value(prop, i, names) for i, prop in enumerate(props)]
     by_position = [_value(prop, i, names, at) for i, prop in enumerate(props)] if at else values
