@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from learninggraph.domain.entity import EntityType, Kind, Property
+from learninggraph.domain.values import emit_datetime
 from learninggraph.http.odata_json import PolymorphicRenderer, Renderer, quote_key
 from learninggraph.resources.employee_experience.entity import EMPLOYEE_EXPERIENCE_USER
 from learninggraph.resources.employee_experience.records import UserContainerRecord
@@ -23,7 +24,7 @@ from learninggraph.resources.learning_course_activities.entity import (
     LEARNING_ASSIGNMENT,
     LEARNING_SELF_INITIATED_COURSE,
 )
-from learninggraph.resources.learning_course_activities.records import ActivityRecord
+from learninggraph.resources.learning_course_activities.records import ACTIVITY, ActivityRecord
 from learninggraph.resources.learning_providers.entity import LEARNING_PROVIDER
 from learninggraph.resources.learning_providers.records import ProviderRecord
 from learninggraph.storage.rows import Record
@@ -107,7 +108,7 @@ def test_an_activity_answer_is_rendered_as_its_own_type_behind_its_context() -> 
             at_once = renderer.render_entity(record, context, include_unknown=True)
             alone = renderer.render(record, include_unknown=True)
             assert _encoded(at_once) == _encoded({"@odata.context": context, **alone})
-            assert at_once["@odata.type"] == entity.odata_type
+            assert msgspec.json.decode(_encoded(at_once))["@odata.type"] == entity.odata_type
 
 
 @pytest.mark.parametrize(("record_type", "entity", "typed"), CASES, ids=lambda v: getattr(v, "name", ""))
@@ -141,7 +142,52 @@ def test_a_page_of_both_activity_types_renders_each_as_its_own_type() -> None:
             one_by_one = [renderer.render(r, select=select, include_unknown=include_unknown) for r in records]
             assert _encoded(page) == _encoded(one_by_one)
             names = [getattr(record, "odata_type") for record in records]  # noqa: B009 (a Record in general)
-            assert [item["@odata.type"] for item in page] == [f"#microsoft.graph.{name}" for name in names]
+            types = [item["@odata.type"] for item in msgspec.json.decode(_encoded(page))]
+            assert types == [f"#microsoft.graph.{name}" for name in names]
+
+
+def test_a_page_of_rows_renders_as_the_page_of_their_records() -> None:
+    renderer = PolymorphicRenderer(
+        LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE, row_fields=ACTIVITY.fields
+    )
+    records = [
+        _record(ActivityRecord, entity, late=late, empty=empty)
+        for entity in (LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE, LEARNING_ASSIGNMENT)
+        for late in (False, True)
+        for empty in (False, True)
+    ]
+    rows = [msgspec.structs.astuple(record) for record in records]
+    for select in _selections(LEARNING_ASSIGNMENT):
+        for include_unknown in (False, True):
+            by_rows = renderer.render_rows(rows, select=select, include_unknown=include_unknown)
+            by_records = renderer.render_all(records, select=select, include_unknown=include_unknown)
+            assert _encoded(by_rows) == _encoded(by_records)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2024-05-01T10:00:00.000000+00:00",
+        "2024-05-01T10:00:00.250000+00:00",
+        "2024-05-01T10:00:00.000001+00:00",
+        "2024-05-01T10:00:00+00:00",
+        "2024-05-01T10:00:00",
+    ],
+)
+def test_a_date_time_renders_as_its_stored_form_is_emitted_whole_second_or_not(stored: str) -> None:
+    renderer = PolymorphicRenderer(
+        LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE, row_fields=ACTIVITY.fields
+    )
+    record = _record(ActivityRecord, LEARNING_ASSIGNMENT, late=False, empty=False)
+    record = msgspec.structs.replace(record, completed_date_time=stored)
+    expected = emit_datetime(stored)
+    assert renderer.render(record)["completedDateTime"] == expected
+    for rendered in (
+        renderer.render_all([record]),
+        renderer.render_rows([msgspec.structs.astuple(record)]),
+        [renderer.render_entity(record, CONTEXTS[0])],
+    ):
+        assert msgspec.json.decode(_encoded(rendered))[0]["completedDateTime"] == expected
 
 
 def test_the_user_container_renders_the_same_behind_its_context() -> None:

@@ -12,7 +12,7 @@ import msgspec
 
 from learninggraph.domain.errors import BadRequest
 from learninggraph.odata.options import QueryOptions
-from learninggraph.storage.database import Connection
+from learninggraph.storage.database import Connection, Row
 from learninggraph.storage.rows import Record, Selection
 
 if TYPE_CHECKING:
@@ -20,13 +20,16 @@ if TYPE_CHECKING:
 
 # Keyset paging and the tie-break of every order read the record's ``id``.
 K = TypeVar("K", bound=Record)
+T = TypeVar("T")
 
 
 # Page and Listing are not frozen, though nothing changes them once built: a frozen dataclass's __init__ costs
 # several times as much, and every list page builds one of each.
 @dataclass(slots=True)
-class Page(Generic[K]):
-    records: list[K]
+class Page(Generic[T]):
+    """``records``: a page's records, or its rows as read (``fetch_rows``)."""
+
+    records: list[T]
     next_token: str | None
     count: int | None
 
@@ -79,11 +82,27 @@ def count_rows(conn: Connection, listing: Listing[Any], options: QueryOptions) -
 
 
 def fetch_page(conn: Connection, listing: Listing[K], options: QueryOptions, *, page_size: int) -> Page[K]:
+    rows, next_token, count = _fetch(conn, listing, options, page_size)
+    return Page(listing.selection.all(rows), next_token, count)
+
+
+def fetch_rows(
+    conn: Connection, listing: Listing[Any], options: QueryOptions, *, page_size: int
+) -> Page[Row]:
+    """``fetch_page`` with the rows as read, no record made: for a selection whose rows are its records'
+    fields already (``Selection.positional``), rendered by position."""
+    assert listing.selection.positional
+    return Page(*_fetch(conn, listing, options, page_size))
+
+
+def _fetch(
+    conn: Connection, listing: Listing[Any], options: QueryOptions, page_size: int
+) -> tuple[list[Row], str | None, int | None]:
     where, params = _where(listing, options)
     count = count_rows(conn, listing, options) if options.count else None
     size = options.top if options.top is not None else page_size
     if size == 0:
-        return Page([], None, count)
+        return [], None, count
     token = _decode_token(options.skiptoken) if options.skiptoken else None
     if options.orderby:
         if token is not None and "o" not in token:
@@ -101,21 +120,37 @@ def fetch_page(conn: Connection, listing: Listing[K], options: QueryOptions, *, 
             where.append("id > ?")
             params.append(token["k"])
         order = "id"
-    sql = (
-        f"SELECT {listing.selection.columns} FROM {listing.table} WHERE {' AND '.join(where)} "
-        f"ORDER BY {order} LIMIT ? OFFSET ?"
-    )
-    rows = conn.fetch_all(sql, [*params, size + 1, offset])
-    next_token: str | None = None
-    if len(rows) > size:
-        del rows[size:]
-        records = listing.selection.all(rows)
-        if options.orderby:
-            next_token = _encode_token({"o": offset + size})
-        else:
-            next_token = _encode_token({"k": records[-1].id})
-        return Page(records, next_token, count)
-    return Page(listing.selection.all(rows), next_token, count)
+    params += (size + 1, offset)
+    rows = conn.fetch_all(_page_sql(listing, where, order), params)
+    if len(rows) <= size:
+        return rows, None, count
+    del rows[size:]
+    if options.orderby:
+        return rows, _encode_token({"o": offset + size}), count
+    # A record's ``id`` is its first field, so its row's first column.
+    return rows, _encode_token({"k": rows[-1][0]}), count
+
+
+def _page_sql(listing: Listing[Any], where: list[str], order: str) -> str:
+    """A page's SELECT, kept per table, columns, conditions and order: the same text object each time, so
+    neither the text nor its hash (the driver's statement cache looks statements up by text) is made again
+    per request. The conditions are the listing's scope and the kept ``$filter`` fragments (their hashes
+    kept by the strings themselves)."""
+    key = (listing.table, listing.selection.columns, order, *where)
+    sql = _PAGES.get(key)
+    if sql is None:
+        sql = (
+            f"SELECT {listing.selection.columns} FROM {listing.table} WHERE {' AND '.join(where)} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?"
+        )
+        if len(_PAGES) >= _FILTERS_KEPT:
+            _PAGES.clear()
+        _PAGES[key] = sql
+    return sql
+
+
+# Bounded like the filters' fragments, which the keys hold.
+_PAGES: dict[tuple[str, ...], str] = {}
 
 
 def _encode_token(value: dict[str, Any]) -> str:

@@ -6,6 +6,7 @@ learner's licence read in the same statement), after the checks its path asks fo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from learninggraph.domain.errors import (
@@ -62,6 +63,24 @@ def require_plan(caller: Principal) -> None:
 
 def sees_learner(caller: Principal, learner_id: str) -> bool:
     return caller.is_application or learner_id == caller.user_id or reads_other_learners(caller)
+
+
+def readable_types(caller: Principal, reads: Mapping[str, Permissions]) -> tuple[str, ...]:
+    """The types among ``reads`` (type → its read permission) the caller may read, kept by the caller's
+    object: a token's principal is made once and kept while the token is, and never changes (frozen)."""
+    kept = _readable.get(id(caller))
+    if kept is not None and kept[0] is caller and kept[1] is reads:
+        return kept[2]
+    readable = tuple(name for name, needed in reads.items() if needed.granted_to(caller))
+    if len(_readable) >= _READABLE_KEPT:
+        _readable.clear()
+    _readable[id(caller)] = (caller, reads, readable)
+    return readable
+
+
+# Bounded; each entry holds its principal, so an id is never mistaken for a later object's.
+_READABLE_KEPT = 1024
+_readable: dict[int, tuple[Principal, Mapping[str, Permissions], tuple[str, ...]]] = {}
 
 
 def require_learner_view(conn: Connection, caller: Principal, learner_id: str, *, listing: bool) -> None:

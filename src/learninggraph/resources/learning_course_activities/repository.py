@@ -193,18 +193,37 @@ def listing(
     learner_id: str | None,
     types: Sequence[str],
 ) -> Listing[ActivityRecord]:
-    scope = ["tenant_id = ?"]
     params: list[Any] = [tenant_id]
     if provider_id is not None:
-        scope.append("provider_id = ?")
         params.append(provider_id)
     if learner_id is not None:
-        scope.append("learner_user_id = ?")
         params.append(learner_id)
-    if len(types) == 1:
-        scope.append("odata_type = ?")
+    one_type = len(types) == 1
+    if one_type:
         params.append(types[0])
-    return Listing(TABLE, ACTIVITY, " AND ".join(scope), params)
+    scope = _SCOPES[provider_id is not None, learner_id is not None, one_type]
+    return Listing(TABLE, ACTIVITY, scope, params)
+
+
+def _scope_sql(provider: bool, learner: bool, one_type: bool) -> str:
+    scope = ["tenant_id = ?"]
+    if provider:
+        scope.append("provider_id = ?")
+    if learner:
+        scope.append("learner_user_id = ?")
+    if one_type:
+        scope.append("odata_type = ?")
+    return " AND ".join(scope)
+
+
+# Each scope's text made once (by whether it names a provider, a learner, one type): a page's statement is
+# then looked up by the same strings, whose hashes they keep.
+_SCOPES = {
+    (provider, learner, one_type): _scope_sql(provider, learner, one_type)
+    for provider in (False, True)
+    for learner in (False, True)
+    for one_type in (False, True)
+}
 
 
 def insert(conn: Connection, tenant_id: str, odata_type: str, values: Mapping[str, Any]) -> None:

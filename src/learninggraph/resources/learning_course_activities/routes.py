@@ -12,6 +12,8 @@ from enum import Enum
 from functools import partial
 from typing import Any
 
+import msgspec
+
 from learninggraph.domain.permissions import READ_ANY_ACTIVITY, WRITE_ANY_ACTIVITY
 from learninggraph.http.batch_requests import ItemRequest
 from learninggraph.http.context import RequestContext
@@ -32,7 +34,7 @@ from learninggraph.resources.learning_course_activities.entity import (
     LEARNING_COURSE_ACTIVITY,
     LEARNING_SELF_INITIATED_COURSE,
 )
-from learninggraph.resources.learning_course_activities.records import ActivityRecord
+from learninggraph.resources.learning_course_activities.records import ACTIVITY, ActivityRecord
 from learninggraph.resources.learning_course_activities.service import (
     ActivityKey,
     LearningCourseActivityService,
@@ -68,7 +70,7 @@ class Activities:
 
     def render_entity(
         self, record: ActivityRecord, context: RequestContext, url: str, select: Any = ()
-    ) -> dict[str, Any]:
+    ) -> msgspec.Struct:
         """The body of an entity answer: ``@odata.context`` (``url``) first, then the record's object."""
         include_unknown = context.request.includes_unknown_enum_members
         return self.renderer.render_entity(record, url, select=select, include_unknown=include_unknown)
@@ -100,11 +102,11 @@ def _key(view: View, context: RequestContext) -> tuple[str, ActivityKey]:
 def list_activities(activities: Activities, view: View, context: RequestContext) -> Response:
     fragment, provider, learner = _scope(view, context)
     options = context.options
-    page = activities.service.list(
+    page = activities.service.list_rows(
         context.caller, options, provider_id=provider, learner_id=learner, page_size=activities.page_size
     )
     include_unknown = context.request.includes_unknown_enum_members
-    items = activities.renderer.render_all(
+    items = activities.renderer.render_rows(
         page.records, select=options.select, include_unknown=include_unknown
     )
     url = context_url(context, fragment, select=options.select, entity=False)
@@ -207,7 +209,9 @@ def _view_operations(a: Activities, view: View, base: tuple[Part, ...], *, writa
 def routes(service: LearningCourseActivityService, *, page_size: int) -> list[Operation]:
     """The declarations of every view, bound to the service; the names are stable (the journal records them)."""
     a = Activities(
-        service, PolymorphicRenderer(LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE), page_size
+        service,
+        PolymorphicRenderer(LEARNING_ASSIGNMENT, LEARNING_SELF_INITIATED_COURSE, row_fields=ACTIVITY.fields),
+        page_size,
     )
     providers = ("employeeExperience", "learningProviders", Param("provider"), ACTIVITIES)
     return [

@@ -29,6 +29,7 @@ from learninggraph.resources.learning_course_activities import repository, rules
 from learninggraph.resources.learning_course_activities.checks import (
     ActivityKey,
     locate,
+    readable_types,
     require,
     require_learner_view,
     require_plan,
@@ -57,10 +58,14 @@ from learninggraph.resources.learning_course_activities.one_statement import (
     SKIP,
     update_at_once,
 )
-from learninggraph.resources.learning_course_activities.records import ActivityInContext, ActivityRecord
+from learninggraph.resources.learning_course_activities.records import (
+    ACTIVITY,
+    ActivityInContext,
+    ActivityRecord,
+)
 from learninggraph.resources.learning_providers import queries as providers
-from learninggraph.storage.database import Connection, Database, UniqueViolation
-from learninggraph.storage.listing import Listing, Page, count_rows, fetch_page
+from learninggraph.storage.database import Connection, Database, Row, UniqueViolation
+from learninggraph.storage.listing import Listing, Page, count_rows, fetch_rows
 
 _TYPES = {
     LEARNING_ASSIGNMENT.name: LEARNING_ASSIGNMENT,
@@ -92,11 +97,27 @@ class LearningCourseActivityService:
         learner_id: str | None = None,
         page_size: int,
     ) -> Page[ActivityRecord]:
+        page = self.list_rows(
+            caller, options, provider_id=provider_id, learner_id=learner_id, page_size=page_size
+        )
+        return Page(ACTIVITY.all(page.records), page.next_token, page.count)
+
+    def list_rows(
+        self,
+        caller: Principal,
+        options: QueryOptions,
+        *,
+        provider_id: str | None = None,
+        learner_id: str | None = None,
+        page_size: int,
+    ) -> Page[Row]:
+        """``list`` with the activities as their rows (``ACTIVITY``'s fields, in order), no record made for
+        them: a list page renders them by position."""
         # One statement (the page) unless a provider or another learner is looked up, or $count asked for.
         single = provider_id is None and learner_id in (None, caller.user_id) and not options.count
         with self.database.read() if single else self.database.snapshot() as conn:
             listing = _listing(conn, caller, provider_id=provider_id, learner_id=learner_id)
-            return fetch_page(conn, listing, options, page_size=page_size)
+            return fetch_rows(conn, listing, options, page_size=page_size)
 
     def count(
         self,
@@ -118,7 +139,8 @@ class LearningCourseActivityService:
             if key.learner_id is not None:
                 require_learner_view(conn, caller, key.learner_id, listing=False)
             record = locate(conn, caller, key, ACTIVITY_NOT_FOUND_ON_GET, reading=True)
-        require(caller, _READ[type_of(record).name])
+        if record.odata_type not in readable_types(caller, _READ):  # the caller's types, kept by principal
+            require(caller, _READ[type_of(record).name])
         if not sees_learner(caller, record.learner_user_id):
             raise Forbidden(NO_ACCESS)
         # The get page lists the provider-not-enabled row: an activity of a provider whose sync is off is
@@ -227,7 +249,7 @@ def _listing(
         learner_id = caller.user_id
     if provider_id is not None:
         providers.require_registered(conn, caller.tenant_id, provider_id)
-    readable = [name for name, needed in _READ.items() if needed.granted_to(caller)]
+    readable = readable_types(caller, _READ)
     if not readable:  # the routes' declaration already refuses such a caller; a direct call is refused too
         raise Forbidden(NO_ACCESS)
     return repository.listing(
