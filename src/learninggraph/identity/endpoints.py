@@ -7,7 +7,7 @@ import binascii
 import math
 from datetime import UTC, datetime
 from typing import Any, Protocol
-from urllib.parse import parse_qs, unquote_plus, urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 import msgspec
 
@@ -15,6 +15,7 @@ from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Request, Response
 from learninggraph.http.routing import Operation, Param
 from learninggraph.identity.directory import Application, Directory, Tenant
+from learninggraph.identity.forms import MalformedForm, read_form
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.sign_ins import ClientSignIn, TokenError, unknown_tenant
 from learninggraph.identity.tokens import OPENID_SCOPES, TokenIssuer, requested_scopes
@@ -135,12 +136,9 @@ def _not_consented(app: Application) -> TokenError:
 
 def _form(request: Request) -> dict[str, str]:
     try:
-        parsed = parse_qs(request.body.decode("utf-8"), max_num_fields=100, errors="strict")
-    except (UnicodeDecodeError, ValueError):
+        return read_form(request.body)
+    except MalformedForm:
         raise _malformed() from None
-    if any(len(values) > 1 for values in parsed.values()):
-        raise _malformed()
-    return {name: values[0] for name, values in parsed.items()}
 
 
 def _required(form: dict[str, str], name: str) -> str:

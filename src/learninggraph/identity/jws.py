@@ -63,7 +63,11 @@ def _object(raw: bytes) -> dict[str, Any]:
 
 
 def sign(claims: dict[str, Any], key: RSAPrivateKey, kid: str) -> str:
-    payload = json.dumps(claims, separators=(",", ":")).encode()
+    return sign_payload(json.dumps(claims, separators=(",", ":")).encode(), key, kid)
+
+
+def sign_payload(payload: bytes, key: RSAPrivateKey, kid: str) -> str:
+    """The token of claims already laid out as ``sign`` lays them out (compact JSON, ASCII)."""
     signing_input = _header_segment(kid) + _encode(payload)
     signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
     return (signing_input + b"." + _encode(signature)).decode("ascii")
