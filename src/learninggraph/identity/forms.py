@@ -11,6 +11,11 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 MAX_FIELDS = 100
+# Fields whose values recur from request to request (never a secret or a password): their decoded values are
+# kept, up to a bound, so a percent-encoded scope is decoded once.
+_RECURRING = frozenset({"grant_type", "scope"})
+_MAX_KEPT = 256
+_kept: dict[str, str] = {}
 
 
 class MalformedForm(ValueError):
@@ -30,11 +35,22 @@ def read_form(body: bytes) -> dict[str, str]:
         name, _, value = field.partition("=")
         if not value:  # no "=", or nothing after it: parse_qs drops the field
             continue
-        name, value = _decoded(name), _decoded(value)
+        name = _decoded(name)
+        value = _recurring(value) if name in _RECURRING else _decoded(value)
         if name in form:
             raise MalformedForm("a field named twice")
         form[name] = value
     return form
+
+
+def _recurring(text: str) -> str:
+    decoded = _kept.get(text)
+    if decoded is None:
+        decoded = _decoded(text)
+        if len(_kept) >= _MAX_KEPT:
+            _kept.clear()
+        _kept[text] = decoded
+    return decoded
 
 
 def _decoded(text: str) -> str:
