@@ -22,7 +22,7 @@ from dataset import PUBLIC_URL
 
 from learninggraph.app import create_app
 from learninggraph.http import reading as readmod
-from learninggraph.identity import tokens as tokmod
+from learninggraph.identity import issuing as tokmod
 from learninggraph.settings import Settings
 from learninggraph.storage import database as dbmod
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import jwt
+import msgspec
 import pytest
 
 from learninggraph.domain.permissions import PROVIDER_READ, PROVIDER_READ_WRITE
@@ -91,6 +92,17 @@ def test_client_credentials_returns_a_bearer_token_that_verifies(
     assert body["token_type"] == "Bearer" and body["expires_in"] == body["ext_expires_in"] == 3600
     principal = verifier.authenticate(f"Bearer {body['access_token']}")
     assert principal.kind is CallerKind.APPLICATION and principal.permissions == contoso.app.permissions
+
+
+def test_a_client_credentials_answer_is_its_body_as_compact_json_byte_for_byte(
+    token_server: str, contoso: Contoso
+) -> None:
+    response = _post(token_server, contoso, _client_credentials(contoso))
+    body = response.json()
+
+    assert list(body) == ["token_type", "expires_in", "ext_expires_in", "access_token"]
+    assert response.content == msgspec.json.encode(body)
+    assert response.headers["pragma"] == "no-cache"
 
 
 def test_token_responses_are_json_and_never_cached(token_server: str, contoso: Contoso) -> None:

@@ -25,12 +25,9 @@ from learninggraph.domain.roles import (
     TEMPLATE_IDS,
 )
 from learninggraph.identity.directory import Directory
+from learninggraph.identity.issuing import service_principal_id
 from learninggraph.identity.keys import SigningKeys
-from learninggraph.identity.tokens import (
-    TokenIssuer,
-    TokenVerifier,
-    service_principal_id,
-)
+from learninggraph.identity.tokens import TokenIssuer, TokenVerifier
 from learninggraph.settings import Settings
 from tests.identity.conftest import Contoso, VerifierFactory, foreign_key
 from tests.identity.forging import claims_of, forged_token, genuine_app_token, refusal_of

@@ -86,7 +86,9 @@ def is_sign_in(request: Request) -> bool:
     return (
         request.method == "POST"
         and len(segments) == 4
-        and [segment.name.lower() for segment in segments[1:]] == ["oauth2", "v2.0", "token"]
+        and segments[3].name.lower() == "token"
+        and segments[2].name.lower() == "v2.0"
+        and segments[1].name.lower() == "oauth2"
     )
 
 

@@ -7,7 +7,7 @@ import binascii
 import math
 from datetime import UTC, datetime
 from typing import Any, Protocol
-from urllib.parse import parse_qs, unquote_plus, urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 import msgspec
 
@@ -15,6 +15,7 @@ from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Request, Response
 from learninggraph.http.routing import Operation, Param
 from learninggraph.identity.directory import Application, Directory, Tenant
+from learninggraph.identity.forms import MalformedForm, read_form
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.identity.sign_ins import ClientSignIn, TokenError, unknown_tenant
 from learninggraph.identity.tokens import OPENID_SCOPES, TokenIssuer, requested_scopes
@@ -135,12 +136,9 @@ def _not_consented(app: Application) -> TokenError:
 
 def _form(request: Request) -> dict[str, str]:
     try:
-        parsed = parse_qs(request.body.decode("utf-8"), max_num_fields=100, errors="strict")
-    except (UnicodeDecodeError, ValueError):
+        return read_form(request.body)
+    except MalformedForm:
         raise _malformed() from None
-    if any(len(values) > 1 for values in parsed.values()):
-        raise _malformed()
-    return {name: values[0] for name, values in parsed.items()}
 
 
 def _required(form: dict[str, str], name: str) -> str:
@@ -309,7 +307,7 @@ class _TokenService:
                 "scope value with /.default suffixed to the resource identifier (application ID URI).",
             )
         token, expires_in = self._issuer.application_token(app)
-        return _json(200, _token_body(token, expires_in))
+        return _token_answer(token, expires_in)
 
     def _password_grant(self, sign_in: ClientSignIn, secret: str | None, form: dict[str, str]) -> Response:
         username, password = _required(form, "username"), _required(form, "password")
@@ -337,6 +335,19 @@ class _TokenService:
         body = _token_body(token, expires_in)
         body["scope"] = " ".join(f"https://graph.microsoft.com/{name}" for name in sorted(granted))
         return _json(200, body)
+
+
+def _token_answer(token: str, expires_in: int) -> Response:
+    """``_json(200, _token_body(token, expires_in))``'s bytes, laid out directly: a token of ``jws`` is base64url
+    segments and dots, nothing JSON escapes, so it goes in as it is instead of being scanned for escapes."""
+    if type(expires_in) is not int:
+        return _json(200, _token_body(token, expires_in))
+    body = b'{"token_type":"Bearer","expires_in":%d,"ext_expires_in":%d,"access_token":"%s"}' % (
+        expires_in,
+        expires_in,
+        token.encode("ascii"),
+    )
+    return Response(200, body, CONTENT_TYPE, [("Pragma", "no-cache")])
 
 
 def _token_body(token: str, expires_in: int) -> dict[str, Any]:

@@ -58,6 +58,21 @@ def _bad_secret(client_id: str) -> TokenError:
     )
 
 
+# Applications built from their sign-in columns, by those columns: a client signs in again and again with the
+# same row, whose permissions are JSON to parse. Frozen, so shared; a changed row is another key.
+_APPLICATIONS: dict[Row, Application] = {}
+_MAX_APPLICATIONS = 1024
+
+
+def _application(columns: Row) -> Application:
+    app = _APPLICATIONS.get(columns)
+    if app is None:
+        if len(_APPLICATIONS) >= _MAX_APPLICATIONS:
+            _APPLICATIONS.clear()
+        app = _APPLICATIONS[columns] = application_of(columns)
+    return app
+
+
 def bad_user_credentials() -> TokenError:
     return TokenError(
         400, "invalid_grant", 50126, "Error validating credentials due to invalid username or password."
@@ -81,7 +96,7 @@ class ClientSignIn:
         stored = [(row[-2], row[-1]) for row in rows if row[-2] is not None]
         if secret is not None and not secret_matches(secret, stored):
             raise _bad_secret(self.client_id)
-        app = application_of(rows[0][1:-2])
+        app = _application(rows[0][1:-2])
         if not app.account_enabled:
             raise _disabled_application(app)
         return app

@@ -1,14 +1,12 @@
-"""Access tokens: minting RS256 JWTs shaped like Entra's, and verifying bearer tokens into Principals."""
+"""Access tokens: verifying bearer tokens into Principals, and the scopes a token may carry (minting them is
+``identity.issuing``'s)."""
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
-import secrets
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,16 +16,16 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from learninggraph.domain.errors import Explanation, Unauthorized
 from learninggraph.domain.permissions import DELEGATED_PERMISSIONS
 from learninggraph.domain.principal import CallerKind, Principal
-from learninggraph.domain.roles import template_ids
 from learninggraph.identity import jws
-from learninggraph.identity.directory import Application, Directory, User
+from learninggraph.identity.directory import Directory
 from learninggraph.identity.external import ExternalIssuers
+from learninggraph.identity.issuing import GRAPH_RESOURCE
+from learninggraph.identity.issuing import TokenIssuer as TokenIssuer  # importers name it here too
 from learninggraph.identity.keys import SigningKeys
 from learninggraph.settings import Settings
 
 log = logging.getLogger("learninggraph.identity")
 
-GRAPH_RESOURCE = "https://graph.microsoft.com"
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_AUDIENCES = frozenset({GRAPH_RESOURCE, GRAPH_RESOURCE + "/", GRAPH_APP_ID})
 OPENID_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
@@ -38,7 +36,6 @@ CACHE_ENTRIES = 10_000
 CACHE_KEY_CHARS = 32
 # A cached token's tenant and user are looked up again after this long, so deletions are seen.
 DIRECTORY_RECHECK_SECONDS = 60.0
-_SERVICE_PRINCIPAL_NAMESPACE = uuid.UUID("6f1c1d59-2b8e-4f43-9d55-3e3f0f7f9a51")
 _PERMISSION_NAMES = {name.lower(): name for name in DELEGATED_PERMISSIONS}
 
 CHALLENGE = 'Bearer realm="learninggraph"'
@@ -47,12 +44,6 @@ EMPTY = "Access token is empty."
 INVALID = "Access token validation failure."
 EXPIRED = "Access token has expired or is not yet valid."
 BAD_AUDIENCE = "Access token validation failure. Invalid audience."
-
-
-@functools.lru_cache(maxsize=4096)
-def service_principal_id(client_id: str) -> str:
-    """The stable object id of an application's service principal."""
-    return str(uuid.uuid5(_SERVICE_PRINCIPAL_NAMESPACE, client_id))
 
 
 def requested_scopes(requested: Iterable[str]) -> tuple[frozenset[str], bool]:
@@ -86,80 +77,6 @@ def delegated_scopes(
     """The scopes a token for ``requested`` carries: those named, plus every consented one for ``.default``."""
     named, default = requested_scopes(requested)
     return named | consented if default else named
-
-
-class TokenIssuer:
-    def __init__(
-        self, *, keys: SigningKeys, settings: Settings, clock: Callable[[], float] = time.time
-    ) -> None:
-        self._keys = keys
-        self._settings = settings
-        self._clock = clock
-
-    @staticmethod
-    def issuer_of(settings: Settings, tenant_id: str) -> str:
-        """``iss`` of this server's tokens: on its public origin, where MSAL Node requires it to be."""
-        return f"{settings.public_url or settings.issuer_base}/{tenant_id}/v2.0"
-
-    def issuer_for(self, tenant_id: str) -> str:
-        return self.issuer_of(self._settings, tenant_id)
-
-    def application_token(self, app: Application) -> tuple[str, int]:
-        oid = service_principal_id(app.client_id)
-        return self._sign(
-            app.tenant_id,
-            {
-                "oid": oid,
-                "sub": oid,
-                "appid": app.client_id,
-                "azp": app.client_id,
-                "appidacr": "1",
-                "azpacr": "1",
-                "app_displayname": app.name,
-                "idtyp": "app",
-                "roles": sorted(app.permissions),
-            },
-        )
-
-    def delegated_token(self, app_id: str, user: User, scopes: Iterable[str]) -> tuple[str, int]:
-        return self._sign(
-            user.tenant_id,
-            {
-                "oid": user.id,
-                "sub": service_principal_id(f"{app_id}:{user.id}"),
-                "upn": user.user_principal_name,
-                "unique_name": user.user_principal_name,
-                "name": user.display_name,
-                "appid": app_id,
-                "azp": app_id,
-                "appidacr": "1",
-                "azpacr": "1",
-                "idtyp": "user",
-                "scp": " ".join(sorted(set(scopes))),
-                "wids": template_ids(user.directory_roles),
-                "amr": ["pwd"],
-            },
-        )
-
-    def _sign(self, tenant_id: str, claims: dict[str, Any]) -> tuple[str, int]:
-        now = int(self._clock())
-        lifetime = self._settings.token_lifetime_seconds
-        issuer = self.issuer_for(tenant_id)
-        payload = {
-            "aud": GRAPH_RESOURCE,
-            "iss": issuer,
-            "iat": now,
-            "nbf": now,
-            "exp": now + lifetime,
-            "idp": issuer,
-            "tid": tenant_id,
-            **claims,
-            "uti": secrets.token_urlsafe(16),
-            "ver": "1.0",
-        }
-        kid, key = self._keys.signing_key()
-        token = jws.sign(payload, key, kid)
-        return token, lifetime
 
 
 @dataclass(slots=True)
