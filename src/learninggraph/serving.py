@@ -24,6 +24,7 @@ from learninggraph.http.dashboard_mount import PREFIX as DASHBOARD_PREFIX
 from learninggraph.http.edge import Edge
 from learninggraph.identity.directory import Directory
 from learninggraph.identity.keys import SigningKeys
+from learninggraph.journal.storage import journal_database_of
 from learninggraph.listening import bind_socket, own_command
 from learninggraph.resources import registry
 from learninggraph.settings import DEFAULT_DATABASE_URL, DEFAULT_PUBLIC_URL, Settings, listening_origin
@@ -162,7 +163,8 @@ def _run(
 
 
 def _prepare_and_announce(settings: Settings, *, host: str, port: int, tls: bool) -> Settings:
-    """Migrates the database, applies the development identity's rules and prints where Graph is served.
+    """Migrates the database, makes the journal's store, applies the development identity's rules and prints
+    where Graph is served.
 
     Returns the settings with the public URL the tokens will name.
     """
@@ -171,6 +173,11 @@ def _prepare_and_announce(settings: Settings, *, host: str, port: int, tls: bool
 
     database = Database(settings.database_url)
     upgrade_showing_progress(database, registry.migrations(registry.served()))
+    # Every worker opens the journal's store as it starts. Made here first, before any worker, so workers
+    # starting together never create a new journal file at once: two connections turning one new file to
+    # WAL may not wait for each other, and the worker refused ("database is locked") would exit.
+    with journal_database_of(database):
+        pass
     directory = Directory(database)
     SigningKeys.load_or_create(database)
     created = apply_dev_identity_rules(database, settings, host=host, warn=sys.stderr)

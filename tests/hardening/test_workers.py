@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import httpx
 
+from learninggraph.journal.storage import SCHEMA_VERSION, journal_path
+from learninggraph.serving import _prepare_and_announce
+from learninggraph.settings import Settings
 from tests.hardening.crash_cycles import ServerProcess, _token
 
 
@@ -39,3 +44,17 @@ def test_two_workers_serve_one_port_and_share_the_database(tmp_path: Path) -> No
 
     assert statuses == {200}
     assert len(workers) == 2
+
+
+def test_serve_makes_the_journal_file_before_any_worker_starts_so_no_two_workers_create_it_at_once(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "w.db"
+
+    _prepare_and_announce(
+        Settings(database_url=f"sqlite:///{database}"), host="127.0.0.1", port=8000, tls=False
+    )
+
+    with closing(sqlite3.connect(journal_path(str(database)))) as journal:
+        assert journal.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert journal.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
