@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from learninggraph.journal.storage import (
 )
 from learninggraph.journal.store import JournalStore
 from learninggraph.storage.database import Database, DatabaseUrl
+from learninggraph.storage.writer_lock import WriterLock
 from tests.builders import Catalogue, Tenant
 from tests.journal.entries import entry, migrated
 from tests.journal.server import serving, world
@@ -65,6 +67,31 @@ def test_the_journal_file_is_readable_by_its_owner_only(fresh_database_url: str)
             journal.close()
 
     assert modes == {path: 0o600, Path(f"{path}-wal"): 0o600}
+
+
+def test_a_new_journal_file_is_made_under_its_writer_lock_so_two_processes_never_make_it_at_once(
+    fresh_database_url: str,
+) -> None:
+    path = journal_path(DatabaseUrl.parse(fresh_database_url).path)
+    with migrated(fresh_database_url):
+        other = WriterLock(path)  # another process making the same file holds it
+        assert other.acquire(1)
+        opened: list[Database] = []
+        opening = threading.Thread(target=lambda: opened.append(open_journal_database(fresh_database_url)))
+        opening.start()
+        opening.join(0.5)
+        size_while_held = os.path.getsize(path)
+        other.release()
+        other.close()
+        opening.join(30)
+        try:
+            with opened[0].transaction() as conn:
+                mode = conn.fetch_one("PRAGMA journal_mode")
+        finally:
+            opened[0].close()
+
+    assert size_while_held == 0
+    assert mode is not None and mode[0] == "wal"
 
 
 def test_the_journals_connection_keeps_a_page_cache_smaller_than_the_datas(fresh_database_url: str) -> None:

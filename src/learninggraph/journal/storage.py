@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from learninggraph.storage.connection import Connection, Database, DatabaseUrl
-from learninggraph.storage.writer_lock import private_file
+from learninggraph.storage.writer_lock import WriterLock, private_file
 
 MEMORY = ":memory:"
 # Bytes per page of a journal file. An entry is about 2 KB: on SQLite's default 4 KB pages each insert splits
@@ -33,6 +33,8 @@ SCHEMA_VERSION = 2
 # The journal's connection keeps a small page cache (KiB): it mostly appends, and the data's 64 MiB cache
 # would otherwise be a second one as large in every worker.
 CACHE_KIB = 8_192
+# How long a process making a new journal file waits for another making the same one.
+CREATION_WAIT_SECONDS = 5.0
 # The journal file's tables. ``id`` is the rowid (INTEGER PRIMARY KEY): one B-tree fewer per entry than a
 # separate key index; ids are still handed out through ``journal_sequence`` (see ``JournalStore``).
 # The one index carries the request-id after the tenant and id, and there is no index on the request-id alone:
@@ -124,16 +126,32 @@ _NONE: dict[None, None] = {}
 
 def _create_file(path: str) -> None:
     """A new journal file, owner-only, with ``PAGE_SIZE`` pages (fixed once the file is in WAL mode, so
-    set before ``Database`` opens it); an existing one is left as it is."""
+    set before ``Database`` opens it); an existing one is left as it is. Made under the file's writer lock:
+    two processes turning one new file to WAL do not wait for each other in SQLite, which refuses one."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     private_file(path)
-    raw = sqlite3.connect(path)
+    lock = _writer_lock(path)
+    held = lock is not None and lock.acquire(CREATION_WAIT_SECONDS)
     try:
-        if raw.execute("PRAGMA page_count").fetchone()[0] == 0:
-            raw.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-            raw.execute("PRAGMA journal_mode = WAL")
+        raw = sqlite3.connect(path)
+        try:
+            if raw.execute("PRAGMA page_count").fetchone()[0] == 0:
+                raw.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+                raw.execute("PRAGMA journal_mode = WAL")
+        finally:
+            raw.close()
     finally:
-        raw.close()
+        if lock is not None:
+            if held:
+                lock.release()
+            lock.close()
+
+
+def _writer_lock(path: str) -> WriterLock | None:
+    try:
+        return WriterLock(path)
+    except OSError:  # no lock file can be made beside it: made as before, unguarded
+        return None
 
 
 def _create_schema(journal: Database, database_path: str) -> None:
