@@ -127,18 +127,7 @@ def update_at_once(
 def _plan(entity: EntityType, body: dict[str, Any], version: str, include_unknown: bool) -> Plan | None:
     """What a PATCH of an activity of this type changes, and the stored values it needs to be accepted as
     the service's ``_changes`` judges them; None where it would refuse the body whatever is stored."""
-    sent = body
-    for name, value in body.items():
-        if isinstance(value, str) and rules.is_sentinel(entity, name, value):
-            sent = {
-                name: value
-                for name, value in body.items()
-                if not (isinstance(value, str) and rules.is_sentinel(entity, name, value))
-            }
-            break
-    decoded = decode_properties(
-        entity, sent, accepted=ACCEPTED_ON_UPDATE[entity.name], include_unknown_enum_members=True, skip=SKIP
-    )
+    decoded = decode_update(entity, body)
     if decoded.errors:
         return None
     updatable = UPDATABLE[entity.name]
@@ -158,6 +147,23 @@ def _plan(entity: EntityType, body: dict[str, Any], version: str, include_unknow
         return None
     rules.check_changeable(entity, changes, version, decoded)
     return None if decoded.errors else (changes, stored)
+
+
+def decode_update(entity: EntityType, body: dict[str, Any]) -> Decoded:
+    """A PATCH body's fields as an update of this type reads them, each judged. An evolvable enum's sentinel
+    means "absent" (what a client read without the Prefer header sends back); only a string can be one."""
+    sent = body
+    for name, value in body.items():
+        if isinstance(value, str) and rules.is_sentinel(entity, name, value):
+            sent = {
+                name: value
+                for name, value in body.items()
+                if not (isinstance(value, str) and rules.is_sentinel(entity, name, value))
+            }
+            break
+    return decode_properties(
+        entity, sent, accepted=ACCEPTED_ON_UPDATE[entity.name], include_unknown_enum_members=True, skip=SKIP
+    )
 
 
 def _evolvable(entity: EntityType, name: str, value: str) -> bool:

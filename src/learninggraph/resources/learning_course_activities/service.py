@@ -53,9 +53,9 @@ from learninggraph.resources.learning_course_activities.errors import (
     provider_not_valid_for_content,
 )
 from learninggraph.resources.learning_course_activities.one_statement import (
-    ACCEPTED_ON_UPDATE,
     ODATA_TYPE,
     SKIP,
+    decode_update,
     update_at_once,
 )
 from learninggraph.resources.learning_course_activities.records import (
@@ -345,26 +345,9 @@ def _changes(
     include_unknown_enum_members: bool,
 ) -> dict[str, Any]:
     """What a PATCH changes, every input field judged at once; identifying properties only resent unchanged."""
-    # An evolvable enum's sentinel in a PATCH means "absent" (what a client read without the Prefer header
-    # and sends back); its later members are written only with that header, or resent unchanged
-    # (rules.newly_evolvable). Only a string can be one.
-    sent = body
-    for name, value in body.items():
-        if isinstance(value, str) and rules.is_sentinel(entity, name, value):
-            sent = {
-                name: value
-                for name, value in body.items()
-                if not (isinstance(value, str) and rules.is_sentinel(entity, name, value))
-            }
-            break
-    # The fields' own problems, after the type's (the first a client reads).
-    decoded = decode_properties(
-        entity,
-        sent,
-        accepted=ACCEPTED_ON_UPDATE[entity.name],
-        include_unknown_enum_members=True,
-        skip=SKIP,
-    )
+    # The fields' own problems, after the type's (the first a client reads). An evolvable member is written
+    # only with the Prefer header, or resent unchanged (rules.newly_evolvable).
+    decoded = decode_update(entity, body)
     if ODATA_TYPE in body and type_named(body[ODATA_TYPE]) is not entity:
         decoded.errors.insert(0, field_invalid(ODATA_TYPE))
     updatable = UPDATABLE[entity.name]
