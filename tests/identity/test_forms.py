@@ -4,6 +4,7 @@ refuses (or repeats)."""
 from __future__ import annotations
 
 import random
+import tracemalloc
 from urllib.parse import parse_qs
 
 import pytest
@@ -93,3 +94,20 @@ def test_random_bodies_read_as_parse_qs_reads_them() -> None:
     for _ in range(10000):
         body = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         assert _read_form_answer(body) == _parse_qs_answer(body), body
+
+
+def test_a_long_scope_is_read_but_not_kept_between_forms() -> None:
+    long_scope = "x%20" * 50_000  # the form is read before its sender is known
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        scopes = [
+            read_form(f"grant_type=client_credentials&scope={long_scope}{i}".encode())["scope"]
+            for i in range(20)
+        ]
+        del scopes
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+    assert kept < 1_000_000  # 20 scopes of 200 KB, raw and decoded: 8 MB had they been kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -28,6 +29,23 @@ def migrated(fresh_database_url: str) -> Iterator[Database]:
 
 
 class TestDatabaseCounterStore:
+    def test_long_keys_are_looked_up_without_being_kept(self, migrated: Database) -> None:
+        store = DatabaseCounterStore(migrated)
+        long_client_id = "c" * 200_000  # a sign-in's keys hold the form's client id, whatever its length
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            waits = [
+                store.longest_waits([((f"login-client\0{long_client_id}{i}",), 1.0)], now=100.0, window=5.0)
+                for i in range(20)
+            ]
+            kept = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+
+        assert waits == [0.0] * 20
+        assert kept < 1_000_000  # 20 keys of 200 KB: 4 MB had they been kept
+
     def test_two_stores_on_one_database_spend_one_budget(self, migrated: Database) -> None:
         first, second = DatabaseCounterStore(migrated), DatabaseCounterStore(migrated)
 

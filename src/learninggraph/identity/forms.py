@@ -15,6 +15,8 @@ MAX_FIELDS = 100
 # kept, up to a bound, so a percent-encoded scope is decoded once.
 _RECURRING = frozenset({"grant_type", "scope"})
 _MAX_KEPT = 256
+# Only short values are kept: the form is read before the caller is known, so a long value is anyone's.
+_LONGEST_KEPT = 256
 _kept: dict[str, str] = {}
 
 
@@ -47,6 +49,8 @@ def _recurring(text: str) -> str:
     decoded = _kept.get(text)
     if decoded is None:
         decoded = _decoded(text)
+        if len(text) > _LONGEST_KEPT:
+            return decoded
         if len(_kept) >= _MAX_KEPT:
             _kept.clear()
         _kept[text] = decoded

@@ -79,10 +79,20 @@ class DatabaseCounterStore:
             conn.execute("DELETE FROM rate_budgets WHERE arrival < ?", (now - _SWEEP_EVERY,))
 
 
-@functools.lru_cache(maxsize=4096)
 def _stored(key: str) -> str:
-    """The key as stored: its SHA-256 (kept for the keys in use: every sign-in asks for three or more)."""
+    """The key as stored: its SHA-256, kept for the short keys in use (every sign-in asks for three or more).
+    A long key is hashed each time and not kept: a sign-in's keys hold the form's client id, asked about
+    before anything in the form is checked, so a long one is anyone's."""
+    return _kept_digest(key) if len(key) <= _LONGEST_KEPT_KEY else _digest(key)
+
+
+def _digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# A key of a client id (a GUID), an address and its kind's prefix is about 110 characters.
+_LONGEST_KEPT_KEY = 256
+_kept_digest = functools.lru_cache(maxsize=4096)(_digest)
 
 
 @functools.lru_cache(maxsize=16)
