@@ -176,8 +176,9 @@ def _prepare_and_announce(settings: Settings, *, host: str, port: int, tls: bool
     # Every worker opens the journal's store as it starts. Made here first, before any worker, so workers
     # starting together never create a new journal file at once: two connections turning one new file to
     # WAL may not wait for each other, and the worker refused ("database is locked") would exit.
-    with journal_database_of(database):
-        pass
+    if settings.journal:
+        with journal_database_of(database):
+            pass
     directory = Directory(database)
     SigningKeys.load_or_create(database)
     created = apply_dev_identity_rules(database, settings, host=host, warn=sys.stderr)

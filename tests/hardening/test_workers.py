@@ -58,3 +58,14 @@ def test_serve_makes_the_journal_file_before_any_worker_starts_so_no_two_workers
     with closing(sqlite3.connect(journal_path(str(database)))) as journal:
         assert journal.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert journal.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+def test_serve_without_the_journal_makes_no_journal_file(tmp_path: Path) -> None:
+    database = tmp_path / "w.db"
+
+    _prepare_and_announce(
+        Settings(database_url=f"sqlite:///{database}", journal=False), host="127.0.0.1", port=8000, tls=False
+    )
+
+    assert database.exists()
+    assert not Path(journal_path(str(database))).exists()

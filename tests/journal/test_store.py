@@ -252,6 +252,26 @@ def test_clearing_a_tenant_empties_its_journal_and_resets_its_bound(journal_data
     assert [e.request_id for e in search(journal_database, JournalFilter(tenant_id="tenant-a"))] == ["after"]
 
 
+def test_a_clear_waits_for_an_append_in_progress_so_the_tenants_count_stays_its_entries(
+    journal_database: Database,
+) -> None:
+    store = JournalStore(journal_database, max_entries_per_tenant=5)
+    store.append([entry() for _ in range(5)])
+    cleared: list[int] = []
+    with journal_database.transaction() as conn:  # an append in progress holds the ids' row from its start
+        conn.execute("UPDATE journal_sequence SET last_id = last_id WHERE name = 'entries'")
+        clearing = threading.Thread(target=lambda: cleared.append(store.clear("tenant-a")))
+        clearing.start()
+        clearing.join(0.5)
+        cleared_meanwhile = list(cleared)
+    clearing.join(30)
+    store.append([entry(request_id="after")])
+
+    assert cleared_meanwhile == []
+    assert cleared == [5]
+    assert [e.request_id for e in search(journal_database, JournalFilter(tenant_id="tenant-a"))] == ["after"]
+
+
 @pytest.mark.sqlite
 def test_eviction_walks_the_tenants_index_instead_of_scanning_the_table(journal_database: Database) -> None:
     with journal_database.snapshot() as conn:

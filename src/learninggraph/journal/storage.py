@@ -130,6 +130,8 @@ def _create_file(path: str) -> None:
     two processes turning one new file to WAL do not wait for each other in SQLite, which refuses one."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     private_file(path)
+    if Path(path).stat().st_size > 0:
+        return  # made before: its pages and WAL mode were set then
     lock = _writer_lock(path)
     held = lock is not None and lock.acquire(CREATION_WAIT_SECONDS)
     try:

@@ -151,6 +151,9 @@ class JournalStore:
     def clear(self, tenant_id: str) -> int:
         """Deletes every entry of the tenant; returns how many there were."""
         with self.database.transaction() as conn:
+            # An append counts a tenant's entries from what it read under the ids' row lock: a clear takes that
+            # lock first, so it falls wholly before or after an append, never between its read and its write.
+            _reserve_ids(conn, 0)
             deleted = conn.execute("DELETE FROM journal_entries WHERE tenant_id = ?", (tenant_id,))
             conn.execute("DELETE FROM journal_tenants WHERE tenant_id = ?", (tenant_id,))
         return deleted
