@@ -104,6 +104,7 @@ def measure(tree: Path, scenario: str, args: argparse.Namespace, minimal: bool) 
         database = f"sqlite:///{copy}"
     command = [
         "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={args.work}/%p.out",
+        *(["--cache-sim=yes", "--branch-sim=yes"] if args.cache_sim else []),
         sys.executable, str(Path(__file__).resolve()), "--database", database, "--sample", str(args.sample),
         "--requests", str(args.requests), "--worker", scenario, *(["--worker-minimal"] if minimal else []),
         *(["--journal"] if args.journal else []),
@@ -112,12 +113,24 @@ def measure(tree: Path, scenario: str, args: argparse.Namespace, minimal: bool) 
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def collected(process: subprocess.Popen[str]) -> int:
+def collected(process: subprocess.Popen[str]) -> dict[str, int]:
+    """The worker's event totals by name (``Ir`` alone, or with ``--cache-sim`` the caches' and branches' too)."""
     _, err = process.communicate()
-    found = re.search(r"Collected : (\d+)", err)
+    found = re.search(r"Collected : ([\d ]+)", err)
+    events = re.search(r"Events    : ([\w ]+)", err)
     if process.returncode != 0 or found is None:
         raise SystemExit(f"a worker failed:\n{err[-2000:]}")
-    return int(found.group(1))
+    names = events.group(1).split() if events else ["Ir"]
+    return dict(zip(names, map(int, found.group(1).split()), strict=True))
+
+
+def estimated_cycles(events: dict[str, int]) -> int:
+    """Callgrind's own cycle estimate: an instruction 1, a first-level miss 10, a last-level miss 100, a
+    mispredicted branch 10 (the weights ``callgrind_annotate`` and KCachegrind use)."""
+    first = events["I1mr"] + events["D1mr"] + events["D1mw"]
+    last = events["ILmr"] + events["DLmr"] + events["DLmw"]
+    branches = events.get("Bcm", 0) + events.get("Bim", 0)
+    return events["Ir"] + 10 * first + 100 * last + 10 * branches
 
 
 def main() -> None:
@@ -132,6 +145,11 @@ def main() -> None:
     parser.add_argument("--minimal", action="store_true", help="the minimal handlers too")
     parser.add_argument(
         "--journal", action="store_true", help="the request journal on, its writer's work counted (flushed)"
+    )
+    parser.add_argument(
+        "--cache-sim",
+        action="store_true",
+        help="simulate the caches and branch predictor too; print instructions and estimated cycles",
     )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--worker-minimal", action="store_true", help=argparse.SUPPRESS)
@@ -149,8 +167,15 @@ def main() -> None:
         runs = [measure(tree, scenario, args, False) for tree in trees.values()]
         if args.minimal:
             runs.append(measure(HERE.parent, scenario, args, True))
-        counts = [collected(run) // args.requests for run in runs]
+        totals = [collected(run) for run in runs]
+        counts = [events["Ir"] // args.requests for events in totals]
         print(f"| {scenario} | " + " | ".join(f"{count:,}" for count in counts) + " |", flush=True)
+        if args.cache_sim:
+            cycles = [estimated_cycles(events) // args.requests for events in totals]
+            print(f"| {scenario}, est. cycles | " + " | ".join(f"{c:,}" for c in cycles) + " |", flush=True)
+            for name in ("D1mr", "D1mw", "DLmr", "DLmw", "I1mr", "ILmr", "Bcm", "Bim"):
+                per = [events[name] / args.requests for events in totals]
+                print(f"| {scenario}, {name} | " + " | ".join(f"{p:,.0f}" for p in per) + " |", flush=True)
 
 
 if __name__ == "__main__":
