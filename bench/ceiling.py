@@ -8,7 +8,8 @@ INSERT; ``GET /min/{tenant}/learners/{learner}/page`` reads and renders a learne
 On PostgreSQL both run in a thread pool of the server's size, as the server's handlers do. Each read is one
 statement through ``Database.read()`` (no BEGIN and COMMIT around it), as the server's one-statement reads are.
 Run: ``python bench/ceiling.py DATABASE_URL PORT [WORKERS]``: uvicorn with httptools, uvloop and the connection guards,
-as ``serve`` runs it (``CEILING_GUARDS=off``: uvicorn's plain httptools protocol);
+as ``serve`` runs it (``CEILING_GUARDS=off``: uvicorn's plain httptools protocol; ``CEILING_APP=floor``: one worker
+serving ``bench/floor.py``'s Graph-faithful GET instead);
 other servers load ``ceiling:app_from_environment`` (a factory reading ``CEILING_DATABASE_URL``).
 """
 
@@ -204,7 +205,13 @@ def serve(database_url: str, port: int, workers: int = 1, *, guarded: bool = Tru
         "access_log": False,
         "lifespan": "off",
     }
-    target: Any = "ceiling:app_from_environment" if workers > 1 else make_app(Database(database_url))
+    if os.environ.get("CEILING_APP") == "floor":  # bench/floor.py's Graph-faithful GET instead
+        from dataset import PUBLIC_URL
+        from floor import make_floor
+
+        target: Any = make_floor(database_url, PUBLIC_URL)
+    else:
+        target = "ceiling:app_from_environment" if workers > 1 else make_app(Database(database_url))
     config = (
         ServerConfig(target, **options) if guarded else uvicorn.Config(target, http="httptools", **options)
     )

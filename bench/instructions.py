@@ -46,6 +46,7 @@ def worker(args: argparse.Namespace) -> None:
     from asgi_requests import call, requests
     from ceiling import make_app
     from dataset import PUBLIC_URL
+    from floor import make_floor
     from inprocess import PAIRS
 
     from learninggraph.app import create_app
@@ -58,6 +59,9 @@ def worker(args: argparse.Namespace) -> None:
         if args.worker_minimal:
             app = make_app(Database(args.database))
             make = makers[PAIRS[args.worker]]
+        elif args.worker_floor:
+            app = make_floor(args.database, PUBLIC_URL)
+            make = makers[args.worker]
         else:
             app = create_app(
                 Settings(
@@ -95,7 +99,8 @@ def worker(args: argparse.Namespace) -> None:
     asyncio.run(run())
 
 
-def measure(tree: Path, scenario: str, args: argparse.Namespace, minimal: bool) -> subprocess.Popen[str]:
+def measure(tree: Path, scenario: str, args: argparse.Namespace, kind: str = "") -> subprocess.Popen[str]:
+    """A worker counting ``scenario`` through our app (``kind`` empty), the minimal handler or the floor."""
     database = args.database
     if args.journal and database.startswith("sqlite:///"):
         # A copy per worker: two journal writers under valgrind would wait on each other's file lock.
@@ -104,20 +109,33 @@ def measure(tree: Path, scenario: str, args: argparse.Namespace, minimal: bool) 
         database = f"sqlite:///{copy}"
     command = [
         "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={args.work}/%p.out",
+        *(["--cache-sim=yes", "--branch-sim=yes"] if args.cache_sim else []),
         sys.executable, str(Path(__file__).resolve()), "--database", database, "--sample", str(args.sample),
-        "--requests", str(args.requests), "--worker", scenario, *(["--worker-minimal"] if minimal else []),
+        "--requests", str(args.requests), "--worker", scenario, *([f"--worker-{kind}"] if kind else []),
         *(["--journal"] if args.journal else []),
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(tree / "src")}
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def collected(process: subprocess.Popen[str]) -> int:
+def collected(process: subprocess.Popen[str]) -> dict[str, int]:
+    """The worker's event totals by name (``Ir`` alone, or with ``--cache-sim`` the caches' and branches' too)."""
     _, err = process.communicate()
-    found = re.search(r"Collected : (\d+)", err)
+    found = re.search(r"Collected : ([\d ]+)", err)
+    events = re.search(r"Events    : ([\w ]+)", err)
     if process.returncode != 0 or found is None:
         raise SystemExit(f"a worker failed:\n{err[-2000:]}")
-    return int(found.group(1))
+    names = events.group(1).split() if events else ["Ir"]
+    return dict(zip(names, map(int, found.group(1).split()), strict=True))
+
+
+def estimated_cycles(events: dict[str, int]) -> int:
+    """Callgrind's own cycle estimate: an instruction 1, a first-level miss 10, a last-level miss 100, a
+    mispredicted branch 10 (the weights ``callgrind_annotate`` and KCachegrind use)."""
+    first = events["I1mr"] + events["D1mr"] + events["D1mw"]
+    last = events["ILmr"] + events["DLmr"] + events["DLmw"]
+    branches = events.get("Bcm", 0) + events.get("Bim", 0)
+    return events["Ir"] + 10 * first + 100 * last + 10 * branches
 
 
 def main() -> None:
@@ -133,8 +151,15 @@ def main() -> None:
     parser.add_argument(
         "--journal", action="store_true", help="the request journal on, its writer's work counted (flushed)"
     )
+    parser.add_argument(
+        "--cache-sim",
+        action="store_true",
+        help="simulate the caches and branch predictor too; print instructions and estimated cycles",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--floor", action="store_true", help="GET: bench/floor.py's Graph-faithful floor too")
     parser.add_argument("--worker-minimal", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-floor", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args)
@@ -143,14 +168,29 @@ def main() -> None:
     trees = {"this tree": HERE.parent}
     if args.baseline is not None:
         trees["baseline"] = args.baseline.resolve()
-    print("| scenario | " + " | ".join(trees) + (" | minimal" if args.minimal else "") + " |")
-    print("|---" * (len(trees) + 1 + args.minimal) + "|")
+    print(
+        "| scenario | "
+        + " | ".join(trees)
+        + (" | minimal" if args.minimal else "")
+        + (" | floor" if args.floor else "")
+        + " |"
+    )
+    print("|---" * (len(trees) + 1 + args.minimal + args.floor) + "|")
     for scenario in args.only:
-        runs = [measure(tree, scenario, args, False) for tree in trees.values()]
+        runs = [measure(tree, scenario, args) for tree in trees.values()]
         if args.minimal:
-            runs.append(measure(HERE.parent, scenario, args, True))
-        counts = [collected(run) // args.requests for run in runs]
+            runs.append(measure(HERE.parent, scenario, args, "minimal"))
+        if args.floor and scenario == "get":
+            runs.append(measure(HERE.parent, scenario, args, "floor"))
+        totals = [collected(run) for run in runs]
+        counts = [events["Ir"] // args.requests for events in totals]
         print(f"| {scenario} | " + " | ".join(f"{count:,}" for count in counts) + " |", flush=True)
+        if args.cache_sim:
+            cycles = [estimated_cycles(events) // args.requests for events in totals]
+            print(f"| {scenario}, est. cycles | " + " | ".join(f"{c:,}" for c in cycles) + " |", flush=True)
+            for name in ("D1mr", "D1mw", "DLmr", "DLmw", "I1mr", "ILmr", "Bcm", "Bim"):
+                per = [events[name] / args.requests for events in totals]
+                print(f"| {scenario}, {name} | " + " | ".join(f"{p:,.0f}" for p in per) + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--profile", type=Path, help="py-spy raw profiles of the last round into this folder")
+    parser.add_argument(
+        "--floor", action="store_true", help="GET: bench/floor.py's Graph-faithful floor served too"
+    )
     args = parser.parse_args()
     wrk = ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="learninggraph-path-cost-"))
@@ -61,15 +64,20 @@ def main() -> None:
         )
     min_port = free_port()
     servers["min"] = ([PYTHON, str(HERE / "ceiling.py"), url, str(min_port), "1"], {})
+    floor_port = free_port()
+    if args.floor:
+        command = [PYTHON, str(HERE / "ceiling.py"), url, str(floor_port), "1"]
+        servers["floor"] = (command, {"CEILING_APP": "floor"})
+    served_alone = {"min", "floor"}  # the ceiling's servers: answer /hello, have no tree of ours
     cpu: dict[str, list[float]] = {}
     rps: dict[str, list[float]] = {}
     ports = {
-        name: (min_port if name == "min" else int(cmd[cmd.index("--port") + 1]))
+        name: {"min": min_port, "floor": floor_port}.get(name) or int(cmd[cmd.index("--port") + 1])
         for name, (cmd, _) in servers.items()
     }
-    runs = [(name, scenario) for scenario in args.only for name in servers if name != "min"] + [
-        ("min", PAIRS[s]) for s in args.only if s in PAIRS
-    ]
+    runs = [(name, scenario) for scenario in args.only for name in servers if name not in served_alone]
+    runs += [("min", PAIRS[s]) for s in args.only if s in PAIRS]
+    runs += [("floor", "get")] if args.floor and "get" in args.only else []
     try:
         for round_number in range(args.rounds):
             # Fresh processes each round, started in alternating order: a process's own luck (its memory
@@ -81,7 +89,7 @@ def main() -> None:
                     for name in names
                 }
                 for name, port in ports.items():
-                    wait_ready(f"http://127.0.0.1:{port}/{'hello' if name == 'min' else 'health'}")
+                    wait_ready(f"http://127.0.0.1:{port}/{'hello' if name in served_alone else 'health'}")
                 for name, scenario in runs:  # warm: tokens verified, statements and filters cached
                     # The list's learners each have a token of their own: long enough to verify most of them.
                     seconds = 10 if scenario == "list" else 2
@@ -125,7 +133,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nload average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(f"(medians of {args.rounds} rounds of {args.duration} s; journal off; CPU = the server process's)")
-    names = [n for n in servers if n != "min"]
+    names = [n for n in servers if n not in served_alone]
     print(
         "| scenario | " + " | ".join(f"{n} CPU µs/req | {n} ratio" for n in names) + " | minimal CPU µs/req |"
     )
@@ -137,6 +145,10 @@ def main() -> None:
             ours = statistics.median(cpu[f"{n}:{scenario}"])
             cells.append(f"{ours:.0f} | {minimal / ours:.2f}")
         print(f"| {scenario} | {' | '.join(cells)} | {minimal:.0f} |")
+    if args.floor and "get" in args.only:
+        floor = statistics.median(cpu["floor:get"])
+        minimal = statistics.median(cpu["min:min_get"])
+        print(f"| get, floor | {floor:.0f} | {minimal / floor:.2f} | (minimal ÷ floor) |")
     if "base" in servers:
         print("\nours ÷ base, CPU per request, round by round (below 1: ours costs less):")
         for scenario in args.only:
