@@ -30,6 +30,7 @@ from learninggraph.domain.fields import (
     IGNORED_ANNOTATIONS,
     Decoded,
     decode_properties,
+    decode_valid,
     is_storable_id,
     require_present,
 )
@@ -59,6 +60,19 @@ ACCEPTED_ON_UPDATE = {name: updatable | IDENTIFYING for name, updatable in UPDAT
 _COLUMN_OF = {p.name: p.column for p in LEARNING_COURSE_ACTIVITY.properties}
 _WRITABLE = ((LEARNING_ASSIGNMENT, WRITE_ASSIGNMENTS), (LEARNING_SELF_INITIATED_COURSE, WRITE_SELF_INITIATED))
 _WRITE_OF = {entity.name: needed for entity, needed in _WRITABLE}
+# What a create of each type decodes: its creatable properties by name and alias, and the names it passes over.
+_SKIPPED = IGNORED_ANNOTATIONS | frozenset(SKIP)
+_CREATABLE_BY_NAME = {
+    entity.name: {
+        name: p
+        for p in entity.properties
+        if p.name in CREATABLE[entity.name]
+        for name in (p.name, *p.aliases)
+        if name not in _SKIPPED
+    }
+    for entity, _ in _WRITABLE
+}
+_REQUIRED = {name: frozenset(required) for name, required in REQUIRED_ON_CREATE.items()}
 # The body's names (aliases too) that both types read as one property they both accept, and the names every
 # PATCH skips: a body of these alone decodes to the same values for either type.
 _SHARED_NAMES = frozenset(
@@ -235,17 +249,21 @@ def new_fields(
 ) -> dict[str, Any]:
     """A new activity's values as a create of this type reads its body, every input field judged (its
     problems added to ``decoded``'s); ``provider_id``: the provider the path names."""
-    fields = decode_properties(
-        entity,
-        body,
-        accepted=CREATABLE[entity.name],
-        include_unknown_enum_members=include_unknown_enum_members,
-        skip=SKIP,
-    )
-    values = fields.values
-    require_present(fields, REQUIRED_ON_CREATE[entity.name])
-    if fields.errors:
-        decoded.errors.extend(e for e in fields.errors if e not in decoded.errors)
+    # Most bodies have no problem: their values decoded without the bookkeeping of errors; any other is
+    # decoded again by ``decode_properties``, which names its problems.
+    values = decode_valid(_CREATABLE_BY_NAME[entity.name], body, _SKIPPED, include_unknown_enum_members)
+    if values is None or not _REQUIRED[entity.name].issubset(values):
+        fields = decode_properties(
+            entity,
+            body,
+            accepted=CREATABLE[entity.name],
+            include_unknown_enum_members=include_unknown_enum_members,
+            skip=SKIP,
+        )
+        values = fields.values
+        require_present(fields, REQUIRED_ON_CREATE[entity.name])
+        if fields.errors:
+            decoded.errors.extend(e for e in fields.errors if e not in decoded.errors)
     if provider_id is not None and values.get("learningProviderId") not in (None, provider_id):
         decoded.fail(field_invalid("learningProviderId"))
     rules.check_rules(entity, values, version, decoded)

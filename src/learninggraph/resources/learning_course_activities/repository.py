@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from learninggraph.domain.entity import Kind
@@ -126,8 +127,9 @@ def _create_contexts_sql(count: int) -> str:
 
 def created(odata_type: str, values: Mapping[str, Any]) -> ActivityRecord:
     """The record of an activity just inserted with ``values``, as ``get`` would read it back."""
-    get = values.get
-    record = ACTIVITY.one(tuple([odata_type if name is None else get(name) for name in _PROPERTY_AT]))
+    # Every property None but those inserted, the type under a key no property has; its fields then taken
+    # in order at once.
+    record = ACTIVITY.one(_FIELDS_OF({**_NO_VALUES, **values, _TYPE: odata_type}))
     assert record is not None
     return record
 
@@ -137,6 +139,9 @@ _PROPERTY_AT = tuple(
     {p.column: p.name for p in LEARNING_COURSE_ACTIVITY.properties}.get(field) for field in ACTIVITY.fields
 )
 assert _PROPERTY_AT.count(None) == 1 and ACTIVITY.fields[_PROPERTY_AT.index(None)] == "odata_type"
+_TYPE = "@odata.type"
+_NO_VALUES = dict.fromkeys([name for name in _PROPERTY_AT if name is not None])
+_FIELDS_OF = itemgetter(*[_TYPE if name is None else name for name in _PROPERTY_AT])
 
 
 def get(conn: Connection, tenant_id: str, activity_id: str) -> ActivityRecord | None:
