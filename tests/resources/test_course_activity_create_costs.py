@@ -1,6 +1,6 @@
-"""Creating a course activity does the least work the rules allow: its provider, content and learner read in
-one statement (a bulk ``$batch``'s creates, all of theirs in one), the record answered as inserted rather than read
-back; and still answered as a read returns it."""
+"""Creating a course activity does the least work the rules allow: one INSERT whose WHERE holds the checks on
+its provider, content and learner (a bulk ``$batch``'s creates: all of theirs read in one statement), the record
+answered as inserted rather than read back; and still answered as a read returns it."""
 
 from __future__ import annotations
 
@@ -83,25 +83,28 @@ def _create(
     )
 
 
-def test_creating_an_activity_sends_one_read_and_one_insert(
-    counted: _CountingDatabase, catalogue: Catalogue
-) -> None:
+def test_creating_an_activity_sends_one_insert(counted: _CountingDatabase, catalogue: Catalogue) -> None:
     body = catalogue.tenant.assignment_body(catalogue.content_id)
 
     _create(counted, catalogue, body)
 
-    assert [sql.split()[0].upper() for sql in counted.sent] == ["SELECT", "INSERT"]
+    assert [sql.split()[0].upper() for sql in counted.sent] == ["INSERT"]
 
 
-def test_an_unknown_learner_is_still_refused_after_the_single_read(
-    counted: _CountingDatabase, catalogue: Catalogue
+def test_an_unknown_learner_is_refused_by_the_read_after_the_insert_that_stored_nothing(
+    counted: _CountingDatabase, catalogue: Catalogue, database: Database
 ) -> None:
     body = catalogue.tenant.assignment_body(catalogue.content_id, learnerUserId="no-such-learner")
 
     with pytest.raises(BadRequest, match="learnerUserId"):
         _create(counted, catalogue, body)
 
-    assert not any(sql.split()[0].upper() == "INSERT" for sql in counted.sent)
+    assert [sql.split()[0].upper() for sql in counted.sent] == ["INSERT", "SELECT"]
+    with database.read() as conn:
+        stored = conn.fetch_one(
+            "SELECT COUNT(*) FROM learning_course_activities WHERE learner_user_id = ?", ("no-such-learner",)
+        )
+    assert stored == (0,)
 
 
 @pytest.mark.parametrize("kind", ["assignment", "self_initiated"])

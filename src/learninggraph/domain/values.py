@@ -8,7 +8,7 @@ comparing two stored values as text compares them as instants, on every database
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -144,26 +144,35 @@ def format_duration(value: timedelta) -> str:
     return out if out != "P" else "PT0S"
 
 
+_SENTINEL = "unknownFutureValue"
+
+
 @dataclass(frozen=True, slots=True)
 class EnumType:
     """A Graph enum. Members after ``unknownFutureValue`` are evolvable: shown only on request."""
 
     name: str
     members: tuple[str, ...]
+    # Made once from ``members`` (every write of an enum's value reads both): the evolvable members, and each
+    # member by its case-folded text (the first member of a folded text, as a search in order finds it).
+    evolvable: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _by_folded: dict[str, str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def evolvable(self) -> tuple[str, ...]:
-        if "unknownFutureValue" not in self.members:
-            return ()
-        return self.members[self.members.index("unknownFutureValue") + 1 :]
+    def __post_init__(self) -> None:
+        members = self.members
+        evolvable = members[members.index(_SENTINEL) + 1 :] if _SENTINEL in members else ()
+        object.__setattr__(self, "evolvable", evolvable)
+        by_folded: dict[str, str] = {}
+        for member in members:
+            by_folded.setdefault(member.casefold(), member)
+        object.__setattr__(self, "_by_folded", by_folded)
 
     def lookup(self, raw: object) -> str:
         """Any letter case → the canonical member; raises InvalidValue for anything else."""
         if isinstance(raw, str):
-            folded = raw.casefold()
-            for member in self.members:
-                if member.casefold() == folded:
-                    return member
+            member = self._by_folded.get(raw.casefold())
+            if member is not None:
+                return member
         raise InvalidValue(f"not a member of {self.name}")
 
     def emit(self, stored: str, *, include_unknown_members: bool) -> str:

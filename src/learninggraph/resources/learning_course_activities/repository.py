@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
+from learninggraph.domain.entity import Kind
 from learninggraph.domain.fields import is_storable_id
 from learninggraph.identity.directory import licence_sql
 from learninggraph.resources.learning_contents import queries as contents
@@ -125,8 +127,9 @@ def _create_contexts_sql(count: int) -> str:
 
 def created(odata_type: str, values: Mapping[str, Any]) -> ActivityRecord:
     """The record of an activity just inserted with ``values``, as ``get`` would read it back."""
-    get = values.get
-    record = ACTIVITY.one(tuple([odata_type if name is None else get(name) for name in _PROPERTY_AT]))
+    # Every property None but those inserted, the type under a key no property has; its fields then taken
+    # in order at once.
+    record = ACTIVITY.one(_FIELDS_OF({**_NO_VALUES, **values, _TYPE: odata_type}))
     assert record is not None
     return record
 
@@ -136,6 +139,9 @@ _PROPERTY_AT = tuple(
     {p.column: p.name for p in LEARNING_COURSE_ACTIVITY.properties}.get(field) for field in ACTIVITY.fields
 )
 assert _PROPERTY_AT.count(None) == 1 and ACTIVITY.fields[_PROPERTY_AT.index(None)] == "odata_type"
+_TYPE = "@odata.type"
+_NO_VALUES = dict.fromkeys([name for name in _PROPERTY_AT if name is not None])
+_FIELDS_OF = itemgetter(*[_TYPE if name is None else name for name in _PROPERTY_AT])
 
 
 def get(conn: Connection, tenant_id: str, activity_id: str) -> ActivityRecord | None:
@@ -230,6 +236,55 @@ def insert(conn: Connection, tenant_id: str, odata_type: str, values: Mapping[st
     insert_row(
         conn, TABLE, _COLUMN_OF, fixed={"tenant_id": tenant_id, "odata_type": odata_type}, values=values
     )
+
+
+def insert_checked(conn: Connection, tenant_id: str, odata_type: str, values: Mapping[str, Any]) -> int:
+    """Inserts the activity (``values`` by property name, its id and its provider among them) only if its
+    provider's sync is on, its content is that provider's and its learner holds a licence; the rows
+    inserted (0 or 1)."""
+    key = tuple(values)
+    sql = _CHECKED_INSERTS.get(key)
+    if sql is None:
+        sql = _checked_insert_sql(values)
+        if len(_CHECKED_INSERTS) >= _STATEMENTS_KEPT:
+            _CHECKED_INSERTS.clear()
+        _CHECKED_INSERTS[key] = sql
+    provider = values["learningProviderId"]
+    return conn.execute(
+        sql,
+        (
+            tenant_id,
+            odata_type,
+            *values.values(),
+            tenant_id,
+            provider,
+            tenant_id,
+            values["learningContentId"],
+            provider,
+            tenant_id,
+            values["learnerUserId"],
+        ),
+    )
+
+
+def _checked_insert_sql(values: Mapping[str, Any]) -> str:
+    # An INTEGER column's parameter is cast: PostgreSQL reads an untyped one in a SELECT list as text.
+    names = ["tenant_id", "odata_type", *[_COLUMN_OF[name] for name in values]]
+    selected = ["?", "?", *["CAST(? AS INTEGER)" if name in _INTEGERS else "?" for name in values]]
+    conditions = [
+        f"({providers.sync_state_sql('?', '?')}) <> 0",
+        f"({contents.provider_of_sql('?', '?')}) = ?",
+        f"({licence_sql('?', '?')}) <> 0",
+    ]
+    return (
+        f"INSERT INTO {TABLE} ({', '.join(names)}) SELECT {', '.join(selected)}"
+        f" WHERE {' AND '.join(conditions)}"
+    )
+
+
+_INTEGERS = frozenset(p.name for p in LEARNING_COURSE_ACTIVITY.properties if p.kind is Kind.INT32)
+# Checked INSERT statements by the property names, in the order sent (bounded).
+_CHECKED_INSERTS: dict[tuple[str, ...], str] = {}
 
 
 def update(conn: Connection, tenant_id: str, activity_id: str, values: Mapping[str, Any]) -> None:

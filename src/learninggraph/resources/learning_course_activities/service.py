@@ -13,7 +13,7 @@ from typing import Any
 
 from learninggraph.domain.entity import EntityType
 from learninggraph.domain.errors import NO_ACCESS, Forbidden, field_invalid, field_required
-from learninggraph.domain.fields import Decoded, decode_properties, require_present
+from learninggraph.domain.fields import Decoded
 from learninggraph.domain.ids import new_id
 from learninggraph.domain.permissions import (
     READ_ASSIGNMENTS,
@@ -36,11 +36,9 @@ from learninggraph.resources.learning_course_activities.checks import (
     sees_learner,
 )
 from learninggraph.resources.learning_course_activities.entity import (
-    CREATABLE,
     LEARNING_ASSIGNMENT,
     LEARNING_COURSE_ACTIVITY,
     LEARNING_SELF_INITIATED_COURSE,
-    REQUIRED_ON_CREATE,
     UPDATABLE,
     type_named,
 )
@@ -54,8 +52,9 @@ from learninggraph.resources.learning_course_activities.errors import (
 )
 from learninggraph.resources.learning_course_activities.one_statement import (
     ODATA_TYPE,
-    SKIP,
+    create_at_once,
     decode_update,
+    new_fields,
     update_at_once,
 )
 from learninggraph.resources.learning_course_activities.records import (
@@ -162,6 +161,14 @@ class LearningCourseActivityService:
     ) -> ActivityRecord:
         """``siblings``: the other creates of a bulk ``$batch`` (all to this one URL), whose contexts are read
         with this one's in one statement."""
+        # Most creates: one INSERT whose WHERE holds the checks; where it inserts nothing, the path below
+        # decides (and refuses with its error).
+        if siblings is None:
+            created = create_at_once(
+                self.database, caller, body, provider_id, version, include_unknown_enum_members
+            )
+            if created is not None:
+                return created
         entity = type_named(body.get(ODATA_TYPE))
         if entity is not None:
             require(caller, _WRITE[entity.name])
@@ -315,20 +322,7 @@ def _new_values(
     if entity is None:
         decoded.raise_if_failed()
     assert entity is not None
-    fields = decode_properties(
-        entity,
-        body,
-        accepted=CREATABLE[entity.name],
-        include_unknown_enum_members=include_unknown_enum_members,
-        skip=SKIP,
-    )
-    values = fields.values
-    require_present(fields, REQUIRED_ON_CREATE[entity.name])
-    if fields.errors:
-        decoded.errors.extend(e for e in fields.errors if e not in decoded.errors)
-    if provider_id is not None and values.get("learningProviderId") not in (None, provider_id):
-        decoded.fail(field_invalid("learningProviderId"))
-    rules.check_rules(entity, values, version, decoded)
+    values = new_fields(entity, body, provider_id, version, include_unknown_enum_members, decoded)
     decoded.raise_if_failed()
     assert isinstance(provider, str)
     values["learningProviderId"] = provider
