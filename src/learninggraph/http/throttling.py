@@ -243,12 +243,18 @@ class LoginGuard(_Budgeted):
             ((narrow, self._interval), (wide, self._ceiling_interval)), now=self._clock(), window=self._window
         )
 
+    @property
+    def reads_alongside(self) -> bool:
+        """Whether ``blocked_alongside`` can read the budgets inside another statement (the database's store, on
+        PostgreSQL: the sign-in's read, so a sign-in reads its client and its budgets in one round trip)."""
+        store = self._store
+        return isinstance(store, DatabaseCounterStore) and store.reads_alongside
+
     def blocked_alongside(
         self, client_id: str, address: str, user: str | None = None
     ) -> WaitsAlongside | None:
-        """``blocked_for``'s read, to run inside another statement where the store can (the database's, on
-        PostgreSQL: the sign-in's read, so a sign-in reads its client and its budgets in one round trip); None
-        where it cannot, and ``blocked_for`` asks."""
+        """``blocked_for``'s read, to run inside another statement where ``reads_alongside``; else None, and
+        ``blocked_for`` asks."""
         store = self._store
         if not isinstance(store, DatabaseCounterStore):
             return None

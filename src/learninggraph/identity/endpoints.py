@@ -39,6 +39,9 @@ class LoginGuard(Protocol):
 
     def blocked_for(self, client_id: str, address: str, user: str | None = None) -> float: ...
 
+    @property
+    def reads_alongside(self) -> bool: ...
+
     def blocked_alongside(
         self, client_id: str, address: str, user: str | None = None
     ) -> WaitsAlongside | None: ...
@@ -251,7 +254,7 @@ class _TokenService:
             refusal = error
         guard = self._guard
         budgets = None
-        if guard is not None and credentials is not None:
+        if guard is not None and credentials is not None and guard.reads_alongside:
             # The guard's budgets read by the sign-in's statement where the store can (PostgreSQL: one round
             # trip); the keys are those ``blocked_for`` reads below.
             budgets = guard.blocked_alongside(

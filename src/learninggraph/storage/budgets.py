@@ -25,6 +25,8 @@ class DatabaseCounterStore:
 
     def __init__(self, database: Database) -> None:
         self._database = database
+        # Whether ``waits_alongside`` reads anything: on SQLite a statement is no round trip to save.
+        self.reads_alongside = database.dialect != "sqlite"
         self._next_sweep = 0.0
         self._sweep_lock = threading.Lock()
 
@@ -44,7 +46,7 @@ class DatabaseCounterStore:
     ) -> WaitsAlongside | None:
         """``longest_waits``'s read, to run inside another statement (one round trip for both); None where it
         would save none (SQLite: no round trips) or there are no keys."""
-        if self._database.dialect == "sqlite":
+        if not self.reads_alongside:
             return None
         interval_of = _intervals(groups)
         return WaitsAlongside(interval_of, now, window) if interval_of else None
