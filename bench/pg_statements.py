@@ -6,7 +6,8 @@ A throwaway durable cluster (``durable_postgres()``) with ``log_statement = 'all
 each scenario's requests are sent one at a time and the statements its log gains are counted and divided by the
 requests. With psycopg every logged statement is one round trip (its BEGIN and COMMIT too). Statements our server
 sends on its own clock (the fault rules' re-read, the journal's writer) fall between requests and show as
-fractions; ``--verbose`` lists every distinct statement with its count per request. ``--baseline``: another
+fractions. ``p``: how many times a request's statements were planned (pg_stat_statements' ``plans``; a prepared
+statement whose generic plan is kept is planned no more). ``--verbose`` lists every distinct statement with its count per request. ``--baseline``: another
 source tree served too, counted in the same way.
 """
 
@@ -30,8 +31,10 @@ from processes import durable_postgres, free_port, process, serve_command, wait_
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = ("get", "patch", "post", "list", "token", "batch")
+# Requests before each count: every pooled connection (up to 8) has prepared the scenario's statements (psycopg
+# prepares a statement at its fifth use on a connection).
+WARM_UP = 60
 _LINE = re.compile(r"\[(\d+)\] LOG:  (?:statement|execute [^:]*): (.*)")
-_NAME = re.compile(r"/v1\.0/|/oauth2/")
 
 
 def requests_of(
@@ -46,7 +49,7 @@ def requests_of(
     provider, contents = next(iter(tenant["contents"].items()))
     for i in range(count):
         act = tenant["activities"][i % len(tenant["activities"])]
-        uid, learner_token = tenant["learnerTokens"][i % 5]  # the warm-up's five: tokens verified
+        uid, learner_token = tenant["learnerTokens"][i % 5]  # five tokens, verified in the warm-up
         if name == "get":
             out.append(
                 ("GET", f"/min/{tid}/activities/{act}", "", {})
@@ -112,16 +115,22 @@ def requests_of(
 
 
 def count(
-    log: Path, port: int, reqs: list[tuple[str, str, str, dict[str, str]]], settle: float
-) -> Counter[str]:
-    """The statements the log gained while ``reqs[5:]`` were sent (each must answer 2xx), those of the journal's
-    writer (a connection that wrote ``journal_`` tables) and the fault rules' re-read marked as background."""
+    log: Path,
+    port: int,
+    reqs: list[tuple[str, str, str, dict[str, str]]],
+    settle: float,
+    stats: psycopg.Connection[Any],
+) -> tuple[Counter[str], int]:
+    """The statements the log gained while ``reqs[WARM_UP:]`` were sent (each must answer 2xx), those of the journal's
+    writer (a connection that wrote ``journal_`` tables) and the fault rules' re-read marked as background; and
+    how many times PostgreSQL planned the others (pg_stat_statements)."""
     conn = http.client.HTTPConnection("127.0.0.1", port)
-    warm, reqs = reqs[:5], reqs[5:]
+    warm, reqs = reqs[:WARM_UP], reqs[WARM_UP:]
     for method, path, body, headers in warm:  # statements prepared, caches filled
         conn.request(method, path, body or None, headers)
         conn.getresponse().read()
     time.sleep(settle)
+    stats.execute("SELECT pg_stat_statements_reset()")
     start = log.stat().st_size
     for method, path, body, headers in reqs:
         conn.request(method, path, body or None, headers)
@@ -135,7 +144,13 @@ def count(
         new = f.read().decode("utf-8", "replace")
     found = [(m.group(1), " ".join(m.group(2).split())[:150]) for m in _LINE.finditer(new)]
     journal = {pid for pid, sql in found if "journal_" in sql}
-    return Counter(("~ " if pid in journal or "FROM fault_rules" in sql else "") + sql for pid, sql in found)
+    planned = stats.execute(
+        "SELECT coalesce(sum(plans), 0) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database"
+        " WHERE datname = current_database()) AND query NOT LIKE '%journal_%' AND query NOT LIKE '%fault_rules%'"
+        " AND query NOT LIKE '%pg_stat_statements%'"
+    ).fetchone()
+    seen = Counter(("~ " if pid in journal or "FROM fault_rules" in sql else "") + sql for pid, sql in found)
+    return seen, int(planned[0]) if planned else 0
 
 
 def main() -> None:
@@ -151,6 +166,12 @@ def main() -> None:
     args = parser.parse_args()
     postgres = durable_postgres()
     try:
+        with (postgres.data / "postgresql.conf").open("a") as conf:
+            conf.write(
+                "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n"
+            )
+        postgres.stop()
+        postgres.start()
         url = postgres.create_database("bench")
         work = Path(tempfile.mkdtemp(prefix="learninggraph-statements-"))
         ids = work / "ids.json"
@@ -171,6 +192,8 @@ def main() -> None:
         sample = json.loads(ids.read_text())
         with psycopg.connect(postgres.url(), autocommit=True) as admin:
             admin.execute(f"ALTER DATABASE \"{url.split('/')[3].split('?')[0]}\" SET log_statement = 'all'")
+        stats = psycopg.connect(url, autocommit=True)
+        stats.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         servers = {"ours": (serve_command(url, free_port()), {})}
         if args.baseline is not None:
             servers["base"] = (
@@ -192,7 +215,8 @@ def main() -> None:
                 f"statements (= round trips) per request, {args.requests} requests each: the request's own (of which"
             )
             print(
-                "BEGIN/COMMIT/ROLLBACK), then ~ the journal writer's and the fault rules' re-read, between requests"
+                "BEGIN/COMMIT/ROLLBACK), then ~ the journal writer's and the fault rules' re-read, between requests,"
+                "\nthen p the request's statements PostgreSQL planned (0: each ran a plan made before)"
             )
             print("| scenario | " + " | ".join(columns) + " |\n|---" * 1 + "|---" * len(columns) + "|")
             for name in args.only or SCENARIOS:
@@ -204,15 +228,17 @@ def main() -> None:
                         if minimal
                         else int(servers[label][0][servers[label][0].index("--port") + 1])
                     )
-                    reqs = requests_of(sample, name, minimal, args.requests + 5)
-                    seen = count(log, port, reqs, args.settle)
+                    reqs = requests_of(sample, name, minimal, args.requests + WARM_UP)
+                    seen, planned = count(log, port, reqs, args.settle, stats)
                     own = {s: n for s, n in seen.items() if not s.startswith("~")}
                     total = sum(own.values()) / args.requests
                     frame = sum(
                         n for s, n in own.items() if s.split()[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK")
                     )
                     background = (sum(seen.values()) - sum(own.values())) / args.requests
-                    cells.append(f"{total:.2f} ({frame / args.requests:.2f}) ~{background:.2f}")
+                    cells.append(
+                        f"{total:.2f} ({frame / args.requests:.2f}) ~{background:.2f} p{planned / args.requests:.2f}"
+                    )
                     details += [f"    {label:8} {n / args.requests:6.2f}  {s}" for s, n in seen.most_common()]
                 print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
                 if args.verbose:
