@@ -11,7 +11,9 @@ that alone moved the same code by up to 20% between the two slots. Each figure i
 per answered request (user and system, every thread), the median of the rounds: unlike requests per second, it
 holds still while other work shares the machine. The ratio column is the minimal handler's CPU per request ÷ ours,
 the throughput ratio ``bench/run.py`` reports when the server's core is the bottleneck. ``--profile DIR``: a py-spy
-``raw`` profile of each server and scenario of the last round into DIR.
+``raw`` profile of each server and scenario of the last round into DIR. On PostgreSQL the CPU of the database's
+backend processes per request is reported beside it (``pg``: every connection to the data set's database; the
+servers not measured send nothing): a round trip costs both sides.
 """
 
 from __future__ import annotations
@@ -26,9 +28,20 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
+import psycopg
 from journal_cost import cpu_seconds
 from processes import HERE, PYTHON, ensure_wrk, free_port, process, run_wrk, serve_command, wait_ready
 from wrk_scripts import write_scripts as wrk_scripts
+
+
+def backends_cpu(url: str) -> dict[int, float]:
+    """CPU seconds of each backend process connected to ``url``'s database (PostgreSQL), this query's aside."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return {pid: cpu_seconds(pid) for (pid,) in pids}
+
 
 PAIRS = {"get": "min_get", "patch": "min_patch", "list": "min_list", "token": "min_token", "post": "min_post"}
 
@@ -70,6 +83,8 @@ def main() -> None:
         servers["floor"] = (command, {"CEILING_APP": "floor"})
     served_alone = {"min", "floor"}  # the ceiling's servers: answer /hello, have no tree of ours
     cpu: dict[str, list[float]] = {}
+    database_cpu: dict[str, list[float]] = {}
+    postgres = url.startswith(("postgresql:", "postgres:"))
     rps: dict[str, list[float]] = {}
     ports = {
         name: {"min": min_port, "floor": floor_port}.get(name) or int(cmd[cmd.index("--port") + 1])
@@ -112,21 +127,30 @@ def main() -> None:
                             stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL,
                         )  # fmt: skip
+                    backends = backends_cpu(url) if postgres else {}
                     before = cpu_seconds(pid)
                     result = run_wrk(
                         wrk, f"http://127.0.0.1:{ports[name]}", scripts[scenario], args.duration, pid,
                         args.connections,
                     )  # fmt: skip
                     used = cpu_seconds(pid) - before
+                    # A backend the pool connected during the run counts from nothing.
+                    backend_used = (
+                        sum(t - backends.get(b, 0.0) for b, t in backends_cpu(url).items())
+                        if postgres
+                        else 0.0
+                    )
                     if spy is not None:
                         spy.wait(timeout=60)
                     key = f"{name}:{scenario}"
                     per = 1e6 * used / (result[0] * args.duration)
                     cpu.setdefault(key, []).append(per)
+                    database_cpu.setdefault(key, []).append(1e6 * backend_used / (result[0] * args.duration))
                     rps.setdefault(key, []).append(result[0])
                     print(
                         f"round {round_number + 1} {key:16s} {result[0]:8.0f} req/s  CPU {per:6.1f} µs/request"
-                        f"  non-2xx {result[3]}",
+                        + (f" + pg {database_cpu[key][-1]:6.1f}" if postgres else "")
+                        + f"  non-2xx {result[3]}",
                         flush=True,
                     )
     finally:
@@ -149,6 +173,24 @@ def main() -> None:
         floor = statistics.median(cpu["floor:get"])
         minimal = statistics.median(cpu["min:min_get"])
         print(f"| get, floor | {floor:.0f} | {minimal / floor:.2f} | (minimal ÷ floor) |")
+    if postgres:
+        print(
+            "\nPostgreSQL's backends, CPU µs per request (medians), and server + backends (ratio: minimal ÷ ours):"
+        )
+        for scenario in args.only:
+            row = [f"min:{PAIRS[scenario]}", *(f"{n}:{scenario}" for n in names)]
+            pg = {k: statistics.median(database_cpu[k]) for k in row}
+            both = {
+                k: statistics.median([a + b for a, b in zip(cpu[k], database_cpu[k], strict=True)])
+                for k in row
+            }
+            print(
+                f"  {scenario:6s} "
+                + ", ".join(
+                    f"{k.split(':')[0]} {pg[k]:.0f} / {both[k]:.0f} ({both[row[0]] / both[k]:.2f})"
+                    for k in row
+                )
+            )
     if "base" in servers:
         print("\nours ÷ base, CPU per request, round by round (below 1: ours costs less):")
         for scenario in args.only:

@@ -102,6 +102,55 @@ class TestDatabaseCounterStore:
         assert store.longest_waits(((("wide",), 0.5),), now=100.0, window=2.0) == pytest.approx(0.5)
         assert store.longest_waits(((("never-spent",), 1.0),), now=100.0, window=2.0) == 0.0
 
+    @pytest.mark.postgresql
+    def test_a_read_alongside_another_statement_waits_as_long_as_longest_waits(
+        self, migrated: Database
+    ) -> None:
+        store = DatabaseCounterStore(migrated)
+        store.claim("narrow", now=100.0, interval=1.0, window=2.0, most=2)
+        store.claim("wide", now=100.0, interval=0.5, window=2.0, most=4)
+        groups = ((("narrow",), 1.0), (("wide", "never-spent"), 0.5))
+        alongside = store.waits_alongside(groups, now=100.0, window=2.0)
+        assert alongside is not None
+
+        with migrated.read() as conn:
+            rows = conn.fetch_all(alongside.around("SELECT 1 AS one UNION ALL SELECT 2"), alongside.keys)
+
+        assert alongside.rows(rows) == [(1,), (2,)]
+        assert alongside.read
+        assert alongside.wait == store.longest_waits(groups, now=100.0, window=2.0) == pytest.approx(1.0)
+
+    @pytest.mark.postgresql
+    def test_a_read_alongside_waits_for_nothing_when_no_key_has_spent(self, migrated: Database) -> None:
+        alongside = DatabaseCounterStore(migrated).waits_alongside(
+            ((("unspent",), 1.0),), now=100.0, window=2.0
+        )
+        assert alongside is not None
+
+        with migrated.read() as conn:
+            rows = conn.fetch_all(alongside.around("SELECT 7 AS seven"), alongside.keys)
+
+        assert alongside.rows(rows) == [(7,)]
+        assert alongside.wait == 0.0
+
+    @pytest.mark.postgresql
+    def test_a_read_alongside_a_statement_without_rows_reads_no_budget(self, migrated: Database) -> None:
+        store = DatabaseCounterStore(migrated)
+        store.claim("k", now=100.0, interval=1.0, window=2.0, most=2)
+        alongside = store.waits_alongside(((("k",), 1.0),), now=100.0, window=2.0)
+        assert alongside is not None
+
+        with migrated.read() as conn:
+            rows = conn.fetch_all(alongside.around("SELECT id FROM tenants"), alongside.keys)
+
+        assert alongside.rows(rows) == []
+        assert not alongside.read
+
+    def test_budgets_are_read_alongside_only_where_that_saves_a_round_trip(self, migrated: Database) -> None:
+        alongside = DatabaseCounterStore(migrated).waits_alongside(((("k",), 1.0),), now=100.0, window=2.0)
+
+        assert (alongside is None) == (migrated.dialect == "sqlite")
+
     def test_keys_whose_budget_is_whole_again_are_swept_out(self, migrated: Database) -> None:
         store = DatabaseCounterStore(migrated)
         store.claim("old", now=100.0, interval=1.0, window=5.0, most=1)

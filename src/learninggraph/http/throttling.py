@@ -13,6 +13,7 @@ from typing import Protocol
 from learninggraph.domain.errors import Explanation, TooManyRequests, retry_after_message
 from learninggraph.domain.principal import Principal
 from learninggraph.domain.rate_budget import units_that_fit, wait_after
+from learninggraph.storage.budgets import DatabaseCounterStore, WaitsAlongside
 
 Clock = Callable[[], float]
 
@@ -239,6 +240,26 @@ class LoginGuard(_Budgeted):
         """Seconds until this client id, address and user may try again; 0.0 when they may now."""
         narrow, wide = _login_keys(client_id, address, user)
         return self._store.longest_waits(
+            ((narrow, self._interval), (wide, self._ceiling_interval)), now=self._clock(), window=self._window
+        )
+
+    @property
+    def reads_alongside(self) -> bool:
+        """Whether ``blocked_alongside`` can read the budgets inside another statement (the database's store, on
+        PostgreSQL: the sign-in's read, so a sign-in reads its client and its budgets in one round trip)."""
+        store = self._store
+        return isinstance(store, DatabaseCounterStore) and store.reads_alongside
+
+    def blocked_alongside(
+        self, client_id: str, address: str, user: str | None = None
+    ) -> WaitsAlongside | None:
+        """``blocked_for``'s read, to run inside another statement where ``reads_alongside``; else None, and
+        ``blocked_for`` asks."""
+        store = self._store
+        if not isinstance(store, DatabaseCounterStore):
+            return None
+        narrow, wide = _login_keys(client_id, address, user)
+        return store.waits_alongside(
             ((narrow, self._interval), (wide, self._ceiling_interval)), now=self._clock(), window=self._window
         )
 

@@ -45,6 +45,7 @@ from learninggraph.identity.records import (
     user_of,
 )
 from learninggraph.identity.sign_ins import ClientSignIn, TokenError, bad_user_credentials, unknown_tenant
+from learninggraph.storage.budgets import WaitsAlongside
 from learninggraph.storage.database import Connection, Database, UniqueViolation
 
 __all__ = [
@@ -242,14 +243,23 @@ class Directory:
                 raise DirectoryError(f"A user with id {new_id!r} already exists.") from None
         return User(tenant_id, new_id, name, upn, licensed, held)
 
-    def client_sign_in(self, tenant_id: str, client_id: str | None) -> ClientSignIn | None:
+    def client_sign_in(
+        self, tenant_id: str, client_id: str | None, budgets: WaitsAlongside | None = None
+    ) -> ClientSignIn | None:
         """The tenant, the application and its secrets, in one statement (every sign-in asks); ``None`` when
-        the tenant is unknown. ``client_id`` ``None`` asks for the tenant alone."""
+        the tenant is unknown. ``client_id`` ``None`` asks for the tenant alone. ``budgets``: the sign-in
+        guard's read, made by the same statement."""
+        sql: str = CLIENT_SIGN_IN_SQL
+        params: tuple[str | None, ...] = (client_id, tenant_id)
+        if budgets is not None:
+            sql, params = budgets.around(sql), (*params, *budgets.keys)
         if self._bound is not None:
-            rows = self._bound.fetch_all(CLIENT_SIGN_IN_SQL, (client_id, tenant_id))
+            rows = self._bound.fetch_all(sql, params)
         else:
             with self._database.read() as conn:
-                rows = conn.fetch_all(CLIENT_SIGN_IN_SQL, (client_id, tenant_id))
+                rows = conn.fetch_all(sql, params)
+        if budgets is not None:
+            rows = budgets.rows(rows)
         return ClientSignIn(tenant_id, client_id or "", rows) if rows else None
 
     def authenticate_client(self, tenant_id: str, client_id: str, secret: str | None) -> Application:

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Sequence
 
 from learninggraph.domain.rate_budget import units_that_fit, wait_after
-from learninggraph.storage.database import Database
+from learninggraph.storage.database import Database, Row
 
 # How often one process sweeps out keys whose budget is whole again (seconds of its clock).
 _SWEEP_EVERY = 60.0
@@ -25,6 +25,8 @@ class DatabaseCounterStore:
 
     def __init__(self, database: Database) -> None:
         self._database = database
+        # Whether ``waits_alongside`` reads anything: on SQLite a statement is no round trip to save.
+        self.reads_alongside = database.dialect != "sqlite"
         self._next_sweep = 0.0
         self._sweep_lock = threading.Lock()
 
@@ -32,25 +34,22 @@ class DatabaseCounterStore:
         self, groups: Sequence[tuple[tuple[str, ...], float]], *, now: float, window: float
     ) -> float:
         """The longest wait over groups of keys, each with its own interval: one statement for all of them."""
-        interval_of: dict[str, float] = {}
-        for keys, interval in groups:
-            for key in keys:
-                stored = _stored(key)
-                interval_of[stored] = max(interval, interval_of.get(stored, 0.0))
+        interval_of = _intervals(groups)
         if not interval_of:
             return 0.0
         with self._database.read() as conn:
             rows = conn.fetch_all(_arrivals_sql(self._database.dialect, len(interval_of)), list(interval_of))
-        if not rows:  # no key has spent: every budget is whole (the common case)
-            return 0.0
-        return max(
-            (
-                wait_after(float(arrival), now=now, interval=interval_of[key], window=window)
-                for key, arrival in rows
-                if arrival is not None
-            ),
-            default=0.0,
-        )
+        return _longest_wait(rows, interval_of, now=now, window=window)
+
+    def waits_alongside(
+        self, groups: Sequence[tuple[tuple[str, ...], float]], *, now: float, window: float
+    ) -> WaitsAlongside | None:
+        """``longest_waits``'s read, to run inside another statement (one round trip for both); None where it
+        would save none (SQLite: no round trips) or there are no keys."""
+        if not self.reads_alongside:
+            return None
+        interval_of = _intervals(groups)
+        return WaitsAlongside(interval_of, now, window) if interval_of else None
 
     def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
         self._sweep(now)
@@ -79,6 +78,63 @@ class DatabaseCounterStore:
             conn.execute("DELETE FROM rate_budgets WHERE arrival < ?", (now - _SWEEP_EVERY,))
 
 
+class WaitsAlongside:
+    """``DatabaseCounterStore.longest_waits`` read by another statement (PostgreSQL's): that statement, wrapped
+    by ``around``, returns each of its rows with two more columns (the keys that have spent and their arrival
+    times, as arrays; NULL when none has), which ``rows`` takes off again and reads ``wait`` from. The rows
+    are read as the statement reads them, so a limit holds across processes as ``longest_waits``'s."""
+
+    __slots__ = ("_interval_of", "_now", "_window", "keys", "read", "wait")
+
+    def __init__(self, interval_of: dict[str, float], now: float, window: float) -> None:
+        self._interval_of = interval_of
+        self._now = now
+        self._window = window
+        self.keys = list(interval_of)
+        # Whether ``rows`` saw a row (a statement that returns none reads no budgets).
+        self.read = False
+        self.wait = 0.0
+
+    def around(self, sql: str) -> str:
+        """``sql``'s statement with the keys' arrival times; its parameters come first, then ``keys``."""
+        return _around(sql, len(self.keys))
+
+    def rows(self, rows: list[Row]) -> list[Row]:
+        """The rows of the wrapped statement as its own; ``wait`` and ``read`` set from them."""
+        if not rows:
+            return rows
+        self.read = True
+        keys, arrivals = rows[0][-2], rows[0][-1]
+        if keys:
+            self.wait = _longest_wait(
+                list(zip(keys, arrivals, strict=True)), self._interval_of, now=self._now, window=self._window
+            )
+        return [row[:-2] for row in rows]
+
+
+def _intervals(groups: Sequence[tuple[tuple[str, ...], float]]) -> dict[str, float]:
+    """Each stored key with the longest interval of the groups it is in."""
+    interval_of: dict[str, float] = {}
+    for keys, interval in groups:
+        for key in keys:
+            stored = _stored(key)
+            interval_of[stored] = max(interval, interval_of.get(stored, 0.0))
+    return interval_of
+
+
+def _longest_wait(rows: Sequence[Row], interval_of: dict[str, float], *, now: float, window: float) -> float:
+    if not rows:  # no key has spent: every budget is whole (the common case)
+        return 0.0
+    return max(
+        (
+            wait_after(float(arrival), now=now, interval=interval_of[key], window=window)
+            for key, arrival in rows
+            if arrival is not None
+        ),
+        default=0.0,
+    )
+
+
 def _stored(key: str) -> str:
     """The key as stored: its SHA-256, kept for the short keys in use (every sign-in asks for three or more).
     A long key is hashed each time and not kept: a sign-in's keys hold the form's client id, asked about
@@ -103,3 +159,12 @@ def _arrivals_sql(dialect: str, keys: int) -> str:
     if dialect == "sqlite":
         return " UNION ALL ".join(["SELECT key, arrival FROM rate_budgets WHERE key = ?"] * keys)
     return f"SELECT key, arrival FROM rate_budgets WHERE key IN ({', '.join('?' * keys)})"
+
+
+@functools.lru_cache(maxsize=64)
+def _around(sql: str, keys: int) -> str:
+    return (
+        f"SELECT q.*, b.keys, b.arrivals FROM ({sql}) q CROSS JOIN (SELECT array_agg(key ORDER BY key) AS keys,"
+        " array_agg(arrival ORDER BY key) AS arrivals"
+        f" FROM rate_budgets WHERE key IN ({', '.join('?' * keys)})) b"
+    )
