@@ -90,6 +90,18 @@ class TestCreate:
         assert created["externalcourseActivityId"] == external
         assert "externalCourseActivityId" not in created
 
+    @pytest.mark.parametrize("second", [0, None, "", "x" * 300, "another-external-id"])
+    def test_both_spellings_of_the_external_id_with_a_second_value_not_the_same_are_invalid(
+        self, catalogue: Catalogue, second: object
+    ) -> None:
+        body = catalogue.tenant.assignment_body(catalogue.content_id)
+        body["externalCourseActivityId"] = second
+
+        response = catalogue.tenant.app().post(catalogue.activities_url, json=body)
+
+        assert response.status_code == 400
+        assert response.json()["error"]["message"] == "Input field externalcourseActivityId is invalid"
+
     def test_the_documentation_type_name_learning_self_initiated_is_an_alias(
         self, catalogue: Catalogue
     ) -> None:

@@ -76,8 +76,13 @@ def decode_properties(
             )
             continue
         if prop.name in decoded.values:
-            # Two spellings of one property (externalCourseActivityId and externalcourseActivityId).
-            if decode_value(prop, raw, include_unknown_enum_members) != decoded.values[prop.name]:
+            # Two spellings of one property (externalCourseActivityId and externalcourseActivityId): the second
+            # must be a valid value, and the same.
+            try:
+                same = decode_value(prop, raw, include_unknown_enum_members) == decoded.values[prop.name]
+            except InvalidValue:
+                same = False
+            if not same:
                 decoded.fail(field_invalid(prop.name))
             continue
         _decode_into(decoded, prop, raw, include_unknown_enum_members)
