@@ -1,4 +1,4 @@
-"""The journal's tables (applied by migration 4, indexes trimmed by migration 5; kept in storage, below the
+"""The journal's tables (applied by migration 4, indexes trimmed by migration 5, blocks by migration 6; kept in storage, below the
 journal that writes them): entries, per-tenant counts and the id high-water mark.
 
 Entry ids are handed out by the writer under a lock on the one ``journal_sequence`` row, so they become
@@ -42,4 +42,32 @@ JOURNAL_LEAN_INDEXES: tuple[str, ...] = (
     "DROP INDEX IF EXISTS ix_journal_tenant_at",
     "DROP INDEX IF EXISTS ix_journal_tenant_status",
     "DROP INDEX IF EXISTS ix_journal_tenant_route",
+)
+
+# Migration 6: a block a tenant a stored batch (``journal.blocks``) instead of a row an entry. On PostgreSQL each
+# stored row becomes a block of one entry (its fields and record as a JSON array), which ages out as blocks do;
+# the counts stay, every entry kept. On SQLite the journal has a file of its own (``journal.storage``, which
+# converts its rows when it opens it): the database gets the same tables, and its rows of before that file are
+# left where they are, for the journal file to copy in when it is made.
+JOURNAL_BLOCKS_SQLITE: tuple[str, ...] = (
+    """CREATE TABLE journal_blocks (
+        id INTEGER PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        first_id INTEGER NOT NULL,
+        entries BLOB NOT NULL)""",
+    "CREATE INDEX ix_journal_blocks_tenant ON journal_blocks (tenant_id, id)",
+    "ALTER TABLE journal_tenants ADD COLUMN first_kept INTEGER NOT NULL DEFAULT 0",
+)
+JOURNAL_BLOCKS_POSTGRESQL: tuple[str, ...] = (
+    """CREATE TABLE journal_blocks (
+        id BIGINT PRIMARY KEY,
+        tenant_id TEXT COLLATE "C" NOT NULL,
+        first_id BIGINT NOT NULL,
+        entries TEXT NOT NULL)""",
+    "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) SELECT id, tenant_id, id, "
+    "json_build_array(json_build_array(at, app_id, user_id, method, route, status, rule, request_id, "
+    "record::json))::text FROM journal_entries",
+    "CREATE INDEX ix_journal_blocks_tenant ON journal_blocks (tenant_id, id)",
+    "DROP TABLE journal_entries",
+    "ALTER TABLE journal_tenants ADD COLUMN first_kept BIGINT NOT NULL DEFAULT 0",
 )

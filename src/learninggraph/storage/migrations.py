@@ -9,7 +9,12 @@ from datetime import UTC, datetime
 
 from learninggraph.storage.database import Connection, Database
 from learninggraph.storage.fault_tables import FAULT_TABLES
-from learninggraph.storage.journal_tables import JOURNAL_LEAN_INDEXES, JOURNAL_TABLES
+from learninggraph.storage.journal_tables import (
+    JOURNAL_BLOCKS_POSTGRESQL,
+    JOURNAL_BLOCKS_SQLITE,
+    JOURNAL_LEAN_INDEXES,
+    JOURNAL_TABLES,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +187,14 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(4, "request journal and injected fault rules", JOURNAL_TABLES + FAULT_TABLES),
     Migration(5, "journal keeps only its tenant-and-id and request-id indexes", JOURNAL_LEAN_INDEXES),
+    Migration(
+        6,
+        "journal stores a block a tenant a batch",
+        (
+            *(PerDialect(sqlite=statement, postgresql=None) for statement in JOURNAL_BLOCKS_SQLITE),
+            *(PerDialect(sqlite=None, postgresql=statement) for statement in JOURNAL_BLOCKS_POSTGRESQL),
+        ),
+    ),
 )
 
 
