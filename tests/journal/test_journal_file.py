@@ -25,6 +25,7 @@ from learninggraph.journal.storage import (
 )
 from learninggraph.journal.store import JournalStore, stored_row
 from learninggraph.storage.database import Database, DatabaseUrl
+from learninggraph.storage.migrations import MIGRATIONS, upgrade
 from learninggraph.storage.writer_lock import WriterLock
 from tests.builders import Catalogue, Tenant
 from tests.journal.entries import entry, migrated
@@ -124,7 +125,7 @@ def test_the_servers_entries_go_to_the_journal_file_not_the_database(fresh_datab
 
     database_file = fresh_database_url.removeprefix("sqlite:///")
     with sqlite3.connect(database_file) as raw:
-        in_database = raw.execute("SELECT count(*) FROM journal_entries").fetchone()[0]
+        in_database = raw.execute("SELECT count(*) FROM journal_blocks").fetchone()[0]
     journal = open_journal_database(fresh_database_url)
     try:
         found = explain(journal, answered.headers["request-id"], tenant_id=test_world.tenant_id)
@@ -135,12 +136,16 @@ def test_the_servers_entries_go_to_the_journal_file_not_the_database(fresh_datab
 
 
 def test_a_database_journalled_before_the_split_keeps_its_entries(fresh_database_url: str) -> None:
-    with migrated(fresh_database_url):
-        pass
-    # Written as a server did before the journal had a file of its own: a row an entry, in the database's tables.
-    with sqlite3.connect(DatabaseUrl.parse(fresh_database_url).path) as raw:
-        write_rows(raw, [entry(request_id="older"), entry("tenant-b", request_id="other")])
-    raw.close()
+    database = Database(fresh_database_url)
+    try:
+        upgrade(database, [migration for migration in MIGRATIONS if migration.version <= 5])
+        # Written as a server did before the journal had a file of its own: a row an entry, in the database.
+        with sqlite3.connect(DatabaseUrl.parse(fresh_database_url).path) as raw:
+            write_rows(raw, [entry(request_id="older"), entry("tenant-b", request_id="other")])
+        raw.close()
+        upgrade(database)  # migration 6: the rows become blocks
+    finally:
+        database.close()
     journal = open_journal_database(fresh_database_url)
     try:
         JournalStore(journal).append([entry(request_id="newer")])

@@ -194,15 +194,24 @@ def _copy_earlier_entries(conn: Connection, database_path: str) -> None:
     source = sqlite3.connect(f"file:{database_path}?mode=ro", uri=True)
     try:
         tables = {row[0] for row in source.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not {"journal_entries", "journal_tenants", "journal_sequence"} <= tables:
+        if not {"journal_tenants", "journal_sequence"} <= tables:
             return
-        rows = source.execute(f"SELECT {_COLUMNS} FROM journal_entries ORDER BY id")
-        while batch := rows.fetchmany(1000):
-            conn.execute_many(_INSERT_SINGLE, [_single(row) for row in batch])
-        for tenant_id, entries in source.execute("SELECT tenant_id, entries FROM journal_tenants"):
-            conn.execute(
-                "INSERT INTO journal_tenants (tenant_id, entries) VALUES (?, ?)", (tenant_id, entries)
-            )
+        if "journal_blocks" in tables:  # migration 6: blocks (of one entry each, as JSON text)
+            blocks = source.execute("SELECT id, tenant_id, first_id, entries FROM journal_blocks ORDER BY id")
+            while batch := blocks.fetchmany(1000):
+                conn.execute_many(_INSERT_SINGLE, batch)
+            counts = "SELECT tenant_id, entries, first_kept FROM journal_tenants"
+        elif "journal_entries" in tables:
+            rows = source.execute(f"SELECT {_COLUMNS} FROM journal_entries ORDER BY id")
+            while batch := rows.fetchmany(1000):
+                conn.execute_many(_INSERT_SINGLE, [_single(row) for row in batch])
+            counts = "SELECT tenant_id, entries, 0 FROM journal_tenants"
+        else:
+            return
+        conn.execute_many(
+            "INSERT INTO journal_tenants (tenant_id, entries, first_kept) VALUES (?, ?, ?)",
+            source.execute(counts).fetchall(),
+        )
         last = source.execute("SELECT last_id FROM journal_sequence WHERE name = 'entries'").fetchone()
         if last is not None:
             conn.execute("UPDATE journal_sequence SET last_id = ? WHERE name = 'entries'", (last[0],))

@@ -44,29 +44,29 @@ JOURNAL_LEAN_INDEXES: tuple[str, ...] = (
     "DROP INDEX IF EXISTS ix_journal_tenant_route",
 )
 
-# Migration 6: a block a tenant a stored batch (``journal.blocks``) instead of a row an entry. On PostgreSQL each
-# stored row becomes a block of one entry (its fields and record as a JSON array), which ages out as blocks do;
-# the counts stay, every entry kept. On SQLite the journal has a file of its own (``journal.storage``, which
-# converts its rows when it opens it): the database gets the same tables, and its rows of before that file are
-# left where they are, for the journal file to copy in when it is made.
-JOURNAL_BLOCKS_SQLITE: tuple[str, ...] = (
-    """CREATE TABLE journal_blocks (
-        id INTEGER PRIMARY KEY,
-        tenant_id TEXT NOT NULL,
-        first_id INTEGER NOT NULL,
-        entries BLOB NOT NULL)""",
-    "CREATE INDEX ix_journal_blocks_tenant ON journal_blocks (tenant_id, id)",
-    "ALTER TABLE journal_tenants ADD COLUMN first_kept INTEGER NOT NULL DEFAULT 0",
-)
-JOURNAL_BLOCKS_POSTGRESQL: tuple[str, ...] = (
+# Migration 6: a block a tenant a stored batch (``journal.blocks``) instead of a row an entry, the same tables on
+# both backends. Each stored row becomes a block of one entry (its fields and record as a JSON array), which ages
+# out as blocks do; the counts stay, every entry kept. On SQLite the journal has a file of its own
+# (``journal.storage``): the database's rows are those of before that file, copied in when it is made (their
+# records are JSON, as text or bytes: compact records came with the file).
+JOURNAL_BLOCKS: tuple[str, ...] = (
     """CREATE TABLE journal_blocks (
         id BIGINT PRIMARY KEY,
-        tenant_id TEXT COLLATE "C" NOT NULL,
+        tenant_id TEXT NOT NULL,
         first_id BIGINT NOT NULL,
         entries TEXT NOT NULL)""",
+)
+_FIELDS = "at, app_id, user_id, method, route, status, rule, request_id"
+JOURNAL_ROWS_TO_BLOCKS_SQLITE = (
     "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) SELECT id, tenant_id, id, "
-    "json_build_array(json_build_array(at, app_id, user_id, method, route, status, rule, request_id, "
-    "record::json))::text FROM journal_entries",
+    f"json_array(json_array({_FIELDS}, json(CAST(record AS TEXT)))) FROM journal_entries "
+    "WHERE substr(CAST(record AS TEXT), 1, 1) = '{'"
+)
+JOURNAL_ROWS_TO_BLOCKS_POSTGRESQL = (
+    "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) SELECT id, tenant_id, id, "
+    f"json_build_array(json_build_array({_FIELDS}, record::json))::text FROM journal_entries"
+)
+JOURNAL_BLOCKS_INDEX: tuple[str, ...] = (
     "CREATE INDEX ix_journal_blocks_tenant ON journal_blocks (tenant_id, id)",
     "DROP TABLE journal_entries",
     "ALTER TABLE journal_tenants ADD COLUMN first_kept BIGINT NOT NULL DEFAULT 0",

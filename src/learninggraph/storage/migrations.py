@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from learninggraph.storage.database import Connection, Database
 from learninggraph.storage.fault_tables import FAULT_TABLES
 from learninggraph.storage.journal_tables import (
-    JOURNAL_BLOCKS_POSTGRESQL,
-    JOURNAL_BLOCKS_SQLITE,
+    JOURNAL_BLOCKS,
+    JOURNAL_BLOCKS_INDEX,
     JOURNAL_LEAN_INDEXES,
+    JOURNAL_ROWS_TO_BLOCKS_POSTGRESQL,
+    JOURNAL_ROWS_TO_BLOCKS_SQLITE,
     JOURNAL_TABLES,
 )
 
@@ -191,8 +193,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         6,
         "journal stores a block a tenant a batch",
         (
-            *(PerDialect(sqlite=statement, postgresql=None) for statement in JOURNAL_BLOCKS_SQLITE),
-            *(PerDialect(sqlite=None, postgresql=statement) for statement in JOURNAL_BLOCKS_POSTGRESQL),
+            *JOURNAL_BLOCKS,
+            PerDialect(sqlite=JOURNAL_ROWS_TO_BLOCKS_SQLITE, postgresql=JOURNAL_ROWS_TO_BLOCKS_POSTGRESQL),
+            *JOURNAL_BLOCKS_INDEX,
         ),
     ),
 )
