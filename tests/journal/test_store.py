@@ -62,6 +62,24 @@ def test_a_tenant_keeps_only_its_newest_entries_past_the_bound(journal_database:
     assert [e.id for e in kept] == list(reversed(ids[-5:]))
 
 
+def test_a_batch_evicting_more_blocks_than_one_read_takes_keeps_exactly_the_newest(
+    journal_database: Database,
+) -> None:
+    store = JournalStore(journal_database, max_entries_per_tenant=10)
+    ids = [entry_id for _ in range(6) for entry_id in store.append([entry(), entry("tenant-b"), entry()])]
+    ids += store.append([entry() for _ in range(9)])
+
+    kept = search(journal_database, JournalFilter(tenant_id="tenant-a"))
+    with journal_database.snapshot() as conn:
+        blocks = conn.fetch_one("SELECT count(*) FROM journal_blocks WHERE tenant_id = 'tenant-a'")
+        counted = conn.fetch_one("SELECT entries FROM journal_tenants WHERE tenant_id = 'tenant-a'")
+
+    tenant_a = [entry_id for index, entry_id in enumerate(ids) if index >= 18 or index % 3 != 1]
+    assert [e.id for e in kept] == list(reversed(tenant_a[-10:]))
+    assert counted == (10,)
+    assert blocks == (2,)
+
+
 def test_eviction_in_one_tenant_leaves_other_tenants_untouched(journal_database: Database) -> None:
     store = JournalStore(journal_database, max_entries_per_tenant=3)
     store.append([entry("tenant-b") for _ in range(2)])

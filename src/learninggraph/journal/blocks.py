@@ -44,10 +44,11 @@ REQUEST_ID: Final = 7
 RECORD: Final = 8
 
 
-def encode_block(dialect: str, rows: list[list[Any]]) -> bytes | str:
-    """One tenant's stored rows (``StoredRow``, ids given, consecutive) as a block's entries."""
+def encode_block(dialect: str, rows: list[list[Any]]) -> bytes:
+    """One tenant's stored rows (``StoredRow``, ids given, consecutive) as a block's entries (on PostgreSQL,
+    UTF-8 JSON)."""
     if dialect == "postgresql":
-        return encode_json([[*row[2:10], msgspec.Raw(row[10])] for row in rows]).decode()
+        return encode_json([[*row[2:10], msgspec.Raw(row[10])] for row in rows])
     return encode_msgpack([row[2:] for row in rows])
 
 

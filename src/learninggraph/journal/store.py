@@ -21,6 +21,12 @@ from learninggraph.storage.database import Connection, Database
 # Entries kept per tenant unless the store is told otherwise.
 DEFAULT_MAX_ENTRIES_PER_TENANT = 10_000
 _INSERT_BLOCK = "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) VALUES (?, ?, ?, ?)"
+# PostgreSQL: the batch's blocks as one JSON array of ``[last id, tenant, first id, entries]`` (``json``, not
+# ``jsonb``: an element's text is kept as it was written).
+_INSERT_BLOCKS_PG = (
+    "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) "
+    "SELECT (b->>0)::bigint, b->>1, (b->>2)::bigint, (b->3)::text FROM json_array_elements(?::json) b"
+)
 # The tenant of a stored row (``StoredRow``), read in C: the batch is sorted, grouped and counted by it.
 _TENANT = itemgetter(1)
 # A batch's tenants' stored counts and first kept ids, read ``_COUNTED`` tenants a statement (the last one
@@ -41,6 +47,21 @@ _SET_COUNT = (
 # A tenant's oldest blocks from its first kept id on, a few a statement (eviction reads one or two a batch).
 _OLDEST = "SELECT id, first_id FROM journal_blocks WHERE tenant_id = ? AND id >= ? ORDER BY id LIMIT 4"
 _DROP_BLOCKS = "DELETE FROM journal_blocks WHERE tenant_id = ? AND id <= ?"
+# PostgreSQL: the same for every tenant of a batch in one statement each, the tenants (and their ids) as arrays.
+_OLDEST_PG = (
+    "SELECT t.tenant_id, b.id, b.first_id FROM unnest(?::text[], ?::bigint[]) AS t(tenant_id, kept) "
+    "CROSS JOIN LATERAL (SELECT id, first_id FROM journal_blocks WHERE journal_blocks.tenant_id = t.tenant_id "
+    "AND id >= t.kept ORDER BY id LIMIT 4) b ORDER BY t.tenant_id, b.id"
+)
+_DROP_BLOCKS_PG = (
+    "DELETE FROM journal_blocks USING unnest(?::text[], ?::bigint[]) AS d(tenant_id, gone) "
+    "WHERE journal_blocks.tenant_id = d.tenant_id AND journal_blocks.id <= d.gone"
+)
+_SET_COUNTS_PG = (
+    "INSERT INTO journal_tenants (tenant_id, entries, first_kept) "
+    "SELECT * FROM unnest(?::text[], ?::bigint[], ?::bigint[]) "
+    "ON CONFLICT (tenant_id) DO UPDATE SET entries = excluded.entries, first_kept = excluded.first_kept"
+)
 
 _ZERO = timedelta(0)
 # An entry's columns, in ``_COLUMNS``' order: its id (0 until ``append_rows`` gives it one), tenant, time, app,
@@ -131,7 +152,12 @@ class JournalStore:
                 block = list(group)
                 added[tenant_id] = len(block)
                 blocks.append((block[-1][0], tenant_id, block[0][0], encode_block(dialect, block)))
-            conn.execute_many(_INSERT_BLOCK, blocks)
+            if dialect == "postgresql":
+                # One statement for the batch's blocks: each block's JSON embedded as it is, taken back verbatim.
+                batch = [(last, tenant, first, msgspec.Raw(block)) for last, tenant, first, block in blocks]
+                conn.execute(_INSERT_BLOCKS_PG, [encode_record(batch).decode()])
+            else:
+                conn.execute_many(_INSERT_BLOCK, blocks)
             self._count_and_evict(conn, added)
         return [int(row[0]) for row in rows]
 
@@ -148,10 +174,12 @@ class JournalStore:
 
     def _count_and_evict(self, conn: Connection, added: dict[str, int]) -> None:
         """Counts each tenant's added entries and evicts its oldest past the bound: the batch's tenants' counts
-        read in one statement (up to ``_COUNTED`` tenants) and written back in one (``execute_many``); for a
-        tenant past the bound, its oldest blocks read and those wholly evicted deleted."""
+        read in one statement (up to ``_COUNTED`` tenants) and written back; for the tenants past the bound,
+        their oldest blocks read and those wholly evicted deleted. On PostgreSQL each step is one statement for
+        every tenant of the batch (arrays); on SQLite a statement a tenant, each a short step in the file."""
         tenants = sorted(added)
-        if self.database.dialect == "postgresql":
+        postgresql = self.database.dialect == "postgresql"
+        if postgresql:
             read = conn.fetch_all(_COUNTS_PG, [tenants])
         else:
             read = [
@@ -161,38 +189,70 @@ class JournalStore:
             ]
         stored = {str(tenant_id): (int(entries), int(kept)) for tenant_id, entries, kept in read}
         bound = self.max_entries_per_tenant
-        counts: list[tuple[str, int, int]] = []
+        counts: dict[str, tuple[int, int]] = {}
+        excesses: dict[str, int] = {}
         for tenant_id in tenants:
             entries, kept = stored.get(tenant_id, (0, 0))
             entries += added[tenant_id]
             if entries > bound:
-                kept = _evict(conn, tenant_id, kept, entries - bound)
+                excesses[tenant_id] = entries - bound
                 entries = bound
-            counts.append((tenant_id, entries, kept))
-        conn.execute_many(_SET_COUNT, counts)
+            counts[tenant_id] = (entries, kept)
+        gone: list[tuple[str, int]] = []
+        oldest: dict[str, list[tuple[int, int]]] = {}
+        if postgresql and excesses:
+            for tenant_id, last, first in conn.fetch_all(
+                _OLDEST_PG, [list(excesses), [counts[tenant_id][1] for tenant_id in excesses]]
+            ):
+                oldest.setdefault(str(tenant_id), []).append((int(last), int(first)))
+        for tenant_id, excess in excesses.items():
+            entries, kept = counts[tenant_id]
+            kept, last_gone = _evict(conn, tenant_id, kept, excess, oldest.get(tenant_id, []))
+            counts[tenant_id] = (entries, kept)
+            if last_gone is not None:
+                gone.append((tenant_id, last_gone))
+        if postgresql:
+            if gone:
+                conn.execute(_DROP_BLOCKS_PG, [[tenant for tenant, _ in gone], [last for _, last in gone]])
+            conn.execute(
+                _SET_COUNTS_PG,
+                [
+                    tenants,
+                    [counts[tenant][0] for tenant in tenants],
+                    [counts[tenant][1] for tenant in tenants],
+                ],
+            )
+        else:
+            conn.execute_many(_DROP_BLOCKS, gone)
+            conn.execute_many(_SET_COUNT, [(tenant, *counts[tenant]) for tenant in tenants])
 
 
-def _evict(conn: Connection, tenant_id: str, kept: int, excess: int) -> int:
-    """Moves the tenant's first kept id past its ``excess`` oldest kept entries, deletes the blocks wholly
-    below it, and returns it. A block's ids are consecutive, so its kept entries are counted from its ids."""
+def _evict(
+    conn: Connection, tenant_id: str, kept: int, excess: int, oldest: list[tuple[int, int]]
+) -> tuple[int, int | None]:
+    """The tenant's first kept id moved past its ``excess`` oldest kept entries, and the last id of the blocks
+    wholly below it (None: none), from its ``oldest`` blocks (``(last id, first id)``, oldest first, read
+    already) and as many more as it takes. A block's ids are consecutive: its kept entries are counted from them."""
     gone: int | None = None
     while excess > 0:
-        oldest = conn.fetch_all(_OLDEST, (tenant_id, kept))
         if not oldest:
-            break
+            oldest = [(int(last), int(first)) for last, first in conn.fetch_all(_OLDEST, (tenant_id, kept))]
+            if not oldest:
+                break
         for last, first in oldest:
-            start = max(int(first), kept)
-            live = int(last) - start + 1
+            if last < kept:
+                continue
+            start = max(first, kept)
+            live = last - start + 1
             if live > excess:
                 kept = start + excess
                 excess = 0
                 break
             excess -= live
-            gone = int(last)
+            gone = last
             kept = gone + 1
-    if gone is not None:
-        conn.execute(_DROP_BLOCKS, (tenant_id, gone))
-    return kept
+        oldest = []
+    return kept, gone
 
 
 def _filled(tenants: list[str]) -> list[str]:
