@@ -13,6 +13,7 @@ import pytest
 
 from learninggraph.domain.permissions import APPLICATION_PERMISSIONS, CONTENT_READ_ALL, DELEGATED_PERMISSIONS
 from learninggraph.domain.values import datetime_to_stored
+from learninggraph.journal.blocks import stored_entries
 from learninggraph.journal.captured import Captured
 from learninggraph.journal.compact import PERMISSIONS, compact_record, is_compact
 from learninggraph.journal.entry import BODY_LIMIT_BYTES, Caller, Decision
@@ -145,10 +146,7 @@ def test_what_a_request_captured_reads_back_as_the_entry_its_json_record_gives(
     expected = stored_row(item())
     store.append_rows([row, expected])
     with journal_database.snapshot() as conn:
-        stored = conn.fetch_all(
-            "SELECT tenant_id, at, app_id, user_id, method, route, status, rule, request_id FROM journal_entries "
-            "ORDER BY id"
-        )
+        stored = [row[1:10] for row in stored_entries(conn)]
     assert stored[0] == stored[1]
     assert decode_record(7, row[-1]) == decode_record(7, expected[-1])
 
@@ -164,7 +162,7 @@ def test_no_token_or_secret_reaches_a_stored_record(journal_database: Database, 
     store.append_rows([store.row_of(CASES[case])])
 
     with journal_database.snapshot() as conn:
-        (record,) = conn.fetch_one("SELECT record FROM journal_entries ORDER BY id DESC LIMIT 1") or ("",)
+        record = stored_entries(conn)[-1][-1]
     raw = record if isinstance(record, bytes) else record.encode()
     assert JWT.encode() not in raw
     assert b"s3cr3t" not in raw
@@ -192,8 +190,7 @@ def test_sqlite_stores_a_plain_answer_compact_and_postgresql_as_json(journal_dat
     store.append_rows([store.row_of(captured())])
 
     with journal_database.snapshot() as conn:
-        row = conn.fetch_one("SELECT record FROM journal_entries")
-    assert row is not None
+        row = stored_entries(conn)[0][-1:]
     assert is_compact(row[0]) == (journal_database.dialect == "sqlite")
 
 
@@ -236,8 +233,7 @@ def test_the_server_stores_a_plain_read_compact_and_reads_back_its_answer(
 
     entry = recorded(database, tenant.tenant_id, response.headers["request-id"])
     with journal_database_of(database) as journal, journal.snapshot() as conn:
-        row = conn.fetch_one("SELECT record FROM journal_entries WHERE id = ?", (entry.id,))
-    assert row is not None
+        row = next(row[-1:] for row in stored_entries(conn) if row[0] == entry.id)
     assert response.status_code == 200
     assert is_compact(row[0]) == (database.dialect == "sqlite")
     assert entry.response_body.text == response.text
@@ -420,7 +416,7 @@ def test_an_applications_compact_row_is_stored_without_a_user_and_found_by_its_a
     store.append_rows([store.row_of(item)])
 
     with journal_database.snapshot() as conn:
-        stored = conn.fetch_all("SELECT app_id, user_id FROM journal_entries")
+        stored = [row[3:5] for row in stored_entries(conn)]
     assert stored == [("app-1", None)]
     assert [
         entry.request_id for entry in search(journal_database, JournalFilter("tenant-a", app_id="app-1"))

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from learninggraph.journal.entry import JournalEntry
 from learninggraph.journal.queries import JournalFilter, explain, search
 from learninggraph.journal.storage import (
     CACHE_KIB,
@@ -22,8 +23,9 @@ from learninggraph.journal.storage import (
     journal_url,
     open_journal_database,
 )
-from learninggraph.journal.store import JournalStore
+from learninggraph.journal.store import JournalStore, stored_row
 from learninggraph.storage.database import Database, DatabaseUrl
+from learninggraph.storage.migrations import MIGRATIONS, upgrade
 from learninggraph.storage.writer_lock import WriterLock
 from tests.builders import Catalogue, Tenant
 from tests.journal.entries import entry, migrated
@@ -123,7 +125,7 @@ def test_the_servers_entries_go_to_the_journal_file_not_the_database(fresh_datab
 
     database_file = fresh_database_url.removeprefix("sqlite:///")
     with sqlite3.connect(database_file) as raw:
-        in_database = raw.execute("SELECT count(*) FROM journal_entries").fetchone()[0]
+        in_database = raw.execute("SELECT count(*) FROM journal_blocks").fetchone()[0]
     journal = open_journal_database(fresh_database_url)
     try:
         found = explain(journal, answered.headers["request-id"], tenant_id=test_world.tenant_id)
@@ -134,9 +136,16 @@ def test_the_servers_entries_go_to_the_journal_file_not_the_database(fresh_datab
 
 
 def test_a_database_journalled_before_the_split_keeps_its_entries(fresh_database_url: str) -> None:
-    with migrated(fresh_database_url) as database:
-        # Written as a server did before the journal had a file of its own: into the database's tables.
-        JournalStore(database).append([entry(request_id="older"), entry("tenant-b", request_id="other")])
+    database = Database(fresh_database_url)
+    try:
+        upgrade(database, [migration for migration in MIGRATIONS if migration.version <= 5])
+        # Written as a server did before the journal had a file of its own: a row an entry, in the database.
+        with sqlite3.connect(DatabaseUrl.parse(fresh_database_url).path) as raw:
+            write_rows(raw, [entry(request_id="older"), entry("tenant-b", request_id="other")])
+        raw.close()
+        upgrade(database)  # migration 6: the rows become blocks
+    finally:
+        database.close()
     journal = open_journal_database(fresh_database_url)
     try:
         JournalStore(journal).append([entry(request_id="newer")])
@@ -149,36 +158,62 @@ def test_a_database_journalled_before_the_split_keeps_its_entries(fresh_database
     assert other == ["other"]
 
 
-def test_a_journal_file_with_a_request_id_index_of_its_own_is_brought_up_to_date(
+# A journal file of schema 2: a row an entry, one index carrying the request-id.
+_ROWS_SCHEMA = (
+    """CREATE TABLE journal_entries (id INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, at TEXT NOT NULL,
+        app_id TEXT, user_id TEXT, method TEXT NOT NULL, route TEXT, status INTEGER NOT NULL, rule TEXT,
+        request_id TEXT NOT NULL, record BLOB NOT NULL)""",
+    "CREATE INDEX ix_journal_tenant_id ON journal_entries (tenant_id, id, request_id)",
+    "CREATE TABLE journal_tenants (tenant_id TEXT PRIMARY KEY, entries INTEGER NOT NULL)",
+    "CREATE TABLE journal_sequence (name TEXT PRIMARY KEY, last_id INTEGER NOT NULL)",
+    "INSERT INTO journal_sequence (name, last_id) VALUES ('entries', 0)",
+)
+
+
+def write_rows(raw: sqlite3.Connection, entries: list[JournalEntry]) -> None:
+    """Stores ``entries`` a row an entry, as the journal did before it stored blocks."""
+    counts: dict[str, int] = {}
+    for entry_id, written in enumerate(entries, 1):
+        row = stored_row(written)
+        row[0] = entry_id
+        raw.execute(f"INSERT INTO journal_entries VALUES ({', '.join('?' * 11)})", row)
+        counts[written.tenant_id] = counts.get(written.tenant_id, 0) + 1
+    raw.executemany("INSERT INTO journal_tenants (tenant_id, entries) VALUES (?, ?)", list(counts.items()))
+    raw.execute("UPDATE journal_sequence SET last_id = ? WHERE name = 'entries'", (len(entries),))
+
+
+def test_a_journal_file_of_a_row_an_entry_is_turned_into_blocks_keeping_every_entry(
     fresh_database_url: str,
 ) -> None:
-    journal = open_journal_database(fresh_database_url)
-    try:
-        JournalStore(journal).append([entry(request_id="kept")])
-    finally:
-        journal.close()
-    raw = sqlite3.connect(journal_path(DatabaseUrl.parse(fresh_database_url).path))
-    with raw:  # as a file of schema 1 was
-        raw.execute("DROP INDEX ix_journal_tenant_id")
-        raw.execute("CREATE INDEX ix_journal_tenant_id ON journal_entries (tenant_id, id)")
-        raw.execute("CREATE INDEX ix_journal_request_id ON journal_entries (request_id)")
-        raw.execute("PRAGMA user_version = 1")
+    with migrated(fresh_database_url):
+        pass
+    path = journal_path(DatabaseUrl.parse(fresh_database_url).path)
+    with sqlite3.connect(path) as raw:
+        for statement in _ROWS_SCHEMA:
+            raw.execute(statement)
+        write_rows(
+            raw, [entry(request_id=f"kept-{n}") for n in range(3)] + [entry("tenant-b", request_id="b")]
+        )
+        raw.execute("PRAGMA user_version = 2")
     raw.close()
 
     journal = open_journal_database(fresh_database_url)
     try:
-        found = explain(journal, "kept", tenant_id="tenant-a")
+        found = explain(journal, "kept-1", tenant_id="tenant-a")
+        JournalStore(journal, max_entries_per_tenant=3).append([entry(request_id="newer")])
+        kept = [e.request_id for e in search(journal, JournalFilter(tenant_id="tenant-a"))]
+        other = [e.request_id for e in search(journal, JournalFilter(tenant_id="tenant-b"))]
         with journal.snapshot() as conn:
-            indexes = conn.fetch_all(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_journal_%'"
+            tables = conn.fetch_all(
+                "SELECT name FROM sqlite_master WHERE name LIKE 'journal_%' ORDER BY name"
             )
     finally:
         journal.close()
 
-    assert found is not None
-    assert [(str(name), "request_id" in str(sql)) for name, sql in indexes] == [
-        ("ix_journal_tenant_id", True)
-    ]
+    assert found is not None and found.id == 2
+    assert kept == ["newer", "kept-2", "kept-1"]
+    assert other == ["b"]
+    assert [str(row[0]) for row in tables] == ["journal_blocks", "journal_sequence", "journal_tenants"]
 
 
 def test_a_write_request_answers_while_the_journal_is_locked_by_its_writer(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from learninggraph.app import create_app
+from learninggraph.journal.blocks import stored_entries
 from learninggraph.journal.journal import Journal
 from learninggraph.journal.queries import JournalFilter, search
 from learninggraph.journal.storage import open_journal_database
@@ -80,7 +81,7 @@ def _stored_text(url: str) -> str:
     database = open_journal_database(url)
     try:
         with database.snapshot() as conn:
-            rows = conn.fetch_all("SELECT record FROM journal_entries")
+            rows = [row[-1:] for row in stored_entries(conn)]
     finally:
         database.close()
     return "\n".join(str(row[0]) for row in rows)

@@ -10,6 +10,7 @@ import pytest
 
 from learninggraph.domain.principal import CallerKind, Principal
 from learninggraph.domain.values import datetime_to_stored
+from learninggraph.journal.blocks import stored_entries
 from learninggraph.journal.entry import Body, Caller, Decision
 from learninggraph.journal.queries import JournalFilter, entries_after, explain, follow, last_id, search
 from learninggraph.journal.storage import journal_database_of
@@ -46,7 +47,7 @@ def test_entries_are_redacted_before_they_are_stored(journal_database: Database)
     )
 
     with journal_database.snapshot() as conn:
-        rows = conn.fetch_all("SELECT * FROM journal_entries")
+        rows = stored_entries(conn)
     assert rows
     assert SECRET not in repr(rows)
 
@@ -59,6 +60,24 @@ def test_a_tenant_keeps_only_its_newest_entries_past_the_bound(journal_database:
     kept = search(journal_database, JournalFilter(tenant_id="tenant-a"))
 
     assert [e.id for e in kept] == list(reversed(ids[-5:]))
+
+
+def test_a_batch_evicting_more_blocks_than_one_read_takes_keeps_exactly_the_newest(
+    journal_database: Database,
+) -> None:
+    store = JournalStore(journal_database, max_entries_per_tenant=10)
+    ids = [entry_id for _ in range(6) for entry_id in store.append([entry(), entry("tenant-b"), entry()])]
+    ids += store.append([entry() for _ in range(9)])
+
+    kept = search(journal_database, JournalFilter(tenant_id="tenant-a"))
+    with journal_database.snapshot() as conn:
+        blocks = conn.fetch_one("SELECT count(*) FROM journal_blocks WHERE tenant_id = 'tenant-a'")
+        counted = conn.fetch_one("SELECT entries FROM journal_tenants WHERE tenant_id = 'tenant-a'")
+
+    tenant_a = [entry_id for index, entry_id in enumerate(ids) if index >= 18 or index % 3 != 1]
+    assert [e.id for e in kept] == list(reversed(tenant_a[-10:]))
+    assert counted == (10,)
+    assert blocks == (2,)
 
 
 def test_eviction_in_one_tenant_leaves_other_tenants_untouched(journal_database: Database) -> None:
@@ -103,7 +122,12 @@ def test_a_batch_of_more_tenants_than_one_count_read_holds_keeps_each_within_its
 
 
 def test_the_bound_holds_when_two_connections_append_at_once(fresh_database_url: str) -> None:
-    with migrated(fresh_database_url) as one, migrated(fresh_database_url) as two:
+    with (
+        migrated(fresh_database_url) as first,
+        migrated(fresh_database_url) as second,
+        journal_database_of(first) as one,
+        journal_database_of(second) as two,
+    ):
         stores = [JournalStore(db, max_entries_per_tenant=50) for db in (one, two)]
 
         def append(store: JournalStore) -> None:
@@ -273,17 +297,18 @@ def test_a_clear_waits_for_an_append_in_progress_so_the_tenants_count_stays_its_
 
 
 @pytest.mark.sqlite
-def test_eviction_walks_the_tenants_index_instead_of_scanning_the_table(journal_database: Database) -> None:
+def test_eviction_walks_the_tenants_index_instead_of_scanning_the_blocks(journal_database: Database) -> None:
     with journal_database.snapshot() as conn:
-        plan = conn.fetch_all(
-            "EXPLAIN QUERY PLAN DELETE FROM journal_entries WHERE tenant_id = ? AND id <= (SELECT id FROM "
-            "journal_entries WHERE tenant_id = ? ORDER BY id LIMIT 1 OFFSET ?)",
-            ("t", "t", 3),
-        )
-    steps = [str(row[-1]) for row in plan]
+        plans = [
+            conn.fetch_all(f"EXPLAIN QUERY PLAN {statement}", ("t", 3))
+            for statement in (
+                "SELECT id, first_id FROM journal_blocks WHERE tenant_id = ? AND id >= ? ORDER BY id LIMIT 4",
+                "DELETE FROM journal_blocks WHERE tenant_id = ? AND id <= ?",
+            )
+        ]
+    steps = [str(row[-1]) for plan in plans for row in plan]
 
-    assert all("ix_journal_tenant_id" in step for step in steps if "journal_entries" in step), steps
-    assert not any(step.startswith("SCAN journal_entries") and "INDEX" not in step for step in steps)
+    assert all("ix_journal_blocks_tenant" in step for step in steps), steps
 
 
 def test_the_caller_is_recorded_from_the_principal_with_what_its_token_held() -> None:
@@ -306,58 +331,36 @@ def test_the_caller_is_recorded_from_the_principal_with_what_its_token_held() ->
     assert Caller.of(None).kind == "anonymous"
 
 
-def test_the_journal_table_keeps_only_its_tenant_and_request_id_indexes(journal_database: Database) -> None:
+def test_the_journal_blocks_keep_only_their_tenant_index(journal_database: Database) -> None:
     with journal_database.snapshot() as conn:
         if journal_database.dialect == "sqlite":
             rows = conn.fetch_all(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'journal_entries' "
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'journal_blocks' "
                 "AND name LIKE 'ix_%'"
             )
         else:
             rows = conn.fetch_all(
-                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'journal_entries' "
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'journal_blocks' "
                 "AND indexname LIKE 'ix_%'"
             )
 
-    # The journal file's one index carries the request-id after the tenant and id (random request-ids in an
-    # index of their own cost every insert and eviction a page of its own); PostgreSQL keeps both.
-    expected = (
-        ["ix_journal_tenant_id"]
-        if journal_database.dialect == "sqlite"
-        else ["ix_journal_request_id", "ix_journal_tenant_id"]
-    )
-    assert sorted(str(row[0]) for row in rows) == expected
+    assert [str(row[0]) for row in rows] == ["ix_journal_blocks_tenant"]
 
 
 @pytest.mark.sqlite
-def test_explaining_a_request_id_in_a_tenant_reads_the_tenants_index_not_the_table(
+def test_reading_a_tenants_entries_reads_its_blocks_through_the_tenant_index(
     journal_database: Database,
 ) -> None:
-    clause, params = JournalFilter(tenant_id="t", request_id="r").where()
     with journal_database.snapshot() as conn:
         plan = conn.fetch_all(
-            f"EXPLAIN QUERY PLAN SELECT id, record FROM journal_entries WHERE {clause} ORDER BY id DESC LIMIT 1",
-            params,
+            "EXPLAIN QUERY PLAN SELECT id, tenant_id, first_id, entries FROM journal_blocks WHERE tenant_id = ? "
+            "AND first_id < ? ORDER BY id DESC LIMIT 8",
+            ("t", 5),
         )
     steps = [str(row[-1]) for row in plan]
 
-    assert any("ix_journal_tenant_id" in step for step in steps), steps
-    assert not any(step.startswith("SCAN journal_entries") and "INDEX" not in step for step in steps)
-
-
-@pytest.mark.sqlite
-def test_a_status_filter_reads_the_tenants_entries_through_the_tenant_index(
-    journal_database: Database,
-) -> None:
-    clause, params = JournalFilter(tenant_id="t", status=(400, 499), route="/x").where()
-    with journal_database.snapshot() as conn:
-        plan = conn.fetch_all(
-            f"EXPLAIN QUERY PLAN SELECT id, record FROM journal_entries WHERE {clause} ORDER BY id DESC LIMIT 5",
-            params,
-        )
-    steps = [str(row[-1]) for row in plan]
-
-    assert any("ix_journal_tenant_id" in step for step in steps), steps
+    assert any("ix_journal_blocks_tenant" in step for step in steps), steps
+    assert not any("TEMP B-TREE" in step for step in steps), steps
 
 
 @pytest.mark.parametrize(
@@ -374,6 +377,6 @@ def test_the_stored_time_column_is_the_fixed_width_utc_text_whatever_the_microse
     JournalStore(journal_database).append([entry(request_id="timed", at=moment)])
 
     with journal_database.snapshot() as conn:
-        row = conn.fetch_one("SELECT at FROM journal_entries WHERE request_id = 'timed'")
+        row = next(row[2:3] for row in stored_entries(conn) if row[9] == "timed")
 
     assert row == (datetime_to_stored(moment),)

@@ -17,6 +17,7 @@ from learninggraph.domain.errors import BadRequest, NotFound
 from learninggraph.domain.principal import Permissions
 from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Response
+from learninggraph.journal.blocks import scan
 from learninggraph.journal.entry import JournalEntry
 from learninggraph.journal.minimal_permissions import minimal_permissions
 from learninggraph.journal.queries import JournalFilter, explain
@@ -26,8 +27,6 @@ from learninggraph.journal.store import decode_record
 from learninggraph.storage.database import Database
 
 JSON = "application/json; charset=utf-8"
-# Rows read per statement while an ``operation`` filter (not a column) is applied to them.
-_SCAN_ROWS = 500
 # Entries a permissions report reads, at most (a tenant keeps 10,000 by default).
 PERMISSION_ENTRIES = 10_000
 _encode = msgspec.json.Encoder().encode
@@ -95,33 +94,24 @@ class JournalViews:
 
 def read_page(database: Database, query: JournalQuery) -> tuple[list[JournalEntry], bool]:
     """Up to ``query.limit`` matching entries in the query's order, and whether more follow."""
-    clause, params = query.where.where()
-    if query.method is not None:
-        clause += " AND method = ?"
-        params.append(query.method)
-    order = "ASC" if query.oldest_first else "DESC"
+    matching = query.where.matching(query.method)
     cursor = query.after if query.oldest_first else query.before
     wanted = query.limit + 1
     found: list[JournalEntry] = []
     with database.snapshot() as conn:
-        while len(found) < wanted:
-            bound = ""
-            bound_params: list[object] = []
-            if cursor is not None:
-                bound = " AND id > ?" if query.oldest_first else " AND id < ?"
-                bound_params = [cursor]
-            rows = min(wanted, _SCAN_ROWS) if query.operation is None else _SCAN_ROWS
-            fetched = conn.fetch_all(
-                f"SELECT id, record FROM journal_entries WHERE {clause}{bound} ORDER BY id {order} LIMIT ?",
-                [*params, *bound_params, rows],
-            )
-            for row in fetched:
-                entry = decode_record(int(row[0]), row[1])
-                if query.operation is None or entry.operation == query.operation:
-                    found.append(entry)
-            if len(fetched) < rows:
-                break
-            cursor = int(fetched[-1][0])
+        scanned = scan(
+            conn,
+            matching,
+            newest_first=not query.oldest_first,
+            after=cursor if query.oldest_first else None,
+            before=None if query.oldest_first else cursor,
+        )
+        for entry_id, record in scanned:
+            entry = decode_record(entry_id, record)
+            if query.operation is None or entry.operation == query.operation:
+                found.append(entry)
+                if len(found) == wanted:
+                    break
     return found[: query.limit], len(found) > query.limit
 
 

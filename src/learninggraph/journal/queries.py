@@ -7,8 +7,10 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from learninggraph.domain.values import datetime_to_stored
+from learninggraph.journal.blocks import Matching, scan
 from learninggraph.journal.entry import JournalEntry
 from learninggraph.journal.store import decode_record
 from learninggraph.storage.database import Database
@@ -43,54 +45,36 @@ class JournalFilter:
     until: datetime | None = None
     request_id: str | None = None
 
-    def where(self) -> tuple[str, list[object]]:
-        clauses: list[str] = []
-        params: list[object] = []
-        for column, value in (
-            ("tenant_id", self.tenant_id),
-            ("app_id", self.app_id),
-            ("user_id", self.user_id),
-            ("route", self.route),
-            ("rule", self.rule),
-            ("request_id", self.request_id),
-        ):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if self.status is not None:
-            clauses.append("status BETWEEN ? AND ?")
-            params.extend(self.status)
-        if self.since is not None:
-            clauses.append("at >= ?")
-            params.append(datetime_to_stored(self.since))
-        if self.until is not None:
-            clauses.append("at < ?")
-            params.append(datetime_to_stored(self.until))
-        return (" AND ".join(clauses) or "1 = 1"), params
+    def matching(self, method: str | None = None) -> Matching:
+        """The filter's conditions (and an HTTP method's) as ``blocks.scan`` checks them."""
+        return Matching(
+            tenant_id=self.tenant_id,
+            app_id=self.app_id,
+            user_id=self.user_id,
+            method=method,
+            route=self.route,
+            rule=self.rule,
+            request_id=self.request_id,
+            status=self.status,
+            since=None if self.since is None else datetime_to_stored(self.since),
+            until=None if self.until is None else datetime_to_stored(self.until),
+        )
 
 
 def search(database: Database, where: JournalFilter, *, limit: int = DEFAULT_LIMIT) -> list[JournalEntry]:
     """The newest ``limit`` entries that match, newest first."""
-    clause, params = where.where()
     with database.snapshot() as conn:
-        rows = conn.fetch_all(
-            f"SELECT id, record FROM journal_entries WHERE {clause} ORDER BY id DESC LIMIT ?",
-            [*params, limit],
-        )
-    return [decode_record(int(row[0]), row[1]) for row in rows]
+        found = list(islice(scan(conn, where.matching(), newest_first=True), limit))
+    return [decode_record(entry_id, record) for entry_id, record in found]
 
 
 def entries_after(
     database: Database, where: JournalFilter, after_id: int, *, limit: int = DEFAULT_LIMIT
 ) -> list[JournalEntry]:
     """The oldest ``limit`` matching entries with an id above ``after_id``, oldest first."""
-    clause, params = where.where()
     with database.snapshot() as conn:
-        rows = conn.fetch_all(
-            f"SELECT id, record FROM journal_entries WHERE {clause} AND id > ? ORDER BY id LIMIT ?",
-            [*params, after_id, limit],
-        )
-    return [decode_record(int(row[0]), row[1]) for row in rows]
+        found = list(islice(scan(conn, where.matching(), newest_first=False, after=after_id), limit))
+    return [decode_record(entry_id, record) for entry_id, record in found]
 
 
 def entries_before(
@@ -98,13 +82,9 @@ def entries_before(
 ) -> list[JournalEntry]:
     """The newest ``limit`` matching entries with an id below ``before_id``, newest first (a page after one
     that ended at ``before_id``)."""
-    clause, params = where.where()
     with database.snapshot() as conn:
-        rows = conn.fetch_all(
-            f"SELECT id, record FROM journal_entries WHERE {clause} AND id < ? ORDER BY id DESC LIMIT ?",
-            [*params, before_id, limit],
-        )
-    return [decode_record(int(row[0]), row[1]) for row in rows]
+        found = list(islice(scan(conn, where.matching(), newest_first=True, before=before_id), limit))
+    return [decode_record(entry_id, record) for entry_id, record in found]
 
 
 def explain(database: Database, request_id: str, *, tenant_id: str | None) -> JournalEntry | None:

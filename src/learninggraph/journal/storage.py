@@ -7,9 +7,9 @@ connection drop its page cache (SQLite drops it whenever another connection chan
 leaves pages in the data's log for a request's commit to checkpoint. An in-memory database gets an in-memory
 journal (one per process, as the database is). Every worker opens the same file, so entries are shared and
 survive restarts. The file's schema is created here, in one transaction that also copies in any entries a
-database from before the split still holds in its own ``journal_entries`` table.
+database from before the split still holds in its own ``journal_entries`` table (each a block of one entry).
 
-On PostgreSQL the journal stays in the database's tables (migrations 4 and 5): the writer has its own
+On PostgreSQL the journal stays in the database's tables (migrations 4, 5 and 6): the writer has its own
 connection pool, and a server's commits share no page cache.
 """
 
@@ -19,7 +19,9 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from learninggraph.journal.blocks import single_block
 from learninggraph.storage.connection import Connection, Database, DatabaseUrl
 from learninggraph.storage.writer_lock import WriterLock, private_file
 
@@ -28,45 +30,34 @@ MEMORY = ":memory:"
 # pages, and each batch writes (then checkpoints) thousands of small WAL frames; 16 KB pages halved the
 # writer's CPU time per entry (insert, eviction and commit together).
 PAGE_SIZE = 16_384
-# ``PRAGMA user_version`` of a journal file whose schema is complete (1: with a request-id index of its own).
-SCHEMA_VERSION = 2
+# ``PRAGMA user_version`` of a journal file whose schema is complete (1: a row an entry, with a request-id index
+# of its own; 2: a row an entry; 3: a block a tenant a stored batch, ``journal.blocks``).
+SCHEMA_VERSION = 3
 # The journal's connection keeps a small page cache (KiB): it mostly appends, and the data's 64 MiB cache
 # would otherwise be a second one as large in every worker.
 CACHE_KIB = 8_192
 # How long a process making a new journal file waits for another making the same one.
 CREATION_WAIT_SECONDS = 5.0
-# The journal file's tables. ``id`` is the rowid (INTEGER PRIMARY KEY): one B-tree fewer per entry than a
-# separate key index; ids are still handed out through ``journal_sequence`` (see ``JournalStore``).
-# The one index carries the request-id after the tenant and id, and there is no index on the request-id alone:
-# request-ids are random, so such an index took every insert and every eviction to a page of its own,
-# dirtying (and writing to the log) a page an entry, where the (tenant, id) index only appends at a tenant's
-# end and drops at its start. ``explain`` within a tenant reads the tenant's part of this index (at most
-# the tenant's bound of entries, never a row); across all tenants it reads the whole index.
+# The journal file's tables. A block's ``id`` (its last entry's) is the rowid (INTEGER PRIMARY KEY): blocks are
+# appended at the table's end. The one index, (tenant, id), finds a tenant's blocks, newest or oldest first.
+# There is no index on the request-id: ``explain`` reads the tenant's blocks (at most its bound of entries), or
+# every block for the operator's view across tenants.
 SCHEMA: tuple[str, ...] = (
-    """CREATE TABLE journal_entries (
+    """CREATE TABLE journal_blocks (
         id INTEGER PRIMARY KEY,
         tenant_id TEXT NOT NULL,
-        at TEXT NOT NULL,
-        app_id TEXT,
-        user_id TEXT,
-        method TEXT NOT NULL,
-        route TEXT,
-        status INTEGER NOT NULL,
-        rule TEXT,
-        request_id TEXT NOT NULL,
-        record BLOB NOT NULL)""",
-    "CREATE INDEX ix_journal_tenant_id ON journal_entries (tenant_id, id, request_id)",
-    "CREATE TABLE journal_tenants (tenant_id TEXT PRIMARY KEY, entries INTEGER NOT NULL)",
+        first_id INTEGER NOT NULL,
+        entries BLOB NOT NULL)""",
+    "CREATE INDEX ix_journal_blocks_tenant ON journal_blocks (tenant_id, id)",
+    """CREATE TABLE journal_tenants (
+        tenant_id TEXT PRIMARY KEY, entries INTEGER NOT NULL, first_kept INTEGER NOT NULL DEFAULT 0)""",
     "CREATE TABLE journal_sequence (name TEXT PRIMARY KEY, last_id INTEGER NOT NULL)",
     "INSERT INTO journal_sequence (name, last_id) VALUES ('entries', 0)",
 )
-# A file of schema 1 becomes 2: its (tenant, id) index carries the request-id instead of an index of its own.
-UPGRADE_FROM_1: tuple[str, ...] = (
-    "DROP INDEX IF EXISTS ix_journal_request_id",
-    "DROP INDEX IF EXISTS ix_journal_tenant_id",
-    "CREATE INDEX ix_journal_tenant_id ON journal_entries (tenant_id, id, request_id)",
-)
+# The columns of a row of the row-an-entry layout (schemas 1 and 2, and a database's own tables from before the
+# journal had a file of its own): each such row becomes a block of one entry, which ages out as blocks do.
 _COLUMNS = "id, tenant_id, at, app_id, user_id, method, route, status, rule, request_id, record"
+_INSERT_SINGLE = "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) VALUES (?, ?, ?, ?)"
 
 
 def journal_path(database_path: str) -> str:
@@ -164,15 +155,35 @@ def _create_schema(journal: Database, database_path: str) -> None:
         version = 0 if row is None else int(row[0])
         if version >= SCHEMA_VERSION:
             return
-        if version == 1:
-            for statement in UPGRADE_FROM_1:
-                conn.execute(statement)
+        if version in (1, 2):
+            _convert_rows(conn)
         else:
             for statement in SCHEMA:
                 conn.execute(statement)
             if database_path != MEMORY:
                 _copy_earlier_entries(conn, database_path)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _convert_rows(conn: Connection) -> None:
+    """Turns a file of a row an entry (schema 1 or 2) into blocks, each row a block of one entry, in the
+    transaction that opens it; its counts stay, every entry kept."""
+    conn.execute("ALTER TABLE journal_entries RENAME TO journal_rows")
+    conn.execute(SCHEMA[0])
+    conn.execute(SCHEMA[1])
+    last = 0
+    while rows := conn.fetch_all(
+        f"SELECT {_COLUMNS} FROM journal_rows WHERE id > ? ORDER BY id LIMIT 1000", (last,)
+    ):
+        conn.execute_many(_INSERT_SINGLE, [_single(row) for row in rows])
+        last = int(rows[-1][0])
+    conn.execute("DROP TABLE journal_rows")
+    conn.execute("ALTER TABLE journal_tenants ADD COLUMN first_kept INTEGER NOT NULL DEFAULT 0")
+
+
+def _single(row: tuple[Any, ...] | list[Any]) -> tuple[int, str, int, bytes | str]:
+    """The block row of one row of the row-an-entry layout."""
+    return (int(row[0]), str(row[1]), int(row[0]), single_block("sqlite", row))
 
 
 def _copy_earlier_entries(conn: Connection, database_path: str) -> None:
@@ -183,16 +194,24 @@ def _copy_earlier_entries(conn: Connection, database_path: str) -> None:
     source = sqlite3.connect(f"file:{database_path}?mode=ro", uri=True)
     try:
         tables = {row[0] for row in source.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not {"journal_entries", "journal_tenants", "journal_sequence"} <= tables:
+        if not {"journal_tenants", "journal_sequence"} <= tables:
             return
-        rows = source.execute(f"SELECT {_COLUMNS} FROM journal_entries ORDER BY id")
-        while batch := rows.fetchmany(1000):
-            for row in batch:
-                conn.execute(f"INSERT INTO journal_entries ({_COLUMNS}) VALUES ({', '.join('?' * 11)})", row)
-        for tenant_id, entries in source.execute("SELECT tenant_id, entries FROM journal_tenants"):
-            conn.execute(
-                "INSERT INTO journal_tenants (tenant_id, entries) VALUES (?, ?)", (tenant_id, entries)
-            )
+        if "journal_blocks" in tables:  # migration 6: blocks (of one entry each, as JSON text)
+            blocks = source.execute("SELECT id, tenant_id, first_id, entries FROM journal_blocks ORDER BY id")
+            while batch := blocks.fetchmany(1000):
+                conn.execute_many(_INSERT_SINGLE, batch)
+            counts = "SELECT tenant_id, entries, first_kept FROM journal_tenants"
+        elif "journal_entries" in tables:
+            rows = source.execute(f"SELECT {_COLUMNS} FROM journal_entries ORDER BY id")
+            while batch := rows.fetchmany(1000):
+                conn.execute_many(_INSERT_SINGLE, [_single(row) for row in batch])
+            counts = "SELECT tenant_id, entries, 0 FROM journal_tenants"
+        else:
+            return
+        conn.execute_many(
+            "INSERT INTO journal_tenants (tenant_id, entries, first_kept) VALUES (?, ?, ?)",
+            source.execute(counts).fetchall(),
+        )
         last = source.execute("SELECT last_id FROM journal_sequence WHERE name = 'entries'").fetchone()
         if last is not None:
             conn.execute("UPDATE journal_sequence SET last_id = ? WHERE name = 'entries'", (last[0],))

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from itertools import chain
+from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
 import msgspec
 
+from learninggraph.journal.blocks import encode_block
 from learninggraph.journal.captured import Captured
 from learninggraph.journal.compact import compact_record, decode_compact, is_compact
 from learninggraph.journal.entry import JournalEntry
@@ -20,43 +20,47 @@ from learninggraph.storage.database import Connection, Database
 
 # Entries kept per tenant unless the store is told otherwise.
 DEFAULT_MAX_ENTRIES_PER_TENANT = 10_000
-_COLUMNS = "id, tenant_id, at, app_id, user_id, method, route, status, rule, request_id, record"
-# Each column of a row of the JSON array, cast to its type.
-_FROM_JSON = (
-    "(r->>0)::bigint, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, (r->>7)::integer, r->>8, r->>9, r->>10"
+_INSERT_BLOCK = "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) VALUES (?, ?, ?, ?)"
+# PostgreSQL: the batch's blocks as one JSON array of ``[last id, tenant, first id, entries]`` (``json``, not
+# ``jsonb``: an element's text is kept as it was written).
+_INSERT_BLOCKS_PG = (
+    "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) "
+    "SELECT (b->>0)::bigint, b->>1, (b->>2)::bigint, (b->3)::text FROM json_array_elements(?::json) b"
 )
-# SQLite: the app and user columns through ``NULLIF(?, 0)``, so a row gives 0 for NULL (``row_of``): ``sqlite3``
-# binds None only through its adapter lookup (about 1,500 instructions a parameter), an int straight away. A
-# bound 0 is an integer, never equal to a text id (no affinity applies to a bound value), and None still binds.
-_NULLABLE = (3, 4)
-_ROW_VALUES = "({})".format(
-    ", ".join("NULLIF(?, 0)" if index in _NULLABLE else "?" for index in range(len(_COLUMNS.split(", "))))
-)
-_INSERT_ROW = f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {_ROW_VALUES}"
-_CHUNK = 64
-# The tenant of a stored row (``StoredRow``), read in C: the batch is sorted and counted by it.
+# The tenant of a stored row (``StoredRow``), read in C: the batch is sorted, grouped and counted by it.
 _TENANT = itemgetter(1)
-# A batch's tenants' stored counts, read ``_COUNTED`` tenants a statement (the last one repeated to fill it, so
-# one statement is prepared; SQLite's JSON functions and ``RETURNING`` are left alone, as older builds lack them),
-# an array a statement on PostgreSQL; and written back in one statement run for each tenant (each tenant's count
-# set outright: appends run one after another, under the lock on the ``journal_sequence`` row that
-# ``append_rows`` takes first).
+# A batch's tenants' stored counts and first kept ids, read ``_COUNTED`` tenants a statement (the last one
+# repeated to fill it, so one statement is prepared; SQLite's JSON functions and ``RETURNING`` are left alone,
+# as older builds lack them), an array a statement on PostgreSQL; and written back in one statement run for each
+# tenant (each tenant's set outright: appends run one after another, under the lock on the ``journal_sequence``
+# row that ``append_rows`` takes first).
 _COUNTED = 16
-_COUNTS = f"SELECT tenant_id, entries FROM journal_tenants WHERE tenant_id IN ({', '.join('?' * _COUNTED)})"
-_COUNTS_PG = "SELECT tenant_id, entries FROM journal_tenants WHERE tenant_id = ANY(?)"
+_COUNTS = (
+    "SELECT tenant_id, entries, first_kept FROM journal_tenants "
+    f"WHERE tenant_id IN ({', '.join('?' * _COUNTED)})"
+)
+_COUNTS_PG = "SELECT tenant_id, entries, first_kept FROM journal_tenants WHERE tenant_id = ANY(?)"
 _SET_COUNT = (
-    "INSERT INTO journal_tenants (tenant_id, entries) VALUES (?, ?) "
-    "ON CONFLICT (tenant_id) DO UPDATE SET entries = excluded.entries"
+    "INSERT INTO journal_tenants (tenant_id, entries, first_kept) VALUES (?, ?, ?) "
+    "ON CONFLICT (tenant_id) DO UPDATE SET entries = excluded.entries, first_kept = excluded.first_kept"
 )
-# A tenant's oldest entries up to the one at an offset (the excess less one), through the (tenant, id) index.
-_EVICT = (
-    "DELETE FROM journal_entries WHERE tenant_id = ? AND id <= (SELECT id FROM journal_entries "
-    "WHERE tenant_id = ? ORDER BY id LIMIT 1 OFFSET ?)"
+# A tenant's oldest blocks from its first kept id on, a few a statement (eviction reads one or two a batch).
+_OLDEST = "SELECT id, first_id FROM journal_blocks WHERE tenant_id = ? AND id >= ? ORDER BY id LIMIT 4"
+_DROP_BLOCKS = "DELETE FROM journal_blocks WHERE tenant_id = ? AND id <= ?"
+# PostgreSQL: the same for every tenant of a batch in one statement each, the tenants (and their ids) as arrays.
+_OLDEST_PG = (
+    "SELECT t.tenant_id, b.id, b.first_id FROM unnest(?::text[], ?::bigint[]) AS t(tenant_id, kept) "
+    "CROSS JOIN LATERAL (SELECT id, first_id FROM journal_blocks WHERE journal_blocks.tenant_id = t.tenant_id "
+    "AND id >= t.kept ORDER BY id LIMIT 4) b ORDER BY t.tenant_id, b.id"
 )
-_SMALL_CHUNK = 16
-_CHUNKS = tuple(
-    (size, f"INSERT INTO journal_entries ({_COLUMNS}) VALUES {', '.join([_ROW_VALUES] * size)}")
-    for size in (_CHUNK, _SMALL_CHUNK)
+_DROP_BLOCKS_PG = (
+    "DELETE FROM journal_blocks USING unnest(?::text[], ?::bigint[]) AS d(tenant_id, gone) "
+    "WHERE journal_blocks.tenant_id = d.tenant_id AND journal_blocks.id <= d.gone"
+)
+_SET_COUNTS_PG = (
+    "INSERT INTO journal_tenants (tenant_id, entries, first_kept) "
+    "SELECT * FROM unnest(?::text[], ?::bigint[], ?::bigint[]) "
+    "ON CONFLICT (tenant_id) DO UPDATE SET entries = excluded.entries, first_kept = excluded.first_kept"
 )
 
 _ZERO = timedelta(0)
@@ -80,13 +84,14 @@ def decode_record(entry_id: int, record: str | bytes) -> JournalEntry:
 
 
 class JournalStore:
-    """The ``journal_entries`` table of one database, holding at most ``max_entries_per_tenant`` per tenant.
+    """The journal's blocks (``journal.blocks``) in one database, holding at most ``max_entries_per_tenant``
+    entries per tenant.
 
     Each ``append`` is one transaction: it reserves ids on the ``journal_sequence`` row (whose lock makes
     appends from every process run one after another, so ids commit in increasing order), numbers the rows one
-    tenant after another (a tenant's in the order given), inserts them,
-    and evicts each tenant's oldest entries past the bound, counted in ``journal_tenants``: eviction deletes
-    only the excess through the (tenant, id) index, never counting or scanning the table.
+    tenant after another (a tenant's in the order given), stores each tenant's rows as one block, and evicts
+    each tenant's oldest entries past the bound, counted in ``journal_tenants``: its first kept id moves past
+    them, and the blocks wholly below it are deleted, through the (tenant, id) index.
     """
 
     def __init__(
@@ -133,19 +138,27 @@ class JournalStore:
         The writer turns each entry into its row as soon as it is built, so a batch holds rows, not entries."""
         if not rows:
             return []
-        # The batch's ids go to one tenant's rows after another (each tenant's in the order given): rows are
-        # stored in id order, so a tenant's rows of a batch sit side by side, and evicting them later empties a
-        # few pages instead of taking a row out of every page of the oldest part of the journal.
+        # The batch's ids go to one tenant's rows after another (each tenant's in the order given): a tenant's
+        # rows of a batch have consecutive ids, and are stored as one block.
         grouped = sorted(rows, key=_TENANT)
+        dialect = self.database.dialect
         with self.database.transaction() as conn:
             first = _reserve_ids(conn, len(grouped))
             for entry_id, row in enumerate(grouped, first):
                 row[0] = entry_id
-            if self.database.dialect == "postgresql":
-                _insert_json(conn, grouped)
+            added: dict[str, int] = {}
+            blocks = []
+            for tenant_id, group in groupby(grouped, _TENANT):
+                block = list(group)
+                added[tenant_id] = len(block)
+                blocks.append((block[-1][0], tenant_id, block[0][0], encode_block(dialect, block)))
+            if dialect == "postgresql":
+                # One statement for the batch's blocks: each block's JSON embedded as it is, taken back verbatim.
+                batch = [(last, tenant, first, msgspec.Raw(block)) for last, tenant, first, block in blocks]
+                conn.execute(_INSERT_BLOCKS_PG, [encode_record(batch).decode()])
             else:
-                _insert_rows(conn, grouped)
-            self._count_and_evict(conn, Counter(map(_TENANT, grouped)))
+                conn.execute_many(_INSERT_BLOCK, blocks)
+            self._count_and_evict(conn, added)
         return [int(row[0]) for row in rows]
 
     def clear(self, tenant_id: str) -> int:
@@ -154,17 +167,19 @@ class JournalStore:
             # An append counts a tenant's entries from what it read under the ids' row lock: a clear takes that
             # lock first, so it falls wholly before or after an append, never between its read and its write.
             _reserve_ids(conn, 0)
-            deleted = conn.execute("DELETE FROM journal_entries WHERE tenant_id = ?", (tenant_id,))
+            row = conn.fetch_one("SELECT entries FROM journal_tenants WHERE tenant_id = ?", (tenant_id,))
+            conn.execute("DELETE FROM journal_blocks WHERE tenant_id = ?", (tenant_id,))
             conn.execute("DELETE FROM journal_tenants WHERE tenant_id = ?", (tenant_id,))
-        return deleted
+        return 0 if row is None else int(row[0])
 
-    def _count_and_evict(self, conn: Connection, added: Counter[str]) -> None:
+    def _count_and_evict(self, conn: Connection, added: dict[str, int]) -> None:
         """Counts each tenant's added entries and evicts its oldest past the bound: the batch's tenants' counts
-        read in one statement (up to ``_COUNTED`` tenants) and written back in one (``execute_many``), a delete
-        only for a tenant past the bound: two statements a batch and one a tenant past its bound, where each
-        tenant took an upsert, a read and, past the bound, a delete and an update."""
+        read in one statement (up to ``_COUNTED`` tenants) and written back; for the tenants past the bound,
+        their oldest blocks read and those wholly evicted deleted. On PostgreSQL each step is one statement for
+        every tenant of the batch (arrays); on SQLite a statement a tenant, each a short step in the file."""
         tenants = sorted(added)
-        if self.database.dialect == "postgresql":
+        postgresql = self.database.dialect == "postgresql"
+        if postgresql:
             read = conn.fetch_all(_COUNTS_PG, [tenants])
         else:
             read = [
@@ -172,44 +187,77 @@ class JournalStore:
                 for start in range(0, len(tenants), _COUNTED)
                 for row in conn.fetch_all(_COUNTS, _filled(tenants[start : start + _COUNTED]))
             ]
-        stored = {str(tenant_id): int(entries) for tenant_id, entries in read}
+        stored = {str(tenant_id): (int(entries), int(kept)) for tenant_id, entries, kept in read}
         bound = self.max_entries_per_tenant
-        counts: list[tuple[str, int]] = []
+        counts: dict[str, tuple[int, int]] = {}
+        excesses: dict[str, int] = {}
         for tenant_id in tenants:
-            entries = stored.get(tenant_id, 0) + added[tenant_id]
+            entries, kept = stored.get(tenant_id, (0, 0))
+            entries += added[tenant_id]
             if entries > bound:
-                entries -= conn.execute(_EVICT, (tenant_id, tenant_id, entries - bound - 1))
-            counts.append((tenant_id, entries))
-        conn.execute_many(_SET_COUNT, counts)
+                excesses[tenant_id] = entries - bound
+                entries = bound
+            counts[tenant_id] = (entries, kept)
+        gone: list[tuple[str, int]] = []
+        oldest: dict[str, list[tuple[int, int]]] = {}
+        if postgresql and excesses:
+            for tenant_id, last, first in conn.fetch_all(
+                _OLDEST_PG, [list(excesses), [counts[tenant_id][1] for tenant_id in excesses]]
+            ):
+                oldest.setdefault(str(tenant_id), []).append((int(last), int(first)))
+        for tenant_id, excess in excesses.items():
+            entries, kept = counts[tenant_id]
+            kept, last_gone = _evict(conn, tenant_id, kept, excess, oldest.get(tenant_id, []))
+            counts[tenant_id] = (entries, kept)
+            if last_gone is not None:
+                gone.append((tenant_id, last_gone))
+        if postgresql:
+            if gone:
+                conn.execute(_DROP_BLOCKS_PG, [[tenant for tenant, _ in gone], [last for _, last in gone]])
+            conn.execute(
+                _SET_COUNTS_PG,
+                [
+                    tenants,
+                    [counts[tenant][0] for tenant in tenants],
+                    [counts[tenant][1] for tenant in tenants],
+                ],
+            )
+        else:
+            conn.execute_many(_DROP_BLOCKS, gone)
+            conn.execute_many(_SET_COUNT, [(tenant, *counts[tenant]) for tenant in tenants])
+
+
+def _evict(
+    conn: Connection, tenant_id: str, kept: int, excess: int, oldest: list[tuple[int, int]]
+) -> tuple[int, int | None]:
+    """The tenant's first kept id moved past its ``excess`` oldest kept entries, and the last id of the blocks
+    wholly below it (None: none), from its ``oldest`` blocks (``(last id, first id)``, oldest first, read
+    already) and as many more as it takes. A block's ids are consecutive: its kept entries are counted from them."""
+    gone: int | None = None
+    while excess > 0:
+        if not oldest:
+            oldest = [(int(last), int(first)) for last, first in conn.fetch_all(_OLDEST, (tenant_id, kept))]
+            if not oldest:
+                break
+        for last, first in oldest:
+            if last < kept:
+                continue
+            start = max(first, kept)
+            live = last - start + 1
+            if live > excess:
+                kept = start + excess
+                excess = 0
+                break
+            excess -= live
+            gone = last
+            kept = gone + 1
+        oldest = []
+    return kept, gone
 
 
 def _filled(tenants: list[str]) -> list[str]:
     """``tenants`` (one to ``_COUNTED``), the last one repeated up to ``_COUNTED``: the parameters of ``_COUNTS``."""
     return tenants + tenants[-1:] * (_COUNTED - len(tenants))
-
-
-def _insert_json(conn: Connection, rows: Sequence[StoredRow]) -> None:
-    """PostgreSQL: the rows as one JSON array, one short statement for any number of rows (a long
-    multi-row VALUES, or text arrays, cost psycopg more to prepare than the database to run)."""
-    batch = encode_record([(*row[:-1], row[-1].decode()) for row in rows]).decode()
-    conn.execute(
-        f"INSERT INTO journal_entries ({_COLUMNS}) SELECT {_FROM_JSON} FROM jsonb_array_elements(?::jsonb) r",
-        [batch],
-    )
-
-
-def _insert_rows(conn: Connection, rows: Sequence[StoredRow]) -> None:
-    """SQLite: ``_CHUNK`` rows a statement (one step, one statement halt, for that many rows), then what is left
-    ``_SMALL_CHUNK`` rows a statement, the rest a row a step through the one-row statement: three statements
-    prepared once a connection, none of another length each batch."""
-    start = 0
-    for size, statement in _CHUNKS:
-        end = len(rows) - (len(rows) - start) % size
-        while start < end:
-            conn.execute(statement, list(chain.from_iterable(rows[start : start + size])))
-            start += size
-    if start < len(rows):
-        conn.execute_many(_INSERT_ROW, rows[start:])
 
 
 def _reserve_ids(conn: Connection, count: int) -> int:

@@ -1,4 +1,4 @@
-"""The journal's tables (applied by migration 4, indexes trimmed by migration 5; kept in storage, below the
+"""The journal's tables (applied by migration 4, indexes trimmed by migration 5, blocks by migration 6; kept in storage, below the
 journal that writes them): entries, per-tenant counts and the id high-water mark.
 
 Entry ids are handed out by the writer under a lock on the one ``journal_sequence`` row, so they become
@@ -42,4 +42,32 @@ JOURNAL_LEAN_INDEXES: tuple[str, ...] = (
     "DROP INDEX IF EXISTS ix_journal_tenant_at",
     "DROP INDEX IF EXISTS ix_journal_tenant_status",
     "DROP INDEX IF EXISTS ix_journal_tenant_route",
+)
+
+# Migration 6: a block a tenant a stored batch (``journal.blocks``) instead of a row an entry, the same tables on
+# both backends. Each stored row becomes a block of one entry (its fields and record as a JSON array), which ages
+# out as blocks do; the counts stay, every entry kept. On SQLite the journal has a file of its own
+# (``journal.storage``): the database's rows are those of before that file, copied in when it is made (their
+# records are JSON, as text or bytes: compact records came with the file).
+JOURNAL_BLOCKS: tuple[str, ...] = (
+    """CREATE TABLE journal_blocks (
+        id BIGINT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        first_id BIGINT NOT NULL,
+        entries TEXT NOT NULL)""",
+)
+_FIELDS = "at, app_id, user_id, method, route, status, rule, request_id"
+JOURNAL_ROWS_TO_BLOCKS_SQLITE = (
+    "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) SELECT id, tenant_id, id, "
+    f"json_array(json_array({_FIELDS}, json(CAST(record AS TEXT)))) FROM journal_entries "
+    "WHERE substr(CAST(record AS TEXT), 1, 1) = '{'"
+)
+JOURNAL_ROWS_TO_BLOCKS_POSTGRESQL = (
+    "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) SELECT id, tenant_id, id, "
+    f"json_build_array(json_build_array({_FIELDS}, record::json))::text FROM journal_entries"
+)
+JOURNAL_BLOCKS_INDEX: tuple[str, ...] = (
+    "CREATE INDEX ix_journal_blocks_tenant ON journal_blocks (tenant_id, id)",
+    "DROP TABLE journal_entries",
+    "ALTER TABLE journal_tenants ADD COLUMN first_kept BIGINT NOT NULL DEFAULT 0",
 )

@@ -9,7 +9,14 @@ from datetime import UTC, datetime
 
 from learninggraph.storage.database import Connection, Database
 from learninggraph.storage.fault_tables import FAULT_TABLES
-from learninggraph.storage.journal_tables import JOURNAL_LEAN_INDEXES, JOURNAL_TABLES
+from learninggraph.storage.journal_tables import (
+    JOURNAL_BLOCKS,
+    JOURNAL_BLOCKS_INDEX,
+    JOURNAL_LEAN_INDEXES,
+    JOURNAL_ROWS_TO_BLOCKS_POSTGRESQL,
+    JOURNAL_ROWS_TO_BLOCKS_SQLITE,
+    JOURNAL_TABLES,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +189,15 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(4, "request journal and injected fault rules", JOURNAL_TABLES + FAULT_TABLES),
     Migration(5, "journal keeps only its tenant-and-id and request-id indexes", JOURNAL_LEAN_INDEXES),
+    Migration(
+        6,
+        "journal stores a block a tenant a batch",
+        (
+            *JOURNAL_BLOCKS,
+            PerDialect(sqlite=JOURNAL_ROWS_TO_BLOCKS_SQLITE, postgresql=JOURNAL_ROWS_TO_BLOCKS_POSTGRESQL),
+            *JOURNAL_BLOCKS_INDEX,
+        ),
+    ),
 )
 
 

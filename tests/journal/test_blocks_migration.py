@@ -1,0 +1,47 @@
+"""PostgreSQL's journal rows of a row an entry (migrations 4 and 5) become blocks (migration 6), every entry kept."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from learninggraph.journal.queries import JournalFilter, entries_after, explain, search
+from learninggraph.journal.redaction import redact
+from learninggraph.journal.store import JournalStore, stored_row
+from learninggraph.storage.database import Database
+from learninggraph.storage.migrations import MIGRATIONS, upgrade
+from tests.journal.entries import entry
+
+_ROW = "INSERT INTO journal_entries VALUES ({})".format(", ".join("?" * 11))
+
+
+@pytest.mark.postgresql
+def test_the_rows_of_an_earlier_journal_read_back_as_before_once_stored_as_blocks(
+    fresh_database_url: str,
+) -> None:
+    database = Database(fresh_database_url)
+    try:
+        upgrade(database, [migration for migration in MIGRATIONS if migration.version <= 5])
+        earlier = [entry(request_id=f"old-{n}") for n in range(3)] + [entry("tenant-b", request_id="old-b")]
+        with database.transaction() as conn:
+            for entry_id, written in enumerate(earlier, 1):
+                row = stored_row(written)
+                row[0] = entry_id
+                row[-1] = row[-1].decode()
+                conn.execute(_ROW, row)
+            conn.execute(
+                "INSERT INTO journal_tenants (tenant_id, entries) VALUES ('tenant-a', 3), ('tenant-b', 1)"
+            )
+            conn.execute("UPDATE journal_sequence SET last_id = 4 WHERE name = 'entries'")
+
+        upgrade(database)
+        found = explain(database, "old-1", tenant_id="tenant-a")
+        JournalStore(database, max_entries_per_tenant=3).append([entry(request_id="new")])
+        kept = [e.request_id for e in search(database, JournalFilter(tenant_id="tenant-a"))]
+        after = [e.request_id for e in entries_after(database, JournalFilter(tenant_id=None), 2)]
+    finally:
+        database.close()
+
+    assert found == msgspec.structs.replace(redact(earlier[1]), id=2)
+    assert kept == ["new", "old-2", "old-1"]
+    assert after == ["old-2", "old-b", "new"]
