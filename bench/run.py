@@ -23,6 +23,8 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import peers
 from processes import (
@@ -72,6 +74,20 @@ RATIOS = {
     "batch": "min_patch",
     "token": "min_token",
 }
+
+
+def _copy_for_baseline(url: str, work: Path, postgres: Any) -> str:
+    """A copy of the data set at ``url`` for the baseline's server (SQLite: the file; PostgreSQL: a database
+    made from it as a template)."""
+    if postgres is None:
+        target = work / "base.db"
+        shutil.copyfile(url.removeprefix("sqlite:///"), target)
+        return f"sqlite:///{target}"
+    import psycopg
+
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "bench_base" TEMPLATE "{urlsplit(url).path.lstrip("/")}"')
+    return str(postgres.url("bench_base"))
 
 
 def main() -> None:
@@ -124,6 +140,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="learninggraph-bench-"))
     url = args.database_url
     sample_path = args.sample
+    base_url = url  # the baseline's database: a copy of its own when the data set is loaded here
     postgres = None
     if url is None:
         if args.database == "postgresql":
@@ -133,6 +150,9 @@ def main() -> None:
             url = f"sqlite:///{work}/bench.db"
         sample_path = work / "ids.json"
         print(f"loading the data set (scale {args.scale}) into {url}", flush=True)
+        # With a baseline, its code loads the data set (the older schema), and the baseline gets a copy of its
+        # own: ours upgrades the one it serves, which the older code might not read or write (its journal).
+        loader = {} if args.baseline is None else {"PYTHONPATH": str(args.baseline.resolve() / "src")}
         subprocess.run(
             [
                 PYTHON,
@@ -145,7 +165,10 @@ def main() -> None:
                 str(args.scale),
             ],
             check=True,
+            env={**os.environ, **loader},
         )
+        if args.baseline is not None:
+            base_url = _copy_for_baseline(url, work, postgres)
     assert sample_path is not None
     sample = json.loads(sample_path.read_text())
     scripts = write_scripts(sample, work)
@@ -154,7 +177,7 @@ def main() -> None:
     variants: dict[str, tuple[list[str], dict[str, str], Path | None]] = {}
     if args.baseline is not None:
         variants["base"] = (
-            serve_command(url, free_port(), workers=args.workers),
+            serve_command(base_url, free_port(), workers=args.workers),
             {"PYTHONPATH": str(args.baseline.resolve() / "src")},
             None,
         )
