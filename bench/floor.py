@@ -8,8 +8,10 @@ same path), answered with the same status, headers and body bytes, doing only wh
 - the bearer token found in a dict of verified tokens (the first sight of each is verified by our own
   ``TokenVerifier`` and not counted: the benchmarks warm up first) and its expiry checked;
 - the path's version and segments checked;
-- the activity read by one SELECT, its type checked against the caller's permissions (an application reads an
-  assignment only with an assigned-course permission, a self-initiated course only with a self-initiated one);
+- the tenant's Viva Learning plan checked (as the token check found it);
+- the activity and its provider's sync flag read by one SELECT, its type checked against the caller's permissions
+  (an application reads an assignment only with an assigned-course permission, a self-initiated course only with
+  a self-initiated one);
 - the entity rendered with its ``@odata.context`` and ``@odata.type``, date-times in Graph's form;
 - a request-id made, and Graph's headers sent.
 
@@ -43,6 +45,12 @@ COMMON = (
     "id, odata_type, completed_date_time, completion_percentage, external_id, learner_user_id,"
     " learning_content_id, provider_id, status, assigned_date_time, assigner_user_id, assignment_type,"
     " due_date_time, notes, started_date_time"
+)
+# The activity's provider's sync flag, read in the same statement (ours refuses an activity of a provider whose
+# sync is off).
+SYNC = (
+    "(SELECT p.is_course_activity_sync_enabled FROM learning_providers p"
+    " WHERE p.tenant_id = a.tenant_id AND p.id = a.provider_id)"
 )
 READERS = {
     "learningAssignment": frozenset({granted.ASSIGNED_READ_ALL, granted.ASSIGNED_READ_WRITE_ALL}),
@@ -81,7 +89,9 @@ def make_floor(database_url: str, public_url: str) -> Callable[[Scope, Receive, 
             principal = verifier.authenticate(authorization.decode())
         except GraphError:
             return ("", frozenset(), 0.0)  # refused: answered 404 below (the floor has no error envelope)
-        found = (principal.tenant_id, principal.permissions, time.time() + 3000)
+        # A tenant without the Viva Learning plan is refused (as its token is expired here).
+        expires_at = time.time() + 3000 if principal.has_learning_plan else 0.0
+        found = (principal.tenant_id, principal.permissions, expires_at)
         verified[authorization] = found
         return found
 
@@ -113,10 +123,10 @@ def make_floor(database_url: str, public_url: str) -> Callable[[Scope, Receive, 
         ):
             with database.read() as conn:
                 row = conn.fetch_one(
-                    f"SELECT {COMMON} FROM learning_course_activities WHERE tenant_id = ? AND id = ?",
+                    f"SELECT {COMMON}, {SYNC} FROM learning_course_activities a WHERE tenant_id = ? AND id = ?",
                     (tenant_id, parts[4]),
                 )
-            if row is not None and not holds.isdisjoint(READERS[row[1]]):
+            if row is not None and row[15] and not holds.isdisjoint(READERS[row[1]]):
                 where = (scope["scheme"], host)
                 context = contexts.get(where)
                 if context is None:

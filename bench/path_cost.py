@@ -35,10 +35,12 @@ from wrk_scripts import write_scripts as wrk_scripts
 
 
 def backends_cpu(url: str) -> dict[int, float]:
-    """CPU seconds of each backend process connected to ``url``'s database (PostgreSQL), this query's aside."""
+    """CPU seconds of each client backend connected to ``url``'s database (PostgreSQL), this query's aside
+    (one that exits during a run is not counted: the servers' pools keep theirs)."""
     with psycopg.connect(url, autocommit=True) as conn:
         pids = conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend'"  # not autovacuum's workers
         ).fetchall()
     return {pid: cpu_seconds(pid) for (pid,) in pids}
 

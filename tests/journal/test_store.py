@@ -171,6 +171,29 @@ def test_a_tenant_never_reads_another_tenants_entries(journal_database: Database
     assert len(search(journal_database, JournalFilter(tenant_id=None))) == 2
 
 
+def test_explain_finds_its_entry_past_blocks_holding_a_longer_id_that_starts_the_same(
+    journal_database: Database,
+) -> None:
+    store = JournalStore(journal_database)
+    store.append([entry(request_id="abc-1", status=201)])
+    for batch in range(12):  # newer blocks, each holding the id's characters inside a longer id
+        store.append([entry(request_id=f"abc-1{batch}"), entry("tenant-b", request_id=f"abc-1-{batch}")])
+
+    found = explain(journal_database, "abc-1", tenant_id=None)
+
+    assert found is not None
+    assert (found.request_id, found.status) == ("abc-1", 201)
+    assert explain(journal_database, "abc-2", tenant_id=None) is None
+
+
+def test_explain_finds_an_id_of_characters_a_block_may_escape(journal_database: Database) -> None:
+    JournalStore(journal_database).append([entry(request_id='odd "id" ünïcode')])
+
+    found = explain(journal_database, 'odd "id" ünïcode', tenant_id="tenant-a")
+
+    assert found is not None
+
+
 @pytest.mark.parametrize(
     ("where", "expected"),
     [

@@ -14,13 +14,14 @@ without its id and tenant). On SQLite an app or user given as 0 means none (``Jo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
 import msgspec
 
-from learninggraph.storage.database import Connection
+from learninggraph.storage.database import Connection, SqliteConnection
 
 # An entry of a block, its record left undecoded until the entry is wanted.
 BlockEntry = tuple[Any, Any, Any, Any, Any, Any, Any, Any, msgspec.Raw]
@@ -31,6 +32,10 @@ encode_msgpack = msgspec.msgpack.Encoder().encode
 encode_json = msgspec.json.Encoder().encode
 # Blocks read a statement while scanning: a page of 100 entries is a few blocks of a busy tenant.
 _BLOCKS_A_READ = 8
+
+# A request-id of these characters alone is stored as its own bytes in either encoding (nothing to escape): a
+# block that holds it contains them, so blocks without them are passed over before they are decoded.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9._~-]{1,200}")
 
 # Where each field is in a block's entry.
 AT: Final = 0
@@ -147,6 +152,11 @@ def scan(
         row = conn.fetch_one("SELECT first_kept FROM journal_tenants WHERE tenant_id = ?", (tenant,))
         kept = {tenant: 0 if row is None else int(row[0])}
     test = matching.test()
+    sqlite = isinstance(conn, SqliteConnection)
+    wanted = matching.request_id
+    request_id = wanted if wanted is not None and _PLAIN_ID.fullmatch(wanted) else None
+    # Passing blocks over, a statement would read on to the end for a few more that hold the id: one a read.
+    per_read = 1 if request_id is not None else _BLOCKS_A_READ
     # Blocks never overlap and their keys are their last ids: in key order they hold the entries in id order.
     cursor: int | None = None
     while True:
@@ -164,11 +174,20 @@ def scan(
         if before is not None:
             clauses.append("first_id < ?")
             params.append(before)
+        if request_id is not None:
+            # Only blocks holding the id's bytes are read (one holding them in another field is read, then
+            # passed over by the test).
+            if sqlite:
+                clauses.append("instr(entries, ?) > 0")
+                params.append(request_id.encode())
+            else:
+                clauses.append("strpos(entries, ?) > 0")
+                params.append(request_id)
         where = " AND ".join(clauses) or "1 = 1"
         order = "DESC" if newest_first else "ASC"
         blocks = conn.fetch_all(
             f"SELECT id, tenant_id, first_id, entries FROM journal_blocks WHERE {where} "
-            f"ORDER BY id {order} LIMIT {_BLOCKS_A_READ}",
+            f"ORDER BY id {order} LIMIT {per_read}",
             params,
         )
         for last, block_tenant, first, payload in blocks:
@@ -182,7 +201,7 @@ def scan(
                 entry = entries[entry_id - int(first)]
                 if test(entry):
                     yield entry_id, record_of(entry)
-        if len(blocks) < _BLOCKS_A_READ:
+        if len(blocks) < per_read:
             return
         cursor = int(blocks[-1][0])
 

@@ -193,6 +193,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         6,
         "journal stores a block a tenant a batch",
         (
+            # The ids' row lock, as appends and clears take it: an older process appending meanwhile either
+            # committed before the rows are copied, or waits and then finds no table to write to.
+            "UPDATE journal_sequence SET last_id = last_id WHERE name = 'entries'",
             *JOURNAL_BLOCKS,
             PerDialect(sqlite=JOURNAL_ROWS_TO_BLOCKS_SQLITE, postgresql=JOURNAL_ROWS_TO_BLOCKS_POSTGRESQL),
             *JOURNAL_BLOCKS_INDEX,
