@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from learninggraph.odata.options import QueryOptions
 from learninggraph.resources.learning_course_activities.records import ACTIVITY
 from learninggraph.storage.database import Database
 from learninggraph.storage.listing import Listing, fetch_rows
-from learninggraph.storage.migrations import upgrade
 
 pytestmark = pytest.mark.postgresql
 
 # More executions than psycopg waits before preparing a statement (5) and PostgreSQL before it weighs a
 # generic plan against the plans made for each execution's values (5).
 EXECUTIONS = 12
-
-
-@pytest.fixture
-def migrated(fresh_database_url: str) -> Iterator[Database]:
-    database = Database(fresh_database_url)
-    upgrade(database)
-    yield database
-    database.close()
 
 
 def _plans(database: Database, options: QueryOptions) -> tuple[int, int]:

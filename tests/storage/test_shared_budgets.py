@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tracemalloc
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -13,19 +12,10 @@ from learninggraph.http.throttling import spend_one
 from learninggraph.identity.directory import Directory
 from learninggraph.storage.budgets import DatabaseCounterStore
 from learninggraph.storage.database import Database
-from learninggraph.storage.migrations import upgrade
 from tests.storage.servers import servers_on, tenant_on
 
 ACTIVITIES = "/v1.0/employeeExperience/learningCourseActivities"
 LIMIT = 6
-
-
-@pytest.fixture
-def migrated(fresh_database_url: str) -> Iterator[Database]:
-    database = Database(fresh_database_url)
-    upgrade(database)
-    yield database
-    database.close()
 
 
 class TestDatabaseCounterStore:
