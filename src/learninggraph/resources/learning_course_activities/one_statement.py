@@ -59,7 +59,8 @@ SKIP = (ODATA_TYPE, "id", "registrationId")
 ACCEPTED_ON_UPDATE = {name: updatable | IDENTIFYING for name, updatable in UPDATABLE.items()}
 _COLUMN_OF = {p.name: p.column for p in LEARNING_COURSE_ACTIVITY.properties}
 _WRITABLE = ((LEARNING_ASSIGNMENT, WRITE_ASSIGNMENTS), (LEARNING_SELF_INITIATED_COURSE, WRITE_SELF_INITIATED))
-_WRITE_OF = {entity.name: needed for entity, needed in _WRITABLE}
+# The permission that writes an activity of each type, by the type's name.
+WRITE_OF = {entity.name: needed for entity, needed in _WRITABLE}
 # What a create of each type decodes: its creatable properties by name and alias, and the names it passes over.
 _SKIPPED = IGNORED_ANNOTATIONS | frozenset(SKIP)
 _CREATABLE_BY_NAME = {
@@ -216,7 +217,7 @@ def create_at_once(
     """The activity created by one INSERT, as the service's path would create it; None: nothing was written,
     the service's path decides."""
     entity = type_named(body.get(ODATA_TYPE))
-    if entity is None or not caller.has_learning_plan or not _WRITE_OF[entity.name].granted_to(caller):
+    if entity is None or not caller.has_learning_plan or not WRITE_OF[entity.name].granted_to(caller):
         return None
     provider = provider_id if provider_id is not None else body.get("learningProviderId")
     if not isinstance(provider, str) or not is_storable_id(provider):

@@ -18,8 +18,6 @@ from learninggraph.domain.ids import new_id
 from learninggraph.domain.permissions import (
     READ_ASSIGNMENTS,
     READ_SELF_INITIATED,
-    WRITE_ASSIGNMENTS,
-    WRITE_SELF_INITIATED,
     reads_other_learners,
 )
 from learninggraph.domain.principal import Principal
@@ -52,6 +50,7 @@ from learninggraph.resources.learning_course_activities.errors import (
 )
 from learninggraph.resources.learning_course_activities.one_statement import (
     ODATA_TYPE,
+    WRITE_OF,
     create_at_once,
     decode_update,
     new_fields,
@@ -71,10 +70,6 @@ _TYPES = {
     LEARNING_SELF_INITIATED_COURSE.name: LEARNING_SELF_INITIATED_COURSE,
 }
 _READ = {LEARNING_ASSIGNMENT.name: READ_ASSIGNMENTS, LEARNING_SELF_INITIATED_COURSE.name: READ_SELF_INITIATED}
-_WRITE = {
-    LEARNING_ASSIGNMENT.name: WRITE_ASSIGNMENTS,
-    LEARNING_SELF_INITIATED_COURSE.name: WRITE_SELF_INITIATED,
-}
 
 
 def type_of(record: ActivityRecord) -> EntityType:
@@ -171,7 +166,7 @@ class LearningCourseActivityService:
                 return created
         entity = type_named(body.get(ODATA_TYPE))
         if entity is not None:
-            require(caller, _WRITE[entity.name])
+            require(caller, WRITE_OF[entity.name])
         provider_sent = provider_id if provider_id is not None else body.get("learningProviderId")
         # Reads that lock nothing, checks, then the one INSERT last: no savepoint of its own in a $batch's group,
         # and on PostgreSQL no transaction around it.
@@ -228,7 +223,7 @@ class LearningCourseActivityService:
             require_plan(caller)
             record = locate(conn, caller, key, ACTIVITY_NOT_FOUND_ON_UPDATE)
             entity = _TYPES[record.odata_type]
-            require(caller, _WRITE[entity.name])
+            require(caller, WRITE_OF[entity.name])
             if not record.provider_sync_enabled:  # 1 as stored when enabled: nothing to call then
                 providers.require_sync_enabled(record.provider_sync_enabled, record.provider_id)
             changes = _changes(conn, caller, record, entity, body, version, include_unknown_enum_members)
@@ -241,7 +236,7 @@ class LearningCourseActivityService:
         with self.database.single_write() as conn:
             require_plan(caller)
             record = locate(conn, caller, key, ACTIVITY_NOT_FOUND_ON_DELETE)
-            require(caller, _WRITE[type_of(record).name])
+            require(caller, WRITE_OF[type_of(record).name])
             providers.require_sync_enabled(record.provider_sync_enabled, record.provider_id)
             repository.delete(conn, caller.tenant_id, record.id)
 
