@@ -30,6 +30,20 @@ def test_an_appended_entry_reads_back_equal_with_its_id(journal_database: Databa
     assert read == msgspec.structs.replace(original, id=entry_id)
 
 
+def test_an_entry_whose_body_holds_a_nul_character_is_stored_with_the_rest_of_its_batch(
+    journal_database: Database,
+) -> None:
+    body = '{"title": "a\u0000b"}'
+    batch = [entry(), entry(request_body=Body(body, len(body))), entry(tenant_id="tenant-b")]
+
+    ids = JournalStore(journal_database).append(batch)
+
+    read = search(journal_database, JournalFilter(tenant_id="tenant-a"))
+    assert [e.request_body.text for e in read] == [body, ""]  # newest first
+    assert len(ids) == 3
+    assert len(search(journal_database, JournalFilter(tenant_id="tenant-b"))) == 1
+
+
 def test_ids_increase_in_the_order_entries_are_appended(journal_database: Database) -> None:
     store = JournalStore(journal_database)
 

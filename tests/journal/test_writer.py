@@ -8,6 +8,8 @@ import threading
 import time
 from datetime import UTC, datetime
 
+import pytest
+
 from learninggraph.domain.principal import CallerKind, Principal
 from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Request, Response
@@ -86,6 +88,26 @@ def test_a_batch_the_database_refuses_is_kept_and_stored_once_it_can_be(fresh_da
     finally:
         writer.close()
         database.close()
+
+
+@pytest.mark.postgresql  # SQLite's text holds a NUL character; PostgreSQL's refuses it
+def test_an_entry_the_database_cannot_hold_is_dropped_and_counted_and_the_rest_of_its_batch_stored(
+    journal_database: Database,
+) -> None:
+    writer = JournalWriter(JournalStore(journal_database), interval=60)
+    try:
+        writer.record(entry(request_id="before"))
+        writer.record(entry(tenant_id="tenant-\x00", request_id="refused"))
+        writer.record(entry(request_id="after"))
+        writer.flush()
+        writer.record(entry(request_id="next batch"))
+        writer.flush()
+
+        stored = search(journal_database, JournalFilter(tenant_id="tenant-a"))
+        assert [e.request_id for e in stored] == ["next batch", "after", "before"]
+        assert (writer.stats.dropped, writer.stats.written) == (1, 3)
+    finally:
+        writer.close()
 
 
 def test_past_the_pending_bound_the_oldest_recorded_entries_are_dropped_and_counted(

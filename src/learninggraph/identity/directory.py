@@ -46,6 +46,7 @@ from learninggraph.identity.records import (
 )
 from learninggraph.identity.sign_ins import ClientSignIn, TokenError, bad_user_credentials, unknown_tenant
 from learninggraph.storage.budgets import WaitsAlongside
+from learninggraph.storage.connection import storable
 from learninggraph.storage.database import Connection, Database, UniqueViolation
 
 __all__ = [
@@ -249,8 +250,11 @@ class Directory:
         """The tenant, the application and its secrets, in one statement (every sign-in asks); ``None`` when
         the tenant is unknown. ``client_id`` ``None`` asks for the tenant alone. ``budgets``: the sign-in
         guard's read, made by the same statement."""
+        if not storable(tenant_id):
+            return None
         sql: str = CLIENT_SIGN_IN_SQL
-        params: tuple[str | None, ...] = (client_id, tenant_id)
+        # A client id no application can have is asked as none: the tenant alone, its application unknown.
+        params: tuple[str | None, ...] = (client_id if client_id and storable(client_id) else None, tenant_id)
         if budgets is not None:
             sql, params = budgets.around(sql), (*params, *budgets.keys)
         if self._bound is not None:
@@ -271,12 +275,14 @@ class Directory:
 
     def authenticate_user(self, tenant_id: str, user_principal_name: str, password: str) -> User:
         """The user, after checking the password with scrypt: call it off the event loop."""
-        with self._read() as conn:
-            row = conn.fetch_one(
-                f"SELECT {USER_COLUMNS}, password_hash FROM users "
-                "WHERE tenant_id = ? AND lower(user_principal_name) = lower(?)",
-                (tenant_id, user_principal_name.strip()),
-            )
+        row = None
+        if storable(tenant_id) and storable(user_principal_name):
+            with self._read() as conn:
+                row = conn.fetch_one(
+                    f"SELECT {USER_COLUMNS}, password_hash FROM users "
+                    "WHERE tenant_id = ? AND lower(user_principal_name) = lower(?)",
+                    (tenant_id, user_principal_name.strip()),
+                )
         stored = row[7] if row is not None and row[7] else dummy_hash()
         if not verify_password(password, stored) or row is None or not row[7]:
             raise bad_user_credentials()
@@ -286,6 +292,8 @@ class Directory:
         return user
 
     def tenant(self, tenant_id: str) -> Tenant | None:
+        if not storable(tenant_id):
+            return None
         if self._bound is not None:
             return get_tenant(self._bound, tenant_id)
         with self._database.read() as conn:  # one statement (every sign-in asks)

@@ -21,11 +21,11 @@ from learninggraph.storage.database import Connection, Database
 # Entries kept per tenant unless the store is told otherwise.
 DEFAULT_MAX_ENTRIES_PER_TENANT = 10_000
 _INSERT_BLOCK = "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) VALUES (?, ?, ?, ?)"
-# PostgreSQL: the batch's blocks as one JSON array of ``[last id, tenant, first id, entries]`` (``json``, not
-# ``jsonb``: an element's text is kept as it was written).
+# PostgreSQL: the batch's blocks in one statement, a column an array. Not a JSON array parsed by the server: its
+# JSON functions refuse a string holding ``\u0000`` (a body may), which would refuse the whole batch.
 _INSERT_BLOCKS_PG = (
     "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) "
-    "SELECT (b->>0)::bigint, b->>1, (b->>2)::bigint, (b->3)::text FROM json_array_elements(?::json) b"
+    "SELECT * FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[])"
 )
 # The tenant of a stored row (``StoredRow``), read in C: the batch is sorted, grouped and counted by it.
 _TENANT = itemgetter(1)
@@ -153,9 +153,10 @@ class JournalStore:
                 added[tenant_id] = len(block)
                 blocks.append((block[-1][0], tenant_id, block[0][0], encode_block(dialect, block)))
             if dialect == "postgresql":
-                # One statement for the batch's blocks: each block's JSON embedded as it is, taken back verbatim.
-                batch = [(last, tenant, first, msgspec.Raw(block)) for last, tenant, first, block in blocks]
-                conn.execute(_INSERT_BLOCKS_PG, [encode_record(batch).decode()])
+                # One statement for the batch's blocks: a column an array (each block's JSON as text).
+                columns = [list(column) for column in zip(*blocks, strict=True)]
+                columns[3] = [entries.decode() for entries in columns[3]]
+                conn.execute(_INSERT_BLOCKS_PG, columns)
             else:
                 conn.execute_many(_INSERT_BLOCK, blocks)
             self._count_and_evict(conn, added)

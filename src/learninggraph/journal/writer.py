@@ -2,7 +2,8 @@
 
 ``record`` only appends to an in-memory queue; the writer thread stores what is queued every ``interval``
 seconds, or as soon as ``batch_size`` entries wait, and everything left on ``close``. If the database is
-unavailable a batch is kept and retried; past ``max_pending`` queued entries, or ``max_pending_bytes`` of
+unavailable a batch is kept and retried; if it refuses what a batch holds, the batch is stored entry by entry and
+the entries it refuses dropped (counted); past ``max_pending`` queued entries, or ``max_pending_bytes`` of
 them (``queued_bytes``), the oldest are dropped (and counted), so a stalled database never grows a worker's
 memory or slows its requests.
 """
@@ -15,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from learninggraph.domain.errors import BadRequest, Conflict
 from learninggraph.journal.captured import Captured
 from learninggraph.journal.entry import JournalEntry
 from learninggraph.journal.store import JournalStore, StoredRow
@@ -25,6 +27,10 @@ log = logging.getLogger("learninggraph.journal")
 # where building costs a third of what it does between a request's other steps); a ``Captured`` call the store
 # may turn into its row without building the entry (``JournalStore.row_of``).
 Recorded = JournalEntry | Callable[[], JournalEntry]
+
+# What a database raises for what a batch holds (a value it cannot store, a broken constraint), as against its
+# being unavailable: such a batch is stored entry by entry, the refused ones dropped.
+REFUSED = (BadRequest, Conflict)
 
 DEFAULT_BATCH_SIZE = 256
 DEFAULT_INTERVAL_SECONDS = 0.05
@@ -149,30 +155,68 @@ class JournalWriter:
         with self._queueing:
             batch = [queue.popleft() for _ in range(min(len(queue), self.batch_size))]
             self._bytes -= sum(map(queued_bytes, batch))
+        items, rows = self._rows(batch)
         try:
-            stored = len(self.store.append_rows(self._rows(batch)))
+            stored = len(self.store.append_rows(rows))
+        except REFUSED:
+            # The database refused what the batch holds, not the connection: each entry is stored on its own, so
+            # one it cannot hold is dropped and the others kept (retrying the batch would refuse it forever).
+            one_by_one = self._one_by_one(items, rows, raise_errors=raise_errors)
+            if one_by_one is None:
+                return False
+            stored = one_by_one
         except Exception:
-            self.stats.failed_batches += 1
-            # Kept for the next attempt, ahead of what came since, within the bounds (the oldest dropped).
-            with self._queueing:
-                queue.extendleft(reversed(batch))
-                self._bytes += sum(map(queued_bytes, batch))
-                self._drop_oldest()
+            self._keep(items)
             if raise_errors:
                 raise
-            log.warning("journal: could not store %d entries; will retry", len(batch), exc_info=True)
+            log.warning("journal: could not store %d entries; will retry", len(items), exc_info=True)
             return False
         self.stats.written += stored
         return True
 
-    def _rows(self, items: list[Recorded]) -> list[StoredRow]:
+    def _one_by_one(self, items: list[Recorded], rows: list[StoredRow], *, raise_errors: bool) -> int | None:
+        """Stores each of ``rows`` (of ``items``) alone; one the database refuses is dropped (logged, counted). If
+        the database fails otherwise, the entries not stored yet are kept for the next attempt (None returned)."""
+        stored = 0
+        for done, row in enumerate(rows):
+            try:
+                stored += len(self.store.append_rows([row]))
+            except REFUSED:
+                self.stats.dropped += 1
+                log.warning("journal: the database refused an entry; dropped", exc_info=True)
+            except Exception:
+                self.stats.written += stored
+                self._keep(items[done:])
+                if raise_errors:
+                    raise
+                log.warning(
+                    "journal: could not store %d entries; will retry", len(rows) - done, exc_info=True
+                )
+                return None
+        return stored
+
+    def _keep(self, items: list[Recorded]) -> None:
+        """Puts ``items`` back for the next attempt, ahead of what came since, within the bounds (the oldest
+        dropped)."""
+        self.stats.failed_batches += 1
+        with self._queueing:
+            self._queue.extendleft(reversed(items))
+            self._bytes += sum(map(queued_bytes, items))
+            self._drop_oldest()
+
+    def _rows(self, items: list[Recorded]) -> tuple[list[Recorded], list[StoredRow]]:
         """The stored rows of ``items``, each entry built (its call run), redacted and encoded in turn, so it is
-        freed before the next is built; one that fails is logged and dropped (counted)."""
+        freed before the next is built; one that fails is logged and dropped (counted). Returned with the items
+        they were built from, in the same order (two lists: a pair an entry would be one more object to track)."""
         rows: list[StoredRow] = []
-        for item in items:
+        failed: set[int] = set()
+        for index, item in enumerate(items):
             try:
                 rows.append(self.store.row_of(item if isinstance(item, (JournalEntry, Captured)) else item()))
             except Exception:
+                failed.add(index)
                 self.stats.dropped += 1
                 log.exception("journal: could not build an entry")
-        return rows
+        if failed:
+            items = [item for index, item in enumerate(items) if index not in failed]
+        return items, rows

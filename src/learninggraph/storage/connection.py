@@ -20,6 +20,12 @@ Params = Sequence[Any]
 RETRY_AFTER_SECONDS = 2
 
 
+def storable(text: str) -> bool:
+    """Whether every backend's text can hold ``text`` (PostgreSQL's cannot hold a NUL character): a key that
+    is not cannot match anything stored, so a lookup of it need not ask."""
+    return "\x00" not in text
+
+
 class UniqueViolation(Exception):
     """An insert or update broke a unique constraint."""
 

@@ -8,6 +8,7 @@ from typing import Any
 from learninggraph.domain.fields import is_storable_id
 from learninggraph.resources.learning_contents.entity import LEARNING_CONTENT
 from learninggraph.resources.learning_contents.records import CONTENT, OWNER, ContentRecord
+from learninggraph.storage.connection import storable
 from learninggraph.storage.database import Connection
 from learninggraph.storage.listing import Listing
 from learninggraph.storage.rows import insert_row, update_row
@@ -52,7 +53,7 @@ def nearby_external_ids(
 ) -> list[str]:
     """The provider's externalIds sorted just before and after ``external_id`` (two index seeks), to
     explain a key that matched nothing."""
-    if "\x00" in external_id:
+    if not storable(external_id):
         return []
     where = f"FROM {TABLE} WHERE tenant_id = ? AND provider_id = ? AND external_id"
     before = conn.fetch_all(
