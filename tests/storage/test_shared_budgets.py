@@ -193,3 +193,45 @@ def test_failed_sign_ins_are_counted_across_two_servers(fresh_database_url: str)
     assert statuses == [401] * 4
     assert right.status_code == 429
     assert int(right.headers["retry-after"]) > 0
+
+
+def _wrong_secrets_at_once(database_url: str, servers: int, *, guesses: int = 40) -> list[int]:
+    """The statuses of ``guesses`` wrong client secrets sent 20 at a time, spread over ``servers`` servers whose
+    limit is 3 failures."""
+    with (
+        servers_on(database_url, count=servers, login_failure_limit=3) as urls,
+        tenant_on(database_url, urls[0]) as tenant,
+    ):
+        app, _ = tenant.directory.create_application(
+            tenant_id=tenant.tenant_id, name="Fabrikam LMS", permissions=[]
+        )
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": app.client_id,
+            "client_secret": "wrong secret",
+            "scope": "https://graph.microsoft.com/.default",
+        }
+        path = f"/{tenant.tenant_id}/oauth2/v2.0/token"
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            return list(
+                pool.map(
+                    lambda n: httpx.post(urls[n % servers] + path, data=form).status_code, range(guesses)
+                )
+            )
+
+
+def test_wrong_secrets_sent_at_once_to_one_server_are_checked_exactly_as_often_as_the_limit(
+    fresh_database_url: str,
+) -> None:
+    statuses = _wrong_secrets_at_once(fresh_database_url, servers=1)
+
+    assert (statuses.count(401), statuses.count(429)) == (3, 37)
+
+
+def test_wrong_secrets_sent_at_once_to_two_servers_are_checked_at_most_once_more_than_the_limit(
+    fresh_database_url: str,
+) -> None:
+    statuses = _wrong_secrets_at_once(fresh_database_url, servers=2)
+
+    assert 3 <= statuses.count(401) <= 4
+    assert statuses.count(401) + statuses.count(429) == 40

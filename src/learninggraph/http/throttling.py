@@ -6,7 +6,8 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -235,6 +236,20 @@ class LoginGuard(_Budgeted):
     ) -> None:
         super().__init__(limit=limit, window_seconds=window_seconds, store=store, clock=clock)
         self._ceiling_interval, _ = _budget(ceiling or limit * CEILING_FACTOR, window_seconds)
+        self._stripes = tuple(threading.Lock() for _ in range(_ATTEMPT_STRIPES))
+
+    @contextmanager
+    def attempt(self, client_id: str, address: str, user: str | None = None) -> Iterator[None]:
+        """One sign-in's read of its budgets, its check and the record of its failure, in turn with every other
+        of this process for the same client id and address (or user and address): concurrent guesses would
+        otherwise all read a budget not yet spent and all be checked. Servers sharing a database each hold their
+        own turns, so together they can check up to one guess more each than the limit at its edge."""
+        narrow, _ = _login_keys(client_id, address, user)
+        stripes = sorted({hash(key) % _ATTEMPT_STRIPES for key in narrow})
+        with ExitStack() as held:
+            for stripe in stripes:
+                held.enter_context(self._stripes[stripe])
+            yield
 
     def blocked_for(self, client_id: str, address: str, user: str | None = None) -> float:
         """Seconds until this client id, address and user may try again; 0.0 when they may now."""
@@ -275,6 +290,9 @@ class LoginGuard(_Budgeted):
 
 # The per-client, per-address and per-user ceilings, as a multiple of the per-pair limit.
 CEILING_FACTOR = 10
+# Locks a sign-in's attempt takes turns on (``LoginGuard.attempt``), by its keys' hash: bounded memory, and two
+# unrelated clients share one only by chance (then they take turns for a few microseconds).
+_ATTEMPT_STRIPES = 64
 
 
 def _login_keys(client_id: str, address: str, user: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import unquote_plus, urlsplit
@@ -47,6 +49,10 @@ class LoginGuard(Protocol):
     ) -> WaitsAlongside | None: ...
 
     def failed(self, client_id: str, address: str, user: str | None = None) -> None: ...
+
+    def attempt(
+        self, client_id: str, address: str, user: str | None = None
+    ) -> AbstractContextManager[None]: ...
 
 
 class _Locked(TokenError):
@@ -248,11 +254,31 @@ class _TokenService:
         # The tenant, the client and its secrets are read in one statement, before the checks that come
         # after the tenant's in Entra's order (grant type, then the client's credentials).
         credentials: tuple[str, str | None] | None = None
+        refusal: TokenError | None = None
         try:
             credentials = _client_credentials(request, form)
         except TokenError as error:
             refusal = error
         guard = self._guard
+        if guard is None or credentials is None:
+            issue = self._checked(request, tenant_param, form, credentials, refusal, None)
+        else:
+            # The budgets' read, the check and a failure's record take turns with this client's (or user's)
+            # other sign-ins from the address; issuing the token comes after, outside the turn.
+            with guard.attempt(credentials[0], request.client_address, _guarded_user(tenant_param, form)):
+                issue = self._checked(request, tenant_param, form, credentials, refusal, guard)
+        return issue()
+
+    def _checked(
+        self,
+        request: Request,
+        tenant_param: str,
+        form: dict[str, str],
+        credentials: tuple[str, str | None] | None,
+        refusal: TokenError | None,
+        guard: LoginGuard | None,
+    ) -> Callable[[], Response]:
+        """The sign-in read and checked in Entra's order, and what issues its token; raises its error."""
         budgets = None
         if guard is not None and credentials is not None and guard.reads_alongside:
             # The guard's budgets read by the sign-in's statement where the store can (PostgreSQL: one round
@@ -273,6 +299,7 @@ class _TokenService:
                 f"The app requested an unsupported grant type '{grant_type}'.",
             )
         if credentials is None:
+            assert refusal is not None
             raise refusal
         client_id, secret = credentials
         if guard is None:
@@ -294,14 +321,14 @@ class _TokenService:
 
     def _grant(
         self, grant_type: str, sign_in: ClientSignIn, secret: str | None, form: dict[str, str]
-    ) -> Response:
+    ) -> Callable[[], Response]:
         if grant_type == "client_credentials":
             return self._client_credentials_grant(sign_in, secret, form)
         return self._password_grant(sign_in, secret, form)
 
     def _client_credentials_grant(
         self, sign_in: ClientSignIn, secret: str | None, form: dict[str, str]
-    ) -> Response:
+    ) -> Callable[[], Response]:
         if secret is None:
             raise TokenError(
                 401,
@@ -323,10 +350,11 @@ class _TokenService:
                 f"The provided value for scope {scopes[0]} is not valid. Client credential flows must have a "
                 "scope value with /.default suffixed to the resource identifier (application ID URI).",
             )
-        token, expires_in = self._issuer.application_token(app)
-        return _token_answer(token, expires_in)
+        return lambda: _token_answer(*self._issuer.application_token(app))
 
-    def _password_grant(self, sign_in: ClientSignIn, secret: str | None, form: dict[str, str]) -> Response:
+    def _password_grant(
+        self, sign_in: ClientSignIn, secret: str | None, form: dict[str, str]
+    ) -> Callable[[], Response]:
         username, password = _required(form, "username"), _required(form, "password")
         scope = _required(form, "scope")
         app = sign_in.authenticate(secret)
@@ -348,10 +376,14 @@ class _TokenService:
         granted = named | app.delegated_permissions if default else named
         if not granted or not granted <= app.delegated_permissions:
             raise _not_consented(app)
-        token, expires_in = self._issuer.delegated_token(app.client_id, user, granted)
-        body = _token_body(token, expires_in)
-        body["scope"] = " ".join(f"https://graph.microsoft.com/{name}" for name in sorted(granted))
-        return _json(200, body)
+
+        def issue() -> Response:
+            token, expires_in = self._issuer.delegated_token(app.client_id, user, granted)
+            body = _token_body(token, expires_in)
+            body["scope"] = " ".join(f"https://graph.microsoft.com/{name}" for name in sorted(granted))
+            return _json(200, body)
+
+        return issue
 
 
 def _guarded_user(tenant_id: str, form: dict[str, str]) -> str | None:
