@@ -290,8 +290,9 @@ class LoginGuard(_Budgeted):
 
 # The per-client, per-address and per-user ceilings, as a multiple of the per-pair limit.
 CEILING_FACTOR = 10
-# Locks a sign-in's attempt takes turns on (``LoginGuard.attempt``), by its keys' hash: bounded memory, and two
-# unrelated clients share one only by chance (then they take turns for a few microseconds).
+# Locks a sign-in's attempt takes turns on (``LoginGuard.attempt``), by its keys' hash: bounded memory; two
+# unrelated clients share one only by chance, and then take turns (a sign-in's read and check: a statement and a
+# digest, or a password hash for the password grant).
 _ATTEMPT_STRIPES = 64
 
 
