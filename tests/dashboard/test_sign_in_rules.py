@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,25 @@ def test_sign_in_locks_after_the_token_endpoints_number_of_failures_even_for_the
         sign_in.with_password(tenant.id, user.user_principal_name, PASSWORD, "192.0.2.1")
 
     assert locked.value.retry_after is not None and locked.value.retry_after > 0
+
+
+def test_wrong_passwords_tried_at_once_are_checked_no_more_often_than_the_limit(directory: Directory) -> None:
+    tenant = directory.create_tenant(name="Contoso")
+    user = directory.create_user(tenant_id=tenant.id, display_name="Ada", licensed=True, password=PASSWORD)
+    sign_in = SignIn(directory, LoginGuard(limit=3, window_seconds=60, store=MemoryCounterStore()))
+
+    def guess(_: int) -> bool:
+        """Whether the guess was checked (refused as wrong) rather than refused as locked."""
+        try:
+            sign_in.with_password(tenant.id, user.user_principal_name, "wrong", "192.0.2.1")
+        except SignInRefused as refused:
+            return refused.retry_after is None
+        raise AssertionError("a wrong password signed in")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        checked = list(pool.map(guess, range(16)))
+
+    assert checked.count(True) == 3
 
 
 def test_a_user_of_another_tenant_does_not_sign_in_with_the_tenant_id_of_this_one(

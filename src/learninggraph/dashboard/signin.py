@@ -31,20 +31,29 @@ class SignIn:
         if not tenant_id or not user_name or not password:
             raise SignInRefused("Enter the tenant ID, the user name and the password.")
         user_key = f"{tenant_id}\x00{user_name.lower()}"
-        if self._guard is not None:
-            wait = self._guard.blocked_for(DASHBOARD_CLIENT_ID, address, user_key)
+        guard = self._guard
+        if guard is None:
+            try:
+                return self._directory.authenticate_user(tenant_id, user_name, password)
+            except TokenError:
+                raise _wrong_credentials() from None
+        # The budgets' read, the password's check and a failure's record in turn with this user's other
+        # sign-ins from the address (``LoginGuard.attempt``): concurrent guesses are checked no more often than
+        # the limit. The dashboard signs in rarely, so every sign-in takes its turn.
+        with guard.attempt(DASHBOARD_CLIENT_ID, address, user_key):
+            wait = guard.blocked_for(DASHBOARD_CLIENT_ID, address, user_key)
             if wait > 0.0:
                 seconds = max(1, math.ceil(wait))
                 raise SignInRefused(
                     f"Sign-in is locked after too many failed attempts. Retry after {seconds} seconds.",
                     retry_after=seconds,
                 )
-        try:
-            return self._directory.authenticate_user(tenant_id, user_name, password)
-        except TokenError as error:
-            if self._guard is not None and error.code in CREDENTIAL_FAILURES:
-                self._guard.failed(DASHBOARD_CLIENT_ID, address, user_key)
-            raise SignInRefused("The tenant ID, user name or password is not correct.") from None
+            try:
+                return self._directory.authenticate_user(tenant_id, user_name, password)
+            except TokenError as error:
+                if error.code in CREDENTIAL_FAILURES:
+                    guard.failed(DASHBOARD_CLIENT_ID, address, user_key)
+                raise _wrong_credentials() from None
 
     def user(self, tenant_id: str, user_id: str) -> User | None:
         """The session's user as the directory holds it now (a disabled account is signed out)."""
@@ -52,3 +61,7 @@ class SignIn:
         if user is None or not user.account_enabled:
             return None
         return user
+
+
+def _wrong_credentials() -> SignInRefused:
+    return SignInRefused("The tenant ID, user name or password is not correct.")
