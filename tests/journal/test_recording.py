@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import string
+
+import pytest
+
 from learninggraph.domain.permissions import CONTENT_READ_ALL
+from learninggraph.http.recording import ANONYMOUS_TENANT
 from learninggraph.journal.queries import JournalFilter
 from learninggraph.storage.database import Database
 from tests.builders import Catalogue, Tenant, provider_body
@@ -66,6 +72,24 @@ def test_a_sign_in_is_journalled_under_the_tenant_its_path_names(tenant: Tenant,
 
     entry = recorded(database, tenant.tenant_id, response.headers["request-id"])
     assert response.status_code >= 400
+    assert entry.operation == "identity.token"
+
+
+@pytest.mark.parametrize(
+    "named",
+    ["a%00b", "".join(random.Random(7).choices(string.ascii_letters, k=3000))],
+    ids=["a NUL character", "3,000 characters"],
+)
+def test_a_sign_in_naming_a_tenant_no_directory_could_hold_is_journalled_under_the_anonymous_tenant(
+    tenant: Tenant, database: Database, named: str
+) -> None:
+    response = tenant.client(None).post(
+        f"/{named}/oauth2/v2.0/token",
+        data={"grant_type": "client_credentials", "client_id": "nobody", "client_secret": "s3cr3t-value"},
+    )
+
+    entry = recorded(database, ANONYMOUS_TENANT, response.headers["request-id"])
+    assert response.status_code == 400
     assert entry.operation == "identity.token"
 
 

@@ -27,9 +27,12 @@ from learninggraph.http.messages import BatchResponse, Request, Response
 from learninggraph.journal.captured import Captured
 from learninggraph.journal.entry import ANONYMOUS, BODY_LIMIT_BYTES, Caller, Decision
 from learninggraph.journal.journal import Journal
+from learninggraph.storage.connection import storable
 
 # The journal of Graph requests that name no tenant at all (no token, or one that is not a JWT).
 ANONYMOUS_TENANT = "anonymous"
+# The longest tenant name an entry is filed under: a tenant id is a GUID, a domain name at most 253 characters.
+TENANT_NAME_LIMIT = 256
 OK = Decision("ok")
 INTERNAL = Decision(
     "internal.error", "The server failed unexpectedly; its log has the details under this request-id."
@@ -213,9 +216,12 @@ def tenant_of(context: RequestContext | None) -> str | None:
         return principal.tenant_id
     request = context.request
     if not context.version:
-        # A public route: the tenant its path names, if it names one (the token service, discovery).
+        # A public route: the tenant its path names, if it names one (the token service, discovery); one no
+        # directory could hold, under the anonymous tenant.
         named = context.params.get("tenant")
-        return named or None
+        if named is None:
+            return None
+        return named if _could_be_tenant(named) else ANONYMOUS_TENANT
     return token_tenant(request) or ANONYMOUS_TENANT
 
 
@@ -234,4 +240,10 @@ def token_tenant(request: Request) -> str | None:
     except (binascii.Error, ValueError, msgspec.DecodeError):
         return None
     tenant = claims.get("tid")
-    return tenant if isinstance(tenant, str) and 0 < len(tenant) <= 100 else None
+    return tenant if isinstance(tenant, str) and _could_be_tenant(tenant) else None
+
+
+def _could_be_tenant(name: str) -> bool:
+    """Whether a tenant named by a path or an unverified token could be one a journal files entries under:
+    at most ``TENANT_NAME_LIMIT`` characters, none of them NUL (every database's text and index can hold it)."""
+    return 0 < len(name) <= TENANT_NAME_LIMIT and storable(name)

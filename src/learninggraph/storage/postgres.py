@@ -157,8 +157,9 @@ class PostgresConnection(Connection):
             raise UniqueViolation(str(exc)) from exc
         except psycopg.IntegrityError as exc:
             raise Conflict("The request conflicts with the stored data.") from exc
-        except psycopg.DataError as exc:
-            # e.g. a NUL character, which PostgreSQL text cannot hold.
+        except (psycopg.DataError, pg_errors.ProgramLimitExceeded) as exc:
+            # e.g. a NUL character, which PostgreSQL text cannot hold, or a value too long for an index's row:
+            # what was sent, not the database's availability (``ProgramLimitExceeded`` is an OperationalError).
             raise BadRequest(f"The request holds a value the database cannot store: {exc}") from exc
         except psycopg.OperationalError as exc:
             raise unavailable(_reason(exc)) from exc
