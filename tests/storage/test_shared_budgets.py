@@ -171,6 +171,16 @@ def test_an_apps_request_limit_holds_across_two_servers(fresh_database_url: str)
     assert statuses == [200] * LIMIT + [429, 429]
 
 
+def _wrong_secret(client_id: str) -> dict[str, str]:
+    """A client-credentials sign-in form with a wrong secret."""
+    return {
+        "grant_type": "client_credentials",
+        "client_id": client_id,
+        "client_secret": "wrong secret",
+        "scope": "https://graph.microsoft.com/.default",
+    }
+
+
 def test_failed_sign_ins_are_counted_across_two_servers(fresh_database_url: str) -> None:
     with (
         servers_on(fresh_database_url, count=2, login_failure_limit=4) as urls,
@@ -180,12 +190,7 @@ def test_failed_sign_ins_are_counted_across_two_servers(fresh_database_url: str)
         app, secret = directory.create_application(
             tenant_id=tenant.tenant_id, name="Fabrikam LMS", permissions=[]
         )
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": app.client_id,
-            "client_secret": "wrong secret",
-            "scope": "https://graph.microsoft.com/.default",
-        }
+        form = _wrong_secret(app.client_id)
         path = f"/{tenant.tenant_id}/oauth2/v2.0/token"
         statuses = [httpx.post(url + path, data=form).status_code for _ in range(2) for url in urls]
         right = httpx.post(urls[1] + path, data={**form, "client_secret": secret})
@@ -205,12 +210,7 @@ def _wrong_secrets_at_once(database_url: str, servers: int, *, guesses: int = 40
         app, _ = tenant.directory.create_application(
             tenant_id=tenant.tenant_id, name="Fabrikam LMS", permissions=[]
         )
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": app.client_id,
-            "client_secret": "wrong secret",
-            "scope": "https://graph.microsoft.com/.default",
-        }
+        form = _wrong_secret(app.client_id)
         path = f"/{tenant.tenant_id}/oauth2/v2.0/token"
         with ThreadPoolExecutor(max_workers=20) as pool:
             return list(
