@@ -155,6 +155,26 @@ class TestMemoryCounterStore:
         assert store.longest_waits(((("k",), 1.0),), now=1.0, window=1.0) == 0.0
         assert store.claim("k", now=1.0, interval=1.0, window=1.0, most=1) == 1
 
+    def test_a_record_counts_even_when_its_clock_is_behind_the_last_spend(self) -> None:
+        store = MemoryCounterStore()
+        store.claim("k", now=100.5, interval=1.0, window=3.0, most=2)
+
+        store.record("k", now=100.0, interval=1.0)
+
+        assert store.claim("k", now=100.6, interval=1.0, window=3.0, most=1) == 0
+
+    def test_units_pending_count_as_spent_even_for_a_key_never_spent(self) -> None:
+        store = MemoryCounterStore()
+        store.claim("spent", now=0.0, interval=1.0, window=2.0, most=1)
+        groups = ((("spent", "never-spent"), 1.0),)
+
+        assert store.longest_waits(groups, now=0.0, window=2.0) == 0.0
+        assert store.longest_waits(groups, now=0.0, window=2.0, pending={"spent": 1}) == pytest.approx(1.0)
+        assert store.longest_waits(groups, now=0.0, window=2.0, pending={"never-spent": 2}) == pytest.approx(
+            1.0
+        )
+        assert store.longest_waits(groups, now=0.0, window=2.0, pending={"never-spent": 1}) == 0.0
+
     def test_the_longest_wait_over_groups_judges_each_key_by_its_own_groups_interval(self) -> None:
         store = MemoryCounterStore()
         store.claim("narrow", now=0.0, interval=1.0, window=2.0, most=2)

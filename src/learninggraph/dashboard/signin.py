@@ -37,11 +37,10 @@ class SignIn:
                 return self._directory.authenticate_user(tenant_id, user_name, password)
             except TokenError:
                 raise _wrong_credentials() from None
-        # The budgets' read, the password's check and a failure's record in turn with this user's other
-        # sign-ins from the address (``LoginGuard.attempt``): concurrent guesses are checked no more often than
-        # the limit. The dashboard signs in rarely, so every sign-in takes its turn.
-        with guard.attempt(DASHBOARD_CLIENT_ID, address, user_key):
-            wait = guard.blocked_for(DASHBOARD_CLIENT_ID, address, user_key)
+        # Counted as being checked until a failure is recorded (``LoginGuard.checking``): concurrent guesses
+        # count each other as failures spent, so they are checked no more often than the limit.
+        with guard.checking(DASHBOARD_CLIENT_ID, address, user_key) as pending:
+            wait = guard.blocked_for(DASHBOARD_CLIENT_ID, address, user_key, pending)
             if wait > 0.0:
                 seconds = max(1, math.ceil(wait))
                 raise SignInRefused(

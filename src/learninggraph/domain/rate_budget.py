@@ -20,8 +20,13 @@ def units_that_fit(arrival: float | None, *, now: float, interval: float, window
     return max(0, min(most, math.floor(room + _EPSILON)))
 
 
-def wait_after(arrival: float | None, *, now: float, interval: float, window: float) -> float:
-    """Seconds until a key whose theoretical arrival time is ``arrival`` may spend one unit (0.0: now)."""
+def wait_after(
+    arrival: float | None, *, now: float, interval: float, window: float, pending: int = 0
+) -> float:
+    """Seconds until a key whose theoretical arrival time is ``arrival`` may spend one unit (0.0: now); with
+    ``pending`` units more counted as spent (claims under way, not yet recorded)."""
+    if pending:
+        arrival = (now if arrival is None or arrival < now else arrival) + pending * interval
     if arrival is None or units_that_fit(arrival, now=now, interval=interval, window=window, most=1):
         return 0.0
     return arrival + interval - window - now

@@ -31,7 +31,8 @@ from learninggraph.storage.connection import storable
 
 # The journal of Graph requests that name no tenant at all (no token, or one that is not a JWT).
 ANONYMOUS_TENANT = "anonymous"
-# The longest tenant name an entry is filed under: a tenant id is a GUID, a domain name at most 253 characters.
+# The longest tenant name an entry is filed under: the directory's tenant ids are at most 128 characters, so a
+# longer name is no tenant's; the bound keeps an unverified name within what every database's index holds.
 TENANT_NAME_LIMIT = 256
 OK = Decision("ok")
 INTERNAL = Decision(

@@ -6,8 +6,8 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -38,9 +38,23 @@ class CounterStore(Protocol):
         """Spends as many units as fit now, up to ``most``; returns how many it spent (0: none fit)."""
         ...
 
-    def longest_waits(self, groups: Sequence[KeyGroup], *, now: float, window: float) -> float:
+    def record(self, key: str, *, now: float, interval: float) -> None:
+        """Spends one unit whether or not it fits: something that happened (a failed sign-in) counts. The
+        key's arrival time moves one interval past the later of itself and ``now``, so concurrent records whose
+        ``now`` differ by a few milliseconds all count (a claim at the edge could find no room)."""
+        ...
+
+    def longest_waits(
+        self,
+        groups: Sequence[KeyGroup],
+        *,
+        now: float,
+        window: float,
+        pending: Mapping[str, int] | None = None,
+    ) -> float:
         """Seconds until every key of every group may spend a unit of its group's budget (0.0: all may now),
-        in one step; spends nothing."""
+        in one step; spends nothing. ``pending``: units of some keys counted as spent besides what the store
+        holds (claims under way)."""
         ...
 
 
@@ -67,6 +81,13 @@ class MemoryCounterStore:
     def __len__(self) -> int:
         return len(self._arrivals)
 
+    def record(self, key: str, *, now: float, interval: float) -> None:
+        with self._lock:
+            self._evict(now)
+            arrival = self._arrivals.get(key)
+            self._arrivals[key] = (now if arrival is None or arrival < now else arrival) + interval
+            self._arrivals.move_to_end(key)
+
     def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
         with self._lock:
             self._evict(now)
@@ -78,13 +99,26 @@ class MemoryCounterStore:
                 self._arrivals.move_to_end(key)
             return units
 
-    def longest_waits(self, groups: Sequence[KeyGroup], *, now: float, window: float) -> float:
+    def longest_waits(
+        self,
+        groups: Sequence[KeyGroup],
+        *,
+        now: float,
+        window: float,
+        pending: Mapping[str, int] | None = None,
+    ) -> float:
         with self._lock:
-            arrivals = [(self._arrivals.get(key), interval) for keys, interval in groups for key in keys]
+            arrivals = [(key, self._arrivals.get(key), interval) for keys, interval in groups for key in keys]
         return max(
             (
-                wait_after(arrival, now=now, interval=interval, window=window)
-                for arrival, interval in arrivals
+                wait_after(
+                    arrival,
+                    now=now,
+                    interval=interval,
+                    window=window,
+                    pending=pending.get(key, 0) if pending else 0,
+                )
+                for key, arrival, interval in arrivals
             ),
             default=0.0,
         )
@@ -146,8 +180,18 @@ class LeasedCounterStore:
                 self._leases[key] = _Lease(granted - taken, now + self._seconds)
         return taken
 
-    def longest_waits(self, groups: Sequence[KeyGroup], *, now: float, window: float) -> float:
-        return self._store.longest_waits(groups, now=now, window=window)
+    def longest_waits(
+        self,
+        groups: Sequence[KeyGroup],
+        *,
+        now: float,
+        window: float,
+        pending: Mapping[str, int] | None = None,
+    ) -> float:
+        return self._store.longest_waits(groups, now=now, window=window, pending=pending)
+
+    def record(self, key: str, *, now: float, interval: float) -> None:
+        self._store.record(key, now=now, interval=interval)
 
 
 def lease_units(limit: int) -> int:
@@ -236,26 +280,45 @@ class LoginGuard(_Budgeted):
     ) -> None:
         super().__init__(limit=limit, window_seconds=window_seconds, store=store, clock=clock)
         self._ceiling_interval, _ = _budget(ceiling or limit * CEILING_FACTOR, window_seconds)
-        self._stripes = tuple(threading.Lock() for _ in range(_ATTEMPT_STRIPES))
+        # This process's sign-ins being checked, by limit key (``checking``).
+        self._checking: dict[str, int] = {}
+        self._checking_lock = threading.Lock()
 
     @contextmanager
-    def attempt(self, client_id: str, address: str, user: str | None = None) -> Iterator[None]:
-        """One sign-in's read of its budgets, its check and the record of its failure, in turn with every other
-        of this process for the same client id and address (or user and address): concurrent guesses would
-        otherwise all read a budget not yet spent and all be checked. Servers sharing a database each hold their
-        own turns, so together they can check up to one guess more each than the limit at its edge."""
+    def checking(self, client_id: str, address: str, user: str | None = None) -> Iterator[dict[str, int]]:
+        """Counts one sign-in of this client id and address (and user and address) as being checked, from
+        before its budgets are read until its failure, if any, is recorded; yields how many others of each key
+        were being checked as it began, to pass as ``pending`` to that read. Each is then counted as a failure
+        already spent, so concurrent guesses are checked no more often than the budget has left: exactly the
+        limit within a process, without any sign-in waiting for another. (Processes sharing a database do not
+        see each other's: each checks at most what it read as left.)"""
         narrow, _ = _login_keys(client_id, address, user)
-        stripes = sorted({hash(key) % _ATTEMPT_STRIPES for key in narrow})
-        with ExitStack() as held:
-            for stripe in stripes:
-                held.enter_context(self._stripes[stripe])
-            yield
+        with self._checking_lock:
+            others = {key: self._checking.get(key, 0) for key in narrow}
+            for key in narrow:
+                self._checking[key] = others[key] + 1
+        try:
+            yield others
+        finally:
+            with self._checking_lock:
+                for key in narrow:
+                    left = self._checking[key] - 1
+                    if left:
+                        self._checking[key] = left
+                    else:
+                        del self._checking[key]
 
-    def blocked_for(self, client_id: str, address: str, user: str | None = None) -> float:
-        """Seconds until this client id, address and user may try again; 0.0 when they may now."""
+    def blocked_for(
+        self, client_id: str, address: str, user: str | None = None, pending: Mapping[str, int] | None = None
+    ) -> float:
+        """Seconds until this client id, address and user may try again; 0.0 when they may now. ``pending``:
+        ``checking``'s count of the others being checked."""
         narrow, wide = _login_keys(client_id, address, user)
         return self._store.longest_waits(
-            ((narrow, self._interval), (wide, self._ceiling_interval)), now=self._clock(), window=self._window
+            ((narrow, self._interval), (wide, self._ceiling_interval)),
+            now=self._clock(),
+            window=self._window,
+            pending=pending,
         )
 
     @property
@@ -266,7 +329,7 @@ class LoginGuard(_Budgeted):
         return isinstance(store, DatabaseCounterStore) and store.reads_alongside
 
     def blocked_alongside(
-        self, client_id: str, address: str, user: str | None = None
+        self, client_id: str, address: str, user: str | None = None, pending: Mapping[str, int] | None = None
     ) -> WaitsAlongside | None:
         """``blocked_for``'s read, to run inside another statement where ``reads_alongside``; else None, and
         ``blocked_for`` asks."""
@@ -275,25 +338,25 @@ class LoginGuard(_Budgeted):
             return None
         narrow, wide = _login_keys(client_id, address, user)
         return store.waits_alongside(
-            ((narrow, self._interval), (wide, self._ceiling_interval)), now=self._clock(), window=self._window
+            ((narrow, self._interval), (wide, self._ceiling_interval)),
+            now=self._clock(),
+            window=self._window,
+            pending=pending,
         )
 
     def failed(self, client_id: str, address: str, user: str | None = None) -> None:
-        """Records one failed sign-in against each of the budgets it belongs to."""
+        """Records one failed sign-in against each of the budgets it belongs to, whether or not it fits: a
+        guess that was checked counts."""
         now = self._clock()
         narrow, wide = _login_keys(client_id, address, user)
         for key in narrow:
-            spend_one(self._store, key, now=now, interval=self._interval, window=self._window)
+            self._store.record(key, now=now, interval=self._interval)
         for key in wide:
-            spend_one(self._store, key, now=now, interval=self._ceiling_interval, window=self._window)
+            self._store.record(key, now=now, interval=self._ceiling_interval)
 
 
 # The per-client, per-address and per-user ceilings, as a multiple of the per-pair limit.
 CEILING_FACTOR = 10
-# Locks a sign-in's attempt takes turns on (``LoginGuard.attempt``), by its keys' hash: bounded memory; two
-# unrelated clients share one only by chance, and then take turns (a sign-in's read and check: a statement and a
-# digest, or a password hash for the password grant).
-_ATTEMPT_STRIPES = 64
 
 
 def _login_keys(client_id: str, address: str, user: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -39,20 +39,22 @@ CREDENTIAL_FAILURES = frozenset({700016, 7000215, 50126})
 class LoginGuard(Protocol):
     """Counts failed sign-ins per client id, source address and user (``http.throttling.LoginGuard``)."""
 
-    def blocked_for(self, client_id: str, address: str, user: str | None = None) -> float: ...
+    def blocked_for(
+        self, client_id: str, address: str, user: str | None = None, pending: Mapping[str, int] | None = None
+    ) -> float: ...
 
     @property
     def reads_alongside(self) -> bool: ...
 
     def blocked_alongside(
-        self, client_id: str, address: str, user: str | None = None
+        self, client_id: str, address: str, user: str | None = None, pending: Mapping[str, int] | None = None
     ) -> WaitsAlongside | None: ...
 
     def failed(self, client_id: str, address: str, user: str | None = None) -> None: ...
 
-    def attempt(
+    def checking(
         self, client_id: str, address: str, user: str | None = None
-    ) -> AbstractContextManager[None]: ...
+    ) -> AbstractContextManager[dict[str, int]]: ...
 
 
 class _Locked(TokenError):
@@ -261,12 +263,14 @@ class _TokenService:
             refusal = error
         guard = self._guard
         if guard is None or credentials is None:
-            issue = self._checked(request, tenant_param, form, credentials, refusal, None)
+            issue = self._checked(request, tenant_param, form, credentials, refusal, None, {})
         else:
-            # The budgets' read, the check and a failure's record take turns with this client's (or user's)
-            # other sign-ins from the address; issuing the token comes after, outside the turn.
-            with guard.attempt(credentials[0], request.client_address, _guarded_user(tenant_param, form)):
-                issue = self._checked(request, tenant_param, form, credentials, refusal, guard)
+            # Counted as being checked from before the budgets' read until a failure is recorded, so concurrent
+            # sign-ins of this client (or user) from the address each count the others as failures spent;
+            # issuing the token comes after.
+            user = _guarded_user(tenant_param, form)
+            with guard.checking(credentials[0], request.client_address, user) as pending:
+                issue = self._checked(request, tenant_param, form, credentials, refusal, guard, pending)
         return issue()
 
     def _checked(
@@ -277,6 +281,7 @@ class _TokenService:
         credentials: tuple[str, str | None] | None,
         refusal: TokenError | None,
         guard: LoginGuard | None,
+        pending: dict[str, int],
     ) -> Callable[[], Response]:
         """The sign-in read and checked in Entra's order, and what issues its token; raises its error."""
         budgets = None
@@ -284,7 +289,7 @@ class _TokenService:
             # The guard's budgets read by the sign-in's statement where the store can (PostgreSQL: one round
             # trip); the keys are those ``blocked_for`` reads below.
             budgets = guard.blocked_alongside(
-                credentials[0], request.client_address, _guarded_user(tenant_param, form)
+                credentials[0], request.client_address, _guarded_user(tenant_param, form), pending
             )
         sign_in = self._directory.client_sign_in(tenant_param, credentials and credentials[0], budgets)
         if sign_in is None:
@@ -308,7 +313,7 @@ class _TokenService:
         if budgets is not None and budgets.read:
             wait = budgets.wait
         else:
-            wait = guard.blocked_for(client_id, request.client_address, user)
+            wait = guard.blocked_for(client_id, request.client_address, user, pending)
         if wait > 0.0:
             raise _Locked(max(1, math.ceil(wait)))
         try:

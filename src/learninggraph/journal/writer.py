@@ -123,7 +123,8 @@ class JournalWriter:
             self.stats.dropped += 1
 
     def flush(self) -> None:
-        """Stores everything queued now, before returning (raises if the database refuses)."""
+        """Stores everything queued now, before returning; raises if the database cannot be written (an entry
+        it refuses for what it holds is dropped and counted, as the thread does)."""
         with self._writing:
             while self._queue:
                 self._write_batch(raise_errors=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from learninggraph.domain.rate_budget import units_that_fit, wait_after
 from learninggraph.storage.database import Database, Row
@@ -31,25 +31,36 @@ class DatabaseCounterStore:
         self._sweep_lock = threading.Lock()
 
     def longest_waits(
-        self, groups: Sequence[tuple[tuple[str, ...], float]], *, now: float, window: float
+        self,
+        groups: Sequence[tuple[tuple[str, ...], float]],
+        *,
+        now: float,
+        window: float,
+        pending: Mapping[str, int] | None = None,
     ) -> float:
-        """The longest wait over groups of keys, each with its own interval: one statement for all of them."""
+        """The longest wait over groups of keys, each with its own interval: one statement for all of them.
+        ``pending``: units of some keys counted as spent besides what is stored (claims under way)."""
         interval_of = _intervals(groups)
         if not interval_of:
             return 0.0
         with self._database.read() as conn:
             rows = conn.fetch_all(_arrivals_sql(self._database.dialect, len(interval_of)), list(interval_of))
-        return _longest_wait(rows, interval_of, now=now, window=window)
+        return _longest_wait(rows, interval_of, _stored_pending(pending), now=now, window=window)
 
     def waits_alongside(
-        self, groups: Sequence[tuple[tuple[str, ...], float]], *, now: float, window: float
+        self,
+        groups: Sequence[tuple[tuple[str, ...], float]],
+        *,
+        now: float,
+        window: float,
+        pending: Mapping[str, int] | None = None,
     ) -> WaitsAlongside | None:
         """``longest_waits``'s read, to run inside another statement (one round trip for both); None where it
         would save none (SQLite: no round trips) or there are no keys."""
         if not self.reads_alongside:
             return None
         interval_of = _intervals(groups)
-        return WaitsAlongside(interval_of, now, window) if interval_of else None
+        return WaitsAlongside(interval_of, _stored_pending(pending), now, window) if interval_of else None
 
     def claim(self, key: str, *, now: float, interval: float, window: float, most: int) -> int:
         self._sweep(now)
@@ -69,6 +80,17 @@ class DatabaseCounterStore:
                 )
         return units
 
+    def record(self, key: str, *, now: float, interval: float) -> None:
+        """Spends one unit whether or not it fits, in one statement (``CounterStore.record``)."""
+        self._sweep(now)
+        later = "GREATEST" if self._database.dialect == "postgresql" else "max"
+        with self._database.transaction() as conn:
+            conn.execute(
+                "INSERT INTO rate_budgets (key, arrival) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                f"SET arrival = {later}(rate_budgets.arrival, ?) + ?",
+                (_stored(key), now + interval, now, interval),
+            )
+
     def _sweep(self, now: float) -> None:
         with self._sweep_lock:
             if now < self._next_sweep:
@@ -84,10 +106,13 @@ class WaitsAlongside:
     times, as arrays; NULL when none has), which ``rows`` takes off again and reads ``wait`` from. The rows
     are read as the statement reads them, so a limit holds across processes as ``longest_waits``'s."""
 
-    __slots__ = ("_interval_of", "_now", "_window", "keys", "read", "wait")
+    __slots__ = ("_interval_of", "_now", "_pending", "_window", "keys", "read", "wait")
 
-    def __init__(self, interval_of: dict[str, float], now: float, window: float) -> None:
+    def __init__(
+        self, interval_of: dict[str, float], pending: dict[str, int], now: float, window: float
+    ) -> None:
         self._interval_of = interval_of
+        self._pending = pending
         self._now = now
         self._window = window
         self.keys = list(interval_of)
@@ -105,9 +130,13 @@ class WaitsAlongside:
             return rows
         self.read = True
         keys, arrivals = rows[0][-2], rows[0][-1]
-        if keys:
+        if keys or self._pending:
             self.wait = _longest_wait(
-                list(zip(keys, arrivals, strict=True)), self._interval_of, now=self._now, window=self._window
+                list(zip(keys or (), arrivals or (), strict=True)),
+                self._interval_of,
+                self._pending,
+                now=self._now,
+                window=self._window,
             )
         return [row[:-2] for row in rows]
 
@@ -122,17 +151,28 @@ def _intervals(groups: Sequence[tuple[tuple[str, ...], float]]) -> dict[str, flo
     return interval_of
 
 
-def _longest_wait(rows: Sequence[Row], interval_of: dict[str, float], *, now: float, window: float) -> float:
-    if not rows:  # no key has spent: every budget is whole (the common case)
+def _longest_wait(
+    rows: Sequence[Row], interval_of: dict[str, float], pending: dict[str, int], *, now: float, window: float
+) -> float:
+    if not rows and not pending:  # no key has spent: every budget is whole (the common case)
         return 0.0
+    arrival_of: dict[str, float | None] = dict.fromkeys(pending)
+    arrival_of.update((key, None if arrival is None else float(arrival)) for key, arrival in rows)
     return max(
         (
-            wait_after(float(arrival), now=now, interval=interval_of[key], window=window)
-            for key, arrival in rows
-            if arrival is not None
+            wait_after(
+                arrival, now=now, interval=interval_of[key], window=window, pending=pending.get(key, 0)
+            )
+            for key, arrival in arrival_of.items()
+            if key in interval_of
         ),
         default=0.0,
     )
+
+
+def _stored_pending(pending: Mapping[str, int] | None) -> dict[str, int]:
+    """``pending``'s keys as stored, those with units pending."""
+    return {_stored(key): units for key, units in pending.items() if units} if pending else {}
 
 
 def _stored(key: str) -> str:
