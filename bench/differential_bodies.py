@@ -91,8 +91,9 @@ def body_probes(rng: random.Random) -> Iterator[Probe]:
     yield from _batch_probes(rng)
     yield from _token_probes(rng)
     for name, value in texts.items():
-        for field in ("name", "status", "operation", "method", "route", "message"):
-            fault = json.dumps({"operation": "learningProviders.get", "status": 503, field: value}).encode()
+        for field in ("route", "app", "method", "count", "start", "for_seconds"):
+            # Added to a rule that never matches a request, so the probes after it are answered for themselves.
+            fault = json.dumps({"status": 503, "route": "/never/*", field: value}).encode()
             yield Probe(
                 f"admin-fault-add.{field}[{name}]", "POST", "/_learninggraph/admin/faults", fault, JSON_TYPE
             )
