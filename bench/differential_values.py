@@ -62,6 +62,9 @@ RAW_SEGMENTS = {
     "lone-pct": "%",
     "pct-ff": "%FF%FE",
     "pct-surrogate": "%ED%A0%80",
+    # Not percent-encoded at all: UTF-8 bytes as they are in the request line.
+    "raw-utf8": "\u00e9\U0001f600",
+    "pct-plus": "a+b%20c",
 }
 
 NUMBERS: dict[str, bytes] = {
