@@ -62,6 +62,13 @@ def test_one_rule_is_cleared_and_the_others_stay(tenant: Tenant, as_app: Admin) 
     assert admin.delete(f"{ADMIN}/faults/{gone['id']}").status_code == 404
 
 
+def test_clearing_a_rule_whose_id_holds_a_nul_character_is_404(tenant: Tenant, as_app: Admin) -> None:
+    response = as_app(tenant).delete(f"{ADMIN}/faults/a%00b")
+
+    assert response.status_code == 404
+    assert graph_error(response) == {"code": "notFound", "message": "This tenant has no fault rule 'a\x00b'."}
+
+
 def test_every_rule_is_cleared_at_once(tenant: Tenant, as_app: Admin) -> None:
     admin = as_app(tenant)
     for status in (500, 502):

@@ -228,6 +228,14 @@ def test_text_postgresql_cannot_store_is_a_bad_request(db: Database) -> None:
 
 
 @pytest.mark.postgresql
+def test_a_value_postgresql_cannot_store_is_refused_without_the_databases_own_words(db: Database) -> None:
+    with pytest.raises(BadRequest) as refused, db.transaction() as conn:
+        conn.execute("INSERT INTO items (id, name, flag) VALUES (?, ?, ?)", ("f", "nul \x00 inside", 0))
+
+    assert refused.value.message == "The request holds a value the database cannot store."
+
+
+@pytest.mark.postgresql
 def test_postgres_scheme_is_accepted_too(fresh_database_url: str) -> None:
     database = Database(fresh_database_url.replace("postgresql://", "postgres://", 1))
     try:

@@ -15,6 +15,7 @@ from typing import Any
 
 from learninggraph.identity.records import USER_COLUMNS, User, user_of
 from learninggraph.resources.learning_course_activities.records import ACTIVITY, ActivityRecord
+from learninggraph.storage.connection import storable
 from learninggraph.storage.database import Connection
 
 ASSIGNMENT = "learningAssignment"
@@ -28,18 +29,24 @@ def _token(value: str) -> str:
 
 def _untoken(token: str) -> str | None:
     try:
-        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        value = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
     except (binascii.Error, ValueError):
         return None
+    return value if storable(value) else None
 
 
 def learners(
     conn: Connection, tenant_id: str, search: str, page: str | None, size: int
 ) -> tuple[list[User], str | None]:
-    """Users of the tenant by principal name (its unique index), optionally those starting with ``search``."""
+    """Users of the tenant by principal name (its unique index), optionally those starting with ``search``.
+
+    Here and below, a search, key or page holding a NUL character finds nothing, as no stored text holds one
+    (PostgreSQL is not asked about it)."""
     where, params = ["tenant_id = ?"], [tenant_id]
     if search:
         prefix = search.strip()
+        if not storable(prefix):
+            return [], None
         where.append("user_principal_name >= ? AND user_principal_name < ?")
         params.extend([prefix, prefix + "\uffff"])
     after = _untoken(page) if page else None
@@ -71,6 +78,8 @@ def learner_activities_of_provider(
     With no statistics, SQLite picks the provider's index for ``provider = ? AND learner = ?`` and walks every
     activity of the provider; ``INDEXED BY`` names the learner's. PostgreSQL chooses by its statistics.
     """
+    if not all(storable(value) for value in (learner_id, status, external)):
+        return [], None
     hint = " INDEXED BY ix_activities_learner" if dialect == "sqlite" else ""
     where = ["tenant_id = ?", "learner_user_id = ?", "provider_id = ?"]
     params: list[Any] = [tenant_id, learner_id, provider_id]
@@ -92,6 +101,8 @@ def learner_activities_of_provider(
 
 
 def learner(conn: Connection, tenant_id: str, user_id: str) -> User | None:
+    if not storable(user_id):
+        return None
     row = conn.fetch_one(
         f"SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? AND id = ?", (tenant_id, user_id)
     )
@@ -100,6 +111,8 @@ def learner(conn: Connection, tenant_id: str, user_id: str) -> User | None:
 
 def learner_id(conn: Connection, tenant_id: str, id_or_name: str) -> str | None:
     """By id, or by user principal name in any letter case (as the directory finds users)."""
+    if not storable(id_or_name):
+        return None
     row = conn.fetch_one(
         "SELECT id FROM users WHERE tenant_id = ? AND (id = ? OR lower(user_principal_name) = lower(?)) "
         "ORDER BY id = ? DESC LIMIT 1",

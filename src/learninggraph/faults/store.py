@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from learninggraph.domain.values import datetime_to_stored
+from learninggraph.storage.connection import storable
 from learninggraph.storage.database import Connection, Database, Row
 
 if TYPE_CHECKING:
@@ -55,7 +56,10 @@ def list_rules(database: Database, tenant_id: str | None) -> list[FaultRule]:
 
 
 def clear_rules(database: Database, tenant_id: str, rule_id: str | None = None) -> int:
-    """Deletes the tenant's rules (or only ``rule_id``); returns how many."""
+    """Deletes the tenant's rules (or only ``rule_id``); returns how many. An id no database could hold names
+    no rule (PostgreSQL is not asked about it)."""
+    if rule_id is not None and not storable(rule_id):
+        return 0
     with database.transaction() as conn:
         if rule_id is None:
             return conn.execute("DELETE FROM fault_rules WHERE tenant_id = ?", (tenant_id,))

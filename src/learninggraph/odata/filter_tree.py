@@ -233,7 +233,7 @@ class _Converter:
             raise invalid_filter(f"{name} needs a string property, and '{prop.name}' is {prop.edm_type}.")
         if not isinstance(pattern, oq.String):
             raise invalid_filter(f"the second argument of {name} must be a string, not {_describe(pattern)}.")
-        return StringMatch(prop, kind, pattern.val)
+        return StringMatch(prop, kind, _text(pattern))
 
     def prop(self, node: oq._Node) -> Property:
         if isinstance(node, oq.Identifier):
@@ -255,7 +255,7 @@ class _Converter:
             return None
         kind = prop.kind
         if kind is Kind.STRING and isinstance(node, oq.String):
-            return str(node.val)
+            return _text(node)
         if kind is Kind.BOOLEAN and isinstance(node, oq.Boolean):
             return bool(node.py_val)
         if kind is Kind.INT32 and isinstance(node, oq.Integer):
@@ -283,3 +283,12 @@ class _Converter:
         raise invalid_filter(
             f"{_describe(node)} cannot be compared with '{prop.name}', which is {prop.edm_type}."
         )
+
+
+def _text(node: oq.String) -> str:
+    """A string literal compared with a string property: a NUL character is not text (no backend stores one,
+    and PostgreSQL cannot be asked about one), so a literal holding one is refused, as a body's value is."""
+    text = str(node.val)
+    if "\x00" in text:
+        raise invalid_filter("a string holds a NUL character, which is not text.")
+    return text

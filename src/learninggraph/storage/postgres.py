@@ -29,6 +29,8 @@ from learninggraph.storage.connection import (
 )
 
 log = logging.getLogger(__name__)
+# What an answer says of a value the database refused: the same on every path, whatever psycopg said.
+CANNOT_STORE = "The request holds a value the database cannot store."
 
 POOL_MIN_SIZE = 1
 # Handlers run in a thread pool, not on the event loop: each of a worker's handler threads (``app.HANDLER_THREADS``)
@@ -160,7 +162,9 @@ class PostgresConnection(Connection):
         except (psycopg.DataError, pg_errors.ProgramLimitExceeded) as exc:
             # e.g. a NUL character, which PostgreSQL text cannot hold, or a value too long for an index's row:
             # what was sent, not the database's availability (``ProgramLimitExceeded`` is an OperationalError).
-            raise BadRequest(f"The request holds a value the database cannot store: {exc}") from exc
+            # The database's own words go to the log, never into an answer.
+            log.info("the database refused a value: %s", exc)
+            raise BadRequest(CANNOT_STORE) from exc
         except psycopg.OperationalError as exc:
             raise unavailable(_reason(exc)) from exc
 
