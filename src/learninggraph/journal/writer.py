@@ -183,7 +183,7 @@ class JournalWriter:
             try:
                 stored += len(self.store.append_rows([row]))
             except REFUSED:
-                self.stats.dropped += 1
+                self._count_dropped()
                 log.warning("journal: the database refused an entry; dropped", exc_info=True)
             except Exception:
                 self.stats.written += stored
@@ -195,6 +195,12 @@ class JournalWriter:
                 )
                 return None
         return stored
+
+    def _count_dropped(self) -> None:
+        """Counts an entry dropped by the writer's thread, under the lock the request path counts its own under
+        (``_drop_oldest``), so neither count is lost."""
+        with self._queueing:
+            self.stats.dropped += 1
 
     def _keep(self, items: list[Recorded]) -> None:
         """Puts ``items`` back for the next attempt, ahead of what came since, within the bounds (the oldest
@@ -216,7 +222,7 @@ class JournalWriter:
                 rows.append(self.store.row_of(item if isinstance(item, (JournalEntry, Captured)) else item()))
             except Exception:
                 failed.add(index)
-                self.stats.dropped += 1
+                self._count_dropped()
                 log.exception("journal: could not build an entry")
         if failed:
             items = [item for index, item in enumerate(items) if index not in failed]
