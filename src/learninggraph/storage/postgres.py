@@ -31,6 +31,8 @@ from learninggraph.storage.connection import (
 log = logging.getLogger(__name__)
 # What an answer says of a value the database refused: the same on every path, whatever psycopg said.
 CANNOT_STORE = "The request holds a value the database cannot store."
+# SQLSTATE class 54, "program limit exceeded" (54000, 54001 statement too complex, 54011, 54023).
+_PROGRAM_LIMIT_EXCEEDED = "54"
 
 POOL_MIN_SIZE = 1
 # Handlers run in a thread pool, not on the event loop: each of a worker's handler threads (``app.HANDLER_THREADS``)
@@ -159,13 +161,17 @@ class PostgresConnection(Connection):
             raise UniqueViolation(str(exc)) from exc
         except psycopg.IntegrityError as exc:
             raise Conflict("The request conflicts with the stored data.") from exc
-        except (psycopg.DataError, pg_errors.ProgramLimitExceeded) as exc:
-            # e.g. a NUL character, which PostgreSQL text cannot hold, or a value too long for an index's row:
-            # what was sent, not the database's availability (``ProgramLimitExceeded`` is an OperationalError).
-            # The database's own words go to the log, never into an answer.
+        except psycopg.DataError as exc:
+            # e.g. a NUL character, which PostgreSQL text cannot hold. The database's own words go to the log,
+            # never into an answer.
             log.info("the database refused a value: %s", exc)
             raise BadRequest(CANNOT_STORE) from exc
         except psycopg.OperationalError as exc:
+            if (exc.sqlstate or "").startswith(_PROGRAM_LIMIT_EXCEEDED):
+                # A value too long for an index's row, a statement too deep: what was sent, not the database's
+                # availability, though psycopg classes it with the operational errors.
+                log.info("the database refused a value: %s", exc)
+                raise BadRequest(CANNOT_STORE) from exc
             raise unavailable(_reason(exc)) from exc
 
 
