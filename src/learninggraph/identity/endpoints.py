@@ -16,10 +16,19 @@ import msgspec
 from learninggraph.http.context import RequestContext
 from learninggraph.http.messages import Request, Response
 from learninggraph.http.routing import Operation, Param
-from learninggraph.identity.directory import Application, Directory, Tenant
+from learninggraph.identity.directory import Directory, Tenant
 from learninggraph.identity.forms import MalformedForm, read_form
 from learninggraph.identity.keys import SigningKeys
-from learninggraph.identity.sign_ins import ClientSignIn, TokenError, unknown_tenant
+from learninggraph.identity.sign_ins import (
+    ClientSignIn,
+    Locked,
+    TokenError,
+    invalid_scope,
+    malformed,
+    missing,
+    not_consented,
+    unknown_tenant,
+)
 from learninggraph.identity.tokens import OPENID_SCOPES, TokenIssuer, requested_scopes
 from learninggraph.settings import Settings
 from learninggraph.storage.budgets import WaitsAlongside
@@ -55,21 +64,6 @@ class LoginGuard(Protocol):
     def checking(
         self, client_id: str, address: str, user: str | None = None
     ) -> AbstractContextManager[dict[str, int]]: ...
-
-
-class _Locked(TokenError):
-    """Too many failed sign-ins: 429 with Retry-After."""
-
-    def __init__(self, retry_after: int) -> None:
-        unit = "second" if retry_after == 1 else "seconds"
-        super().__init__(
-            429,
-            "temporarily_unavailable",
-            50053,
-            "Sign-in is locked because of too many attempts with incorrect credentials for this client, "
-            f"user or address. Retry after {retry_after} {unit}.",
-        )
-        self.retry_after = retry_after
 
 
 def routes(
@@ -121,46 +115,17 @@ def error_response(request: Request, error: TokenError) -> Response:
     )
 
 
-def _missing(name: str) -> TokenError:
-    return TokenError(
-        400, "invalid_request", 900144, f"The request body must contain the following parameter: '{name}'."
-    )
-
-
-def _malformed() -> TokenError:
-    return TokenError(400, "invalid_request", 9002313, "Invalid request. Request is malformed or invalid.")
-
-
-def _invalid_scope(scope: str) -> TokenError:
-    return TokenError(
-        400,
-        "invalid_scope",
-        70011,
-        f"The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid.",
-    )
-
-
-def _not_consented(app: Application) -> TokenError:
-    return TokenError(
-        400,
-        "invalid_grant",
-        65001,
-        f"The user or administrator has not consented to use the application with ID '{app.client_id}' "
-        f"named '{app.name}'. Send an interactive authorization request for this user and resource.",
-    )
-
-
 def _form(request: Request) -> dict[str, str]:
     try:
         return read_form(request.body)
     except MalformedForm:
-        raise _malformed() from None
+        raise malformed() from None
 
 
 def _required(form: dict[str, str], name: str) -> str:
     value = form.get(name, "").strip()
     if not value:
-        raise _missing(name)
+        raise missing(name)
     return value
 
 
@@ -172,15 +137,15 @@ def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, st
         try:
             decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
-            raise _malformed() from None
+            raise malformed() from None
         basic_id, colon, basic_secret = decoded.partition(":")
         if not colon or (client_id is not None and client_id != unquote_plus(basic_id)):
-            raise _malformed()
+            raise malformed()
         if secret is not None:
-            raise _malformed()
+            raise malformed()
         client_id, secret = unquote_plus(basic_id), unquote_plus(basic_secret) or None
     if not client_id:
-        raise _missing("client_id")
+        raise missing("client_id")
     return client_id, secret
 
 
@@ -247,7 +212,7 @@ class _TokenService:
             return self._token(context.request, context.params["tenant"])
         except TokenError as error:
             response = error_response(context.request, error)
-            if isinstance(error, _Locked):
+            if isinstance(error, Locked):
                 response.headers.append(("Retry-After", str(error.retry_after)))
             return response
 
@@ -284,13 +249,14 @@ class _TokenService:
         pending: dict[str, int],
     ) -> Callable[[], Response]:
         """The sign-in read and checked in Entra's order, and what issues its token; raises its error."""
+        # The user whose budget the sign-in also spends (the password grant's): the path's tenant, which is
+        # the one the sign-in reads (``ClientSignIn.tenant_id``).
+        user = _guarded_user(tenant_param, form)
         budgets = None
         if guard is not None and credentials is not None and guard.reads_alongside:
             # The guard's budgets read by the sign-in's statement where the store can (PostgreSQL: one round
             # trip); the keys are those ``blocked_for`` reads below.
-            budgets = guard.blocked_alongside(
-                credentials[0], request.client_address, _guarded_user(tenant_param, form), pending
-            )
+            budgets = guard.blocked_alongside(credentials[0], request.client_address, user, pending)
         sign_in = self._directory.client_sign_in(tenant_param, credentials and credentials[0], budgets)
         if sign_in is None:
             unknown = unknown_tenant(tenant_param)
@@ -309,13 +275,12 @@ class _TokenService:
         client_id, secret = credentials
         if guard is None:
             return self._grant(grant_type, sign_in, secret, form)
-        user = _guarded_user(sign_in.tenant_id, form)
         if budgets is not None and budgets.read:
             wait = budgets.wait
         else:
             wait = guard.blocked_for(client_id, request.client_address, user, pending)
         if wait > 0.0:
-            raise _Locked(max(1, math.ceil(wait)))
+            raise Locked(max(1, math.ceil(wait)))
         try:
             return self._grant(grant_type, sign_in, secret, form)
         except TokenError as error:
@@ -346,7 +311,7 @@ class _TokenService:
         app = sign_in.authenticate(secret)
         scopes = [s for s in scope.split() if s.lower() not in OPENID_SCOPES]
         if len(scopes) != 1:
-            raise _invalid_scope(scope)
+            raise invalid_scope(scope)
         if not scopes[0].endswith("/.default"):
             raise TokenError(
                 400,
@@ -374,13 +339,13 @@ class _TokenService:
         try:
             named, default = requested_scopes(scope.split())
         except ValueError as exc:
-            raise _invalid_scope(str(exc)) from None
+            raise invalid_scope(str(exc)) from None
         if not named and not default:
-            raise _invalid_scope(scope)
+            raise invalid_scope(scope)
         user = self._directory.authenticate_user(sign_in.tenant_id, username, password)
         granted = named | app.delegated_permissions if default else named
         if not granted or not granted <= app.delegated_permissions:
-            raise _not_consented(app)
+            raise not_consented(app)
 
         def issue() -> Response:
             token, expires_in = self._issuer.delegated_token(app.client_id, user, granted)

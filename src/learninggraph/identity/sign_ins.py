@@ -100,3 +100,47 @@ class ClientSignIn:
         if not app.account_enabled:
             raise _disabled_application(app)
         return app
+
+
+class Locked(TokenError):
+    """Too many failed sign-ins: 429 with Retry-After."""
+
+    def __init__(self, retry_after: int) -> None:
+        unit = "second" if retry_after == 1 else "seconds"
+        super().__init__(
+            429,
+            "temporarily_unavailable",
+            50053,
+            "Sign-in is locked because of too many attempts with incorrect credentials for this client, "
+            f"user or address. Retry after {retry_after} {unit}.",
+        )
+        self.retry_after = retry_after
+
+
+def missing(name: str) -> TokenError:
+    return TokenError(
+        400, "invalid_request", 900144, f"The request body must contain the following parameter: '{name}'."
+    )
+
+
+def malformed() -> TokenError:
+    return TokenError(400, "invalid_request", 9002313, "Invalid request. Request is malformed or invalid.")
+
+
+def invalid_scope(scope: str) -> TokenError:
+    return TokenError(
+        400,
+        "invalid_scope",
+        70011,
+        f"The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid.",
+    )
+
+
+def not_consented(app: Application) -> TokenError:
+    return TokenError(
+        400,
+        "invalid_grant",
+        65001,
+        f"The user or administrator has not consented to use the application with ID '{app.client_id}' "
+        f"named '{app.name}'. Send an interactive authorization request for this user and resource.",
+    )
