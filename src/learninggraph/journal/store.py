@@ -16,6 +16,7 @@ from learninggraph.journal.captured import Captured
 from learninggraph.journal.compact import compact_record, decode_compact, is_compact
 from learninggraph.journal.entry import JournalEntry
 from learninggraph.journal.redaction import redact
+from learninggraph.storage.connection import Array
 from learninggraph.storage.database import Connection, Database
 
 # Entries kept per tenant unless the store is told otherwise.
@@ -154,8 +155,8 @@ class JournalStore:
                 blocks.append((block[-1][0], tenant_id, block[0][0], encode_block(dialect, block)))
             if dialect == "postgresql":
                 # One statement for the batch's blocks: a column an array (each block's JSON as text).
-                columns = [list(column) for column in zip(*blocks, strict=True)]
-                columns[3] = [entries.decode() for entries in columns[3]]
+                columns = [Array(column) for column in zip(*blocks, strict=True)]
+                columns[3] = Array(entries.decode() for entries in columns[3])
                 conn.execute(_INSERT_BLOCKS_PG, columns)
             else:
                 conn.execute_many(_INSERT_BLOCK, blocks)
@@ -181,7 +182,7 @@ class JournalStore:
         tenants = sorted(added)
         postgresql = self.database.dialect == "postgresql"
         if postgresql:
-            read = conn.fetch_all(_COUNTS_PG, [tenants])
+            read = conn.fetch_all(_COUNTS_PG, [Array(tenants)])
         else:
             read = [
                 row
@@ -203,7 +204,7 @@ class JournalStore:
         oldest: dict[str, list[tuple[int, int]]] = {}
         if postgresql and excesses:
             for tenant_id, last, first in conn.fetch_all(
-                _OLDEST_PG, [list(excesses), [counts[tenant_id][1] for tenant_id in excesses]]
+                _OLDEST_PG, [Array(excesses), Array(counts[tenant_id][1] for tenant_id in excesses)]
             ):
                 oldest.setdefault(str(tenant_id), []).append((int(last), int(first)))
         for tenant_id, excess in excesses.items():
@@ -214,13 +215,15 @@ class JournalStore:
                 gone.append((tenant_id, last_gone))
         if postgresql:
             if gone:
-                conn.execute(_DROP_BLOCKS_PG, [[tenant for tenant, _ in gone], [last for _, last in gone]])
+                conn.execute(
+                    _DROP_BLOCKS_PG, [Array(tenant for tenant, _ in gone), Array(last for _, last in gone)]
+                )
             conn.execute(
                 _SET_COUNTS_PG,
                 [
-                    tenants,
-                    [counts[tenant][0] for tenant in tenants],
-                    [counts[tenant][1] for tenant in tenants],
+                    Array(tenants),
+                    Array(counts[tenant][0] for tenant in tenants),
+                    Array(counts[tenant][1] for tenant in tenants),
                 ],
             )
         else:

@@ -26,6 +26,15 @@ def storable(text: str) -> bool:
     return "\x00" not in text
 
 
+class Array(list[Any]):
+    """A list sent to PostgreSQL as one array parameter (``unnest(?::text[])``, ``= ANY(?)``), in binary form.
+
+    psycopg's text form of an array escapes each element in Python, a regular expression's substitution for
+    every quote: a batch of journal blocks (JSON text) cost about a hundred microseconds an entry that way, more
+    than the whole request it recorded. The binary form copies each element's bytes behind its length. SQLite
+    takes no arrays."""
+
+
 class UniqueViolation(Exception):
     """An insert or update broke a unique constraint."""
 

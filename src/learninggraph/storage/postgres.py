@@ -16,10 +16,12 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg.adapt import Buffer, Dumper
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.types.array import ListBinaryDumper
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from learninggraph.domain.errors import BadRequest, Conflict, ServiceUnavailable
 from learninggraph.storage.connection import (
+    Array,
     Connection,
     Database,
     Params,
@@ -99,6 +101,7 @@ class _BooleanAsInteger(Dumper):
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.adapters.register_dumper(bool, _BooleanAsInteger)
+    conn.adapters.register_dumper(Array, ListBinaryDumper)
 
 
 def _hung_up(conn: psycopg.Connection[Any]) -> bool:
