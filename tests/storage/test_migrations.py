@@ -48,7 +48,9 @@ def schema_of(database: Database) -> Schema:
                 "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
                 "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
             ):
-                tables.setdefault(table, []).append((column, kind.upper(), nullable == "NO"))
+                # The bytes type is spelled BYTEA on PostgreSQL, BLOB on SQLite.
+                kind = "BLOB" if kind.upper() == "BYTEA" else kind.upper()
+                tables.setdefault(table, []).append((column, kind, nullable == "NO"))
             indexes = {
                 name: (table, tuple(columns))
                 for name, table, columns in conn.fetch_all(

@@ -49,11 +49,9 @@ REQUEST_ID: Final = 7
 RECORD: Final = 8
 
 
-def encode_block(dialect: str, rows: list[list[Any]]) -> bytes:
-    """One tenant's stored rows (``StoredRow``, ids given, consecutive) as a block's entries (on PostgreSQL,
-    UTF-8 JSON)."""
-    if dialect == "postgresql":
-        return encode_json([[*row[2:10], msgspec.Raw(row[10])] for row in rows])
+def encode_block(rows: list[list[Any]]) -> bytes:
+    """One tenant's stored rows (``StoredRow``, ids given, consecutive) as a block's entries: MessagePack on both
+    backends (PostgreSQL's blocks of before migration 7 are UTF-8 JSON, which ``decode_block`` still reads)."""
     return encode_msgpack([row[2:] for row in rows])
 
 
@@ -177,12 +175,8 @@ def scan(
         if request_id is not None:
             # Only blocks holding the id's bytes are read (one holding them in another field is read, then
             # passed over by the test).
-            if sqlite:
-                clauses.append("instr(entries, ?) > 0")
-                params.append(request_id.encode())
-            else:
-                clauses.append("strpos(entries, ?) > 0")
-                params.append(request_id)
+            clauses.append("instr(entries, ?) > 0" if sqlite else "position(? IN entries) > 0")
+            params.append(request_id.encode())
         where = " AND ".join(clauses) or "1 = 1"
         order = "DESC" if newest_first else "ASC"
         blocks = conn.fetch_all(

@@ -22,11 +22,12 @@ from learninggraph.storage.database import Connection, Database
 # Entries kept per tenant unless the store is told otherwise.
 DEFAULT_MAX_ENTRIES_PER_TENANT = 10_000
 _INSERT_BLOCK = "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) VALUES (?, ?, ?, ?)"
-# PostgreSQL: the batch's blocks in one statement, a column an array. Not a JSON array parsed by the server: its
-# JSON functions refuse a string holding ``\u0000`` (a body may), which would refuse the whole batch.
+# PostgreSQL: the batch's blocks in one statement, a column an array (``Array``: in binary form). Not a JSON array
+# parsed by the server: its JSON functions refuse a string holding ``\u0000`` (a body may), which would refuse the
+# whole batch.
 _INSERT_BLOCKS_PG = (
     "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) "
-    "SELECT * FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::text[])"
+    "SELECT * FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::bytea[])"
 )
 # The tenant of a stored row (``StoredRow``), read in C: the batch is sorted, grouped and counted by it.
 _TENANT = itemgetter(1)
@@ -102,13 +103,10 @@ class JournalStore:
             raise ValueError("max_entries_per_tenant must be at least 1")
         self.database = database
         self.max_entries_per_tenant = max_entries_per_tenant
-        # SQLite stores what the request path captured as a compact record where it can (a BLOB column);
-        # PostgreSQL's ``record`` column is text: JSON.
-        self.compact = database.dialect == "sqlite"
 
     def row_of(self, item: JournalEntry | Captured) -> StoredRow:
         """The stored row of an entry, or of what a request captured (its entry built only if needed)."""
-        if self.compact and isinstance(item, Captured):
+        if isinstance(item, Captured):
             record = compact_record(item)
             if record is not None:
                 caller = item.caller
@@ -152,12 +150,10 @@ class JournalStore:
             for tenant_id, group in groupby(grouped, _TENANT):
                 block = list(group)
                 added[tenant_id] = len(block)
-                blocks.append((block[-1][0], tenant_id, block[0][0], encode_block(dialect, block)))
+                blocks.append((block[-1][0], tenant_id, block[0][0], encode_block(block)))
             if dialect == "postgresql":
-                # One statement for the batch's blocks: a column an array (each block's JSON as text).
-                columns = [Array(column) for column in zip(*blocks, strict=True)]
-                columns[3] = Array(entries.decode() for entries in columns[3])
-                conn.execute(_INSERT_BLOCKS_PG, columns)
+                # One statement for the batch's blocks: a column an array.
+                conn.execute(_INSERT_BLOCKS_PG, [Array(column) for column in zip(*blocks, strict=True)])
             else:
                 conn.execute_many(_INSERT_BLOCK, blocks)
             self._count_and_evict(conn, added)

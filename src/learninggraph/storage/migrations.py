@@ -11,6 +11,8 @@ from learninggraph.storage.database import Connection, Database
 from learninggraph.storage.fault_tables import FAULT_TABLES
 from learninggraph.storage.journal_tables import (
     JOURNAL_BLOCKS,
+    JOURNAL_BLOCKS_AS_BYTES_POSTGRESQL,
+    JOURNAL_BLOCKS_AS_BYTES_SQLITE,
     JOURNAL_BLOCKS_INDEX,
     JOURNAL_LEAN_INDEXES,
     JOURNAL_ROWS_TO_BLOCKS_POSTGRESQL,
@@ -199,6 +201,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             *JOURNAL_BLOCKS,
             PerDialect(sqlite=JOURNAL_ROWS_TO_BLOCKS_SQLITE, postgresql=JOURNAL_ROWS_TO_BLOCKS_POSTGRESQL),
             *JOURNAL_BLOCKS_INDEX,
+        ),
+    ),
+    Migration(
+        7,
+        "journal blocks as bytes",
+        (
+            *(PerDialect(sqlite=statement, postgresql=None) for statement in JOURNAL_BLOCKS_AS_BYTES_SQLITE),
+            *(
+                PerDialect(sqlite=None, postgresql=statement)
+                for statement in JOURNAL_BLOCKS_AS_BYTES_POSTGRESQL
+            ),
         ),
     ),
 )
