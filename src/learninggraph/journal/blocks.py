@@ -4,9 +4,9 @@ A batch's entries of one tenant have consecutive ids (``JournalStore.append_rows
 after another's), and are stored as one ``journal_blocks`` row: its key is the block's last id, beside it the
 tenant and the first id, and the entries' filterable fields and records as one MessagePack array (PostgreSQL's
 blocks stored before migration 7 are JSON, still read). One row an entry cost SQLite a row insert, an index insert
-and later two deletes for every request; a block costs them once a tenant a batch. A tenant's bound stays exact: ``journal_tenants`` keeps
-its count of kept entries and its first kept id, so the oldest block may be only partly kept; readers skip
-entries below it.
+and later two deletes for every request; a block costs them once a tenant a batch. A tenant's bound stays exact:
+``journal_tenants`` keeps its count of kept entries and its first kept id, so the oldest block may be only partly
+kept; readers skip entries below it.
 
 Each entry in a block: ``[at, app, user, method, route, status, rule, request_id, record]`` (a stored row
 without its id and tenant). An app or user given as 0 means none (``JournalStore.row_of``).
