@@ -118,6 +118,19 @@ def test_a_malformed_authorization_header_is_401_invalid_token(
     assert refusal_of(verifier, authorization).headers == {"WWW-Authenticate": INVALID_TOKEN}
 
 
+@pytest.mark.parametrize("where", [0, 40, -1, None])
+@pytest.mark.parametrize("space", [" ", "\t", "\n", "\u00a0", "\u2003", "\u3000"])
+def test_a_token_holding_whitespace_anywhere_is_malformed(
+    verifier: TokenVerifier, minter: TokenIssuer, contoso: Contoso, space: str, where: int | None
+) -> None:
+    token = genuine_app_token(minter, contoso)
+    spaced = token + space if where is None else token[:where] + space + token[where:]
+
+    explanation = refusal_of(verifier, f"Bearer {spaced}").explanation
+
+    assert explanation is not None and explanation.rule == "token.malformed"
+
+
 def test_a_verified_token_under_another_scheme_is_still_401_invalid_token(
     verifier: TokenVerifier, minter: TokenIssuer, contoso: Contoso
 ) -> None:

