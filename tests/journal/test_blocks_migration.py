@@ -79,6 +79,24 @@ def test_blocks_stored_as_json_text_read_back_beside_newer_ones_once_the_column_
 
 
 @pytest.mark.postgresql
+def test_blocks_stored_by_this_release_before_the_column_held_bytes_read_back_once_it_does(
+    fresh_database_url: str,
+) -> None:
+    database = Database(fresh_database_url)
+    try:
+        upgrade(database, [migration for migration in MIGRATIONS if migration.version <= 6])
+        written = entry(request_id="stored-early")
+        JournalStore(database).append([written])
+
+        upgrade(database)
+        found = explain(database, "stored-early", tenant_id="tenant-a")
+    finally:
+        database.close()
+
+    assert found == msgspec.structs.replace(redact(written), id=1)
+
+
+@pytest.mark.postgresql
 def test_a_server_built_with_lz4_compresses_the_journal_blocks_with_it(fresh_database_url: str) -> None:
     database = Database(fresh_database_url)
     try:

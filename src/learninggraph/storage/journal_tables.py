@@ -88,8 +88,12 @@ JOURNAL_BLOCKS_AS_BYTES_SQLITE: tuple[str, ...] = (
     "ALTER TABLE journal_blocks_bytes RENAME TO journal_blocks",
     "CREATE INDEX ix_journal_blocks_tenant ON journal_blocks (tenant_id, id)",
 )
+# A block written as bytes while the column was still text (a process of this release storing its journal before
+# the migration reached 7) was cast to text as PostgreSQL writes bytes, ``\x`` and hex digits: it is turned back.
+# A block of JSON text starts with ``[``.
 JOURNAL_BLOCKS_AS_BYTES_POSTGRESQL: tuple[str, ...] = (
-    "ALTER TABLE journal_blocks ALTER COLUMN entries TYPE BYTEA USING convert_to(entries, 'UTF8')",
+    "ALTER TABLE journal_blocks ALTER COLUMN entries TYPE BYTEA USING CASE WHEN left(entries, 2) = '\\x' "
+    "THEN decode(substr(entries, 3), 'hex') ELSE convert_to(entries, 'UTF8') END",
     """DO $$
     BEGIN
         EXECUTE 'ALTER TABLE journal_blocks ALTER COLUMN entries SET COMPRESSION lz4';
