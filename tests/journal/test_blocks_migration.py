@@ -6,7 +6,6 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from learninggraph.journal.blocks import single_block
 from learninggraph.journal.queries import JournalFilter, entries_after, explain, search
 from learninggraph.journal.redaction import redact
 from learninggraph.journal.store import JournalStore, stored_row
@@ -61,7 +60,9 @@ def test_blocks_stored_as_json_text_read_back_beside_newer_ones_once_the_column_
         with database.transaction() as conn:
             row = stored_row(earlier)
             row[0] = 1
-            conn.execute(_BLOCK, (1, "tenant-a", 1, single_block("postgresql", row)))
+            # A block as migration 6 wrote it: its fields and the JSON record as one JSON array, as text.
+            block = msgspec.json.encode([[*row[2:10], msgspec.Raw(row[10])]]).decode()
+            conn.execute(_BLOCK, (1, "tenant-a", 1, block))
             conn.execute(
                 "INSERT INTO journal_tenants (tenant_id, entries, first_kept) VALUES ('tenant-a', 1, 0)"
             )

@@ -29,7 +29,6 @@ _msgpack_blocks = msgspec.msgpack.Decoder(list[BlockEntry])
 _json_blocks = msgspec.json.Decoder(list[BlockEntry])
 _msgpack_bytes = msgspec.msgpack.Decoder(bytes)
 encode_msgpack = msgspec.msgpack.Encoder().encode
-encode_json = msgspec.json.Encoder().encode
 # Blocks read a statement while scanning: a page of 100 entries is a few blocks of a busy tenant.
 _BLOCKS_A_READ = 8
 
@@ -55,12 +54,9 @@ def encode_block(rows: list[list[Any]]) -> bytes:
     return encode_msgpack([row[2:] for row in rows])
 
 
-def single_block(dialect: str, row: tuple[Any, ...] | list[Any]) -> bytes | str:
+def single_block(row: tuple[Any, ...] | list[Any]) -> bytes:
     """The block holding one entry of the row-an-entry layout (``id, tenant, at, …, record``)."""
     record = row[10]
-    if dialect == "postgresql":
-        text = record.encode() if isinstance(record, str) else record
-        return encode_json([[*row[2:10], msgspec.Raw(text)]]).decode()
     return encode_msgpack([[*row[2:10], record.encode() if isinstance(record, str) else record]])
 
 

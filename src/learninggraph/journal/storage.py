@@ -183,7 +183,7 @@ def _convert_rows(conn: Connection) -> None:
 
 def _single(row: tuple[Any, ...] | list[Any]) -> tuple[int, str, int, bytes | str]:
     """The block row of one row of the row-an-entry layout."""
-    return (int(row[0]), str(row[1]), int(row[0]), single_block("sqlite", row))
+    return (int(row[0]), str(row[1]), int(row[0]), single_block(row))
 
 
 def _copy_earlier_entries(conn: Connection, database_path: str) -> None:
