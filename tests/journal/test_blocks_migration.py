@@ -17,13 +17,18 @@ _ROW = "INSERT INTO journal_entries VALUES ({})".format(", ".join("?" * 11))
 _BLOCK = "INSERT INTO journal_blocks (id, tenant_id, first_id, entries) VALUES (?, ?, ?, ?)"
 
 
+def _upgrade_to(version: int, database: Database) -> None:
+    """The schema as the release that stopped at migration ``version`` left it."""
+    upgrade(database, [migration for migration in MIGRATIONS if migration.version <= version])
+
+
 @pytest.mark.postgresql
 def test_the_rows_of_an_earlier_journal_read_back_as_before_once_stored_as_blocks(
     fresh_database_url: str,
 ) -> None:
     database = Database(fresh_database_url)
     try:
-        upgrade(database, [migration for migration in MIGRATIONS if migration.version <= 5])
+        _upgrade_to(5, database)
         earlier = [entry(request_id=f"old-{n}") for n in range(3)] + [entry("tenant-b", request_id="old-b")]
         with database.transaction() as conn:
             for entry_id, written in enumerate(earlier, 1):
@@ -55,7 +60,7 @@ def test_blocks_stored_as_json_text_read_back_beside_newer_ones_once_the_column_
 ) -> None:
     database = Database(fresh_database_url)
     try:
-        upgrade(database, [migration for migration in MIGRATIONS if migration.version <= 6])
+        _upgrade_to(6, database)
         earlier = entry(request_id="stored-as-text")
         with database.transaction() as conn:
             row = stored_row(earlier)
@@ -85,7 +90,7 @@ def test_blocks_stored_by_this_release_before_the_column_held_bytes_read_back_on
 ) -> None:
     database = Database(fresh_database_url)
     try:
-        upgrade(database, [migration for migration in MIGRATIONS if migration.version <= 6])
+        _upgrade_to(6, database)
         written = entry(request_id="stored-early")
         JournalStore(database).append([written])
 

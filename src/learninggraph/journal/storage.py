@@ -181,7 +181,7 @@ def _convert_rows(conn: Connection) -> None:
     conn.execute("ALTER TABLE journal_tenants ADD COLUMN first_kept INTEGER NOT NULL DEFAULT 0")
 
 
-def _single(row: tuple[Any, ...] | list[Any]) -> tuple[int, str, int, bytes | str]:
+def _single(row: tuple[Any, ...] | list[Any]) -> tuple[int, str, int, bytes]:
     """The block row of one row of the row-an-entry layout."""
     return (int(row[0]), str(row[1]), int(row[0]), single_block(row))
 
